@@ -1,0 +1,137 @@
+"""Writing the audit trail. Every service that changes a domain record calls
+:func:`audit_change` (or the create/delete helpers) in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from django.db import models
+
+from edubureau.audit.context import current_request_info
+from edubureau.audit.models import Action, AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """Concrete field values of ``obj`` (foreign keys as ids), JSON-ready.
+    Password hashes are never copied into the log."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in {"password"}:
+            continue
+        data[field.attname] = _jsonable(getattr(obj, field.attname))
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _school_id(obj: models.Model | None) -> int | None:
+    if obj is None:
+        return None
+    value = getattr(obj, "school_id", None)
+    return int(value) if value is not None else None
+
+
+def _bureau_id(obj: models.Model | None, actor: Any) -> int | None:
+    value = getattr(obj, "bureau_id", None) if obj is not None else None
+    if value is None and actor is not None:
+        value = getattr(actor, "bureau_id", None)
+    return int(value) if value is not None else None
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    detail: str = "",
+    actor_name: str | None = None,
+    model_label: str | None = None,
+    object_id: str | None = None,
+    school_id: int | None = None,
+) -> AuditEvent:
+    info = current_request_info()
+    live_actor = actor if actor is not None and getattr(actor, "pk", None) else None
+    return AuditEvent.objects.create(
+        actor=live_actor,
+        actor_name=(actor_name if actor_name is not None else getattr(actor, "username", ""))[:150],
+        action=action,
+        model_label=model_label or (obj._meta.label if obj is not None else ""),
+        object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
+        object_repr=str(obj)[:200] if obj is not None else "",
+        school_id=school_id if school_id is not None else _school_id(obj),
+        bureau_id=_bureau_id(obj, live_actor),
+        ip=info.ip,
+        path=info.path,
+        changes=changes or {},
+        detail=detail[:500],
+    )
+
+
+def audit_create(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:
+    after = snapshot(obj)
+    return audit_log(
+        actor=actor,
+        action=Action.CREATE,
+        obj=obj,
+        changes={k: [None, v] for k, v in after.items()},
+        detail=detail,
+    )
+
+
+def audit_change(
+    *, actor: Any, obj: models.Model, before: dict[str, Any], detail: str = ""
+) -> AuditEvent | None:
+    """Record an update; nothing is written when nothing changed."""
+    changes = diff(before, snapshot(obj))
+    if not changes:
+        return None
+    return audit_log(actor=actor, action=Action.UPDATE, obj=obj, changes=changes, detail=detail)
+
+
+def audit_delete(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:
+    before = snapshot(obj)
+    return audit_log(
+        actor=actor,
+        action=Action.DELETE,
+        obj=obj,
+        changes={k: [v, None] for k, v in before.items()},
+        detail=detail,
+    )
+
+
+def audit_denied(*, actor: Any, model: type[models.Model], object_id: Any, detail: str) -> None:
+    """A user asked for a row outside their scope. Kept so a bureau can see probing."""
+    school_id = None
+    field = getattr(model, "scope_field", None)
+    if field is not None:
+        key = "pk" if field == "pk" else f"{field}_id"
+        school_id = model._default_manager.filter(pk=object_id).values_list(key, flat=True).first()
+    audit_log(
+        actor=actor,
+        action=Action.ACCESS_DENIED,
+        model_label=model._meta.label,
+        object_id=str(object_id),
+        school_id=school_id,
+        detail=detail,
+    )

@@ -1,0 +1,22 @@
+"""The ``edubureau`` console command: Django's management commands under a name
+users can remember (``edubureau demo``, ``edubureau worker``, ``edubureau migrate``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edubureau.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "demo":
+        # The demo runs on the embedded default and may use the demo secret key.
+        os.environ.setdefault("EDUBUREAU_DEMO", "1")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["edubureau", *args])
+
+
+if __name__ == "__main__":
+    main()

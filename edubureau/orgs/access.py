@@ -1,0 +1,48 @@
+"""Turning (user, id) into an object the user may see or change.
+
+Views, API endpoints and services fetch scoped objects only through these
+functions. Another school's object answers 404 (its existence is not revealed)
+and the attempt is written to the audit log; a visible object the user may not
+change answers 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from edubureau.audit.services import audit_denied
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_visible_or_404(model: type[M], user: Any, pk: Any, *, for_write: bool = False) -> M:
+    manager = model._default_manager
+    try:
+        obj = manager.visible_to(user).get(pk=pk)  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError):
+        if _exists(model, pk):
+            audit_denied(actor=user, model=model, object_id=pk, detail="读取范围外的记录")
+        raise Http404("记录不存在或无权访问") from None
+    if for_write and not manager.writable_by(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+        audit_denied(actor=user, model=model, object_id=pk, detail="修改无权修改的记录")
+        raise PermissionDenied("您没有修改此记录的权限")
+    return obj
+
+
+def get_writable_or_404(model: type[M], user: Any, pk: Any) -> M:
+    return get_visible_or_404(model, user, pk, for_write=True)
+
+
+def can_write(user: Any, obj: models.Model) -> bool:
+    return bool(obj._default_manager.writable_by(user).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
+
+
+def _exists(model: type[models.Model], pk: Any) -> bool:
+    try:
+        return model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return False

@@ -1,0 +1,311 @@
+"""Organisations, people and the school year.
+
+Every school-owned table in the project carries ``school_id`` directly and uses
+:class:`edubureau.orgs.scoping.SchoolScopedQuerySet`, the one door through which
+records are read.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from edubureau.orgs.scoping import BureauScopedQuerySet, SchoolQuerySet
+
+
+class Bureau(models.Model):
+    """An education bureau: the tenant at the top of everything."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    issuer_code = models.CharField("发文机关代字", max_length=20, help_text="用于文号,如“大教发”")
+    region_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("电话", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "教育局"
+        verbose_name_plural = "教育局"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField("名称", max_length=60)
+    code = models.SlugField("代码", max_length=40, help_text="英文代码,如 safety")
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "股室"
+        verbose_name_plural = "股室"
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "name"], name="department_unique_name"),
+            models.UniqueConstraint(fields=["bureau", "code"], name="department_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Township(models.Model):
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="townships")
+    name = models.CharField("名称", max_length=60)
+    code = models.CharField("区划代码", max_length=12, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "乡镇(街道)"
+        verbose_name_plural = "乡镇(街道)"
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "name"], name="township_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolKind(models.TextChoices):
+    KINDERGARTEN = "kindergarten", "幼儿园"
+    PRIMARY = "primary", "小学"
+    JUNIOR = "junior", "初级中学"
+    NINE_YEAR = "nine_year", "九年一贯制学校"
+    COMPLETE_SECONDARY = "complete_secondary", "完全中学"
+    SENIOR = "senior", "高级中学"
+    VOCATIONAL = "vocational", "中等职业学校"
+    SPECIAL = "special", "特殊教育学校"
+    TEACHING_POINT = "teaching_point", "教学点"
+
+
+class Ownership(models.TextChoices):
+    PUBLIC = "public", "公办"
+    PRIVATE = "private", "民办"
+
+
+class Locality(models.TextChoices):
+    URBAN = "urban", "城区"
+    TOWN = "town", "镇区"
+    RURAL = "rural", "乡村"
+
+
+school_identifier_validator = RegexValidator(r"^\d{10}$", "学校标识码必须是10位数字")
+
+
+class School(models.Model):
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="schools")
+    identifier = models.CharField(
+        "学校标识码", max_length=10, unique=True, validators=[school_identifier_validator]
+    )
+    name = models.CharField("学校名称", max_length=100)
+    kind = models.CharField("办学类型", max_length=20, choices=SchoolKind.choices)
+    ownership = models.CharField("举办者", max_length=10, choices=Ownership.choices)
+    locality = models.CharField("城乡分类", max_length=10, choices=Locality.choices)
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="schools", verbose_name="所在乡镇"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    principal = models.CharField("校长(园长)", max_length=40, blank=True)
+    phone = models.CharField("联系电话", max_length=40, blank=True)
+    founded_year = models.PositiveSmallIntegerField(
+        "建校年份",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1800), MaxValueValidator(2100)],
+    )
+    is_active = models.BooleanField("在办", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SchoolQuerySet.as_manager()
+    # School is its own scope key: the scoping door filters on the primary key.
+    scope_field = "pk"
+
+    class Meta:
+        verbose_name = "学校"
+        verbose_name_plural = "学校"
+        ordering = ["township__sort_order", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "name"], name="school_unique_name"),
+        ]
+        indexes = [models.Index(fields=["bureau", "kind"]), models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def school_id(self) -> int:
+        """Lets generic code treat a school like any other school-owned row."""
+        return self.pk
+
+
+class Role(models.TextChoices):
+    BUREAU_LEADER = "bureau_leader", "局领导"
+    DEPARTMENT_STAFF = "department_staff", "股室工作人员"
+    SCHOOL_USER = "school_user", "学校用户"
+    INSPECTOR = "inspector", "责任督学"
+    ADMINISTRATOR = "administrator", "系统管理员"
+
+
+class SchoolPosition(models.TextChoices):
+    PRINCIPAL = "principal", "校长(园长)"
+    SAFETY_OFFICER = "safety_officer", "安全专干"
+    STAFF = "staff", "工作人员"
+
+
+class UserQuerySet(models.QuerySet):
+    """Accounts: administrators and bureau leaders see the bureau's accounts;
+    everyone else sees only their own."""
+
+    def visible_to(self, user: User) -> UserQuerySet:
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role in (Role.ADMINISTRATOR, Role.BUREAU_LEADER):
+            return self.filter(bureau_id=user.bureau_id)
+        return self.filter(pk=user.pk)
+
+    def writable_by(self, user: User) -> UserQuerySet:
+        if not (user.is_authenticated and user.is_active) or user.role != Role.ADMINISTRATOR:
+            return self.none()
+        return self.filter(bureau_id=user.bureau_id)
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """An account. Its role and its bureau / department / school decide its scope."""
+
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        verbose_name="所属股室",
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        verbose_name="所属学校",
+    )
+    school_position = models.CharField(
+        "学校岗位", max_length=20, choices=SchoolPosition.choices, blank=True
+    )
+    # Read-only school staff can see their school's records but change nothing.
+    read_only = models.BooleanField("只读", default=False)
+    assigned_schools = models.ManyToManyField(
+        School, blank=True, related_name="inspectors", verbose_name="督导学校"
+    )
+    must_change_password = models.BooleanField("首次登录须改密码", default=False)
+    can_read_sensitive = models.BooleanField(
+        "可查看学生敏感信息",
+        default=False,
+        help_text="管理员默认不可查看学生敏感信息;仅在确有需要时开启。",
+    )
+
+    objects = ScopedUserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="school_user") | models.Q(school__isnull=False),
+                name="user_school_user_has_school",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="department_staff") | models.Q(department__isnull=False),
+                name="user_department_staff_has_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_bureau_wide(self) -> bool:
+        return self.role in (Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_school_user(self) -> bool:
+        return self.role == Role.SCHOOL_USER
+
+    @property
+    def is_inspector(self) -> bool:
+        return self.role == Role.INSPECTOR
+
+
+class SchoolYear(models.Model):
+    """A school year, 9月1日 to 次年8月31日 by default; ``start_year`` 2025 is "2025—2026学年"."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="school_years")
+    start_year = models.PositiveSmallIntegerField("起始年份")
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "学年"
+        verbose_name_plural = "学年"
+        ordering = ["-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "start_year"], name="school_year_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="school_year_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_year}—{self.start_year + 1}学年"
+
+
+class Semester(models.Model):
+    class Term(models.IntegerChoices):
+        AUTUMN = 1, "第一学期(秋季)"
+        SPRING = 2, "第二学期(春季)"
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="semesters")
+    term = models.PositiveSmallIntegerField("学期", choices=Term.choices)
+    starts_on = models.DateField("开学日期")
+    ends_on = models.DateField("结束日期")
+
+    class Meta:
+        verbose_name = "学期"
+        verbose_name_plural = "学期"
+        ordering = ["starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "term"], name="semester_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="semester_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_year} {self.get_term_display()}"

@@ -1,0 +1,195 @@
+"""Writing the school directory: one school at a time, or a whole sheet at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from django.db import transaction
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_change, audit_create, audit_log, snapshot
+from edubureau.core.concurrency import ensure_unchanged
+from edubureau.core.excel import (
+    Column,
+    ImportRejected,
+    parse_bool,
+    parse_choice,
+    parse_int,
+    parse_text,
+    read_sheet,
+    write_workbook,
+)
+from edubureau.orgs.models import Locality, Ownership, School, SchoolKind, Township, User
+from edubureau.orgs.models import school_identifier_validator as _identifier_validator
+
+
+def _parse_identifier(value: Any) -> str:
+    text = str(int(value)) if isinstance(value, float | int) else str(value).strip()
+    if len(text) != 10 or not text.isdigit():
+        raise ValueError("学校标识码必须是10位数字")
+    return text
+
+
+SCHOOL_COLUMNS: tuple[Column, ...] = (
+    Column("identifier", "学校标识码", required=True, parse=_parse_identifier, width=14),
+    Column("name", "学校名称", required=True, parse=parse_text(100), width=28),
+    Column("kind", "办学类型", required=True, parse=parse_choice(SchoolKind.choices), width=16),
+    Column("ownership", "举办者", required=True, parse=parse_choice(Ownership.choices), width=8),
+    Column("locality", "城乡分类", required=True, parse=parse_choice(Locality.choices), width=10),
+    Column("township", "所在乡镇", required=True, parse=parse_text(60), width=14),
+    Column("address", "地址", parse=parse_text(200), width=30),
+    Column("principal", "校长(园长)", parse=parse_text(40), aliases=("校长", "园长")),
+    Column("phone", "联系电话", parse=parse_text(40)),
+    Column("founded_year", "建校年份", parse=parse_int(1800, date.today().year), width=10),
+    Column("is_active", "在办", parse=parse_bool, width=8),
+)
+
+IMPORT_NOTE = """学校名录导入说明
+1. 第1行为表头,请勿修改;从第2行起每行一所学校。
+2. 以“学校标识码”(10位数字)识别学校:已存在的学校按表格内容更新,不存在的新增。
+3. 办学类型:幼儿园、小学、初级中学、九年一贯制学校、完全中学、高级中学、
+   中等职业学校、特殊教育学校、教学点。
+4. 举办者:公办、民办;城乡分类:城区、镇区、乡村;所在乡镇须为系统中已有的乡镇名称。
+5. 任一行有错误时整个文件不导入,请按错误提示(工作表、行、列、规则)修改后重新导入。"""
+
+
+def schools_workbook(schools: Any) -> bytes:
+    rows = (
+        (
+            s.identifier,
+            s.name,
+            s.get_kind_display(),
+            s.get_ownership_display(),
+            s.get_locality_display(),
+            s.township.name,
+            s.address,
+            s.principal,
+            s.phone,
+            s.founded_year,
+            "是" if s.is_active else "否",
+        )
+        for s in schools
+    )
+    return write_workbook(title="学校名录", columns=SCHOOL_COLUMNS, rows=rows, note=IMPORT_NOTE)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
+    """Create or update schools from a sheet; all rows or none.
+
+    Raises :class:`ImportRejected` with every problem found, having written nothing.
+    """
+    parsed = read_sheet(upload, SCHOOL_COLUMNS)
+    if parsed.errors:
+        raise ImportRejected(parsed.errors)
+    bureau_id = actor.bureau_id
+    townships = {t.name: t for t in Township.objects.filter(bureau_id=bureau_id)}
+    identifiers = [r.values.get("identifier") for r in parsed.rows if r.values.get("identifier")]
+    existing = {s.identifier: s for s in School.objects.filter(identifier__in=identifiers)}
+    names_in_use = dict(
+        School.objects.filter(bureau_id=bureau_id).values_list("name", "identifier")
+    )
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for row in parsed.rows:
+        v = row.values
+        identifier, name, township = v.get("identifier"), v.get("name"), v.get("township")
+        if identifier:
+            if identifier in seen_ids:
+                parsed.error(
+                    row.row,
+                    "identifier",
+                    f"与第{seen_ids[identifier]}行的学校标识码重复",
+                    SCHOOL_COLUMNS,
+                )
+            seen_ids.setdefault(identifier, row.row)
+            other = existing.get(identifier)
+            if other is not None and other.bureau_id != bureau_id:
+                parsed.error(row.row, "identifier", "该学校标识码已属于其他教育局", SCHOOL_COLUMNS)
+        if name:
+            if name in seen_names:
+                parsed.error(
+                    row.row, "name", f"与第{seen_names[name]}行的学校名称重复", SCHOOL_COLUMNS
+                )
+            seen_names.setdefault(name, row.row)
+            owner = names_in_use.get(name)
+            if owner is not None and owner != identifier:
+                parsed.error(row.row, "name", f"名称已被学校(标识码{owner})使用", SCHOOL_COLUMNS)
+        if township and township not in townships:
+            parsed.error(row.row, "township", f"系统中没有乡镇“{township}”", SCHOOL_COLUMNS)
+    if parsed.errors:
+        raise ImportRejected(sorted(parsed.errors, key=lambda e: (e.row, e.column)))
+
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        for row in parsed.rows:
+            v = dict(row.values)
+            v["township"] = townships[v["township"]]
+            if v.get("is_active") is None:
+                v.pop("is_active", None)
+            for optional in ("address", "principal", "phone"):
+                if v.get(optional) is None:
+                    v[optional] = ""
+            school = existing.get(v["identifier"])
+            if school is None:
+                school = School(bureau_id=bureau_id, **v)
+                school.full_clean(validate_unique=False)
+                school.save()
+                audit_create(actor=actor, obj=school, detail="Excel导入")
+                created += 1
+            else:
+                before = snapshot(school)
+                for key, value in v.items():
+                    setattr(school, key, value)
+                if snapshot(school) == before:
+                    unchanged += 1
+                    continue
+                school.save()
+                audit_change(actor=actor, obj=school, before=before, detail="Excel导入")
+                updated += 1
+        audit_log(
+            actor=actor,
+            action=Action.IMPORT,
+            model_label=School._meta.label,
+            detail=f"学校名录导入:新增{created}所,更新{updated}所,未变{unchanged}所",
+        )
+    return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+# Fields a school's own principal may keep current; the rest belongs to the bureau.
+SCHOOL_CONTACT_FIELDS = ("address", "principal", "phone")
+
+
+@transaction.atomic
+def school_create(*, actor: User, data: dict[str, Any]) -> School:
+    school = School(bureau_id=actor.bureau_id, **data)
+    _identifier_validator(school.identifier)
+    school.full_clean()
+    school.save()
+    audit_create(actor=actor, obj=school)
+    return school
+
+
+@transaction.atomic
+def school_update(
+    *, actor: User, school: School, data: dict[str, Any], loaded_version: str | None = None
+) -> School:
+    """Update a school. ``loaded_version`` is what the editor saw: if the row
+    changed since, the edit is refused rather than silently overwriting."""
+    locked = School.objects.select_for_update().get(pk=school.pk)
+    ensure_unchanged(locked, loaded_version, what="该学校信息")
+    before = snapshot(locked)
+    for key, value in data.items():
+        setattr(locked, key, value)
+    locked.full_clean()
+    locked.save()
+    audit_change(actor=actor, obj=locked, before=before)
+    return locked

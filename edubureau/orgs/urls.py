@@ -1,0 +1,17 @@
+from django.urls import path
+
+from edubureau.orgs import views
+
+app_name = "orgs"
+urlpatterns = [
+    path("schools/", views.school_list, name="school-list"),
+    path("schools/export.xlsx", views.school_export, name="school-export"),
+    path("schools/new/", views.school_create, name="school-create"),
+    path("schools/import/", views.school_import, name="school-import"),
+    path("schools/<int:school_id>/", views.school_detail, name="school-detail"),
+    path("schools/<int:school_id>/edit/", views.school_edit, name="school-edit"),
+]
+
+from edubureau.orgs.account_urls import urlpatterns as account_urlpatterns  # noqa: E402
+
+urlpatterns += account_urlpatterns

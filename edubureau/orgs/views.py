@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.orgs import selectors
+from edubureau.orgs.access import can_write, get_visible_or_404
+from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
+from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind
+from edubureau.orgs.services import schools as school_services
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "counts_by_kind": [
+            {"label": SchoolKind(row["kind"]).label, "n": row["n"], "kind": row["kind"]}
+            for row in selectors.school_counts_by_kind(user=user)
+        ],
+    }
+    if user.role == Role.INSPECTOR:
+        context["assigned"] = School.objects.visible_to(user).select_related("township")
+    return render(request, f"orgs/home_{user.role}.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user.must_change_password:
+            user.must_change_password = False
+            user.save(update_fields=["must_change_password"])
+        update_session_auth_hash(request, user)
+        audit_log(actor=user, action=Action.PASSWORD_CHANGE, obj=user)
+        messages.success(request, "密码已修改。")
+        return redirect("home")
+    return render(request, "registration/password_change.html", {"form": form})
+
+
+@login_required
+def school_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.SchoolFilter.from_params(request.GET)
+    schools = selectors.school_list(user=request.user, filters=filters)
+    page = Paginator(schools, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "orgs/school_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "townships": selectors.townships_for(request.user),
+            "kinds": SchoolKind.choices,
+            "ownerships": Ownership.choices,
+            "localities": Locality.choices,
+            "can_manage": request.user.role == Role.ADMINISTRATOR,
+        },
+    )
+
+
+@login_required
+def school_export(request: HttpRequest) -> HttpResponse:
+    filters = selectors.SchoolFilter.from_params(request.GET)
+    schools = selectors.school_list(user=request.user, filters=filters)
+    content = school_services.schools_workbook(schools)
+    audit_log(
+        actor=request.user,
+        action=Action.EXPORT,
+        model_label=School._meta.label,
+        detail=f"导出学校名录{schools.count()}所",
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''schools.xlsx"
+    return response
+
+
+@login_required
+def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = get_visible_or_404(School, request.user, school_id)
+    return render(
+        request,
+        "orgs/school_detail.html",
+        {"school": school, "can_edit": can_write(request.user, school)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_edit(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = get_visible_or_404(School, request.user, school_id, for_write=True)
+    contact_only = request.user.role != Role.ADMINISTRATOR
+    form = SchoolForm(
+        request.POST or None,
+        instance=school,
+        bureau_id=school.bureau_id,
+        contact_only=contact_only,
+        initial={"version": version_token(school)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            school_services.school_update(
+                actor=request.user,
+                school=school,
+                data=data,
+                loaded_version=form.cleaned_data["version"] or None,
+            )
+        except EditConflict as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "学校信息已保存。")
+            return redirect("orgs:school-detail", school_id=school.pk)
+    return render(request, "orgs/school_form.html", {"form": form, "school": school})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_create(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.ADMINISTRATOR:
+        raise PermissionDenied("只有系统管理员可以新增学校")
+    form = SchoolForm(request.POST or None, bureau_id=request.user.bureau_id)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            school = school_services.school_create(actor=request.user, data=data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已新增学校“{school.name}”。")
+            return redirect("orgs:school-detail", school_id=school.pk)
+    return render(request, "orgs/school_form.html", {"form": form, "school": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_import(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.ADMINISTRATOR:
+        raise PermissionDenied("只有系统管理员可以导入学校名录")
+    form = SchoolImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = school_services.school_import(
+                actor=request.user, upload=form.cleaned_data["file"]
+            )
+        except ImportRejected as exc:
+            errors = [str(e) for e in exc.errors]
+        else:
+            messages.success(
+                request,
+                f"导入成功:新增{result.created}所,更新{result.updated}所,未变{result.unchanged}所。",
+            )
+            return redirect("orgs:school-list")
+    return render(request, "orgs/school_import.html", {"form": form, "errors": errors})
