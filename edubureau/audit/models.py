@@ -27,6 +27,9 @@ class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("audit events are append-only")
 
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only; use the audit_prune command")
+
 
 class AuditEvent(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)

@@ -3,7 +3,7 @@
 Views, API endpoints and services fetch scoped objects only through these
 functions. Another school's object answers 404 (its existence is not revealed)
 and the attempt is written to the audit log; a visible object the user may not
-change answers 403.
+change answers 403, which handler403 audits like every other refusal.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def get_visible_or_404(model: type[M], user: Any, pk: Any, *, for_write: bool = 
             audit_denied(actor=user, model=model, object_id=pk, detail="读取范围外的记录")
         raise Http404("记录不存在或无权访问") from None
     if for_write and not manager.writable_by(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
-        audit_denied(actor=user, model=model, object_id=pk, detail="修改无权修改的记录")
+        # handler403 (and the API's exception handler) write the audit row.
         raise PermissionDenied("您没有修改此记录的权限")
     return obj
 

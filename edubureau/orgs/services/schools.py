@@ -88,8 +88,10 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
     Raises :class:`ImportRejected` with every problem found, having written nothing.
     """
     parsed = read_sheet(upload, SCHOOL_COLUMNS)
-    if parsed.errors:
+    if parsed.errors and not parsed.rows:
         raise ImportRejected(parsed.errors)
+    # Cross-row and database checks run even when some cells failed to parse, so
+    # the user gets every error of the sheet in one round.
     bureau_id = actor.bureau_id
     townships = {t.name: t for t in Township.objects.filter(bureau_id=bureau_id)}
     identifiers = [r.values.get("identifier") for r in parsed.rows if r.values.get("identifier")]

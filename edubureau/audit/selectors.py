@@ -1,0 +1,74 @@
+"""Reading the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from edubureau.audit.models import AuditEvent
+
+# Who may browse the log: the bureau's administrators and leaders.
+AUDIT_READER_ROLES = {"administrator", "bureau_leader"}
+
+
+def can_read_audit(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in AUDIT_READER_ROLES)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    actor: str = ""
+    model_label: str = ""
+    school_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> AuditFilter:
+        def as_date(value: str | None) -> date | None:
+            try:
+                return date.fromisoformat(value) if value else None
+            except ValueError:
+                return None
+
+        def as_int(value: str | None) -> int | None:
+            try:
+                return int(value) if value else None
+            except ValueError:
+                return None
+
+        return cls(
+            action=params.get("action") or "",
+            actor=(params.get("actor") or "").strip()[:150],
+            model_label=(params.get("model") or "").strip()[:100],
+            school_id=as_int(params.get("school")),
+            since=as_date(params.get("since")),
+            until=as_date(params.get("until")),
+        )
+
+
+def audit_events(*, user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    if not can_read_audit(user):
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.filter(bureau_id=user.bureau_id)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.actor:
+        qs = qs.filter(actor_name__icontains=filters.actor)
+    if filters.model_label:
+        qs = qs.filter(model_label=filters.model_label)
+    if filters.school_id:
+        qs = qs.filter(school_id=filters.school_id)
+    tz = timezone.get_current_timezone()
+    if filters.since:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, tz))
+    if filters.until:
+        qs = qs.filter(
+            created_at__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tz)
+        )
+    return qs.order_by("-created_at", "-id")

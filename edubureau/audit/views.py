@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from edubureau.audit.models import Action
+from edubureau.audit.selectors import AuditFilter, audit_events, can_read_audit
+from edubureau.audit.services import audit_log
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    if not can_read_audit(request.user):
+        raise PermissionDenied("只有系统管理员和局领导可以查看审计日志")
+    filters = AuditFilter.from_params(request.GET)
+    events = audit_events(user=request.user, filters=filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/event_list.html",
+        {"page": page, "filters": filters, "actions": Action.choices, "query": query.urlencode()},
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: every refused request is an audit event, whichever check refused it."""
+    record_denied_request(request, exception)
+    message = str(exception) if exception and str(exception) else "您没有权限执行此操作"
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def record_denied_request(request: Any, exception: Exception | None) -> None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    audit_log(
+        actor=user,
+        action=Action.ACCESS_DENIED,
+        detail=f"{request.method} {request.path}:{exception or '无权限'}"[:500],
+    )
