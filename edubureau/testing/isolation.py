@@ -32,6 +32,7 @@ from typing import Any
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.module_loading import autodiscover_modules
 
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.testing.cast import SCHOOL_B_MARKER, Cast
@@ -40,7 +41,7 @@ OTHER_BUREAU_MARKER = "外局标记"
 MARKERS = (SCHOOL_B_MARKER, OTHER_BUREAU_MARKER)
 
 # kwarg name -> the object of the cast that a school-A user must not reach.
-# Modules add their own entries (see register_target) from their testing modules.
+# Each app adds its own in ``<app>/tests/isolation_targets.py`` (autodiscovered).
 TARGETS: dict[str, Callable[[Cast], models.Model]] = {
     "school_id": lambda c: c.school_b,
     "department_id": lambda c: c.other_bureau.departments.get_or_create(
@@ -127,6 +128,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def check_isolation(cast: Cast, users: list[Any], urlconf: str | None = None) -> list[Failure]:
+    autodiscover_modules("tests.isolation_targets")
     failures: list[Failure] = []
     targets: dict[str, models.Model] = {}
     for route in iter_routes(urlconf):
