@@ -9,6 +9,17 @@ from django.test import Client
 from edubureau.testing.cast import Cast, make_cast
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working-day calendar caches entered schedules per process; a test that
+    saves one (then rolls back) must not leak it into the next test."""
+    from edubureau.core import calendar
+
+    calendar.invalidate_cache()
+    yield
+    calendar.invalidate_cache()
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     return make_cast()

@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "edubureau.audit",
     "edubureau.orgs",
     "edubureau.notifications",
+    "edubureau.jobs",
+    "edubureau.rectification",
+    "edubureau.safety",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +176,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts 30 minutes from the lockout; retrying while locked does not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Locking by username is the requirement (lock the account, whatever the address);
+# axes warns that IP is not part of the key, which is deliberate here.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 IDLE_TIMEOUT = timedelta(minutes=env_int("IDLE_TIMEOUT_MINUTES", 30))

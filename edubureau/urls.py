@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("edubureau.audit.urls")),
     path("notifications/", include("edubureau.notifications.urls")),
     path("settings/calendar/", include("edubureau.core.urls")),
+    path("safety/", include("edubureau.safety.urls")),
     path("api/v1/", include("edubureau.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

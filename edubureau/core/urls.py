@@ -4,5 +4,7 @@ from edubureau.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.calendar, name="calendar"),
+    path("", views.calendar_overview, name="calendar"),
+    path("<int:year>/", views.calendar_year, name="calendar-year"),
+    path("<int:year>/delete/", views.calendar_year_delete, name="calendar-year-delete"),
 ]

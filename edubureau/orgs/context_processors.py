@@ -13,9 +13,13 @@ from edubureau.orgs.models import Role
 # Modules add their entries here as they arrive.
 NAV_ITEMS: list[tuple[str, str, set[str] | None]] = [
     ("首页", "home", None),
+    ("安全看板", "safety:dashboard", None),
+    ("安全检查", "safety:inspection-list", None),
+    ("隐患整改", "safety:hazard-list", None),
+    ("安全台账", "safety:ledger-home", None),
     ("学校名录", "orgs:school-list", None),
     ("账号管理", "orgs:user-list", {Role.ADMINISTRATOR}),
-    ("工作日历", "core:calendar", {Role.ADMINISTRATOR}),
+    ("工作日历", "core:calendar", {Role.ADMINISTRATOR, Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF}),
     ("消息推送", "notifications:webhook-list", {Role.ADMINISTRATOR}),
     ("审计日志", "audit:event-list", {Role.ADMINISTRATOR, Role.BUREAU_LEADER}),
 ]

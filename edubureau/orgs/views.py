@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.orgs import selectors
@@ -37,6 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if user.role == Role.INSPECTOR:
         context["assigned"] = School.objects.visible_to(user).select_related("township")
+    if user.role == Role.ADMINISTRATOR:
+        context["calendar_warnings"] = calendar_warnings(timezone.localdate())
     return render(request, f"orgs/home_{user.role}.html", context)
 
 

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from edubureau.core.models import MAX_YEAR, MIN_YEAR
+
+SCHEDULE_HELP = (
+    "每行一条:日期(或“开始日期至结束日期”)、节日名称、放假或上班,用空格分隔。例如:<br>"
+    "2027-01-01 元旦 放假<br>"
+    "2027-02-06至2027-02-12 春节 放假<br>"
+    "2027-02-14 春节 上班<br>"
+    "放假区间请包含其中的周六、周日;保存后将整体替换该年已录入的安排。"
+)
+
+
+class CalendarYearForm(forms.Form):
+    """A year's official schedule, pasted as text (parsed by calendar_text_parse)."""
+
+    published_on = forms.DateField(
+        label="通知发布日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label="文号或说明",
+        max_length=200,
+        required=False,
+        help_text="如 国办发明电〔2026〕×号",
+    )
+    schedule = forms.CharField(
+        label="节假日安排",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text=SCHEDULE_HELP,
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class WorkingDayCalculatorForm(forms.Form):
+    """Start date + n working days, for staff who set deadlines by hand."""
+
+    start = forms.DateField(
+        label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    n = forms.IntegerField(
+        label="工作日数",
+        min_value=-1000,
+        max_value=1000,
+        help_text="正数向后推算,负数向前推算;0表示起始日当天或之后的第一个工作日。",
+    )
+
+    def clean_start(self) -> date:
+        start = self.cleaned_data["start"]
+        # Stay well inside the years the calendar can reason about.
+        if not MIN_YEAR <= start.year <= MAX_YEAR - 5:
+            raise forms.ValidationError(f"起始日期应在{MIN_YEAR}年至{MAX_YEAR - 5}年之间")
+        return start

@@ -1,0 +1,97 @@
+"""Hazards (隐患): a failed checklist item, or one reported ad hoc, with the shared
+rectification lifecycle (edubureau.rectification)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from edubureau.core.photos import PhotoFile
+from edubureau.orgs.models import School
+from edubureau.orgs.scoping import SchoolScopedQuerySet
+from edubureau.rectification.models import UNRESOLVED_STATUSES, Rectifiable, Status
+from edubureau.safety.models.checklists import ChecklistCategory, ChecklistItem
+from edubureau.safety.models.inspections import Inspection
+
+
+class HazardSource(models.TextChoices):
+    INSPECTION = "inspection", "检查发现"
+    WALKAROUND = "walkaround", "日常巡查"
+    COMPLAINT = "complaint", "群众举报"
+    CIRCULAR = "circular", "上级通报"
+
+
+class HazardQuerySet(SchoolScopedQuerySet):
+    def unresolved(self) -> HazardQuerySet:
+        return self.filter(status__in=UNRESOLVED_STATUSES)
+
+    def closed(self) -> HazardQuerySet:
+        return self.filter(status=Status.CLOSED)
+
+
+class Hazard(Rectifiable):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="hazards")
+    source = models.CharField("来源", max_length=12, choices=HazardSource.choices)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="hazards"
+    )
+    item = models.ForeignKey(
+        ChecklistItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Stable keys (across checklist versions) for grouping and repeat detection.
+    item_key = models.CharField("事项代码", max_length=60, blank=True, db_index=True)
+    category = models.ForeignKey(
+        ChecklistCategory, on_delete=models.PROTECT, related_name="+", verbose_name="隐患类别"
+    )
+    category_key = models.CharField("类别代码", max_length=40, db_index=True)
+    location = models.CharField("隐患部位", max_length=100, blank=True)
+    description = models.TextField("隐患描述")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name="重复出现(上次隐患)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HazardQuerySet.as_manager()
+    owner_department_code = "safety"
+
+    class Meta:
+        verbose_name = "安全隐患"
+        verbose_name_plural = "安全隐患"
+        ordering = ["-reported_on", "-id"]
+        indexes = [
+            models.Index(fields=["school", "status"]),
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["reported_on"]),
+            models.Index(fields=["school", "item_key", "reported_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school}:{self.description[:30]}"
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of_id is not None
+
+
+class HazardPhoto(PhotoFile):
+    class Stage(models.TextChoices):
+        REPORT = "report", "隐患照片"
+        EVIDENCE = "evidence", "整改照片"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+
+    objects = SchoolScopedQuerySet.as_manager()
+    owner_department_code = "safety"
+
+    class Meta(PhotoFile.Meta):
+        verbose_name = "隐患照片"

@@ -1,0 +1,1 @@
+"""Isolation-check targets for the dashboard routes (see edubureau/testing/isolation.py)."""

@@ -1,0 +1,1 @@
+"""Isolation-check targets for the hazards routes (see edubureau/testing/isolation.py)."""

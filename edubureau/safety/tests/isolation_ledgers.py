@@ -1,0 +1,1 @@
+"""Isolation-check targets for the ledgers routes (see edubureau/testing/isolation.py)."""
