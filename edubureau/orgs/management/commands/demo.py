@@ -1,0 +1,210 @@
+"""``edubureau demo``: build the demo organisation and serve it.
+
+Migrates the database, builds the demo county (or city, or province with
+``--scale``) unless a demo is already there, collects the static files, prints
+the URL and one login per role, and serves on 127.0.0.1:8000 unless
+``--no-serve``. See :mod:`edubureau.orgs.demo` for what is built and how later
+modules add their own demo data.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections
+
+from edubureau.orgs.demo import (
+    SCALES,
+    DemoConflict,
+    DemoLogin,
+    build_demo,
+    existing_logins,
+    find_demo_bureau,
+    login_role,
+    login_scope,
+    scale_of,
+)
+from edubureau.orgs.models import Bureau, School, Township
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def sqlite_file() -> Path | None:
+    """The SQLite database file, or None for PostgreSQL or an in-memory database."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        return None
+    name = str(db["NAME"])
+    if name == ":memory:" or "mode=memory" in name or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+class Command(BaseCommand):
+    help = "生成演示数据(示例县教育局)并启动演示服务 / build the demo organisation and serve it"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-serve", action="store_true", help="只生成数据,不启动服务 / build only"
+        )
+        parser.add_argument(
+            "--scale",
+            choices=sorted(SCALES),
+            default="county",
+            help="规模:county 150所 / city 2,000所 / province 30,000所学校",
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="删除现有数据后重建 / delete and rebuild"
+        )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="确认在 PostgreSQL 上执行 --reset(会清空整个数据库)",
+        )
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        verbosity = int(options["verbosity"])
+        scale = options["scale"]
+        if options["reset"]:
+            self.reset_database(confirmed=options["yes"])
+
+        with self.step("迁移数据库 migrate"):
+            call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        if options["reset"] and sqlite_file() is None:
+            with self.step("清空数据库 flush"):
+                call_command("flush", interactive=False, verbosity=max(0, verbosity - 1))
+
+        bureau = find_demo_bureau()
+        if bureau is not None:
+            kept = scale_of(bureau)
+            self.stdout.write(
+                f"已有演示数据:{bureau.name},保留现有数据 / keeping the existing demo. "
+                "如需重建请加 --reset。"
+            )
+            if kept is not None and kept.name != scale:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"注意:现有演示为{kept.label}规模,要生成 --scale {scale} 请加 --reset。"
+                    )
+                )
+            logins = existing_logins(bureau)
+        else:
+            self.refuse_foreign_data(confirmed=options["yes"])
+            self.stdout.write(f"生成演示数据 building the demo ({SCALES[scale].bureau_name}) …")
+            try:
+                ctx = build_demo(scale=scale, log=self.log)
+            except DemoConflict as exc:
+                raise CommandError(str(exc)) from exc
+            bureau, logins = ctx.bureau, ctx.logins
+
+        with self.step("收集静态文件 collectstatic"):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        total = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(f"完成 done: 共用时 total {total:.1f} s"))
+
+        host, port = options["host"], options["port"]
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        self.print_banner(bureau=bureau, logins=logins, url=url, serving=not options["no_serve"])
+        if not options["no_serve"]:
+            self.serve(host=host, port=port)
+
+    # -- steps
+
+    def step(self, label: str) -> _Step:
+        return _Step(self, label)
+
+    def log(self, label: str, elapsed: float) -> None:
+        self.stdout.write(f"  {pad(label, 52)} {elapsed:7.2f} s")
+
+    def reset_database(self, *, confirmed: bool) -> None:
+        if is_postgresql() and not confirmed:
+            raise CommandError(
+                "DATABASE_URL 指向 PostgreSQL:--reset 会清空整个数据库的全部数据。"
+                "确认无误请同时加 --yes。/ Refusing to wipe a PostgreSQL database without --yes."
+            )
+        path = sqlite_file()
+        if path is None:
+            return  # flushed after migrating
+        connections.close_all()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self.stdout.write(f"已删除 deleted {path}")
+
+    def refuse_foreign_data(self, *, confirmed: bool) -> None:
+        others = list(Bureau.objects.values_list("name", flat=True)[:3])
+        if others and not confirmed:
+            raise CommandError(
+                f"数据库中已有其他教育局的数据({'、'.join(others)}),演示数据应生成在单独的数据库中"
+                "(例如设置 EDUBUREAU_VAR_DIR)。确需加入请加 --yes。"
+            )
+
+    # -- output
+
+    def print_banner(
+        self, *, bureau: Bureau, logins: list[DemoLogin], url: str, serving: bool
+    ) -> None:
+        schools = School.objects.filter(bureau=bureau).count()
+        townships = Township.objects.filter(bureau=bureau).count()
+        departments = bureau.departments.count()
+        rule = "=" * 100
+        w = self.stdout.write
+        w(rule)
+        w(f"  {bureau.name} 演示环境 / edubureau demo")
+        w(f"  学校 {schools:,} 所 · 乡镇(街道) {townships:,} 个 · 股室 {departments} 个")
+        if serving:
+            w(f"  网址 URL: {url}")
+        else:
+            w(f"  网址 URL: {url}(运行 `edubureau demo` 启动服务 / run `edubureau demo` to serve)")
+        w("  演示账号 demo logins (首次登录无需改密码 / no password change required):")
+        w("")
+        header = ("角色 role", "用户名 username", "密码 password", "可见范围 what they see")
+        rows = [
+            (login_role(login.user), login.user.username, login.password, login_scope(login.user))
+            for login in logins
+        ]
+        widths = [max(display_width(r[i]) for r in [header, *rows]) + 2 for i in range(3)]
+        for row in [header, *rows]:
+            w("  " + "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + row[3])
+        w(rule)
+
+    def serve(self, *, host: str, port: int) -> None:
+        if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):
+            self.stdout.write(
+                self.style.WARNING(f"注意:{host} 不在 ALLOWED_HOSTS 中,请同时设置 ALLOWED_HOSTS。")
+            )
+        self.stdout.write("按 Ctrl+C 停止服务 / press Ctrl+C to stop.")
+        addrport = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        call_command("runserver", addrport, use_reloader=False, skip_checks=True)
+
+
+class _Step:
+    """Times one step of the command and prints it."""
+
+    def __init__(self, command: Command, label: str) -> None:
+        self.command, self.label = command, label
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.command.log(self.label, time.perf_counter() - self.started)
