@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -51,6 +52,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_tuple(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env_list(name, [])
+    if not raw:
+        return default
+    try:
+        return tuple(int(item) for item in raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated integers, got {raw!r}") from exc
 
 
 TESTING = "pytest" in sys.modules or env_bool("EDUBUREAU_TESTING", False)
@@ -161,8 +172,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "edubureau.orgs.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+# Django's defaults (the first one hashes every password a person chooses), then a
+# cheaper one used only for random initial passwords: see InitialPasswordHasher.
+PASSWORD_HASHERS = [
+    *global_settings.PASSWORD_HASHERS,
+    "edubureau.orgs.passwords.InitialPasswordHasher",
+]
 if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -249,6 +266,13 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend",
     }
 }
+# Safety: a monthly self-inspection is due on the Nth working day of the month; the
+# same item failing again at a school within the window is a repeat; an overdue
+# hazard climbs the escalation ladder (levels 1..5) after these working days.
+SAFETY_SELF_INSPECTION_DUE_WORKING_DAY = env_int("SAFETY_SELF_INSPECTION_DUE_WORKING_DAY", 5)
+SAFETY_REPEAT_WINDOW_DAYS = env_int("SAFETY_REPEAT_WINDOW_DAYS", 180)
+SAFETY_ESCALATION_WORKING_DAYS = env_int_tuple("SAFETY_ESCALATION_WORKING_DAYS", (0, 2, 5, 10, 20))
+
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)
 

@@ -38,7 +38,7 @@ def get_writable_or_404(model: type[M], user: Any, pk: Any) -> M:
 
 
 def can_write(user: Any, obj: models.Model) -> bool:
-    return bool(obj._default_manager.writable_by(user).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
+    return bool(type(obj)._default_manager.writable_by(user).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
 
 
 def _exists(model: type[models.Model], pk: Any) -> bool:

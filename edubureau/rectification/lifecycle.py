@@ -140,7 +140,12 @@ def rectification_plan(*, actor: Any, obj: R, plan: Plan, loaded_version: str | 
     obj.responsible_person = plan.responsible_person.strip() or obj.responsible_person
     obj.deferral_reason = obj.interim_measures = obj.escalated_to = ""
     if kind == PlanKind.IMMEDIATE:
-        obj.deadline = add_working_days(obj.reported_on, IMMEDIATE_WORKING_DAYS)
+        # Counted from the day the plan is made, not from a report days ago (which
+        # would make choosing the quickest way overdue at once), and never later
+        # than a deadline already set.
+        start = max(obj.reported_on, timezone.localdate())
+        soonest = add_working_days(start, IMMEDIATE_WORKING_DAYS)
+        obj.deadline = min(obj.deadline, soonest) if obj.deadline else soonest
     elif kind == PlanKind.BY_DEADLINE:
         if not obj.plan_text:
             raise TransitionError("限期整改须填写整改措施")

@@ -247,3 +247,13 @@ def test_it_creates_a_school_as_administrator(cast, client_for):
     bad = client_for(cast.admin).post(reverse("orgs:school-create"), {**data, "identifier": "12"})
     assert bad.status_code == 200 and "10位数字" in bad.content.decode()
     assert client_for(cast.leader).post(reverse("orgs:school-create"), data).status_code == 403
+
+
+def test_it_shows_a_school_and_offers_editing_only_to_who_may_edit(cast, client_for):
+    url = reverse("orgs:school-detail", kwargs={"school_id": cast.school_a.pk})
+    principal_page = client_for(cast.school_a_principal).get(url)
+    assert principal_page.status_code == 200
+    assert cast.school_a.identifier in principal_page.content.decode()
+    assert principal_page.context["can_edit"] is True
+    assert client_for(cast.school_a_officer).get(url).context["can_edit"] is False
+    assert client_for(cast.leader).get(url).context["can_edit"] is False

@@ -3,18 +3,29 @@ goes through the shared lifecycle in edubureau.rectification.lifecycle."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from edubureau.audit.services import audit_create
+from edubureau.core.photos import StoredPhoto, photo_file_path, store_photo
 from edubureau.orgs.models import School
-from edubureau.rectification.lifecycle import default_deadline
+from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
 from edubureau.rectification.models import RectificationStep, Severity, Status
-from edubureau.safety.models import ChecklistCategory, ChecklistItem, Hazard, Inspection
+from edubureau.safety.models import (
+    ChecklistCategory,
+    ChecklistItem,
+    Hazard,
+    HazardPhoto,
+    HazardSource,
+    Inspection,
+)
+from edubureau.safety.selectors.hazards import schools_for_hazard_report
 
 
 def repeat_window_days() -> int:
@@ -87,3 +98,125 @@ def hazard_report(
     )
     audit_create(actor=actor, obj=hazard)
     return hazard
+
+
+# Ad hoc reports and photos ------------------------------------------------------
+#
+# Photo files are written before the rows that point at them (a bad photo then
+# changes nothing) and removed again when the transaction fails, so no file is
+# left without its row. An outer transaction of a caller that rolls back after
+# these functions returned would still leave the files; no caller does that.
+
+
+def hazard_report_ad_hoc(
+    *,
+    actor: Any,
+    school: School,
+    category: ChecklistCategory,
+    description: str,
+    source: str,
+    reported_on: date,
+    severity: str = Severity.MINOR,
+    item: ChecklistItem | None = None,
+    location: str = "",
+    responsible_person: str = "",
+    photos: Sequence[IO[bytes]] = (),
+) -> Hazard:
+    """A hazard found outside an inspection (walk-around, complaint, circular from
+    above), with its photos. School users report for their own school, the safety
+    department's staff and inspectors for the schools they may write."""
+    if source not in HazardSource.values or source == HazardSource.INSPECTION:
+        raise ValueError("请选择隐患来源:日常巡查、群众举报或上级通报")
+    if not schools_for_hazard_report(actor).filter(pk=school.pk).exists():
+        raise NotAllowed("您不能为该学校登记隐患")
+    if category.checklist.bureau_id != school.bureau_id or (
+        item is not None and item.category_id != category.pk
+    ):
+        raise ValueError("隐患类别或排查事项无效")
+    stored = _store_all(photos, school_id=school.pk)
+    try:
+        with transaction.atomic():
+            hazard = hazard_report(
+                actor=actor,
+                school=school,
+                category=category,
+                description=description,
+                source=source,
+                reported_on=reported_on,
+                severity=severity,
+                item=item,
+                location=location,
+                responsible_person=responsible_person,
+            )
+            _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.REPORT)
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return hazard
+
+
+def hazard_rectify(
+    *,
+    actor: Any,
+    hazard: Hazard,
+    evidence_text: str,
+    rectified_on: date,
+    photos: Sequence[IO[bytes]] = (),
+    loaded_version: str | None = None,
+) -> Hazard:
+    """Record the rectification (the lifecycle's ``rectification_rectify``) together
+    with its evidence photos, all or nothing."""
+    stored = _store_all(photos, school_id=hazard.school_id)
+    try:
+        with transaction.atomic():
+            hazard = rectification_rectify(
+                actor=actor,
+                obj=hazard,
+                evidence_text=evidence_text,
+                rectified_on=rectified_on,
+                loaded_version=loaded_version,
+            )
+            _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.EVIDENCE)
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return hazard
+
+
+def _store_all(uploads: Sequence[IO[bytes]], *, school_id: int) -> list[StoredPhoto]:
+    """Check and store every upload, or none (``PhotoRejected`` names the problem)."""
+    stored: list[StoredPhoto] = []
+    try:
+        for upload in uploads:
+            stored.append(store_photo(upload, folder=f"hazards/{school_id}"))
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return stored
+
+
+def _photo_rows(
+    actor: Any, hazard: Hazard, stored: Sequence[StoredPhoto], *, stage: str
+) -> list[HazardPhoto]:
+    photos = []
+    for s in stored:
+        photo = HazardPhoto.objects.create(
+            school_id=hazard.school_id,
+            hazard=hazard,
+            stage=stage,
+            uploaded_by=actor,
+            path=s.path,
+            content_type=s.content_type,
+            size=s.size,
+            width=s.width,
+            height=s.height,
+        )
+        audit_create(actor=actor, obj=photo, detail=HazardPhoto.Stage(stage).label)
+        photos.append(photo)
+    return photos
+
+
+def _remove_files(stored: Sequence[StoredPhoto]) -> None:
+    for s in stored:
+        with contextlib.suppress(OSError, ValueError):
+            photo_file_path(s.path).unlink(missing_ok=True)

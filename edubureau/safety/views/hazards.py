@@ -1,7 +1,306 @@
+"""Hazard pages: the list (and its Excel export), the ad hoc report form, the detail
+page with the lifecycle's action forms, and the photo view.
+
+Every action posts to its own URL and goes through the shared lifecycle
+(edubureau.rectification.lifecycle), which enforces the state machine and who may
+act; the detail page only offers what the lifecycle would accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.photos import PhotoRejected, photo_file_path
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.models import Role
+from edubureau.orgs.selectors import townships_for
+from edubureau.rectification.lifecycle import (
+    NotAllowed,
+    Plan,
+    TransitionError,
+    rectification_close,
+    rectification_plan,
+    rectification_verify,
+)
+from edubureau.rectification.models import PlanKind, Severity, Status
+from edubureau.safety.forms.hazards import (
+    CloseForm,
+    HazardReportForm,
+    PlanForm,
+    RectifyForm,
+    VerifyForm,
+)
+from edubureau.safety.models import Hazard, HazardPhoto
+from edubureau.safety.selectors import hazards as selectors
+from edubureau.safety.services import hazards as services
+
+PAGE_SIZE = 50
 
 
 @login_required
-def placeholder(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("隐患整改")
+def hazard_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    filters = selectors.HazardFilter.from_params(request.GET)
+    hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
+    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_lights(page.object_list, today=today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    user = request.user
+    return render(
+        request,
+        "safety/hazards/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "counts": selectors.hazard_counts(hazards, today=today),
+            "count_links": {
+                "unresolved": _query_with(query, status=selectors.UNRESOLVED),
+                "overdue": _query_with(query, overdue="1"),
+                "repeats": _query_with(query, repeat="1"),
+            },
+            "statuses": selectors.STATUS_FILTER_CHOICES,
+            "severities": Severity.choices,
+            "categories": selectors.category_choices(user),
+            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
+            "schools": selectors.visible_schools(user),
+            "can_report": selectors.can_report_hazards(user),
+        },
+    )
+
+
+@login_required
+def hazard_export(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    filters = selectors.HazardFilter.from_params(request.GET)
+    hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
+    columns, rows = selectors.hazard_export_rows(hazards, today=today)
+    content = write_workbook(title="安全隐患", columns=columns, rows=rows)
+    audit_log(
+        actor=request.user,
+        action=Action.EXPORT,
+        model_label=Hazard._meta.label,
+        detail=f"导出安全隐患{len(rows)}条",
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = f"hazards-{today:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hazard_report(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_report_hazards(request.user):
+        raise PermissionDenied("您没有登记隐患的权限")
+    checklist = selectors.current_checklist(request.user)
+    form = HazardReportForm(
+        request.POST or None, request.FILES or None, user=request.user, checklist=checklist
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            hazard = services.hazard_report_ad_hoc(actor=request.user, **data)
+        except (PhotoRejected, ValueError, TransitionError) as exc:
+            form.add_error("photos" if isinstance(exc, PhotoRejected) else None, str(exc))
+        else:
+            messages.success(request, "隐患已登记,请尽快制定整改方案。")
+            return redirect("safety:hazard-detail", hazard_id=hazard.pk)
+    return render(request, "safety/hazards/report.html", {"form": form}, status=_status(form))
+
+
+@login_required
+def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id)
+    return _detail(request, hazard)
+
+
+@login_required
+@require_POST
+def hazard_plan(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id, for_write=True)
+    form = PlanForm(request.POST, hazard=hazard)
+    if form.is_valid():
+        d = form.cleaned_data
+        kind = d["kind"]
+        plan = Plan(
+            kind=kind,
+            plan_text=d["plan_text"],
+            deadline=d["deadline"] if kind == PlanKind.BY_DEADLINE else d["target_date"],
+            deferral_reason=d["deferral_reason"],
+            interim_measures=d["interim_measures"],
+            escalated_to=d["escalated_to"],
+            responsible_person=d["responsible_person"],
+        )
+        done = _act(form, rectification_plan, request, obj=hazard, plan=plan)
+        if done:
+            return _saved(request, hazard, "整改方案已保存。")
+    return _detail(request, hazard, plan_form=form)
+
+
+@login_required
+@require_POST
+def hazard_rectify(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id, for_write=True)
+    form = RectifyForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        done = _act(
+            form,
+            services.hazard_rectify,
+            request,
+            hazard=hazard,
+            evidence_text=d["evidence_text"],
+            rectified_on=d["rectified_on"],
+            photos=d["photos"],
+        )
+        if done:
+            return _saved(request, hazard, "整改结果已提交,等待复查。")
+    return _detail(request, hazard, rectify_form=form)
+
+
+@login_required
+@require_POST
+def hazard_verify(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        accept = form.cleaned_data["decision"] == VerifyForm.ACCEPT
+        reason = form.cleaned_data["reason"]
+        if _act(form, rectification_verify, request, obj=hazard, accept=accept, reason=reason):
+            text = "复查通过,可以销号。" if accept else "复查未通过,已退回学校重新整改。"
+            return _saved(request, hazard, text)
+    return _detail(request, hazard, verify_form=form)
+
+
+@login_required
+@require_POST
+def hazard_close(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        note = form.cleaned_data["note"]
+        if _act(form, rectification_close, request, obj=hazard, note=note):
+            return _saved(request, hazard, "隐患已销号。")
+    return _detail(request, hazard, close_form=form)
+
+
+@login_required
+def hazard_photo(request: HttpRequest, hazardphoto_id: int) -> FileResponse:
+    photo = get_visible_or_404(HazardPhoto, request.user, hazardphoto_id)
+    try:
+        handle = photo_file_path(photo.path).open("rb")
+    except (OSError, PhotoRejected):
+        raise Http404("照片文件不存在") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Helpers ------------------------------------------------------------------------
+
+
+def _act(form: Any, service: Any, request: HttpRequest, **kwargs: Any) -> bool:
+    """Call a lifecycle service with the form's version; put its refusal on the form.
+
+    A refusal because of *who* is acting (``NotAllowed``) is a 403: the page never
+    offers such an action, so the request was crafted."""
+    try:
+        service(actor=request.user, loaded_version=form.cleaned_data["version"] or None, **kwargs)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (EditConflict, TransitionError, PhotoRejected, ValueError) as exc:
+        form.add_error(None, str(exc))
+        form.conflict = isinstance(exc, EditConflict)
+        return False
+    return True
+
+
+def _query_with(query: QueryDict, **params: str) -> str:
+    """The list's current filters with ``params`` set (a count's link to its rows)."""
+    changed = query.copy()
+    for key, value in params.items():
+        changed[key] = value
+    return changed.urlencode()
+
+
+def _saved(request: HttpRequest, hazard: Hazard, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("safety:hazard-detail", hazard_id=hazard.pk)
+
+
+def _status(form: Any) -> int:
+    if not form.is_bound or not form.errors:
+        return 200
+    return 409 if getattr(form, "conflict", False) else 400
+
+
+def _detail(request: HttpRequest, hazard: Hazard, **bound: Any) -> HttpResponse:
+    """The detail page; ``bound`` carries the submitted form that failed, if any.
+    The other forms show the record as it is now (fresh version)."""
+    user = request.user
+    today = timezone.localdate()
+    hazard = Hazard.objects.select_related(
+        "school__township", "category", "item", "repeat_of", "reported_by", "verified_by"
+    ).get(pk=hazard.pk)
+    version = {"version": version_token(hazard)}
+    writer = Hazard.objects.writable_by(user).filter(pk=hazard.pk).exists()
+    verifier = writer and user.role != Role.SCHOOL_USER
+    status = hazard.status
+    forms: dict[str, Any] = {}
+    if writer and status in (Status.REPORTED, Status.PLANNED):
+        forms["plan_form"] = PlanForm(initial=_plan_initial(hazard) | version, hazard=hazard)
+    if writer and status == Status.PLANNED:
+        forms["rectify_form"] = RectifyForm(initial=version)
+    if verifier and status == Status.RECTIFIED:
+        forms["verify_form"] = VerifyForm(initial=version)
+    if verifier and status == Status.VERIFIED:
+        forms["close_form"] = CloseForm(initial=version)
+    forms.update(bound)
+    failed = next(iter(bound.values()), None)
+    photos = list(hazard.photos.all())
+    return render(
+        request,
+        "safety/hazards/detail.html",
+        {
+            "hazard": hazard,
+            "light": selectors.traffic_light(hazard, today=today),
+            "report_photos": [p for p in photos if p.stage == HazardPhoto.Stage.REPORT],
+            "evidence_photos": [p for p in photos if p.stage == HazardPhoto.Stage.EVIDENCE],
+            "history": selectors.hazard_history(hazard),
+            "escalation_label": selectors.escalation_label(hazard.overdue_level),
+            "repeats": hazard.repeats.visible_to(user).order_by("-reported_on")[:10],
+            **forms,
+        },
+        status=_status(failed) if failed is not None else 200,
+    )
+
+
+def _plan_initial(hazard: Hazard) -> dict[str, Any]:
+    return {
+        "kind": hazard.plan_kind or PlanKind.BY_DEADLINE,
+        "responsible_person": hazard.responsible_person,
+        "plan_text": hazard.plan_text,
+        "deadline": hazard.deadline
+        if hazard.plan_kind != PlanKind.DEFERRED
+        else selectors.default_deadline_for(hazard),
+        "deferral_reason": hazard.deferral_reason,
+        "interim_measures": hazard.interim_measures,
+        "escalated_to": hazard.escalated_to,
+        "target_date": hazard.deadline if hazard.plan_kind == PlanKind.DEFERRED else None,
+    }

@@ -1,0 +1,331 @@
+"""Reads of hazards: the filtered list (page and Excel export), traffic lights,
+the choices the report form offers, and a hazard's history.
+
+The list's GET parameters are shared with the dashboards, which link to it
+(docs/HELPERS-BRIEF.md): status, category, severity, township, school,
+overdue=1, repeat=1, since/until (reported_on), closed_since/closed_until.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from edubureau.core.calendar import add_working_days, working_days_between
+from edubureau.core.excel import Column
+from edubureau.orgs.models import Role, School
+from edubureau.rectification.lifecycle import default_deadline, steps_for
+from edubureau.rectification.models import (
+    OPEN_STATUSES,
+    UNRESOLVED_STATUSES,
+    RectificationStep,
+    Severity,
+    Status,
+)
+from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, Hazard
+
+# A deadline this many working days away (or fewer) turns the light yellow.
+WARN_WORKING_DAYS = 2
+UNRESOLVED = "unresolved"
+STATUS_FILTER_CHOICES = [(UNRESOLVED, "未整改完成"), *Status.choices]
+
+
+@dataclass(frozen=True)
+class HazardFilter:
+    status: str = ""
+    category: str = ""
+    severity: str = ""
+    township_id: int | None = None
+    school_id: int | None = None
+    overdue: bool = False
+    repeat: bool = False
+    since: date | None = None
+    until: date | None = None
+    closed_since: date | None = None
+    closed_until: date | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> HazardFilter:
+        """Tolerant parsing: a malformed value is ignored, never an error page."""
+
+        def as_int(name: str) -> int | None:
+            try:
+                value = int(params.get(name) or "")
+            except ValueError:
+                return None
+            return value if value > 0 else None
+
+        def as_date(name: str) -> date | None:
+            try:
+                return date.fromisoformat((params.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        status = params.get("status") or ""
+        severity = params.get("severity") or ""
+        return cls(
+            status=status if status in (UNRESOLVED, *Status.values) else "",
+            category=(params.get("category") or "").strip()[:40],
+            severity=severity if severity in Severity.values else "",
+            township_id=as_int("township"),
+            school_id=as_int("school"),
+            overdue=params.get("overdue") == "1",
+            repeat=params.get("repeat") == "1",
+            since=as_date("since"),
+            until=as_date("until"),
+            closed_since=as_date("closed_since"),
+            closed_until=as_date("closed_until"),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == HazardFilter()
+
+
+def overdue_q(today: date) -> Q:
+    """Not rectified by its deadline (the same rule as ``lifecycle.is_overdue``)."""
+    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Hazard]:
+    """The hazards ``user`` may see that match ``filters``, newest first."""
+    qs = Hazard.objects.visible_to(user).select_related("school__township", "category")
+    if filters.status == UNRESOLVED:
+        qs = qs.filter(status__in=UNRESOLVED_STATUSES)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category_key=filters.category)
+    if filters.severity:
+        qs = qs.filter(severity=filters.severity)
+    if filters.township_id:
+        qs = qs.filter(school__township_id=filters.township_id)
+    if filters.school_id:
+        qs = qs.filter(school_id=filters.school_id)
+    if filters.overdue:
+        qs = qs.filter(overdue_q(today))
+    if filters.repeat:
+        qs = qs.filter(repeat_of__isnull=False)
+    if filters.since:
+        qs = qs.filter(reported_on__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(reported_on__lte=filters.until)
+    if filters.closed_since:
+        qs = qs.filter(closed_at__date__gte=filters.closed_since)
+    if filters.closed_until:
+        qs = qs.filter(closed_at__date__lte=filters.closed_until)
+    return qs.order_by("-reported_on", "-id")
+
+
+def hazard_counts(qs: QuerySet[Hazard], *, today: date) -> dict[str, int]:
+    """Totals over a filtered list, in one query."""
+    return qs.aggregate(
+        total=Count("id"),
+        unresolved=Count("id", filter=Q(status__in=UNRESOLVED_STATUSES)),
+        overdue=Count("id", filter=overdue_q(today)),
+        repeats=Count("id", filter=Q(repeat_of__isnull=False)),
+    )
+
+
+# Traffic lights ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Light:
+    """A computed signal: ``css`` is the tag class (ok / warn / bad / "")."""
+
+    css: str
+    label: str
+
+    @property
+    def colour(self) -> str:
+        return {"ok": "绿灯", "warn": "黄灯", "bad": "红灯"}.get(self.css, "")
+
+
+def traffic_light(hazard: Hazard, *, today: date, warn_until: date | None = None) -> Light:
+    """Green on track, yellow when the deadline is within two working days, red
+    when overdue; computed from the record, never typed."""
+    if hazard.status == Status.CLOSED:
+        return Light("", "已销号")
+    if hazard.status in (Status.RECTIFIED, Status.VERIFIED):
+        return Light("ok", "已整改")
+    if hazard.deadline is None:
+        return Light("ok", "管控中")
+    if hazard.deadline < today:
+        days = working_days_between(hazard.deadline, today)
+        return Light("bad", f"逾期{days}个工作日" if days else "已逾期")
+    if warn_until is None:
+        warn_until = add_working_days(today, WARN_WORKING_DAYS)
+    if hazard.deadline <= warn_until:
+        return Light("warn", "临近期限")
+    return Light("ok", "按期推进")
+
+
+def with_lights(hazards: Iterable[Hazard], *, today: date) -> list[Hazard]:
+    """The hazards with ``light`` set on each (for a page of the list)."""
+    warn_until = add_working_days(today, WARN_WORKING_DAYS)
+    rows = list(hazards)
+    for hazard in rows:
+        hazard.light = traffic_light(hazard, today=today, warn_until=warn_until)  # type: ignore[attr-defined]
+    return rows
+
+
+# Choices ------------------------------------------------------------------------
+
+
+def current_checklist(user: Any) -> Checklist | None:
+    return Checklist.objects.visible_to(user).current().first()
+
+
+def category_choices(user: Any) -> list[tuple[str, str]]:
+    """(key, name) of the current checklist's categories, for the list filter."""
+    checklist = current_checklist(user)
+    if checklist is None:
+        return []
+    return list(checklist.categories.values_list("key", "name"))
+
+
+def report_categories(checklist: Checklist | None) -> QuerySet[ChecklistCategory]:
+    if checklist is None:
+        return ChecklistCategory.objects.none()
+    return checklist.categories.all()
+
+
+def report_items(checklist: Checklist | None) -> QuerySet[ChecklistItem]:
+    if checklist is None:
+        return ChecklistItem.objects.none()
+    return checklist.items.select_related("category")
+
+
+def schools_for_hazard_report(user: Any) -> QuerySet[School]:
+    """Schools for which ``user`` may report a hazard: the rule of
+    ``Hazard.objects.writable_by`` applied to schools (own school for a school user
+    who is not read-only, assigned schools for an inspector, every school of the
+    bureau for the owning department's staff)."""
+    visible = School.objects.visible_to(user).filter(is_active=True).select_related("township")
+    role = getattr(user, "role", None)
+    if role == Role.SCHOOL_USER and not user.read_only:
+        return visible
+    if role == Role.INSPECTOR:
+        return visible
+    if role == Role.DEPARTMENT_STAFF:
+        department = user.department
+        if department is not None and department.code == Hazard.owner_department_code:
+            return visible
+    return School.objects.none()
+
+
+def can_report_hazards(user: Any) -> bool:
+    return schools_for_hazard_report(user).exists()
+
+
+def hazard_history(hazard: Hazard) -> list[RectificationStep]:
+    """Every step of every round (report, plan, rectify, reject, verify, close,
+    escalations), oldest first, with Chinese labels set for the page."""
+    statuses = dict(Status.choices)
+    steps = list(steps_for(hazard))
+    for step in steps:
+        step.label = STEP_LABELS.get(step.action, step.action)  # type: ignore[attr-defined]
+        step.from_label = statuses.get(step.from_status, "")  # type: ignore[attr-defined]
+        step.to_label = statuses.get(step.to_status, step.to_status)  # type: ignore[attr-defined]
+    return steps
+
+
+STEP_LABELS = {
+    "report": "发现上报",
+    "plan": "制定整改方案",
+    "rectify": "提交整改结果",
+    "verify": "复查通过",
+    "reject": "复查未通过,退回整改",
+    "close": "销号",
+    "escalate": "逾期督办升级",
+}
+
+# Escalation levels (the ladder of DOMAIN.md), as shown on pages and in notifications.
+ESCALATION_LABELS = {
+    0: "未逾期",
+    1: "提醒整改责任人",
+    2: "督促校长",
+    3: "报安全股督办",
+    4: "报分管局领导",
+    5: "挂牌督办",
+}
+
+
+def escalation_label(level: int) -> str:
+    return ESCALATION_LABELS.get(level, ESCALATION_LABELS[5])
+
+
+def default_deadline_for(hazard: Hazard) -> date:
+    return default_deadline(severity=hazard.severity, found_on=hazard.reported_on)
+
+
+def visible_schools(user: Any) -> QuerySet[School]:
+    """Schools for the list's school filter (none for a school user: there is one)."""
+    if getattr(user, "role", None) == Role.SCHOOL_USER:
+        return School.objects.none()
+    return School.objects.visible_to(user).only("id", "name", "township_id")
+
+
+# Excel export -------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    Column("school", "学校", width=28),
+    Column("township", "乡镇(街道)", width=12),
+    Column("category", "隐患类别", width=18),
+    Column("item", "排查事项", width=30),
+    Column("description", "隐患描述", width=40),
+    Column("location", "隐患部位", width=16),
+    Column("severity", "隐患等级", width=10),
+    Column("source", "来源", width=10),
+    Column("reported_on", "发现日期", width=12),
+    Column("status", "状态", width=14),
+    Column("light", "信号灯", width=16),
+    Column("plan_kind", "整改方式", width=14),
+    Column("deadline", "整改期限", width=12),
+    Column("responsible_person", "整改责任人", width=12),
+    Column("rectified_on", "整改完成日期", width=12),
+    Column("closed_on", "销号日期", width=12),
+    Column("rejections", "复查未通过次数", width=10),
+    Column("repeat", "重复隐患", width=10),
+    Column("escalation", "督办级别", width=14),
+]
+
+
+def hazard_export_rows(
+    hazards: QuerySet[Hazard], *, today: date
+) -> tuple[list[Column], list[list[Any]]]:
+    """The export sheet of a filtered list: every row the user may see, no paging."""
+    warn_until = add_working_days(today, WARN_WORKING_DAYS)
+    rows = []
+    for h in hazards.select_related("item"):
+        light = traffic_light(h, today=today, warn_until=warn_until)
+        rows.append(
+            [
+                h.school.name,
+                h.school.township.name,
+                h.category.name,
+                h.item.text if h.item else "",
+                h.description,
+                h.location,
+                h.get_severity_display(),
+                h.get_source_display(),
+                h.reported_on,
+                h.get_status_display(),
+                f"{light.colour} {light.label}".strip(),
+                h.get_plan_kind_display() if h.plan_kind else "",
+                h.deadline,
+                h.responsible_person,
+                h.rectified_on,
+                timezone.localdate(h.closed_at) if h.closed_at else None,
+                h.rejection_count,
+                "是" if h.repeat_of_id else "",
+                escalation_label(h.overdue_level) if h.overdue_level else "",
+            ]
+        )
+    return EXPORT_COLUMNS, rows

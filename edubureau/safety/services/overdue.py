@@ -1,0 +1,268 @@
+"""Overdue hazards and the escalation ladder (DOMAIN.md, "Escalation ladder").
+
+A hazard is overdue when it is still reported/planned and its deadline (a date,
+computed in working days, holidays honoured) is before today. The longer it stays
+overdue, the higher it climbs, one level after a configurable number of working
+days overdue (``SAFETY_ESCALATION_WORKING_DAYS``, one entry per level):
+
+- level 1 (responsible person), from 0 working days overdue: the school's safety
+  officers and principal;
+- level 2 (school principal), from 2: the principal;
+- level 3 (department), from 5: the safety department's staff;
+- level 4 (bureau leader in charge), from 10: the bureau leaders;
+- level 5 (挂牌督办, formal supervision), from 20: all of the above, urgent.
+
+A hazard that climbs several levels in one run (the job did not run for a while)
+notifies the people of every level it passed, once each.
+
+``hazards_mark_overdue`` runs daily (``safety.mark_overdue`` in safety/tasks.py,
+the ``safety_mark_overdue`` command by hand). It raises a hazard's level with a
+conditional UPDATE (``WHERE overdue_level = <the level read>``), and notifies only
+when that UPDATE changed the row, so a second run on the same day — or two
+workers racing — notifies once. The UPDATE leaves ``updated_at`` alone: the job
+is not an edit, and must not make a school's open form fail with a conflict.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.calendar import working_days_between
+from edubureau.notifications.models import Level
+from edubureau.notifications.services import notify
+from edubureau.orgs.models import Role, SchoolPosition, User
+from edubureau.rectification.models import OPEN_STATUSES, RectificationStep, Severity
+from edubureau.safety.models import Hazard
+from edubureau.safety.selectors.hazards import ESCALATION_LABELS
+
+DEFAULT_ESCALATION_WORKING_DAYS = (0, 2, 5, 10, 20)
+MAX_LEVEL = 5
+TOPIC = "safety.hazard_overdue"
+SYSTEM_ACTOR_NAME = "系统(逾期督办任务)"
+
+
+def escalation_thresholds() -> tuple[int, ...]:
+    """Working days overdue at which levels 1..5 begin (non-decreasing, five values)."""
+    value = (
+        tuple(int(v) for v in getattr(settings, "SAFETY_ESCALATION_WORKING_DAYS", ()))
+        or DEFAULT_ESCALATION_WORKING_DAYS
+    )
+    if len(value) != MAX_LEVEL or any(b < a for a, b in itertools.pairwise(value)):
+        raise ValueError("SAFETY_ESCALATION_WORKING_DAYS needs 5 non-decreasing working-day counts")
+    if value[0] < 0:
+        raise ValueError("SAFETY_ESCALATION_WORKING_DAYS cannot be negative")
+    return value
+
+
+def escalation_level(*, deadline: date, today: date) -> int:
+    """The level a hazard due on ``deadline`` has reached on ``today`` (0 if not overdue).
+
+    Working days overdue are those in ``(deadline, today]``: a hazard due on the
+    Friday before a holiday is overdue from Saturday (level 1) but has been overdue
+    for 0 working days until the next working day."""
+    if deadline >= today:
+        return 0
+    days = working_days_between(deadline, today)
+    return sum(1 for threshold in escalation_thresholds() if days >= threshold)
+
+
+@dataclass
+class OverdueRun:
+    """What one run did (or, for a dry run, would do)."""
+
+    today: date
+    dry_run: bool
+    overdue: int = 0  # hazards overdue today
+    escalated: Counter[int] = field(default_factory=Counter)  # new level -> hazards
+    notified: int = 0  # notifications written
+    hazard_ids: list[int] = field(default_factory=list)  # hazards raised this run
+
+    @property
+    def escalated_total(self) -> int:
+        return sum(self.escalated.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "overdue": self.overdue,
+            "escalated": {str(k): v for k, v in sorted(self.escalated.items())},
+            "notified": self.notified,
+        }
+
+
+def hazards_mark_overdue(*, today: date, dry_run: bool = False) -> OverdueRun:
+    """Mark overdue hazards and climb the escalation ladder, notifying once per new level."""
+    run = OverdueRun(today=today, dry_run=dry_run)
+    candidates = (
+        Hazard.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+        .select_related("school")
+        .order_by("deadline", "id")
+    )
+    recipients = _RecipientCache()
+    for hazard in candidates.iterator(chunk_size=500):
+        run.overdue += 1
+        level = escalation_level(deadline=hazard.deadline, today=today)
+        if level <= hazard.overdue_level:
+            continue
+        if dry_run:
+            run.escalated[level] += 1
+            run.hazard_ids.append(hazard.pk)
+            continue
+        notes = _escalate(hazard, level=level, today=today, recipients=recipients)
+        if notes is not None:
+            run.escalated[level] += 1
+            run.hazard_ids.append(hazard.pk)
+            run.notified += notes
+    return run
+
+
+@transaction.atomic
+def _escalate(
+    hazard: Hazard, *, level: int, today: date, recipients: _RecipientCache
+) -> int | None:
+    """Raise one hazard to ``level``; None if another run got there first."""
+    previous, previous_since = hazard.overdue_level, hazard.overdue_since
+    assert hazard.deadline is not None
+    # The first calendar day overdue, kept from the first escalation on.
+    since = previous_since or hazard.deadline + timedelta(days=1)
+    claimed = Hazard.objects.filter(
+        Q(pk=hazard.pk),
+        Q(overdue_level=previous),
+        Q(status__in=OPEN_STATUSES),
+    ).update(overdue_level=level, overdue_since=since)
+    if not claimed:
+        return None
+    hazard.overdue_level, hazard.overdue_since = level, since
+    days = working_days_between(hazard.deadline, today)
+    note = f"逾期{days}个工作日,督办升级为第{level}级:{ESCALATION_LABELS[level]}"
+    RectificationStep.objects.create(
+        school_id=hazard.school_id,
+        content_type=ContentType.objects.get_for_model(Hazard),
+        object_id=hazard.pk,
+        action="escalate",
+        from_status=hazard.status,
+        to_status=hazard.status,
+        actor=None,
+        note=note,
+    )
+    audit_log(
+        actor=None,
+        actor_name=SYSTEM_ACTOR_NAME,
+        action=Action.UPDATE,
+        obj=hazard,
+        changes={
+            "overdue_level": [previous, level],
+            "overdue_since": [_iso(previous_since), since.isoformat()],
+        },
+        detail=note,
+    )
+    users = recipients.for_levels(hazard, range(previous + 1, level + 1))
+    if not users:
+        return 0
+    notes = notify(
+        recipients=users,
+        title=_title(hazard, level),
+        body=_body(hazard, level=level, days=days),
+        link=reverse("safety:hazard-detail", kwargs={"hazard_id": hazard.pk}),
+        level=Level.URGENT if level >= MAX_LEVEL else Level.WARNING,
+        topic=TOPIC,
+        school_id=hazard.school_id,
+    )
+    return len(notes)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _title(hazard: Hazard, level: int) -> str:
+    prefix = "【挂牌督办】" if level >= MAX_LEVEL else "【隐患逾期】"
+    return f"{prefix}{hazard.school.name}:{hazard.description[:40]}"[:200]
+
+
+def _body(hazard: Hazard, *, level: int, days: int) -> str:
+    severity = Severity(hazard.severity).label
+    lines = [
+        f"学校:{hazard.school.name}",
+        f"隐患:{hazard.description}",
+        f"等级:{severity};整改期限:{hazard.deadline:%Y-%m-%d};已逾期{days}个工作日。",
+        f"督办级别:第{level}级({ESCALATION_LABELS[level]})。",
+    ]
+    if hazard.responsible_person:
+        lines.append(f"整改责任人:{hazard.responsible_person}")
+    lines.append("请尽快落实整改并在系统中提交整改结果。")
+    return "\n".join(lines)
+
+
+class _RecipientCache:
+    """Who is told at each level, looked up once per school / bureau per run."""
+
+    def __init__(self) -> None:
+        self._school: dict[tuple[int, str], list[User]] = {}
+        self._bureau: dict[tuple[int, str], list[User]] = {}
+
+    def for_levels(self, hazard: Hazard, levels: range) -> list[User]:
+        users: dict[int, User] = {}
+        for level in levels:
+            for user in self._for_level(hazard, level):
+                users[user.pk] = user
+        return list(users.values())
+
+    def _for_level(self, hazard: Hazard, level: int) -> list[User]:
+        if level == 1:
+            return self._school_users(hazard.school_id, "officers")
+        if level == 2:
+            return self._school_users(hazard.school_id, "principals")
+        if level == 3:
+            return self._bureau_users(hazard.school.bureau_id, "safety")
+        if level == 4:
+            return self._bureau_users(hazard.school.bureau_id, "leaders")
+        return [
+            *self._school_users(hazard.school_id, "officers"),
+            *self._bureau_users(hazard.school.bureau_id, "safety"),
+            *self._bureau_users(hazard.school.bureau_id, "leaders"),
+        ]
+
+    def _school_users(self, school_id: int, which: str) -> list[User]:
+        key = (school_id, which)
+        if key not in self._school:
+            positions = (
+                [SchoolPosition.PRINCIPAL]
+                if which == "principals"
+                else [SchoolPosition.PRINCIPAL, SchoolPosition.SAFETY_OFFICER]
+            )
+            self._school[key] = list(
+                User.objects.filter(
+                    is_active=True,
+                    role=Role.SCHOOL_USER,
+                    school_id=school_id,
+                    school_position__in=positions,
+                )
+            )
+        return self._school[key]
+
+    def _bureau_users(self, bureau_id: int, which: str) -> list[User]:
+        key = (bureau_id, which)
+        if key not in self._bureau:
+            qs = User.objects.filter(is_active=True, bureau_id=bureau_id)
+            if which == "safety":
+                qs = qs.filter(
+                    role=Role.DEPARTMENT_STAFF, department__code=Hazard.owner_department_code
+                )
+            else:
+                qs = qs.filter(role=Role.BUREAU_LEADER)
+            self._bureau[key] = list(qs)
+        return self._bureau[key]
