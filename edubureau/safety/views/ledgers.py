@@ -1,7 +1,286 @@
+"""Ledger pages. Every ledger shares these views; the URL passes ``ledger`` (the
+spec's key) and the object id as ``<model>_id``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.concurrency import EditConflict
+from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.models import School, SchoolYear, Township, User
+from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
+from edubureau.safety.selectors.ledgers import (
+    DEFAULT_EXPIRY_DAYS,
+    LEDGERS,
+    LedgerFilter,
+    LedgerSpec,
+    display_value,
+    ledger_overview,
+    ledger_rows,
+    ledger_totals,
+)
+from edubureau.safety.services import ledgers as services
+
+PAGE_SIZE = 50
 
 
 @login_required
-def placeholder(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("安全台账")
+def ledger_home(request: HttpRequest) -> HttpResponse:
+    overview = ledger_overview(user=request.user, today=timezone.localdate())
+    cards = [
+        {"card": c, "list": reverse(f"safety:{c.spec.key}-list"), "new": _create_url(c.spec)}
+        for c in overview.cards
+    ]
+    expiring = [
+        {
+            "doc": d,
+            "url": f"{reverse(f'safety:{d.ledger}-list')}"
+            f"?school={d.school_id}&expiring={DEFAULT_EXPIRY_DAYS}",
+        }
+        for d in overview.expiring
+    ]
+    return render(
+        request,
+        "safety/ledgers/home.html",
+        {
+            "overview": overview,
+            "cards": cards,
+            "expiring": expiring,
+            "can_write": services.can_write_ledgers(request.user),
+            "days": DEFAULT_EXPIRY_DAYS,
+        },
+    )
+
+
+@login_required
+def ledger_list(request: HttpRequest, ledger: str) -> HttpResponse:
+    spec, today = LEDGERS[ledger], timezone.localdate()
+    filters = LedgerFilter.from_params(spec, request.GET)
+    rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=today)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    writable = set(services.ledger_writable_schools(request.user).values_list("pk", flat=True))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "safety/ledgers/list.html",
+        {
+            "spec": spec,
+            "page": page,
+            "headers": ["学校", *(_label(spec, n) for n in spec.list_fields)],
+            "table": [_row(spec, obj, today, obj.school_id in writable) for obj in page],
+            "totals": ledger_totals(spec=spec, rows=rows),
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_write": bool(writable),
+            **_filter_options(spec, request.user, filters),
+        },
+    )
+
+
+@login_required
+def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    filters = LedgerFilter.from_params(spec, request.GET)
+    rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=timezone.localdate())
+    content = services.ledger_workbook(spec=spec, rows=rows)
+    audit_log(
+        actor=request.user,
+        action=Action.EXPORT,
+        model_label=spec.model._meta.label,
+        detail=f"导出{spec.title}{rows.count()}条",
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    filename = quote(f"{spec.title}.xlsx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_create(request: HttpRequest, ledger: str) -> HttpResponse:
+    spec, today = LEDGERS[ledger], timezone.localdate()
+    if not services.can_write_ledgers(request.user):
+        raise PermissionDenied("您没有填报安全台账的权限")
+    school_id = LedgerFilter.from_params(spec, request.GET).school_id
+    form = LedgerForm(
+        request.POST or None, spec=spec, user=request.user, today=today, school_id=school_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ledger_create(actor=request.user, spec=spec, data=form.values(), today=today)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已登记{spec.title}。")
+            return redirect(f"safety:{spec.key}-list")
+    return render(
+        request,
+        "safety/ledgers/form.html",
+        {"spec": spec, "form": form, "obj": None, "urls": _urls(spec)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_edit(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse:
+    spec, today = LEDGERS[ledger], timezone.localdate()
+    obj = _writable(spec, request.user, ids[spec.id_kwarg])
+    form = LedgerForm(request.POST or None, spec=spec, user=request.user, today=today, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ledger_update(
+                actor=request.user,
+                spec=spec,
+                obj=obj,
+                data=form.values(),
+                loaded_version=form.cleaned_data["version"] or None,
+                today=today,
+            )
+        except (EditConflict, ValidationError) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, f"{spec.title}已保存。")
+            return redirect(f"safety:{spec.key}-list")
+    return render(
+        request,
+        "safety/ledgers/form.html",
+        {"spec": spec, "form": form, "obj": obj, "urls": _urls(spec)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_delete(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    obj = _writable(spec, request.user, ids[spec.id_kwarg])
+    if request.method == "POST":
+        services.ledger_delete(actor=request.user, spec=spec, obj=obj)
+        messages.success(request, f"已删除{spec.title}记录“{obj}”。")
+        return redirect(f"safety:{spec.key}-list")
+    return render(
+        request,
+        "safety/ledgers/confirm_delete.html",
+        {"spec": spec, "obj": obj, "urls": _urls(spec)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import(request: HttpRequest, ledger: str) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    if not services.can_write_ledgers(request.user):
+        raise PermissionDenied("您没有导入安全台账的权限")
+    form = LedgerImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.ledger_import(
+                actor=request.user, spec=spec, upload=form.cleaned_data["file"]
+            )
+        except ImportRejected as exc:
+            errors = [str(e) for e in exc.errors]
+        else:
+            messages.success(
+                request,
+                f"导入成功:新增{result.created}条,更新{result.updated}条,"
+                f"未变{result.unchanged}条。",
+            )
+            return redirect(f"safety:{spec.key}-list")
+    columns = services.ledger_columns(spec)
+    return render(
+        request,
+        "safety/ledgers/import.html",
+        {"spec": spec, "form": form, "errors": errors, "columns": columns, "urls": _urls(spec)},
+    )
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def _writable(spec: LedgerSpec, user: User, object_id: int) -> Any:
+    """The row if the user may see it (else 404) and change it (else 403)."""
+    obj = get_visible_or_404(spec.model, user, object_id)
+    if not services.ledger_writable_schools(user).filter(pk=obj.school_id).exists():
+        raise PermissionDenied("您没有修改此记录的权限")
+    return obj
+
+
+def _create_url(spec: LedgerSpec) -> str:
+    return reverse(f"safety:{spec.key}-create")
+
+
+def _urls(spec: LedgerSpec) -> dict[str, str]:
+    return {name: reverse(f"safety:{spec.key}-{name}") for name in _PAGES}
+
+
+_PAGES = ("list", "create", "export", "import")
+
+
+def _label(spec: LedgerSpec, name: str) -> str:
+    return services.LABELS.get(name, str(spec.field(name).verbose_name))
+
+
+def _row(spec: LedgerSpec, obj: Model, today: date, can_write: bool) -> dict[str, Any]:
+    expiring = {e.field for e in spec.expiry}
+    cells: list[dict[str, Any]] = [{"label": "学校", "text": obj.school.name, "tag": None}]  # type: ignore[attr-defined]
+    for name in spec.list_fields:
+        value = display_value(obj, name)
+        cell = {"label": _label(spec, name), "text": _text(value), "tag": None}
+        if name in expiring and isinstance(value, date) and getattr(obj, "is_active", True):
+            days = (value - today).days
+            if days < 0:
+                cell["tag"] = ("bad", "已过期")
+            elif days <= DEFAULT_EXPIRY_DAYS:
+                cell["tag"] = ("warn", f"{days}天后到期")
+        cells.append(cell)
+    row: dict[str, Any] = {"obj": obj, "cells": cells, "can_write": can_write}
+    if can_write:
+        ids = {spec.id_kwarg: obj.pk}
+        row["edit"] = reverse(f"safety:{spec.key}-edit", kwargs=ids)
+        row["delete"] = reverse(f"safety:{spec.key}-delete", kwargs=ids)
+    return row
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict[str, Any]:
+    schools = School.objects.visible_to(user).filter(is_active=True).only("pk", "name")
+    choices = [
+        {
+            "name": n,
+            "label": _label(spec, n),
+            "options": spec.field(n).choices,
+            "selected": filters.choices.get(n, ""),
+        }
+        for n in spec.choice_filters
+    ]
+    return {
+        "schools": schools if not user.is_school_user else [],
+        "townships": Township.objects.visible_to(user) if not user.is_school_user else [],  # type: ignore[attr-defined]
+        "choice_filters": choices,
+        "school_years": SchoolYear.objects.visible_to(user) if spec.key == "letter" else [],  # type: ignore[attr-defined]
+        "urls": _urls(spec),
+    }
