@@ -1,7 +1,120 @@
+"""The safety dashboard and the circular downloads.
+
+Who sees what:
+- the dashboard: everyone signed in, over the schools they may see (a school user
+  their own school, an inspector their assigned schools, bureau staff, leaders and
+  administrators the whole bureau — safety records are not sensitive data);
+- circulars (.docx): the safety department's staff and bureau leaders. A school
+  user gets 403 for every circular, their own school's included: a circular names
+  every school of its scope, and schools read results through their own pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.facts import Period
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.models import Role, School
+from edubureau.safety.circulars import (
+    CircularContent,
+    circular_for_campaign,
+    circular_for_month,
+    circular_outline,
+)
+from edubureau.safety.models import Campaign
+from edubureau.safety.renderers.circular_docx import render_circular_docx
+from edubureau.safety.selectors.dashboard import safety_dashboard
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SAFETY_DEPARTMENT = "safety"
+
+
+def can_download_circulars(user: object) -> bool:
+    role = getattr(user, "role", None)
+    if role == Role.BUREAU_LEADER:
+        return True
+    department = getattr(user, "department", None)
+    return (
+        role == Role.DEPARTMENT_STAFF
+        and department is not None
+        and (department.code == SAFETY_DEPARTMENT)
+    )
+
+
+def _period(request: HttpRequest, today: date) -> Period:
+    """``?year=2026`` (the year) or ``?year=2026&month=5`` (a month); default this year."""
+    year, month = request.GET.get("year", "").strip(), request.GET.get("month", "").strip()
+    if not year and not month:
+        return Period.calendar_year(today.year)
+    try:
+        return Period.parse(f"{year}-{int(month):02d}" if month else year)
+    except ValueError as exc:
+        messages.error(request, f"{exc};已显示{today.year}年的数据。")
+        return Period.calendar_year(today.year)
 
 
 @login_required
-def placeholder(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("安全看板")
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    period = _period(request, today)
+    board = safety_dashboard(user=request.user, period=period, today=today)
+    context = {
+        "board": board,
+        "years": range(today.year, today.year - 6, -1),
+        "months": range(1, 13),
+        "can_download": can_download_circulars(request.user),
+    }
+    return render(request, "safety/dashboard/dashboard.html", context)
+
+
+def _docx(request: HttpRequest, content: CircularContent, name: str) -> HttpResponse:
+    data = render_circular_docx(circular_outline(content))
+    audit_log(
+        actor=request.user,
+        action=Action.EXPORT,
+        model_label=Campaign._meta.label if content.kind == "campaign" else "safety.Circular",
+        detail=f"下载通报:{content.title}",
+    )
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+@require_GET
+def circular_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_visible_or_404(Campaign, request.user, campaign_id)
+    if not can_download_circulars(request.user):
+        raise PermissionDenied("只有安全股工作人员和局领导可以下载检查通报")
+    content = circular_for_campaign(
+        campaign=campaign, schools=School.objects.visible_to(request.user)
+    )
+    return _docx(request, content, f"{campaign.name}通报.docx")
+
+
+@login_required
+@require_GET
+def circular_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    if not can_download_circulars(request.user):
+        raise PermissionDenied("只有安全股工作人员和局领导可以下载月度通报")
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return HttpResponse("月份无效:年份须在2000至2100之间,月份须在1至12之间", status=400)
+    content = circular_for_month(
+        bureau=request.user.bureau,  # type: ignore[union-attr]
+        schools=School.objects.visible_to(request.user),
+        month=date(year, month, 1),
+    )
+    return _docx(request, content, f"{year}年{month}月安全隐患排查整改情况通报.docx")

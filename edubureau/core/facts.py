@@ -1,0 +1,296 @@
+"""Facts: numbers a dashboard shows and a report phrases, each with its source.
+
+A :class:`Fact` is one number of one scope over one :class:`Period`: a key, a
+Chinese label, the value (an ``int`` count or a ``Decimal`` rate), its unit, and
+``source`` — the URL (path and query string) of the list of rows it counts, so
+every figure on a page or in a report can be traced back ("一数一源").
+
+Numbers stay exact: counts are ints, rates and medians are ``Decimal`` computed
+from integer counts (never floats). Rounding happens only for display, half-up,
+as the seeds write them (94.140625 → "94.1").
+
+Modules provide their facts through a ``<module>_facts(...)`` function returning
+a :class:`FactSet`; ``reports`` phrases them. This module knows no app.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+Number = int | Decimal
+
+HUNDRED = Decimal(100)
+
+
+# Periods ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days, both ends included, with its Chinese label.
+
+    ``kind`` says how it was made (``year``, ``half_year``, ``school_year``,
+    ``month``, ``custom``) so that :meth:`previous` gives the comparable span a
+    year earlier ("比上年")."""
+
+    start: date
+    end: date
+    label: str
+    kind: str = "custom"
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("结束日期不能早于开始日期")
+
+    @classmethod
+    def calendar_year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31), f"{year}年", "year")
+
+    @classmethod
+    def half_year(cls, year: int, half: int) -> Period:
+        if half not in (1, 2):
+            raise ValueError("半年只能是上半年(1)或下半年(2)")
+        if half == 1:
+            return cls(date(year, 1, 1), date(year, 6, 30), f"{year}年上半年", "half_year")
+        return cls(date(year, 7, 1), date(year, 12, 31), f"{year}年下半年", "half_year")
+
+    @classmethod
+    def school_year(
+        cls, start_year: int, *, starts_on: date | None = None, ends_on: date | None = None
+    ) -> Period:
+        """9月1日 to 次年8月31日 unless the bureau's own dates are given."""
+        return cls(
+            starts_on or date(start_year, 9, 1),
+            ends_on or date(start_year + 1, 8, 31),
+            f"{start_year}—{start_year + 1}学年",
+            "school_year",
+        )
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        if not 1 <= month <= 12:
+            raise ValueError("月份须在1到12之间")
+        last = calendar.monthrange(year, month)[1]
+        return cls(date(year, month, 1), date(year, month, last), f"{year}年{month}月", "month")
+
+    @classmethod
+    def parse(cls, value: str) -> Period:
+        """ "2026" (a year) or "2026-05" (a month); a Chinese ``ValueError`` otherwise."""
+        text = (value or "").strip()
+        try:
+            if len(text) == 4:
+                year = int(text)
+                if 2000 <= year <= 2100:
+                    return cls.calendar_year(year)
+            elif len(text) == 7 and text[4] == "-":
+                year, month = int(text[:4]), int(text[5:])
+                if 2000 <= year <= 2100:
+                    return cls.month(year, month)
+        except ValueError:
+            pass
+        raise ValueError(f"无法识别的统计期间“{text[:20]}”,请填写年份(如 2026)或月份(如 2026-05)")
+
+    @property
+    def token(self) -> str:
+        """The value :meth:`parse` reads back (year or month periods)."""
+        if self.kind == "year":
+            return f"{self.start.year}"
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        return f"{self.start:%Y-%m-%d}_{self.end:%Y-%m-%d}"
+
+    def previous(self) -> Period:
+        """The same span one year earlier, for year-over-year comparisons."""
+        if self.kind == "year":
+            return Period.calendar_year(self.start.year - 1)
+        if self.kind == "half_year":
+            return Period.half_year(self.start.year - 1, 1 if self.start.month == 1 else 2)
+        if self.kind == "month":
+            return Period.month(self.start.year - 1, self.start.month)
+        if self.kind == "school_year":
+            return Period(
+                _year_earlier(self.start),
+                _year_earlier(self.end),
+                f"{self.start.year - 1}—{self.start.year}学年",
+                "school_year",
+            )
+        start, end = _year_earlier(self.start), _year_earlier(self.end)
+        return Period(start, end, f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}")
+
+    def months(self) -> list[date]:
+        """First days of the months the period touches, in order."""
+        first = self.start.replace(day=1)
+        out = []
+        while first <= self.end:
+            out.append(first)
+            first = (first + timedelta(days=32)).replace(day=1)
+        return out
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def last_months(*, ending: date, count: int) -> list[date]:
+    """First days of ``count`` months ending with the month of ``ending``, oldest first."""
+    months = []
+    first = ending.replace(day=1)
+    for _ in range(count):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+# Numbers ---------------------------------------------------------------------
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in per cent, exact (no rounding); None when nothing is due."""
+    if not whole:
+        return None
+    return Decimal(part) * HUNDRED / Decimal(whole)
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    """``part`` ÷ ``whole`` as a Decimal (e.g. drills per school); None for ``whole`` 0."""
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+def median(values: Sequence[int]) -> Decimal | None:
+    """The median of integer values as a Decimal (the mean of the middle two for an
+    even count); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[mid])
+    return (Decimal(ordered[mid - 1]) + Decimal(ordered[mid])) / 2
+
+
+def rounded(value: Number | None, places: int = 1) -> Decimal | int | None:
+    """Half-up rounding for display: 94.15 → 94.2 (Python's round() would give 94.2 or
+    94.1 depending on the binary value; Decimal half-up is what people expect)."""
+    if value is None or isinstance(value, int):
+        return value
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def display(value: Number | None, places: int = 1, *, empty: str = "—") -> str:
+    """The value as shown: ints as they are, Decimals rounded half-up to ``places``."""
+    if value is None:
+        return empty
+    return str(rounded(value, places))
+
+
+def link(path: str, params: Mapping[str, object] | None = None) -> str:
+    """``path`` with ``params`` as its query string (empty values dropped)."""
+    query = urlencode([(k, str(v)) for k, v in (params or {}).items() if v not in (None, "")])
+    return f"{path}?{query}" if query else path
+
+
+# Facts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One number with its label, unit, source and (optionally) its breakdown.
+
+    ``previous`` is the value of the comparable earlier period (year over year),
+    when there is one; rates compare in percentage points (百分点)."""
+
+    key: str
+    label: str
+    value: Number | None
+    unit: str = ""
+    source: str = ""
+    breakdown: tuple[Fact, ...] = ()
+    previous: Number | None = None
+    previous_source: str = ""
+    places: int = 1
+
+    @property
+    def display(self) -> str:
+        return display(self.value, self.places)
+
+    @property
+    def change(self) -> Number | None:
+        """value − previous (a difference of rates is in percentage points)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def growth(self) -> Decimal | None:
+        """Relative change in per cent ("增长21.67%"); None without a non-zero previous."""
+        if self.value is None or not self.previous:
+            return None
+        return (Decimal(self.value) - Decimal(self.previous)) * HUNDRED / Decimal(self.previous)
+
+    def part(self, key: str) -> Fact | None:
+        """The breakdown entry whose key ends with ``key`` (``found.part("major")``)."""
+        for item in self.breakdown:
+            if item.key == key or item.key.endswith(f".{key}"):
+                return item
+        return None
+
+    def with_previous(self, earlier: Fact | None) -> Fact:
+        """This fact with the earlier period's values attached (breakdown by key)."""
+        if earlier is None:
+            return self
+        by_key = {item.key: item for item in earlier.breakdown}
+        return replace(
+            self,
+            previous=earlier.value,
+            previous_source=earlier.source,
+            breakdown=tuple(item.with_previous(by_key.get(item.key)) for item in self.breakdown),
+        )
+
+
+@dataclass(frozen=True)
+class FactSet(Mapping[str, Fact]):
+    """The facts of one scope and period, by key, in the order they were produced."""
+
+    period: Period
+    facts: tuple[Fact, ...]
+    previous_period: Period | None = None
+    _index: dict[str, Fact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {f.key: f for f in self.facts})
+
+    def __getitem__(self, key: str) -> Fact:
+        return self._index[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def value(self, key: str) -> Number | None:
+        return self._index[key].value
+
+    @classmethod
+    def combine(
+        cls, period: Period, facts: Iterable[Fact], previous: FactSet | None = None
+    ) -> FactSet:
+        earlier = previous._index if previous is not None else {}
+        return cls(
+            period=period,
+            facts=tuple(f.with_previous(earlier.get(f.key)) for f in facts),
+            previous_period=previous.period if previous is not None else None,
+        )

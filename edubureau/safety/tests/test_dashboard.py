@@ -1,0 +1,197 @@
+"""The safety dashboard: the numbers it shows are the facts, a school sees only its
+own, every figure links to a list, charts get their data from json_script, and the
+number of queries does not grow with the number of schools."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve, reverse
+
+from edubureau.core.facts import Period
+from edubureau.orgs.models import School
+from edubureau.safety.facts import safety_facts
+from edubureau.safety.tests.factories_dashboard import TODAY, build_dataset, local, many_schools
+from edubureau.testing.cast import SCHOOL_B_MARKER
+
+URL = "/safety/dashboard/"
+YEAR = Period.calendar_year(2026)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(local(TODAY), tick=False):
+        yield
+
+
+@pytest.fixture
+def data(cast, frozen):
+    return build_dataset(cast)
+
+
+def hrefs(html: str) -> list[str]:
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', html)]
+
+
+def test_it_shows_the_bureau_the_same_numbers_as_the_facts(data, client_for):
+    response = client_for(data.cast.leader).get(URL, {"year": 2026})
+    assert response.status_code == 200
+    board = response.context["board"]
+    facts = safety_facts(schools=School.objects.filter(bureau=data.cast.bureau), period=YEAR)
+    for shown, key in (
+        (board.found, "hazards.found"),
+        (board.closed, "hazards.closed"),
+        (board.rectification_rate, "hazards.rectification_rate"),
+        (board.median_days, "hazards.median_days_to_close"),
+        (board.repeats_total, "hazards.repeats"),
+    ):
+        assert shown.value == facts[key].value, key
+        assert shown.source == facts[key].source, key
+    vehicles = board.coverage.vehicles_expiring
+    assert vehicles.value == facts["vehicles.expiring"].value == 2
+    html = response.content.decode()
+    assert '<div class="n">12</div><div class="l">2026年排查发现隐患' in html
+    assert "33.3%" in html  # rectification rate, rounded half-up for display
+    # June 2026: four active schools, A and B submitted, C (draft) and D missing.
+    completion = board.completion
+    assert (completion.due, completion.submitted, completion.missing) == (4, 2, 2)
+    assert {s.name for s in completion.missing_schools} == {"甲镇第二小学", "乙镇幼儿园"}
+    assert board.open_hazards.total.value == 8
+    assert board.open_hazards.overdue.value == 3
+    # Ledger coverage: this school year (2025—2026) and this semester (February–August).
+    coverage = board.coverage
+    assert coverage.school_year == "2025—2026学年"
+    assert [(t.signed, t.due) for t in coverage.letters] == [(2, 2), (78, 80), (590, 600)]
+    assert coverage.drills.value == 3 and coverage.schools_without_drill.value == 2
+
+
+def test_it_lists_overdue_hazards_most_overdue_first_with_links(data, client_for):
+    response = client_for(data.cast.safety_staff).get(URL)
+    board = response.context["board"]
+    deadlines = [line.deadline for line in board.overdue]
+    assert deadlines == sorted(deadlines) and len(deadlines) == 3
+    html = response.content.decode()
+    for line in board.overdue:
+        assert reverse("safety:hazard-detail", args=[line.hazard_id]) in html
+    assert board.overdue[0].days > board.overdue[-1].days
+
+
+def test_it_shows_a_school_only_its_own_numbers(data, client_for):
+    response = client_for(data.cast.school_a_officer).get(URL, {"year": 2026})
+    assert response.status_code == 200
+    board = response.context["board"]
+    mine = safety_facts(schools=School.objects.filter(pk=data.cast.school_a.pk), period=YEAR)
+    assert board.user_is_school
+    assert board.found.value == mine["hazards.found"].value == 3
+    assert board.open_hazards.total.value == 1
+    assert board.open_hazards.overdue.value == 1
+    assert board.completion.own_status == "已按时提交"
+    assert board.coverage.drills.value == 2
+    html = response.content.decode()
+    for other in (SCHOOL_B_MARKER, "甲镇第二小学", "乙镇幼儿园", "外局标记"):
+        assert other not in html
+    assert 'data-testid="circulars"' not in html  # schools do not download circulars
+    assert 'data-testid="missing-townships"' not in html
+
+
+def test_it_shows_an_inspector_only_their_assigned_schools(data, client_for):
+    response = client_for(data.cast.inspector).get(URL, {"year": 2026})
+    board = response.context["board"]
+    assert board.found.value == 3  # school A's
+    assert board.completion.due == 1
+    assert SCHOOL_B_MARKER not in response.content.decode()
+
+
+def test_it_links_every_figure_to_a_list_that_exists(data, client_for):
+    html = client_for(data.cast.leader).get(URL, {"year": 2026}).content.decode()
+    links = [h for h in hrefs(html) if h.startswith("/safety/")]
+    assert len(links) > 40
+    for href in links:
+        resolve(href.split("?")[0])  # raises Resolver404 for a list that does not exist
+    assert "/safety/inspections/missing/?period=2026-06" in links
+    assert "/safety/inspections/?kind=self&period=2026-06&status=submitted" in links
+    assert "/safety/hazards/?status=unresolved" in links
+    assert "/safety/hazards/?overdue=1" in links
+    township_b = data.cast.township_b.pk
+    fire_b = f"/safety/hazards/?status=unresolved&category=fire&township={township_b}"
+    assert f"{fire_b}&severity=critical" in links
+    assert "/safety/ledgers/vehicles/?expiring=30" in links
+
+
+def test_it_embeds_chart_data_as_json_and_no_inline_script(data, client_for):
+    response = client_for(data.cast.leader).get(URL)
+    html = response.content.decode()
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert "vendor/echarts/echarts-5.6.0.min.js" in html and "js/charts.js" in html
+    found = re.search(r'<script id="chart-open" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    chart = json.loads(found.group(1))
+    board = response.context["board"]
+    assert sum(sum(s["data"]) for s in chart["series"]) == board.open_hazards.total.value
+    trend = json.loads(
+        re.search(r'<script id="chart-trend" type="application/json">(.*?)</script>', html).group(1)
+    )
+    assert len(trend["categories"]) == 12 and trend["categories"][-1] == "2026-06"
+    assert all(link.startswith("/safety/hazards/?") for s in trend["series"] for link in s["links"])
+
+
+def test_it_reads_a_month_and_refuses_a_bad_period_with_a_message(data, client_for):
+    client = client_for(data.cast.leader)
+    board = client.get(URL, {"year": 2026, "month": 3}).context["board"]
+    assert board.period.label == "2026年3月"
+    assert board.completion.month.label == "2026年3月"
+    assert board.completion.submitted == 2  # school B missed March
+    assert board.found.value == 4  # hazards found in March 2026
+    response = client.get(URL, {"year": "二〇二六", "month": "13"})
+    assert response.status_code == 200
+    assert response.context["board"].period == YEAR
+    assert "无法识别的统计期间" in response.content.decode()
+
+
+def test_it_shows_the_chosen_years_trend_ending_in_december(data, client_for):
+    board = client_for(data.cast.leader).get(URL, {"year": 2025}).context["board"]
+    assert board.trend[-1].month.isoformat() == "2025-12-01"
+    assert board.completion.month.label == "2025年12月"
+    assert board.found.value == 4
+
+
+def _dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, {"year": 2026}).status_code == 200
+    return len(queries)
+
+
+def test_it_runs_the_same_number_of_queries_for_30_and_60_schools(
+    cast, frozen, client_for, django_assert_max_num_queries
+):
+    townships = [cast.township_a.pk, cast.township_b.pk]
+    many_schools(cast.bureau, townships, 30)
+    client = client_for(cast.leader)
+    client.get(URL)  # warm caches (calendar year, content types)
+    with django_assert_max_num_queries(40):
+        thirty = _dashboard_queries(client)
+    many_schools(cast.bureau, townships, 30)
+    with django_assert_max_num_queries(40):
+        sixty = _dashboard_queries(client)
+    assert thirty == sixty
+    board = client.get(URL).context["board"]
+    assert board.completion.due == 62  # 60 + schools A and B
+    assert board.open_hazards.total.value == 60
+
+
+def test_it_shows_administrators_the_bureau_and_nothing_of_another(data, client_for):
+    board = client_for(data.cast.admin).get(URL, {"year": 2026}).context["board"]
+    assert board.found.value == 12
+    response = client_for(data.cast.other_admin).get(URL, {"year": 2026})
+    other = response.context["board"]
+    assert other.found.value == 1  # the other bureau's one hazard
+    assert other.completion.due == 1
+    html = response.content.decode()
+    assert SCHOOL_B_MARKER not in html and "甲镇中心小学" not in html
+    assert 'data-testid="circulars"' not in html  # administrators do not download circulars

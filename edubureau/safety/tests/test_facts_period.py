@@ -1,0 +1,77 @@
+"""Periods and exact numbers of edubureau.core.facts (no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from edubureau.core.facts import Fact, FactSet, Period, display, link, median, percent, ratio
+
+
+def test_it_builds_the_usual_periods_with_chinese_labels():
+    assert Period.calendar_year(2026) == Period(
+        date(2026, 1, 1), date(2026, 12, 31), "2026年", "year"
+    )
+    assert Period.half_year(2026, 2).label == "2026年下半年"
+    assert Period.school_year(2025).end == date(2026, 8, 31)
+    assert Period.school_year(2025).label == "2025—2026学年"
+    february = Period.month(2028, 2)
+    assert (february.end, february.label) == (date(2028, 2, 29), "2028年2月")
+
+
+def test_it_compares_with_the_same_span_a_year_earlier():
+    assert Period.calendar_year(2026).previous() == Period.calendar_year(2025)
+    assert Period.half_year(2026, 1).previous().label == "2025年上半年"
+    assert Period.month(2026, 3).previous() == Period.month(2025, 3)
+    assert Period.school_year(2025).previous().label == "2024—2025学年"
+    leap = Period(date(2028, 2, 29), date(2028, 3, 31), "custom").previous()
+    assert (leap.start, leap.end) == (date(2027, 2, 28), date(2027, 3, 31))
+
+
+def test_it_parses_a_year_or_a_month_and_refuses_anything_else():
+    assert Period.parse("2026") == Period.calendar_year(2026)
+    assert Period.parse("2026-05") == Period.month(2026, 5)
+    assert Period.parse("2026-05").token == "2026-05"
+    for bad in ("", "26", "2026-13", "abcd", "1999", "2026/05"):
+        with pytest.raises(ValueError, match="无法识别的统计期间"):
+            Period.parse(bad)
+    with pytest.raises(ValueError):
+        Period(date(2026, 2, 1), date(2026, 1, 1), "倒序")
+
+
+def test_it_lists_the_months_a_period_touches():
+    months = Period(date(2025, 11, 20), date(2026, 2, 3), "x").months()
+    assert months == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_it_keeps_rates_exact_and_rounds_half_up_only_for_display():
+    rate = percent(241, 256)
+    assert rate == Decimal("94.140625")
+    assert display(rate) == "94.1"
+    assert display(Decimal("0.05")) == "0.1"  # half-up, not banker's rounding
+    assert display(Decimal("2.25")) == "2.3"
+    assert display(percent(1, 3), 2) == "33.33"
+    assert percent(1, 0) is None and display(None) == "—"
+    assert ratio(3, 4) == Decimal("0.75")
+    assert median([]) is None
+    assert median([5, 1, 3]) == Decimal(3)
+    assert median([1, 2, 3, 10]) == Decimal("2.5")
+
+
+def test_it_attaches_last_years_values_by_key():
+    now = Fact("found", "发现", 12, "个", breakdown=(Fact("found.major", "较大", 3),))
+    then = Fact("found", "发现", 4, "个", breakdown=(Fact("found.major", "较大", 1),))
+    facts = FactSet.combine(
+        Period.calendar_year(2026), [now], FactSet.combine(Period.calendar_year(2025), [then])
+    )
+    found = facts["found"]
+    assert (found.previous, found.change, found.growth) == (4, 8, Decimal(200))
+    assert found.part("major").previous == 1  # type: ignore[union-attr]
+    assert list(facts) == ["found"] and facts.previous_period == Period.calendar_year(2025)
+
+
+def test_it_builds_links_without_empty_parameters():
+    assert link("/x/", {"a": 1, "b": "", "c": None, "d": "甲"}) == "/x/?a=1&d=%E7%94%B2"
+    assert link("/x/") == "/x/"
