@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import IO, Any
 
 from django.db import transaction
@@ -42,7 +41,7 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
     Column("address", "地址", parse=parse_text(200), width=30),
     Column("principal", "校长(园长)", parse=parse_text(40), aliases=("校长", "园长")),
     Column("phone", "联系电话", parse=parse_text(40)),
-    Column("founded_year", "建校年份", parse=parse_int(1800, date.today().year), width=10),
+    Column("founded_year", "建校年份", parse=parse_int(1800, 2100), width=10),
     Column("is_active", "在办", parse=parse_bool, width=8),
 )
 
