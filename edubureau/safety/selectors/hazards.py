@@ -3,7 +3,8 @@ the choices the report form offers, and a hazard's history.
 
 The list's GET parameters are shared with the dashboards, which link to it
 (docs/HELPERS-BRIEF.md): status, category, severity, township, school,
-overdue=1, repeat=1, since/until (reported_on), closed_since/closed_until.
+overdue=1, repeat=1, item (item key), late=1 (rectified after the deadline),
+since/until (reported_on), closed_since/closed_until.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from edubureau.core.calendar import add_working_days, working_days_between
@@ -44,6 +45,8 @@ class HazardFilter:
     school_id: int | None = None
     overdue: bool = False
     repeat: bool = False
+    item: str = ""
+    late: bool = False
     since: date | None = None
     until: date | None = None
     closed_since: date | None = None
@@ -76,6 +79,8 @@ class HazardFilter:
             school_id=as_int("school"),
             overdue=params.get("overdue") == "1",
             repeat=params.get("repeat") == "1",
+            item=(params.get("item") or "").strip()[:60],
+            late=params.get("late") == "1",
             since=as_date("since"),
             until=as_date("until"),
             closed_since=as_date("closed_since"),
@@ -111,6 +116,10 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         qs = qs.filter(overdue_q(today))
     if filters.repeat:
         qs = qs.filter(repeat_of__isnull=False)
+    if filters.item:
+        qs = qs.filter(item_key=filters.item)
+    if filters.late:
+        qs = qs.filter(rectified_on__gt=F("deadline"))
     if filters.since:
         qs = qs.filter(reported_on__gte=filters.since)
     if filters.until:

@@ -87,6 +87,16 @@ class LedgerSpec:
     def has_active(self) -> bool:
         return any(f.name == "is_active" for f in self.model._meta.fields)
 
+    @property
+    def flag_params(self) -> dict[str, str]:
+        """GET parameter -> boolean field: every yes/no column filters with =1 / =0
+        (``active`` for ``is_active``), so dashboards can link to e.g. buses with GPS."""
+        return {
+            ("active" if f.name == "is_active" else f.name): f.name
+            for f in self.model._meta.fields
+            if isinstance(f, models.BooleanField)
+        }
+
     def field(self, name: str) -> models.Field:
         return self.model._meta.get_field(name)  # type: ignore[return-value]
 
@@ -267,6 +277,7 @@ class LedgerFilter:
     school_year_id: int | None = None
     incomplete: bool = False  # letters not fully signed
     choices: Mapping[str, str] = field(default_factory=dict)
+    flags: Mapping[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_params(cls, spec: LedgerSpec, params: Mapping[str, Any]) -> LedgerFilter:
@@ -278,6 +289,11 @@ class LedgerFilter:
             value = params.get(name) or ""
             if value in dict(spec.field(name).choices or ()):
                 choices[name] = value
+        flags = {
+            name: params.get(param) == "1"
+            for param, name in spec.flag_params.items()
+            if params.get(param) in ("0", "1")
+        }
         dated = spec.date_field is not None
         return cls(
             school_id=_as_int(params.get("school")),
@@ -288,6 +304,7 @@ class LedgerFilter:
             school_year_id=_as_int(params.get("school_year")) if spec is LETTER else None,
             incomplete=spec is LETTER and params.get("incomplete") == "1",
             choices=choices,
+            flags=flags,
         )
 
 
@@ -314,6 +331,8 @@ def ledger_rows(
         qs = qs.filter(signed_count__lt=F("due_count"))
     if filters.choices:
         qs = qs.filter(**filters.choices)
+    if filters.flags:
+        qs = qs.filter(**filters.flags)
     order = [f"-{spec.date_field}"] if spec.date_field else list(spec.order)
     return qs.order_by(*order, "school__township__sort_order", "school__name", "pk")
 

@@ -103,6 +103,11 @@ def test_it_filters_by_every_shared_parameter(cast, client_for):
     # Found 2 September: due 9 September; found 3 September: due today, not yet overdue.
     assert ids(overdue="1") == {fire.pk, repeat.pk}
     assert ids(repeat="1") == {repeat2.pk}
+    assert ids(item="fire.exit") == {repeat.pk, repeat2.pk}
+    Hazard.objects.filter(pk=closed.pk).update(
+        rectified_on=date(2026, 9, 30), deadline=date(2026, 9, 14)
+    )
+    assert ids(late="1") == {closed.pk}
     assert ids(since="2026-09-08", until="2026-09-09") == {building.pk, b_school.pk, planned.pk}
     assert ids(closed_since="2026-09-10", closed_until="2026-09-10") == {closed.pk}
     assert ids(closed_until="2026-09-09") == set()

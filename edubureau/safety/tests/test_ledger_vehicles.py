@@ -240,3 +240,19 @@ def test_it_exports_vehicles_readably(cast, client_for):
         "否",
         "是",
     )
+
+
+def test_it_filters_vehicles_by_yes_no_columns(cast, client_for):
+    VehicleFactory(school=cast.school_a, gps_fitted=True)
+    VehicleFactory(school=cast.school_a, gps_fitted=False)
+    VehicleFactory(school=cast.school_a, gps_fitted=True, is_active=False)
+    client = client_for(cast.school_a_officer)
+
+    def count(**params) -> int:
+        return client.get(reverse("safety:vehicle-list"), params).context["totals"]["count"]
+
+    assert count() == 3
+    assert count(active="1") == 2
+    assert count(active="1", gps_fitted="1") == 1
+    assert count(gps_fitted="0") == 1
+    assert count(gps_fitted="maybe") == 3
