@@ -16,3 +16,12 @@ def mark_overdue_hazards() -> dict[str, Any]:
     from edubureau.safety.services.overdue import hazards_mark_overdue
 
     return hazards_mark_overdue(today=timezone.localdate()).as_dict()
+
+
+@recurring(name="safety.chase_self_inspections", daily_at=time(9, 0))
+def chase_self_inspections() -> dict[str, Any]:
+    """催报: after the due date, notify schools whose monthly self-inspection is missing
+    (working days only; a school is chased at most once a day)."""
+    from edubureau.safety.services.inspections import self_inspections_chase_due
+
+    return self_inspections_chase_due(today=timezone.localdate(), working_days_only=True).as_dict()

@@ -1,7 +1,687 @@
+"""Inspection pages: the list, the mobile form (self-inspections and campaign
+inspections), the detail page with the bureau's return action, photos, the missing
+self-inspections of a month with 催报, campaigns, and the checklist pages.
+
+The form works without JavaScript (保存草稿 / 提交 post the whole form, photos
+included); static/js/inspection.js adds saving item by item as the form is filled
+and static/js/photos.js resizes photos in the browser before uploading them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from edubureau.core.concurrency import EditConflict
+from edubureau.core.photos import PhotoRejected, photo_file_path
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.models import Role, School, SchoolKind
+from edubureau.orgs.selectors import townships_for
+from edubureau.rectification.lifecycle import NotAllowed
+from edubureau.rectification.models import Severity
+from edubureau.safety.forms import inspections as f
+from edubureau.safety.models import (
+    Campaign,
+    Checklist,
+    ChecklistItem,
+    Inspection,
+    InspectionKind,
+    InspectionPhoto,
+    InspectionStatus,
+)
+from edubureau.safety.selectors import inspections as sel
+from edubureau.safety.services import checklists as checklist_services
+from edubureau.safety.services import inspections as services
+
+PAGE_SIZE = 50
+
+
+def _this_month() -> Any:
+    return services.month_start(timezone.localdate())
+
+
+def _is_ajax(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+# List and detail ------------------------------------------------------------------
 
 
 @login_required
-def placeholder(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("安全检查")
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filters = sel.InspectionFilter.from_params(request.GET)
+    inspections = sel.inspection_list(user=user, filters=filters)
+    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "safety/inspections/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "counts": sel.inspection_counts(inspections),
+            "kinds": InspectionKind.choices,
+            "statuses": InspectionStatus.choices,
+            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
+            "schools": sel.visible_schools(user),
+            "campaigns": sel.campaign_list(user=user)[:50],
+            "can_fill_self": user.role == Role.SCHOOL_USER and not user.read_only,
+            "is_safety_staff": services.is_safety_staff(user),
+            "this_month": _this_month(),
+        },
+    )
+
+
+@login_required
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    return _detail(request, inspection)
+
+
+def _detail(
+    request: HttpRequest, inspection: Inspection, return_form: Any = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    inspection = Inspection.objects.select_related(
+        "school__township", "campaign", "checklist", "submitted_by"
+    ).get(pk=inspection.pk)
+    can_return = services.can_return(user, inspection)
+    return render(
+        request,
+        "safety/inspections/detail.html",
+        {
+            "inspection": inspection,
+            "sections": sel.inspection_sections(inspection, with_hazards=True),
+            "general_photos": sel.general_photos(inspection),
+            "hazards": inspection.hazards.visible_to(user).select_related("category"),
+            "history": sel.inspection_history(inspection),
+            "can_edit": services.is_editable(inspection) and services.can_fill(user, inspection),
+            "return_form": return_form or (f.ReturnForm() if can_return else None),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def inspection_return(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    if not services.is_safety_staff(request.user):
+        raise PermissionDenied("只有安全股工作人员可以退回检查")
+    form = f.ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inspection_return(
+                actor=request.user, inspection=inspection, reason=form.cleaned_data["reason"]
+            )
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.InspectionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已退回学校,学校修改后将重新提交。")
+            return redirect("safety:inspection-detail", inspection_id=inspection.pk)
+    return _detail(request, inspection, return_form=form, status=400)
+
+
+# The form -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_inspection_new(request: HttpRequest) -> HttpResponse:
+    """This month's (or ``?period=``'s) self-inspection of the user's school: the form of
+    a new one, or a redirect to the one already started."""
+    user = request.user
+    if user.role != Role.SCHOOL_USER or user.read_only:
+        raise PermissionDenied("只有学校(非只读)用户可以填报月度自查")
+    period = sel.parse_period(request.GET.get("period")) or _this_month()
+    if period > _this_month():
+        raise Http404("不能填报未来月份的自查")
+    school = user.school
+    inspection = (
+        Inspection.objects.visible_to(user).filter(kind=InspectionKind.SELF, period=period).first()
+    )
+    if request.method == "POST":
+        return _save(request, inspection=inspection, school=school, period=period)
+    if inspection is not None:
+        target = "safety:inspection-edit" if services.is_editable(inspection) else None
+        return redirect(target or "safety:inspection-detail", inspection_id=inspection.pk)
+    checklist = services.current_checklist_for(school.bureau_id)
+    return _form_page(request, school=school, checklist=checklist, period=period)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_edit(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    if not services.can_fill(request.user, inspection):
+        raise PermissionDenied("您不能填写该检查")
+    if request.method == "POST":
+        return _save(request, inspection=inspection)
+    if not services.is_editable(inspection):
+        messages.info(request, "本次检查已提交,不能再修改。")
+        return redirect("safety:inspection-detail", inspection_id=inspection.pk)
+    return _form_page(request, inspection=inspection)
+
+
+def _save(
+    request: HttpRequest,
+    *,
+    inspection: Inspection | None,
+    school: School | None = None,
+    period: Any = None,
+) -> HttpResponse:
+    """Parse the posted form (whole or one item), save it, optionally submit."""
+    ajax = _is_ajax(request)
+    submit = request.POST.get("action") == "submit"
+    client_id = f.parse_client_id(request.POST.get("client_id"))
+    school = inspection.school if inspection else school
+    assert school is not None
+    checklist = (
+        inspection.checklist if inspection else services.current_checklist_for(school.bureau_id)
+    )
+    items = services.applicable_items(checklist, school.kind)
+    entries = f.parse_entries(request.POST, items)
+    header_form = f.HeaderForm(request.POST) if "inspected_on" in request.POST else None
+    error = ""
+    missing: list[ChecklistItem] = []
+    outcome = None
+    try:
+        if header_form is not None and not header_form.is_valid():
+            raise services.InspectionError("请填写正确的检查日期")
+        header = header_form.header() if header_form is not None else None
+        photos = f.parse_photos(request.FILES, items)
+        kwargs: dict[str, Any] = {"entries": entries, "header": header, "photos": photos}
+        if inspection is None:
+            if client_id is None:
+                raise services.InspectionError("表单已过期,请刷新页面后重新填写")
+            outcome = services.inspection_save_new_self(
+                actor=request.user,
+                school=school,
+                period=period,
+                client_id=client_id,
+                submit=submit,
+                audit=not ajax,
+                **kwargs,
+            )
+        else:
+            outcome = services.inspection_save(
+                actor=request.user, inspection=inspection, submit=submit, audit=not ajax, **kwargs
+            )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.InspectionIncomplete as exc:
+        error, missing = str(exc), exc.missing
+    except (services.InspectionError, PhotoRejected, forms.ValidationError) as exc:
+        error = exc.messages[0] if isinstance(exc, forms.ValidationError) else str(exc)
+    if ajax:
+        if outcome is None:
+            return JsonResponse({"ok": False, "error": error}, status=400)
+        return JsonResponse(_urls(outcome.inspection) | {"ok": True})
+    if outcome is None:
+        messages.error(request, error)
+        return _form_page(
+            request,
+            inspection=inspection,
+            school=school,
+            checklist=checklist,
+            period=period,
+            posted=entries,
+            missing=missing,
+            header_form=header_form,
+            client_id=client_id,
+            status=400,
+        )
+    saved = outcome.inspection
+    if outcome.already_submitted:
+        messages.info(request, "本次检查已提交,重复提交已忽略。")
+    elif outcome.submitted:
+        n = len(outcome.hazards_created)
+        text = f"已提交。发现隐患{n}个,已生成隐患整改记录。" if n else "已提交,未发现隐患。"
+        messages.success(request, text)
+    else:
+        messages.success(request, "草稿已保存。")
+        return redirect("safety:inspection-edit", inspection_id=saved.pk)
+    return redirect("safety:inspection-detail", inspection_id=saved.pk)
+
+
+def _urls(inspection: Inspection) -> dict[str, Any]:
+    kw = {"inspection_id": inspection.pk}
+    return {
+        "id": inspection.pk,
+        "action": reverse("safety:inspection-edit", kwargs=kw),
+        "photo_url": reverse("safety:inspection-photo-upload", kwargs=kw),
+        "saved_at": timezone.localtime(inspection.updated_at).strftime("%H:%M:%S"),
+    }
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    inspection: Inspection | None = None,
+    school: School | None = None,
+    checklist: Checklist | None = None,
+    period: Any = None,
+    posted: dict[int, Any] | None = None,
+    missing: list[ChecklistItem] | None = None,
+    header_form: Any = None,
+    client_id: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    if inspection is not None:
+        inspection = Inspection.objects.select_related("school", "campaign", "checklist").get(
+            pk=inspection.pk
+        )
+        sections = sel.inspection_sections(inspection, posted=posted, missing=missing or [])
+        action = reverse("safety:inspection-edit", kwargs={"inspection_id": inspection.pk})
+        photo_url = reverse(
+            "safety:inspection-photo-upload", kwargs={"inspection_id": inspection.pk}
+        )
+        school = inspection.school
+        client_id = inspection.client_id
+        initial = {
+            "inspected_on": inspection.inspected_on,
+            "leader": inspection.leader,
+            "participants": inspection.participants,
+            "summary": inspection.summary,
+        }
+    else:
+        assert school is not None and checklist is not None
+        sections = sel.new_form_sections(checklist, school, posted=posted, missing=missing or [])
+        action = reverse("safety:self-inspection-new") + f"?period={period:%Y-%m}"
+        photo_url = ""
+        client_id = client_id or uuid.uuid4()
+        initial = {"inspected_on": min(timezone.localdate(), services.month_end(period))}
+    total = sum(len(s.rows) for s in sections)
+    return render(
+        request,
+        "safety/inspections/form.html",
+        {
+            "inspection": inspection,
+            "school": school,
+            "period": inspection.period if inspection else period,
+            "sections": sections,
+            "total": total,
+            "answered": sum(s.answered for s in sections),
+            "action": action,
+            "photo_url": photo_url,
+            "client_id": client_id,
+            "header_form": header_form or f.HeaderForm(initial=initial),
+            "general_photos": sel.general_photos(inspection) if inspection else [],
+            "missing_count": len(missing or []),
+            "severities": Severity.choices,
+            "due_day": services.due_working_day(),
+        },
+        status=status,
+    )
+
+
+# Photos ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def inspection_photo_upload(request: HttpRequest, inspection_id: int) -> JsonResponse:
+    """One photo (already resized by the browser), for an item or the whole visit."""
+    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    if not services.can_fill(request.user, inspection):
+        raise PermissionDenied("您不能为该检查上传照片")
+    upload = request.FILES.get("photo")
+    item = None
+    item_id = request.POST.get("item") or ""
+    if item_id:
+        item = ChecklistItem.objects.filter(pk=item_id if item_id.isdigit() else 0).first()
+        if item is None:
+            return JsonResponse({"ok": False, "error": "排查事项不存在"}, status=400)
+    if upload is None:
+        return JsonResponse({"ok": False, "error": "请选择照片"}, status=400)
+    try:
+        photo = services.inspection_photo_add(
+            actor=request.user, inspection=inspection, upload=upload, item=item
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (PhotoRejected, services.InspectionError) as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": photo.pk,
+            "item": photo.item_id,
+            "url": reverse("safety:inspection-photo", kwargs={"inspectionphoto_id": photo.pk}),
+            "delete_url": reverse(
+                "safety:inspection-photo-delete", kwargs={"inspectionphoto_id": photo.pk}
+            ),
+        }
+    )
+
+
+@login_required
+def inspection_photo(request: HttpRequest, inspectionphoto_id: int) -> FileResponse:
+    photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
+    try:
+        handle = photo_file_path(photo.path).open("rb")
+    except (OSError, PhotoRejected):
+        raise Http404("照片文件不存在") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def inspection_photo_delete(request: HttpRequest, inspectionphoto_id: int) -> HttpResponse:
+    photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
+    try:
+        services.inspection_photo_delete(actor=request.user, photo=photo)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.InspectionError as exc:
+        if _is_ajax(request):
+            return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+        messages.error(request, str(exc))
+    if _is_ajax(request):
+        return JsonResponse({"ok": True})
+    return redirect("safety:inspection-edit", inspection_id=photo.inspection_id)
+
+
+# Missing self-inspections -----------------------------------------------------------
+
+
+@login_required
+def self_inspection_missing(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    period = sel.parse_period(request.GET.get("period")) or _this_month()
+    filters = sel.InspectionFilter.from_params(request.GET)
+    report = sel.missing_report(user=user, period=period, township_id=filters.township_id)
+    return render(
+        request,
+        "safety/inspections/missing.html",
+        {
+            "report": report,
+            "township_id": filters.township_id,
+            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
+            "can_chase": services.is_safety_staff(user),
+            "due_day": services.due_working_day(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def self_inspection_chase(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not services.is_safety_staff(user):
+        raise PermissionDenied("只有安全股工作人员可以催报")
+    form = f.MissingChaseForm(request.POST)
+    period = sel.parse_period(form.data.get("period")) or _this_month()
+    township_id = form.cleaned_data.get("township") if form.is_valid() else None
+    schools = School.objects.visible_to(user)
+    if township_id:
+        schools = schools.filter(township_id=township_id)
+    result = services.self_inspection_chase(actor=user, schools=schools, period=period)
+    if result.schools:
+        messages.success(
+            request, f"已向{len(result.schools)}所学校发出催报通知(共{result.notified}人)。"
+        )
+    if result.skipped_today:
+        messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过,未重复发送。")
+    if not result.schools and not result.skipped_today:
+        messages.info(request, "没有需要催报的学校。")
+    query = f"?period={period:%Y-%m}" + (f"&township={township_id}" if township_id else "")
+    return redirect(reverse("safety:self-inspection-missing") + query)
+
+
+# Campaigns ------------------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "safety/inspections/campaign_list.html",
+        {
+            "campaigns": sel.campaign_list(user=request.user),
+            "can_create": services.is_safety_staff(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not services.is_safety_staff(user):
+        raise PermissionDenied("只有安全股工作人员可以创建检查活动")
+    form = f.CampaignForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.CampaignData(
+            name=d["name"],
+            kind=d["kind"],
+            theme=d["theme"],
+            starts_on=d["starts_on"],
+            ends_on=d["ends_on"],
+            schools=d["scope"],
+            team=list(d["team"]),
+            checklist=d["checklist"],
+        )
+        try:
+            campaign = services.campaign_create(actor=user, data=data)
+        except services.InspectionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"检查活动已创建,检查范围{len(d['scope'])}所学校。")
+            return redirect("safety:campaign-detail", campaign_id=campaign.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "safety/inspections/campaign_form.html", {"form": form}, status=status)
+
+
+@login_required
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_visible_or_404(Campaign, request.user, campaign_id)
+    return render(
+        request,
+        "safety/inspections/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "progress": sel.campaign_progress(user=request.user, campaign=campaign),
+            "team": campaign.team.all(),
+            "can_fill": services.can_fill_campaign(request.user, campaign),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_inspect(request: HttpRequest, campaign_id: int, school_id: int) -> HttpResponse:
+    """Start (or continue) the campaign's inspection of one school."""
+    campaign = get_visible_or_404(Campaign, request.user, campaign_id)
+    school = get_visible_or_404(School, request.user, school_id)
+    try:
+        inspection = services.inspection_start_campaign(
+            actor=request.user, campaign=campaign, school=school
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.InspectionError as exc:
+        messages.error(request, str(exc))
+        return redirect("safety:campaign-detail", campaign_id=campaign.pk)
+    target = "safety:inspection-edit" if services.is_editable(inspection) else None
+    return redirect(target or "safety:inspection-detail", inspection_id=inspection.pk)
+
+
+# Checklists -----------------------------------------------------------------------
+
+
+@login_required
+def checklist_current(request: HttpRequest) -> HttpResponse:
+    checklist = sel.current_checklist(request.user)
+    if checklist is None:
+        return render(
+            request,
+            "safety/checklists/detail.html",
+            {"checklist": None, "can_edit": checklist_services.can_edit_checklists(request.user)},
+        )
+    return _checklist_page(request, checklist)
+
+
+@login_required
+def checklist_detail(request: HttpRequest, checklist_id: int) -> HttpResponse:
+    return _checklist_page(request, get_visible_or_404(Checklist, request.user, checklist_id))
+
+
+def _checklist_page(request: HttpRequest, checklist: Checklist) -> HttpResponse:
+    return render(
+        request,
+        "safety/checklists/detail.html",
+        {
+            "checklist": checklist,
+            "sections": sel.checklist_sections(checklist),
+            "kinds": SchoolKind.choices,
+            "can_edit": checklist.is_current
+            and checklist_services.can_edit_checklists(request.user),
+        },
+    )
+
+
+@login_required
+def checklist_versions(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "safety/checklists/versions.html",
+        {"versions": sel.checklist_versions(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def checklist_install(request: HttpRequest) -> HttpResponse:
+    if not checklist_services.can_edit_checklists(request.user):
+        raise PermissionDenied("只有安全股工作人员可以设置排查指南")
+    checklist_services.checklist_install_default(bureau=request.user.bureau, actor=request.user)
+    messages.success(request, "已启用默认排查指南。")
+    return redirect("safety:checklist-current")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_edit(request: HttpRequest, checklistitem_id: int) -> HttpResponse:
+    item = _item(request, checklistitem_id)
+    checklist = item.checklist
+    initial = {
+        "category": item.category_id,
+        "text": item.text,
+        "guidance": item.guidance,
+        "basis": item.basis,
+        "default_severity": item.default_severity,
+        "applies_to": item.applies_to,
+        "version": checklist.version,
+    }
+    form = f.ChecklistItemForm(request.POST or None, initial=initial, checklist=checklist)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        edit = {k: d[k] for k in ("text", "guidance", "basis", "default_severity", "applies_to")}
+        edit["category"] = d["category"].key
+        changes = checklist_services.ChecklistChanges(note=d["note"], edits={item.key: edit})
+        if _new_version(request, form, checklist, changes):
+            return redirect("safety:checklist-current")
+    return _item_form(request, form, checklist, item=item)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_add(request: HttpRequest) -> HttpResponse:
+    if not checklist_services.can_edit_checklists(request.user):
+        raise PermissionDenied("只有安全股工作人员可以修订排查指南")
+    checklist = sel.current_checklist(request.user)
+    if checklist is None:
+        raise Http404("尚未设置排查指南")
+    category = checklist.categories.filter(key=request.GET.get("category") or "").first()
+    initial = {"version": checklist.version, "category": category, "default_severity": "minor"}
+    form = f.ChecklistItemForm(request.POST or None, initial=initial, checklist=checklist)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        addition = {
+            k: d[k] for k in ("text", "guidance", "basis", "default_severity", "applies_to")
+        }
+        addition["category"] = d["category"].key
+        changes = checklist_services.ChecklistChanges(note=d["note"], additions=[addition])
+        if _new_version(request, form, checklist, changes):
+            return redirect("safety:checklist-current")
+    return _item_form(request, form, checklist, item=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_remove(request: HttpRequest, checklistitem_id: int) -> HttpResponse:
+    item = _item(request, checklistitem_id)
+    form = f.ChecklistRemoveForm(request.POST or None, initial={"version": item.checklist.version})
+    if request.method == "POST" and form.is_valid():
+        changes = checklist_services.ChecklistChanges(
+            note=form.cleaned_data["note"], removals=[item.key]
+        )
+        if _new_version(request, form, item.checklist, changes):
+            return redirect("safety:checklist-current")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "safety/checklists/item_remove.html",
+        {"form": form, "item": item},
+        status=status,
+    )
+
+
+def _item(request: HttpRequest, checklistitem_id: int) -> ChecklistItem:
+    """An item of the user's bureau's checklist, which they may revise."""
+    item = sel.checklist_item_or_404(request.user, checklistitem_id)
+    if not checklist_services.can_edit_checklists(request.user):
+        raise PermissionDenied("只有安全股工作人员可以修订排查指南")
+    if not item.checklist.is_current:
+        raise Http404("只能修改现行版本的排查事项")
+    return item
+
+
+def _new_version(request: HttpRequest, form: Any, checklist: Checklist, changes: Any) -> bool:
+    """Make the new version; a refusal (stale page, bad value) goes on the form."""
+    try:
+        if form.cleaned_data["version"] != checklist.version:
+            raise EditConflict("排查指南已有更新的版本,请刷新页面后在最新版本上修改。")
+        new = checklist_services.checklist_new_version(
+            actor=request.user, base=checklist, changes=changes
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (EditConflict, checklist_services.ChecklistError) as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, f"已保存为第{new.version}版排查指南;此前的检查仍按原版本保存。")
+    return True
+
+
+def _item_form(
+    request: HttpRequest, form: Any, checklist: Checklist, *, item: ChecklistItem | None
+) -> HttpResponse:
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "safety/checklists/item_form.html",
+        {"form": form, "item": item, "checklist": checklist},
+        status=status,
+    )

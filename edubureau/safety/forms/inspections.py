@@ -1,0 +1,236 @@
+"""Forms of the inspection, campaign and checklist pages.
+
+The inspection form itself is rendered item by item by its template (three big radio
+buttons per item, a note, hazard details and a camera input); its fields are named
+``r_<item id>`` (result), ``n_`` (note), ``d_`` (hazard description), ``l_``
+(location), ``s_`` (severity) and ``photo_<item id>``, and are read by
+:func:`parse_entries` / :func:`parse_photos`. A post may carry only some items (the
+autosave posts the one that changed): only the items posted are merged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from edubureau.orgs.models import Role, School, SchoolKind, Township, User
+from edubureau.rectification.models import Severity
+from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, InspectionKind
+from edubureau.safety.services.inspections import CAMPAIGN_KINDS, Header, ItemEntry
+
+GENERAL_PHOTO_FIELD = "photo_general"
+MAX_PHOTOS_PER_POST = 20
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def parse_entries(data: Mapping[str, Any], items: Iterable[ChecklistItem]) -> dict[int, ItemEntry]:
+    """The posted answers of the items whose fields are present in ``data``."""
+    entries: dict[int, ItemEntry] = {}
+    for item in items:
+        names = [f"{p}_{item.pk}" for p in ("r", "n", "d", "l", "s")]
+        if not any(n in data for n in names):
+            continue
+        r, n, d, loc, s = (str(data.get(name) or "").strip() for name in names)
+        entries[item.pk] = ItemEntry(result=r, note=n, description=d, location=loc, severity=s)
+    return entries
+
+
+def parse_photos(files: Any, items: Iterable[ChecklistItem]) -> dict[int | None, list[IO[bytes]]]:
+    """Photos posted with the whole form (the no-JavaScript path), by item id."""
+    photos: dict[int | None, list[IO[bytes]]] = {}
+    general = [f for f in files.getlist(GENERAL_PHOTO_FIELD) if f]
+    if general:
+        photos[None] = general
+    for item in items:
+        uploads = [f for f in files.getlist(f"photo_{item.pk}") if f]
+        if uploads:
+            photos[item.pk] = uploads
+    if sum(len(v) for v in photos.values()) > MAX_PHOTOS_PER_POST:
+        raise forms.ValidationError(f"一次最多上传{MAX_PHOTOS_PER_POST}张照片")
+    return photos
+
+
+def parse_client_id(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value or ""))
+    except ValueError:
+        return None
+
+
+class HeaderForm(forms.Form):
+    """The inspection's header: date, who led it, who took part, overall remarks."""
+
+    inspected_on = forms.DateField(label="检查日期", widget=_date_widget())
+    leader = forms.CharField(label="带队人", max_length=40, required=False)
+    participants = forms.CharField(label="参加人员", max_length=200, required=False)
+    summary = forms.CharField(
+        label="总体情况",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def header(self) -> Header:
+        d = self.cleaned_data
+        return Header(
+            inspected_on=d["inspected_on"],
+            leader=d["leader"],
+            participants=d["participants"],
+            summary=d["summary"],
+        )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="退回原因",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明需要学校修改或补充的内容",
+    )
+
+
+class MissingChaseForm(forms.Form):
+    period = forms.CharField(widget=forms.HiddenInput)
+    township = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+# Campaigns -----------------------------------------------------------------------
+
+
+class CampaignForm(forms.Form):
+    """A campaign and its scope: schools picked by township and/or kind, or one by one."""
+
+    name = forms.CharField(
+        label="名称", max_length=100, help_text="如 2026年秋季开学前安全专项检查"
+    )
+    kind = forms.ChoiceField(
+        label="检查类型", choices=[c for c in InspectionKind.choices if c[0] in CAMPAIGN_KINDS]
+    )
+    theme = forms.CharField(
+        label="主题", max_length=40, required=False, help_text="如 开学前、汛期、节前"
+    )
+    starts_on = forms.DateField(label="开始日期", widget=_date_widget())
+    ends_on = forms.DateField(label="结束日期", widget=_date_widget())
+    checklist = forms.ModelChoiceField(
+        label="排查指南",
+        queryset=Checklist.objects.none(),
+        required=False,
+        empty_label="现行版本",
+    )
+    townships = forms.ModelMultipleChoiceField(
+        label="按乡镇选择",
+        queryset=Township.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="所选乡镇的全部学校(可与学校类型组合)",
+    )
+    kinds = forms.MultipleChoiceField(
+        label="按学校类型选择",
+        choices=SchoolKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    schools = forms.ModelMultipleChoiceField(
+        label="逐校选择",
+        queryset=School.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="可再单独加入学校",
+    )
+    team = forms.ModelMultipleChoiceField(
+        label="检查组成员",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["townships"].queryset = Township.objects.visible_to(user)
+        self.fields["checklist"].queryset = Checklist.objects.visible_to(user)
+        self.fields["schools"].queryset = (
+            School.objects.visible_to(user).filter(is_active=True).order_by("township", "name")
+        )
+        self.fields["team"].queryset = User.objects.filter(
+            bureau_id=user.bureau_id,
+            is_active=True,
+            role__in=[Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.BUREAU_LEADER],
+        ).order_by("role", "full_name", "username")
+        self.fields["team"].label_from_instance = lambda u: (
+            f"{u.display_name}({u.department.name if u.department else u.get_role_display()})"
+        )
+        if not self.is_bound:
+            self.initial.setdefault("starts_on", timezone.localdate())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "结束日期不能早于开始日期")
+        data["scope"] = self.scope(data)
+        if not data["scope"]:
+            raise forms.ValidationError("请选择检查范围:按乡镇、按学校类型或逐校选择至少一所学校")
+        return data
+
+    def scope(self, data: Mapping[str, Any]) -> list[School]:
+        """Schools matching the township and kind filters, plus those picked one by one."""
+        townships = data.get("townships") or []
+        kinds = data.get("kinds") or []
+        chosen: dict[int, School] = {}
+        if townships or kinds:
+            qs: QuerySet[School] = School.objects.visible_to(self.user).filter(is_active=True)
+            if townships:
+                qs = qs.filter(township__in=townships)
+            if kinds:
+                qs = qs.filter(kind__in=kinds)
+            chosen.update({s.pk: s for s in qs})
+        chosen.update({s.pk: s for s in data.get("schools") or []})
+        return list(chosen.values())
+
+
+# Checklists ----------------------------------------------------------------------
+
+
+class ChecklistItemForm(forms.Form):
+    """Edit or add one item; saving makes a new checklist version with the note."""
+
+    category = forms.ModelChoiceField(label="所属大类", queryset=ChecklistCategory.objects.none())
+    text = forms.CharField(label="排查事项", max_length=200)
+    guidance = forms.CharField(
+        label="合格标准",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明怎样才算合格,检查人据此判断",
+    )
+    basis = forms.CharField(
+        label="依据", max_length=200, required=False, help_text="如《中小学幼儿园安全管理办法》"
+    )
+    default_severity = forms.ChoiceField(label="默认隐患等级", choices=Severity.choices)
+    applies_to = forms.MultipleChoiceField(
+        label="适用学校类型",
+        choices=SchoolKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="都不选表示适用于所有类型",
+    )
+    note = forms.CharField(label="修订说明", max_length=200, help_text="将作为新版本的修订说明")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, checklist: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = checklist.categories.order_by("sort_order")
+
+
+class ChecklistRemoveForm(forms.Form):
+    note = forms.CharField(label="修订说明", max_length=200, help_text="如 删除重复事项")
+    version = forms.IntegerField(widget=forms.HiddenInput)

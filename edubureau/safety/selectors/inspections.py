@@ -1,0 +1,424 @@
+"""Reads of checklists, inspections and campaigns: the filtered inspection list, the
+form's sections (only the items that apply to the school's kind), an inspection's
+history, campaign progress and the missing self-inspections of a month.
+
+The inspection list's GET parameters are shared with the dashboards, which link to it
+(docs/HELPERS-BRIEF.md): kind, period (YYYY-MM), school, township, status, campaign.
+The missing page takes period (YYYY-MM) and township.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from edubureau.audit.models import AuditEvent
+from edubureau.audit.services import audit_denied
+from edubureau.orgs.models import Role, School
+from edubureau.safety.models import (
+    Campaign,
+    Checklist,
+    ChecklistCategory,
+    ChecklistItem,
+    Hazard,
+    Inspection,
+    InspectionKind,
+    InspectionPhoto,
+    InspectionStatus,
+    ItemResult,
+)
+from edubureau.safety.services.inspections import (
+    ItemEntry,
+    applicable_items,
+    missing_self_inspection_schools,
+    month_start,
+    self_inspection_due_on,
+)
+
+
+def parse_period(value: str | None) -> date | None:
+    """``2026-10`` → 2026-10-01; anything else → None."""
+    try:
+        year, month = (value or "").strip().split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class InspectionFilter:
+    kind: str = ""
+    period: date | None = None
+    school_id: int | None = None
+    township_id: int | None = None
+    status: str = ""
+    campaign_id: int | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> InspectionFilter:
+        """Tolerant parsing: a malformed value is ignored, never an error page."""
+
+        def as_int(name: str) -> int | None:
+            try:
+                value = int(params.get(name) or "")
+            except ValueError:
+                return None
+            return value if value > 0 else None
+
+        kind = params.get("kind") or ""
+        status = params.get("status") or ""
+        return cls(
+            kind=kind if kind in InspectionKind.values else "",
+            period=parse_period(params.get("period")),
+            school_id=as_int("school"),
+            township_id=as_int("township"),
+            status=status if status in InspectionStatus.values else "",
+            campaign_id=as_int("campaign"),
+        )
+
+
+def inspection_list(*, user: Any, filters: InspectionFilter) -> QuerySet[Inspection]:
+    qs = Inspection.objects.visible_to(user).select_related("school__township", "campaign")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.period:
+        # A self-inspection belongs to its month; a campaign inspection to the month it was done.
+        start = filters.period
+        end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        qs = qs.filter(
+            Q(period=start) | Q(period__isnull=True, inspected_on__gte=start, inspected_on__lt=end)
+        )
+    if filters.school_id:
+        qs = qs.filter(school_id=filters.school_id)
+    if filters.township_id:
+        qs = qs.filter(school__township_id=filters.township_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.campaign_id:
+        qs = qs.filter(campaign_id=filters.campaign_id)
+    return qs.order_by("-inspected_on", "-id")
+
+
+def inspection_counts(qs: QuerySet[Inspection]) -> dict[str, int]:
+    return qs.aggregate(
+        total=Count("id"),
+        submitted=Count("id", filter=Q(status=InspectionStatus.SUBMITTED)),
+        hazards=Sum("hazards_found", default=0),
+    )
+
+
+def visible_schools(user: Any) -> QuerySet[School]:
+    if user.role == Role.SCHOOL_USER:
+        return School.objects.none()
+    return School.objects.visible_to(user).filter(is_active=True).order_by("township", "name")
+
+
+# The form and the detail page ------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: ChecklistItem
+    entry: ItemEntry
+    photos: list[InspectionPhoto] = field(default_factory=list)
+    hazard: Hazard | None = None
+    missing: bool = False
+
+    @property
+    def severity(self) -> str:
+        return self.entry.severity or self.item.default_severity
+
+
+@dataclass
+class Section:
+    category: ChecklistCategory
+    rows: list[ItemRow]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.entry.result)
+
+    @property
+    def hazards(self) -> int:
+        return sum(1 for r in self.rows if r.entry.result == ItemResult.HAZARD)
+
+    @property
+    def has_missing(self) -> bool:
+        return any(r.missing for r in self.rows)
+
+
+def inspection_sections(
+    inspection: Inspection,
+    *,
+    posted: Mapping[int, ItemEntry] | None = None,
+    missing: Iterable[ChecklistItem] = (),
+    with_hazards: bool = False,
+) -> list[Section]:
+    """The applicable items grouped by category, each with its saved answer (or the
+    answer just posted, when a submit was refused), photos and hazard."""
+    photos: dict[int | None, list[InspectionPhoto]] = defaultdict(list)
+    for photo in inspection.photos.all():
+        photos[photo.item_id].append(photo)
+    hazards: dict[int | None, Hazard] = {}
+    if with_hazards:
+        hazards = {h.item_id: h for h in inspection.hazards.filter(item__isnull=False)}
+    return build_sections(
+        applicable_items(inspection.checklist, inspection.school.kind),
+        results=inspection.results or {},
+        photos=photos,
+        hazards=hazards,
+        posted=posted,
+        missing=missing,
+    )
+
+
+def new_form_sections(
+    checklist: Checklist,
+    school: School,
+    *,
+    posted: Mapping[int, ItemEntry] | None = None,
+    missing: Iterable[ChecklistItem] = (),
+) -> list[Section]:
+    """Sections of a form that has no row yet: the school's applicable items."""
+    return build_sections(
+        applicable_items(checklist, school.kind), results={}, posted=posted, missing=missing
+    )
+
+
+def build_sections(
+    items: Iterable[ChecklistItem],
+    *,
+    results: Mapping[str, Any],
+    photos: Mapping[int | None, list[InspectionPhoto]] | None = None,
+    hazards: Mapping[int | None, Hazard] | None = None,
+    posted: Mapping[int, ItemEntry] | None = None,
+    missing: Iterable[ChecklistItem] = (),
+) -> list[Section]:
+    missing_ids = {i.pk for i in missing}
+    sections: dict[int, Section] = {}
+    for item in items:
+        entry = ItemEntry.from_json(results.get(str(item.pk)))
+        if posted and item.pk in posted:
+            p = posted[item.pk]
+            entry = ItemEntry(
+                result=p.result or entry.result,
+                note=p.note,
+                description=p.description,
+                location=p.location,
+                severity=p.severity,
+            )
+        section = sections.setdefault(item.category_id, Section(item.category, []))
+        section.rows.append(
+            ItemRow(
+                item=item,
+                entry=entry,
+                photos=(photos or {}).get(item.pk, []),
+                hazard=(hazards or {}).get(item.pk),
+                missing=item.pk in missing_ids,
+            )
+        )
+    return list(sections.values())
+
+
+def general_photos(inspection: Inspection) -> list[InspectionPhoto]:
+    return list(inspection.photos.filter(item__isnull=True))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: Any
+    who: str
+    what: str
+
+
+def inspection_history(inspection: Inspection) -> list[HistoryRow]:
+    """Every round of the inspection (start, submissions, returns), from the audit log."""
+    events = (
+        AuditEvent.objects.filter(model_label=Inspection._meta.label, object_id=str(inspection.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return [
+        HistoryRow(
+            at=e.created_at,
+            who=e.actor.display_name if e.actor else e.actor_name,
+            what=e.detail or e.get_action_display(),
+        )
+        for e in events
+        if e.detail != "保存草稿"
+    ]
+
+
+# Campaigns ------------------------------------------------------------------------
+
+
+def campaign_list(*, user: Any) -> QuerySet[Campaign]:
+    # A subquery, not Count("schools"): a school user's list is filtered on the same
+    # relation, which would make every campaign count one school.
+    scope = (
+        Campaign.schools.through.objects.filter(campaign_id=OuterRef("pk"))
+        .values("campaign_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Campaign.objects.visible_to(user).annotate(school_count=Subquery(scope))
+
+
+@dataclass
+class CampaignSchoolRow:
+    school: School
+    inspection: Inspection | None
+
+
+@dataclass
+class CampaignProgress:
+    rows: list[CampaignSchoolRow]
+    in_scope: int
+    inspected: int
+    hazards: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.inspected / self.in_scope) if self.in_scope else 0
+
+
+def campaign_progress(*, user: Any, campaign: Campaign) -> CampaignProgress:
+    """Schools in scope (those ``user`` may see), their inspection, and the totals."""
+    schools = list(
+        School.objects.visible_to(user)
+        .filter(campaigns=campaign)
+        .select_related("township")
+        .order_by("township__sort_order", "name")
+    )
+    inspections = {
+        i.school_id: i for i in Inspection.objects.visible_to(user).filter(campaign=campaign)
+    }
+    hazards = Hazard.objects.visible_to(user).filter(inspection__campaign=campaign).count()
+    rows = [CampaignSchoolRow(s, inspections.get(s.pk)) for s in schools]
+    inspected = sum(
+        1 for r in rows if r.inspection and r.inspection.status == InspectionStatus.SUBMITTED
+    )
+    return CampaignProgress(rows=rows, in_scope=len(rows), inspected=inspected, hazards=hazards)
+
+
+# Missing self-inspections -------------------------------------------------------------
+
+
+@dataclass
+class MissingRow:
+    school: School
+    inspection: Inspection | None
+
+    @property
+    def state(self) -> str:
+        if self.inspection is None:
+            return "未开始"
+        if self.inspection.status == InspectionStatus.RETURNED:
+            return "已退回待重报"
+        return "草稿未提交"
+
+
+@dataclass
+class MissingReport:
+    period: date
+    due_on: date
+    overdue: bool
+    rows: list[MissingRow]
+    total_schools: int
+    on_time: int
+    late: int
+
+
+def missing_report(
+    *, user: Any, period: date, township_id: int | None = None, today: date | None = None
+) -> MissingReport:
+    """Schools ``user`` may see with no submitted self-inspection for ``period``, and
+    how many submitted on time or late."""
+    period = month_start(period)
+    today = today or timezone.localdate()
+    due_on = self_inspection_due_on(period)
+    schools = School.objects.visible_to(user).filter(is_active=True)
+    if township_id:
+        schools = schools.filter(township_id=township_id)
+    missing = list(
+        missing_self_inspection_schools(schools=schools, period=period)
+        .select_related("township")
+        .order_by("township__sort_order", "township_id", "name")
+    )
+    started = {
+        i.school_id: i
+        for i in Inspection.objects.filter(
+            kind=InspectionKind.SELF, period=period, school__in=[s.pk for s in missing]
+        )
+    }
+    submitted = Inspection.objects.filter(
+        kind=InspectionKind.SELF,
+        period=period,
+        status=InspectionStatus.SUBMITTED,
+        school__in=schools,
+    )
+    on_time = submitted.filter(submitted_at__date__lte=due_on).count()
+    return MissingReport(
+        period=period,
+        due_on=due_on,
+        overdue=today > due_on,
+        rows=[MissingRow(s, started.get(s.pk)) for s in missing],
+        total_schools=schools.count(),
+        on_time=on_time,
+        late=submitted.count() - on_time,
+    )
+
+
+# Checklists -----------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistSection:
+    category: ChecklistCategory
+    items: list[ChecklistItem]
+
+
+def checklist_sections(checklist: Checklist) -> list[ChecklistSection]:
+    sections: dict[int, ChecklistSection] = {
+        c.pk: ChecklistSection(c, []) for c in checklist.categories.order_by("sort_order", "id")
+    }
+    for item in checklist.items.order_by("category__sort_order", "sort_order", "id"):
+        sections[item.category_id].items.append(item)
+    return list(sections.values())
+
+
+def checklist_item_or_404(user: Any, item_id: int) -> ChecklistItem:
+    """An item of a checklist ``user`` may read (checklists are bureau-wide); another
+    bureau's item answers 404 and the attempt is audited, as get_visible_or_404 does."""
+    item = (
+        ChecklistItem.objects.filter(pk=item_id, checklist__in=Checklist.objects.visible_to(user))
+        .select_related("checklist", "category")
+        .first()
+    )
+    if item is None:
+        if ChecklistItem.objects.filter(pk=item_id).exists():
+            audit_denied(
+                actor=user, model=ChecklistItem, object_id=item_id, detail="读取范围外的记录"
+            )
+        raise Http404("记录不存在或无权访问")
+    return item
+
+
+def current_checklist(user: Any) -> Checklist | None:
+    return Checklist.objects.visible_to(user).current().first()
+
+
+def checklist_versions(user: Any) -> Sequence[Checklist]:
+    return list(
+        Checklist.objects.visible_to(user)
+        .select_related("created_by")
+        .annotate(item_count=Count("items"))
+        .order_by("-version")
+    )

@@ -1,0 +1,849 @@
+"""Inspections: monthly self-inspections, campaigns and their inspections, photos,
+submission (failed items become hazards), return by the bureau, and chasing the
+schools whose self-inspection is missing.
+
+Who fills what:
+- a monthly self-inspection is filled by the school's own (not read-only) users;
+- a campaign inspection (spot / special / supervisory) is the bureau's check: the
+  campaign's team and the safety department fill it, never the inspected school;
+- the safety department sends a submitted self-inspection back with a reason; the
+  school fixes it and submits again. Every round is in the audit log.
+
+Draft results are saved item by item as the form is filled (no audit row for each
+click: a draft is working state); creating, saving the whole draft, submitting,
+returning and photos are audited, and the submit's audit row carries the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_change, audit_create, audit_delete, audit_log, snapshot
+from edubureau.core.calendar import add_working_days, is_working_day
+from edubureau.core.photos import StoredPhoto, photo_file_path, store_photo
+from edubureau.notifications.models import Level, Notification
+from edubureau.notifications.services import notify
+from edubureau.orgs.models import Bureau, Role, School, User
+from edubureau.rectification.lifecycle import NotAllowed
+from edubureau.rectification.models import Severity
+from edubureau.safety.models import (
+    Campaign,
+    Checklist,
+    ChecklistItem,
+    Hazard,
+    HazardSource,
+    Inspection,
+    InspectionKind,
+    InspectionPhoto,
+    InspectionStatus,
+    ItemResult,
+)
+from edubureau.safety.services.checklists import checklist_install_default
+from edubureau.safety.services.hazards import hazard_report
+
+CHASE_TOPIC = "safety.self_inspection_missing"
+RETURN_TOPIC = "safety.inspection_returned"
+SYSTEM_ACTOR_NAME = "系统(自查催报任务)"
+MAX_MISSING_LISTED = 10
+CAMPAIGN_KINDS = (InspectionKind.SPOT, InspectionKind.SPECIAL, InspectionKind.SUPERVISORY)
+
+
+class InspectionError(ValueError):
+    """An inspection change that cannot be made; the message says why, in Chinese."""
+
+
+class InspectionIncomplete(InspectionError):
+    """A submit with items left without a result (or failed items without a description)."""
+
+    def __init__(self, message: str, missing: Sequence[ChecklistItem]) -> None:
+        super().__init__(message)
+        self.missing = list(missing)
+
+
+# Due dates --------------------------------------------------------------------
+
+
+def due_working_day() -> int:
+    """The working day of the month by which the monthly self-inspection is due."""
+    value = int(getattr(settings, "SAFETY_SELF_INSPECTION_DUE_WORKING_DAY", 5))
+    return min(max(value, 1), 20)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def self_inspection_due_on(period: date, *, working_day: int | None = None) -> date:
+    """The Nth working day of ``period``'s month (holidays and make-up days honoured):
+    in October 2026, after the National Day holiday, the 5th working day is the 13th."""
+    n = working_day if working_day is not None else due_working_day()
+    return add_working_days(month_start(period) - timedelta(days=1), n)
+
+
+# Permissions --------------------------------------------------------------------
+
+
+def _live(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_safety_staff(user: Any) -> bool:
+    return bool(
+        _live(user)
+        and user.role == Role.DEPARTMENT_STAFF
+        and user.department is not None
+        and user.department.code == "safety"
+    )
+
+
+def can_fill_self(user: Any, school: School) -> bool:
+    """The school's own users fill its monthly self-inspection (not read-only ones)."""
+    return bool(
+        _live(user)
+        and user.role == Role.SCHOOL_USER
+        and not user.read_only
+        and user.school_id == school.pk
+    )
+
+
+def can_fill_campaign(user: Any, campaign: Campaign) -> bool:
+    """A campaign is the bureau's check: its team and the safety department fill it."""
+    if not _live(user) or user.bureau_id != campaign.bureau_id or user.role == Role.SCHOOL_USER:
+        return False
+    return is_safety_staff(user) or campaign.team.filter(pk=user.pk).exists()
+
+
+def can_fill(user: Any, inspection: Inspection) -> bool:
+    if inspection.campaign_id is not None:
+        return can_fill_campaign(user, inspection.campaign)  # type: ignore[arg-type]
+    return can_fill_self(user, inspection.school)
+
+
+def can_return(user: Any, inspection: Inspection) -> bool:
+    """The safety department sends a submitted self-inspection back."""
+    return (
+        is_safety_staff(user)
+        and inspection.kind == InspectionKind.SELF
+        and inspection.status == InspectionStatus.SUBMITTED
+        and inspection.school.bureau_id == user.bureau_id
+    )
+
+
+def is_editable(inspection: Inspection) -> bool:
+    return inspection.status in (InspectionStatus.DRAFT, InspectionStatus.RETURNED)
+
+
+# Results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemEntry:
+    """One item's answer as posted: result, note and, for a hazard, its details."""
+
+    result: str = ""
+    note: str = ""
+    description: str = ""
+    location: str = ""
+    severity: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        """The stored form; hazard details are kept only for a failed item."""
+        data = {"r": self.result, "n": self.note}
+        if self.result == ItemResult.HAZARD:
+            data |= {"d": self.description, "l": self.location, "s": self.severity}
+        return {k: v for k, v in data.items() if v}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ItemEntry:
+        data = data or {}
+        return cls(
+            result=data.get("r", ""),
+            note=data.get("n", ""),
+            description=data.get("d", ""),
+            location=data.get("l", ""),
+            severity=data.get("s", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Header:
+    inspected_on: date | None = None
+    leader: str | None = None
+    participants: str | None = None
+    summary: str | None = None
+
+
+@dataclass
+class SaveOutcome:
+    inspection: Inspection
+    submitted: bool = False
+    already_submitted: bool = False
+    hazards_created: list[Hazard] = field(default_factory=list)
+
+
+def applicable_items(checklist: Checklist, school_kind: str) -> list[ChecklistItem]:
+    """The items of ``checklist`` that apply to a school of ``school_kind``, in order."""
+    items = checklist.items.select_related("category").order_by(
+        "category__sort_order", "sort_order", "id"
+    )
+    return [i for i in items if i.applies_to_kind(school_kind)]
+
+
+# Starting an inspection -----------------------------------------------------------
+
+
+def current_checklist_for(bureau_id: int) -> Checklist:
+    checklist = Checklist.objects.filter(bureau_id=bureau_id, is_current=True).first()
+    if checklist is None:
+        # A bureau that never set one up gets the default; a school is never blocked.
+        checklist = checklist_install_default(bureau=Bureau.objects.get(pk=bureau_id))
+    return checklist
+
+
+def inspection_start_self(
+    *, actor: Any, school: School, period: date, client_id: uuid.UUID | None = None
+) -> Inspection:
+    """The school's self-inspection for ``period``'s month: the existing one, or a new
+    draft against the current checklist. One per school per month (a constraint)."""
+    if not can_fill_self(actor, school):
+        raise NotAllowed("只有本校(非只读)用户可以填报本校的月度自查")
+    period = month_start(period)
+    today = timezone.localdate()
+    if period > month_start(today):
+        raise InspectionError("不能填报未来月份的自查")
+    existing = Inspection.objects.filter(
+        school=school, kind=InspectionKind.SELF, period=period
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                school=school,
+                kind=InspectionKind.SELF,
+                checklist=current_checklist_for(school.bureau_id),
+                period=period,
+                due_on=self_inspection_due_on(period),
+                inspected_on=min(today, month_end(period)),
+                client_id=client_id or uuid.uuid4(),
+                created_by=actor,
+            )
+            audit_create(actor=actor, obj=inspection, detail="开始月度自查")
+    except IntegrityError:
+        # Two taps at once: the other request created it.
+        return Inspection.objects.get(school=school, kind=InspectionKind.SELF, period=period)
+    return inspection
+
+
+def inspection_start_campaign(
+    *, actor: Any, campaign: Campaign, school: School, client_id: uuid.UUID | None = None
+) -> Inspection:
+    """The campaign's inspection of ``school`` (existing or a new draft)."""
+    if not can_fill_campaign(actor, campaign):
+        raise NotAllowed("只有检查组成员或安全股工作人员可以填写该检查")
+    if not campaign.schools.filter(pk=school.pk).exists():
+        raise InspectionError("该学校不在本次检查范围内")
+    existing = Inspection.objects.filter(campaign=campaign, school=school).first()
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                school=school,
+                kind=campaign.kind,
+                campaign=campaign,
+                checklist=campaign.checklist,
+                due_on=campaign.ends_on,
+                inspected_on=min(max(today, campaign.starts_on), campaign.ends_on),
+                client_id=client_id or uuid.uuid4(),
+                created_by=actor,
+            )
+            audit_create(actor=actor, obj=inspection, detail=f"开始检查:{campaign.name}")
+    except IntegrityError:
+        return Inspection.objects.get(campaign=campaign, school=school)
+    return inspection
+
+
+def month_end(period: date) -> date:
+    nxt = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+# Saving and submitting ------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_save_new_self(
+    *,
+    actor: Any,
+    school: School,
+    period: date,
+    client_id: uuid.UUID,
+    entries: Mapping[int, ItemEntry],
+    header: Header | None = None,
+    photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
+    submit: bool = False,
+    audit: bool = True,
+) -> SaveOutcome:
+    """The first save of a self-inspection form that had no row yet. A retried post
+    (same ``client_id``) finds the row it created instead of making another; a refused
+    submit leaves no row behind."""
+    existing = Inspection.objects.filter(client_id=client_id).first()
+    if existing is not None and existing.school_id == school.pk:
+        inspection = existing
+    else:
+        # An id already taken elsewhere is not reused (it identifies that other row).
+        inspection = inspection_start_self(
+            actor=actor,
+            school=school,
+            period=period,
+            client_id=client_id if existing is None else None,
+        )
+    return inspection_save(
+        actor=actor,
+        inspection=inspection,
+        entries=entries,
+        header=header,
+        photos=photos,
+        submit=submit,
+        audit=audit,
+    )
+
+
+def inspection_save(
+    *,
+    actor: Any,
+    inspection: Inspection,
+    entries: Mapping[int, ItemEntry],
+    header: Header | None = None,
+    photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
+    submit: bool = False,
+    audit: bool = True,
+) -> SaveOutcome:
+    """Merge the posted item answers into the draft (only the items posted), attach
+    photos, and with ``submit`` check completeness and submit.
+
+    A submit of an inspection that is already submitted returns it unchanged
+    (``already_submitted``): a retried submit never makes duplicate hazards. A refused
+    submit changes nothing at all. ``audit=False`` is the per-item autosave.
+    """
+    if not can_fill(actor, inspection):
+        raise NotAllowed("您不能填写该检查")
+    if submit and inspection.status == InspectionStatus.SUBMITTED:
+        return SaveOutcome(inspection=inspection, already_submitted=True)
+    stored = _store_all(photos or {}, school_id=inspection.school_id)
+    try:
+        with transaction.atomic():
+            outcome = _save_locked(
+                actor=actor,
+                inspection=inspection,
+                entries=entries,
+                header=header,
+                stored=stored,
+                submit=submit,
+                audit=audit,
+            )
+    except BaseException:
+        _remove_files([s for _, s in stored])
+        raise
+    return outcome
+
+
+def _save_locked(
+    *,
+    actor: Any,
+    inspection: Inspection,
+    entries: Mapping[int, ItemEntry],
+    header: Header | None,
+    stored: Sequence[tuple[int | None, StoredPhoto]],
+    submit: bool,
+    audit: bool,
+) -> SaveOutcome:
+    locked = Inspection.objects.select_for_update().select_related("school").get(pk=inspection.pk)
+    if submit and locked.status == InspectionStatus.SUBMITTED:
+        return SaveOutcome(inspection=locked, already_submitted=True)
+    if not is_editable(locked):
+        raise InspectionError("本次检查已提交,不能再修改;如需修改,请联系教育局安全股退回。")
+    before = snapshot(locked)
+    items = applicable_items(locked.checklist, locked.school.kind)
+    by_id = {i.pk: i for i in items}
+    results = dict(locked.results or {})
+    for item_id, entry in entries.items():
+        item = by_id.get(item_id)
+        if item is None:
+            raise InspectionError("提交的排查事项不属于本次检查")
+        _check_entry(item, entry)
+        merged = _merge(ItemEntry.from_json(results.get(str(item_id))), entry)
+        if merged.as_json():
+            results[str(item_id)] = merged.as_json()
+        else:
+            results.pop(str(item_id), None)
+    locked.results = results
+    if header is not None:
+        _apply_header(locked, header)
+    for item_id, photo in stored:
+        if item_id is not None and item_id not in by_id:
+            raise InspectionError("照片对应的排查事项不属于本次检查")
+        _photo_row(actor, locked, photo, item=by_id.get(item_id) if item_id else None)
+    outcome = SaveOutcome(inspection=locked)
+    if submit:
+        _check_complete(items, results)
+        outcome.hazards_created = _report_hazards(actor, locked, items, results)
+        resubmit = locked.status == InspectionStatus.RETURNED
+        now = timezone.now()
+        locked.status = InspectionStatus.SUBMITTED
+        # Timeliness is judged on the first submission; later rounds are in the audit log.
+        if locked.submitted_at is None:
+            locked.submitted_at = now
+        locked.submitted_by = actor
+        locked.items_total = sum(
+            1 for i in items if results.get(str(i.pk), {}).get("r") != ItemResult.NOT_APPLICABLE
+        )
+        locked.hazards_found = Hazard.objects.filter(inspection=locked).count()
+        locked.save()
+        detail = "重新提交(退回后)" if resubmit else "提交检查"
+        audit_change(actor=actor, obj=locked, before=before, detail=detail)
+        outcome.submitted = True
+    else:
+        locked.save()
+        if audit:
+            audit_change(actor=actor, obj=locked, before=before, detail="保存草稿")
+    return outcome
+
+
+def _merge(old: ItemEntry, new: ItemEntry) -> ItemEntry:
+    """A posted item replaces the stored one; an empty result keeps the stored result
+    (a form that does not post a radio button did not mean to clear it)."""
+    return ItemEntry(
+        result=new.result or old.result,
+        note=new.note,
+        description=new.description,
+        location=new.location,
+        severity=new.severity,
+    )
+
+
+def _check_entry(item: ChecklistItem, entry: ItemEntry) -> None:
+    if entry.result and entry.result not in ItemResult.values:
+        raise InspectionError(f"“{item.text}”的检查结果无效")
+    if entry.severity and entry.severity not in Severity.values:
+        raise InspectionError(f"“{item.text}”的隐患等级无效")
+    if len(entry.note) > 500 or len(entry.description) > 500 or len(entry.location) > 100:
+        raise InspectionError(f"“{item.text}”的说明过长(备注、描述不超过500字,部位不超过100字)")
+
+
+def _apply_header(inspection: Inspection, header: Header) -> None:
+    if header.inspected_on is not None:
+        if header.inspected_on > timezone.localdate():
+            raise InspectionError("检查日期不能晚于今天")
+        if inspection.period and header.inspected_on < inspection.period:
+            raise InspectionError(f"检查日期不能早于{inspection.period:%Y年%m月}")
+        inspection.inspected_on = header.inspected_on
+    for name, limit in (("leader", 40), ("participants", 200), ("summary", 2000)):
+        value = getattr(header, name)
+        if value is not None:
+            value = value.strip()
+            if len(value) > limit:
+                raise InspectionError(f"{Inspection._meta.get_field(name).verbose_name}过长")
+            setattr(inspection, name, value)
+
+
+def _check_complete(items: Sequence[ChecklistItem], results: Mapping[str, Any]) -> None:
+    missing = [i for i in items if not results.get(str(i.pk), {}).get("r")]
+    if missing:
+        raise InspectionIncomplete(
+            f"还有{len(missing)}个事项未填写检查结果,请逐项选择“合格”“存在隐患”或“不适用”后再提交:"
+            + _list_items(missing),
+            missing,
+        )
+    undescribed = [
+        i
+        for i in items
+        if results[str(i.pk)].get("r") == ItemResult.HAZARD and not results[str(i.pk)].get("d")
+    ]
+    if undescribed:
+        raise InspectionIncomplete(
+            "以下存在隐患的事项请填写隐患描述:" + _list_items(undescribed), undescribed
+        )
+
+
+def _list_items(items: Sequence[ChecklistItem]) -> str:
+    shown = [f"{i.category.name}—{i.text}" for i in items[:MAX_MISSING_LISTED]]
+    more = f"等,共{len(items)}项" if len(items) > MAX_MISSING_LISTED else ""
+    return ";".join(shown) + more + "。"
+
+
+def _report_hazards(
+    actor: Any, inspection: Inspection, items: Sequence[ChecklistItem], results: Mapping[str, Any]
+) -> list[Hazard]:
+    """A hazard for each failed item that has none from this inspection yet (so a
+    resubmission after a return adds only what is new)."""
+    done = set(
+        Hazard.objects.filter(inspection=inspection, item__isnull=False).values_list(
+            "item_id", flat=True
+        )
+    )
+    created = []
+    for item in items:
+        entry = ItemEntry.from_json(results.get(str(item.pk)))
+        if entry.result != ItemResult.HAZARD or item.pk in done:
+            continue
+        created.append(
+            hazard_report(
+                actor=actor,
+                school=inspection.school,
+                category=item.category,
+                description=entry.description,
+                source=HazardSource.INSPECTION,
+                reported_on=inspection.inspected_on,
+                severity=entry.severity or item.default_severity,
+                item=item,
+                inspection=inspection,
+                location=entry.location,
+            )
+        )
+    return created
+
+
+# Return (send back) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_return(*, actor: Any, inspection: Inspection, reason: str) -> Inspection:
+    """The safety department sends a submitted self-inspection back with a reason; the
+    school's users are notified, fix it and submit again."""
+    locked = Inspection.objects.select_for_update().select_related("school").get(pk=inspection.pk)
+    if not is_safety_staff(actor) or locked.school.bureau_id != actor.bureau_id:
+        raise NotAllowed("只有安全股工作人员可以退回检查")
+    if locked.kind != InspectionKind.SELF:
+        raise InspectionError("只有月度自查可以退回学校")
+    if locked.status != InspectionStatus.SUBMITTED:
+        raise InspectionError("只有已提交的检查可以退回")
+    reason = reason.strip()
+    if not reason:
+        raise InspectionError("请填写退回原因")
+    before = snapshot(locked)
+    locked.status = InspectionStatus.RETURNED
+    locked.return_reason = reason[:2000]
+    locked.save()
+    audit_change(actor=actor, obj=locked, before=before, detail=f"退回:{reason[:200]}")
+    users = school_recipients(locked.school_id)
+    if users:
+        notify(
+            recipients=users,
+            title=f"{locked}被退回,请修改后重新提交"[:200],
+            body=f"退回原因:{reason}",
+            link=reverse("safety:inspection-edit", kwargs={"inspection_id": locked.pk}),
+            level=Level.WARNING,
+            topic=RETURN_TOPIC,
+            school_id=locked.school_id,
+        )
+    return locked
+
+
+def school_recipients(school_id: int) -> list[User]:
+    """The school's users who can act on a request: active and not read-only."""
+    return list(
+        User.objects.filter(
+            school_id=school_id, role=Role.SCHOOL_USER, is_active=True, read_only=False
+        )
+    )
+
+
+# Photos ---------------------------------------------------------------------------
+#
+# Files are written before the rows that point at them (a bad photo then changes
+# nothing) and removed again when the transaction fails.
+
+
+def inspection_photo_add(
+    *, actor: Any, inspection: Inspection, upload: IO[bytes], item: ChecklistItem | None = None
+) -> InspectionPhoto:
+    """Check and store one photo (``PhotoRejected`` says why it was refused)."""
+    if not can_fill(actor, inspection):
+        raise NotAllowed("您不能为该检查上传照片")
+    if not is_editable(inspection):
+        raise InspectionError("本次检查已提交,不能再上传照片")
+    if item is not None and (
+        item.checklist_id != inspection.checklist_id
+        or not item.applies_to_kind(inspection.school.kind)
+    ):
+        raise InspectionError("照片对应的排查事项不属于本次检查")
+    stored = store_photo(upload, folder=f"inspections/{inspection.school_id}")
+    try:
+        with transaction.atomic():
+            return _photo_row(actor, inspection, stored, item=item)
+    except BaseException:
+        _remove_files([stored])
+        raise
+
+
+@transaction.atomic
+def inspection_photo_delete(*, actor: Any, photo: InspectionPhoto) -> None:
+    inspection = photo.inspection
+    if not can_fill(actor, inspection):
+        raise NotAllowed("您不能删除该照片")
+    if not is_editable(inspection):
+        raise InspectionError("本次检查已提交,不能再删除照片")
+    path = photo.path
+    audit_delete(actor=actor, obj=photo)
+    photo.delete()
+    transaction.on_commit(lambda: _remove_files_by_path([path]))
+
+
+def _photo_row(
+    actor: Any, inspection: Inspection, stored: StoredPhoto, *, item: ChecklistItem | None
+) -> InspectionPhoto:
+    photo = InspectionPhoto.objects.create(
+        school_id=inspection.school_id,
+        inspection=inspection,
+        item=item,
+        uploaded_by=actor,
+        path=stored.path,
+        content_type=stored.content_type,
+        size=stored.size,
+        width=stored.width,
+        height=stored.height,
+    )
+    audit_create(actor=actor, obj=photo, detail=f"检查照片:{item.text if item else '现场照片'}")
+    return photo
+
+
+def _store_all(
+    photos: Mapping[int | None, Sequence[IO[bytes]]], *, school_id: int
+) -> list[tuple[int | None, StoredPhoto]]:
+    stored: list[tuple[int | None, StoredPhoto]] = []
+    try:
+        for item_id, uploads in photos.items():
+            for upload in uploads:
+                stored.append((item_id, store_photo(upload, folder=f"inspections/{school_id}")))
+    except BaseException:
+        _remove_files([s for _, s in stored])
+        raise
+    return stored
+
+
+def _remove_files(stored: Iterable[StoredPhoto]) -> None:
+    _remove_files_by_path(s.path for s in stored)
+
+
+def _remove_files_by_path(paths: Iterable[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            photo_file_path(path).unlink(missing_ok=True)
+
+
+# Campaigns ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignData:
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    schools: Sequence[School]
+    theme: str = ""
+    team: Sequence[User] = ()
+    checklist: Checklist | None = None
+    good_practice: str = ""
+
+
+@transaction.atomic
+def campaign_create(*, actor: Any, data: CampaignData) -> Campaign:
+    """A spot check, special inspection or supervisory check over chosen schools."""
+    if not is_safety_staff(actor):
+        raise NotAllowed("只有安全股工作人员可以创建检查活动")
+    _check_campaign(actor, data)
+    checklist = data.checklist or current_checklist_for(actor.bureau_id)
+    campaign = Campaign.objects.create(
+        bureau_id=actor.bureau_id,
+        kind=data.kind,
+        name=data.name.strip(),
+        theme=data.theme.strip(),
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        checklist=checklist,
+        good_practice=data.good_practice.strip(),
+        created_by=actor,
+    )
+    campaign.schools.set(data.schools)
+    campaign.team.set(data.team)
+    audit_create(
+        actor=actor,
+        obj=campaign,
+        detail=f"检查范围{len(data.schools)}所学校;检查组{len(data.team)}人",
+    )
+    return campaign
+
+
+def _check_campaign(actor: Any, data: CampaignData) -> None:
+    if not data.name.strip():
+        raise InspectionError("请填写检查活动名称")
+    if data.kind not in CAMPAIGN_KINDS:
+        raise InspectionError("请选择检查类型:抽查、专项检查或督查")
+    if data.ends_on < data.starts_on:
+        raise InspectionError("结束日期不能早于开始日期")
+    if not data.schools:
+        raise InspectionError("请选择检查范围(至少一所学校)")
+    if any(s.bureau_id != actor.bureau_id for s in data.schools):
+        raise InspectionError("检查范围中有不属于本局的学校")
+    allowed_roles = (Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.BUREAU_LEADER)
+    if any(u.bureau_id != actor.bureau_id or u.role not in allowed_roles for u in data.team):
+        raise InspectionError("检查组成员只能是本局工作人员或责任督学")
+    if data.checklist is not None and data.checklist.bureau_id != actor.bureau_id:
+        raise InspectionError("排查指南无效")
+
+
+# Missing self-inspections and chasing ------------------------------------------------
+
+
+def missing_self_inspection_schools(*, schools: Any, period: date) -> Any:
+    """Active schools of ``schools`` (a queryset) whose self-inspection for the month is
+    not submitted: none started, a draft, or returned and not yet resubmitted."""
+    submitted = Inspection.objects.filter(
+        kind=InspectionKind.SELF, period=month_start(period), status=InspectionStatus.SUBMITTED
+    ).values("school_id")
+    return schools.filter(is_active=True).exclude(pk__in=submitted)
+
+
+@dataclass
+class ChaseResult:
+    period: date
+    due_on: date
+    schools: list[School] = field(default_factory=list)
+    skipped_today: list[School] = field(default_factory=list)
+    notified: int = 0
+
+
+def self_inspection_chase(
+    *,
+    actor: Any,
+    schools: Any,
+    period: date,
+    today: date | None = None,
+    dry_run: bool = False,
+) -> ChaseResult:
+    """Notify the users of every school in ``schools`` whose self-inspection for the
+    month is missing. A school already chased today is skipped, so pressing 催报
+    twice, or the daily job plus a click, sends one reminder a day."""
+    if actor is not None and not is_safety_staff(actor):
+        raise NotAllowed("只有安全股工作人员可以催报")
+    period = month_start(period)
+    today = today or timezone.localdate()
+    due_on = self_inspection_due_on(period)
+    result = ChaseResult(period=period, due_on=due_on)
+    missing = list(missing_self_inspection_schools(schools=schools, period=period).order_by("pk"))
+    chased_today = set(
+        Notification.objects.filter(
+            topic=CHASE_TOPIC,
+            school_id__in=[s.pk for s in missing],
+            created_at__date=today,
+        ).values_list("school_id", flat=True)
+    )
+    for school in missing:
+        if school.pk in chased_today:
+            result.skipped_today.append(school)
+        else:
+            result.schools.append(school)
+    if dry_run or not result.schools:
+        return result
+    link = reverse("safety:self-inspection-new") + f"?period={period:%Y-%m}"
+    when = "已过" if today > due_on else "为"
+    with transaction.atomic():
+        for school in result.schools:
+            users = school_recipients(school.pk)
+            if not users:
+                continue
+            notes = notify(
+                recipients=users,
+                title=f"【催报】请尽快报送{period:%Y年%m月}安全隐患月度自查",
+                body=(
+                    f"{school.name}{period:%Y年%m月}的安全隐患月度自查尚未提交,"
+                    f"应报日期{when}{due_on:%Y年%m月%d日}。请对照排查指南逐项检查并在系统中提交。"
+                ),
+                link=link,
+                level=Level.WARNING,
+                topic=CHASE_TOPIC,
+                school_id=school.pk,
+            )
+            result.notified += len(notes)
+        audit_log(
+            actor=actor,
+            actor_name=None if actor is not None else SYSTEM_ACTOR_NAME,
+            action=Action.CREATE,
+            model_label=Notification._meta.label,
+            detail=(
+                f"催报{period:%Y年%m月}月度自查:{len(result.schools)}所学校,"
+                f"通知{result.notified}人次"
+            ),
+        )
+    return result
+
+
+@dataclass
+class ChaseRun:
+    """One run of the chase over every bureau (the command and the daily job)."""
+
+    period: date
+    due_on: date
+    ran: bool
+    results: list[tuple[Bureau, ChaseResult]] = field(default_factory=list)
+
+    @property
+    def schools(self) -> int:
+        return sum(len(r.schools) for _, r in self.results)
+
+    @property
+    def notified(self) -> int:
+        return sum(r.notified for _, r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": f"{self.period:%Y-%m}",
+            "due_on": self.due_on.isoformat(),
+            "ran": self.ran,
+            "schools": self.schools,
+            "notified": self.notified,
+        }
+
+
+def self_inspections_chase_due(
+    *,
+    today: date,
+    period: date | None = None,
+    dry_run: bool = False,
+    working_days_only: bool = False,
+) -> ChaseRun:
+    """Chase, in every bureau, the month's missing self-inspections once its due date
+    has passed. The daily job passes ``working_days_only``: nobody is chased on a
+    weekend or a holiday."""
+    period = month_start(period or today)
+    due_on = self_inspection_due_on(period)
+    run = ChaseRun(period=period, due_on=due_on, ran=False)
+    if today <= due_on or (working_days_only and not is_working_day(today)):
+        return run
+    run.ran = True
+    for bureau in Bureau.objects.order_by("pk"):
+        result = self_inspection_chase(
+            actor=None,
+            schools=School.objects.filter(bureau=bureau),
+            period=period,
+            today=today,
+            dry_run=dry_run,
+        )
+        if result.schools or result.skipped_today:
+            run.results.append((bureau, result))
+    return run

@@ -1,0 +1,70 @@
+"""Browser test at phone width (375 px): a school safety officer fills the monthly
+self-inspection item by item (autosaved), photographs a failed item (resized in the
+browser before upload) and submits; the hazard appears."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from edubureau.safety.models import Hazard, Inspection, InspectionPhoto, InspectionStatus
+from edubureau.safety.tests.factories_inspections import image_bytes, items_for, small_checklist
+from edubureau.testing.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_it_fills_and_submits_a_self_inspection_on_a_phone(
+    live_server, cast, phone_page, screenshot, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    base = live_server.url
+    extinguishers, exits, railings = items_for(small_checklist(cast.bureau), cast.school_a)
+    photo = tmp_path / "camera.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(3200, 2400)))
+    page = phone_page
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "a_officer")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/safety/inspections/")
+    page.click("[data-testid=self-inspection-start]")
+    page.wait_for_selector("[data-testid=inspection-form]")
+    assert _fits(page)
+
+    # One item answered: saved at once, which creates the draft.
+    page.click(f"#item-{exits.pk} .choice.pass")
+    page.wait_for_selector(f"#item-{exits.pk} [data-save-state]:has-text('已保存')")
+    assert Inspection.objects.get().status == InspectionStatus.DRAFT
+
+    # A failed item: its hazard fields appear; a 12-megapixel photo is resized first.
+    page.click(f"#item-{extinguishers.pk} .choice.hazard")
+    page.fill(f"#d_{extinguishers.pk}", "一楼走廊灭火器压力表指针在红区")
+    page.fill(f"#l_{extinguishers.pk}", "教学楼一楼走廊")
+    page.set_input_files(f"#item-{extinguishers.pk} input[type=file]", str(photo))
+    page.wait_for_selector(f"#item-{extinguishers.pk} [data-thumbs] li img")
+    page.click(f"details:has(#item-{railings.pk}) > summary")  # categories fold
+    page.click(f"#item-{railings.pk} .choice.na")
+    page.wait_for_selector(f"#item-{railings.pk} [data-save-state]:has-text('已保存')")
+    assert page.locator("[data-answered]").inner_text() == "3"
+    assert _fits(page)
+    screenshot(page, "inspection-form-375")
+
+    page.click("[data-testid=submit-inspection]")
+    page.wait_for_selector("[data-testid=inspection-hazards]")
+    assert _fits(page)
+    screenshot(page, "inspection-detail-375")
+    inspection = Inspection.objects.get()
+    assert inspection.status == InspectionStatus.SUBMITTED
+    hazard = Hazard.objects.get()
+    assert hazard.description == "一楼走廊灭火器压力表指针在红区"
+    stored = InspectionPhoto.objects.get()
+    assert stored.item_id == extinguishers.pk and max(stored.width, stored.height) == 1600
+    with Image.open(tmp_path / stored.path) as image:
+        assert image.format == "JPEG"

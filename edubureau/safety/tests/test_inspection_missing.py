@@ -1,0 +1,148 @@
+"""Due dates of monthly self-inspections, the missing list, 催报 and its command."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+
+from edubureau.notifications.models import Notification
+from edubureau.safety.models import InspectionStatus
+from edubureau.safety.services.inspections import CHASE_TOPIC, self_inspection_due_on
+from edubureau.safety.tests.factories_inspections import (
+    at,
+    form_data,
+    items_for,
+    make_self_inspection,
+    small_checklist,
+)
+from edubureau.testing.factories import SchoolFactory
+
+MISSING = reverse("safety:self-inspection-missing")
+CHASE = reverse("safety:self-inspection-chase")
+
+
+@pytest.mark.parametrize(
+    ("period", "working_day", "due"),
+    [
+        # 2026-10-01..07 National Day holiday; Sat 10-10 is a make-up working day:
+        # working days 8 (Thu), 9 (Fri), 10 (Sat), 12 (Mon), 13 (Tue).
+        (date(2026, 10, 1), 5, date(2026, 10, 13)),
+        (date(2026, 10, 20), 3, date(2026, 10, 10)),
+        # June 2026 starts on a Monday: the 5th working day is Friday the 5th.
+        (date(2026, 6, 1), 5, date(2026, 6, 5)),
+        # Spring Festival 2026 falls mid-February; its first week is ordinary.
+        (date(2026, 2, 1), 5, date(2026, 2, 6)),
+    ],
+)
+def test_it_makes_the_self_inspection_due_on_the_nth_working_day(db, period, working_day, due):
+    assert self_inspection_due_on(period, working_day=working_day) == due
+
+
+def test_it_reads_the_due_working_day_from_settings(db, settings):
+    settings.SAFETY_SELF_INSPECTION_DUE_WORKING_DAY = 2
+    assert self_inspection_due_on(date(2026, 10, 1)) == date(2026, 10, 9)
+
+
+@pytest.fixture
+def month(cast):
+    """October 2026: school A has not started, school B has a draft, school C submitted."""
+    small_checklist(cast.bureau)
+    make_self_inspection(cast.school_b, period=date(2026, 10, 1))
+    school_c = SchoolFactory(bureau=cast.bureau, township=cast.township_a, name="甲镇第二小学")
+    make_self_inspection(
+        school_c,
+        period=date(2026, 10, 1),
+        status=InspectionStatus.SUBMITTED,
+        submitted_at=at(date(2026, 10, 9)),
+    )
+    return school_c
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_lists_the_schools_whose_self_inspection_is_missing(cast, client_for, month):
+    page = client_for(cast.leader).get(MISSING, {"period": "2026-10"})
+    assert page.status_code == 200
+    table = page.text.split('data-testid="missing-table"')[1]
+    assert cast.school_a.name in table and "未开始" in table
+    assert cast.school_b.name in table and "草稿未提交" in table
+    assert month.name not in table
+    assert "已过应报日期" in page.text and "2026年10月13日" in page.text
+    by_township = client_for(cast.leader).get(
+        MISSING, {"period": "2026-10", "township": cast.township_a.pk}
+    )
+    assert cast.school_b.name not in by_township.text
+
+    # Once school A submits, it leaves the list.
+    items = items_for(small_checklist(cast.bureau), cast.school_a)
+    client_for(cast.school_a_officer).post(
+        reverse("safety:self-inspection-new"),
+        form_data(items, {i.key: "pass" for i in items}, action="submit", client_id=uuid.uuid4()),
+    )
+    table = client_for(cast.leader).get(MISSING).text.split('data-testid="missing-table"')[1]
+    assert cast.school_a.name not in table and cast.school_b.name in table
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_chases_the_missing_schools_once_a_day(cast, client_for, month):
+    client = client_for(cast.safety_staff)
+    response = client.post(CHASE, {"period": "2026-10"})
+    assert response.status_code == 302
+    notes = Notification.objects.filter(topic=CHASE_TOPIC)
+    recipients = set(notes.values_list("recipient__username", flat=True))
+    assert recipients == {"a_officer", "a_principal", "b_officer"}  # not the read-only teacher
+    note = notes.get(recipient=cast.school_b_officer)
+    assert note.school_id == cast.school_b.pk and "2026年10月" in note.title
+    assert note.link == reverse("safety:self-inspection-new") + "?period=2026-10"
+
+    again = client.post(CHASE, {"period": "2026-10"}, follow=True)
+    assert "今天已催报过" in again.text
+    assert Notification.objects.filter(topic=CHASE_TOPIC).count() == 3
+
+
+def test_it_lets_only_the_safety_department_chase(cast, client_for, month):
+    for user in (cast.office_staff, cast.leader, cast.school_a_officer):
+        assert client_for(user).post(CHASE, {"period": "2026-10"}).status_code == 403
+    assert not Notification.objects.exists()
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_shows_a_school_only_itself(cast, client_for, month):
+    page = client_for(cast.school_a_officer).get(MISSING, {"school": cast.school_b.pk})
+    assert cast.school_a.name in page.text and cast.school_b.name not in page.text
+    assert 'data-testid="chase"' not in page.text
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_chases_from_the_command_only_after_the_due_date(cast, month):
+    out = io.StringIO()
+    call_command("safety_chase_self_inspections", "--date", "2026-10-13", stdout=out)
+    assert "尚未到期" in out.getvalue()
+    call_command("safety_chase_self_inspections", "--date", "2026-10-14", "--dry-run", stdout=out)
+    assert "将催报2所学校" in out.getvalue()
+    assert not Notification.objects.exists()
+
+    out = io.StringIO()
+    call_command("safety_chase_self_inspections", "--date", "2026-10-14", stdout=out)
+    assert "已催报2所学校" in out.getvalue()
+    assert Notification.objects.filter(topic=CHASE_TOPIC).count() == 3
+    call_command("safety_chase_self_inspections", "--date", "2026-10-14", stdout=io.StringIO())
+    assert Notification.objects.filter(topic=CHASE_TOPIC).count() == 3
+
+
+@time_machine.travel(at(date(2026, 10, 17)), tick=False)
+def test_it_runs_the_daily_job_on_working_days_only(cast, month):
+    from edubureau.jobs.scheduler import registry
+    from edubureau.safety.tasks import chase_self_inspections
+
+    assert "safety.chase_self_inspections" in registry
+    assert chase_self_inspections()["ran"] is False  # Saturday 17 October: nobody is chased
+    with time_machine.travel(at(date(2026, 10, 19)), tick=False):
+        outcome = chase_self_inspections()
+    # Every bureau: school A and B here, and the other bureau's school.
+    assert outcome["ran"] is True and outcome["schools"] == 3
