@@ -60,6 +60,8 @@ class InspectionFilter:
     township_id: int | None = None
     status: str = ""
     campaign_id: int | None = None
+    since: date | None = None
+    until: date | None = None
 
     @classmethod
     def from_params(cls, params: Any) -> InspectionFilter:
@@ -72,6 +74,12 @@ class InspectionFilter:
                 return None
             return value if value > 0 else None
 
+        def as_date(name: str) -> date | None:
+            try:
+                return date.fromisoformat((params.get(name) or "").strip())
+            except ValueError:
+                return None
+
         kind = params.get("kind") or ""
         status = params.get("status") or ""
         return cls(
@@ -81,6 +89,8 @@ class InspectionFilter:
             township_id=as_int("township"),
             status=status if status in InspectionStatus.values else "",
             campaign_id=as_int("campaign"),
+            since=as_date("since"),
+            until=as_date("until"),
         )
 
 
@@ -94,6 +104,15 @@ def inspection_list(*, user: Any, filters: InspectionFilter) -> QuerySet[Inspect
         end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
         qs = qs.filter(
             Q(period=start) | Q(period__isnull=True, inspected_on__gte=start, inspected_on__lt=end)
+        )
+    if filters.since:
+        # Same rule as the period: a self-inspection by its month, others by their date.
+        qs = qs.filter(
+            Q(period__gte=filters.since) | Q(period__isnull=True, inspected_on__gte=filters.since)
+        )
+    if filters.until:
+        qs = qs.filter(
+            Q(period__lte=filters.until) | Q(period__isnull=True, inspected_on__lte=filters.until)
         )
     if filters.school_id:
         qs = qs.filter(school_id=filters.school_id)

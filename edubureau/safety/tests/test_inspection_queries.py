@@ -44,3 +44,28 @@ def test_it_lists_with_a_fixed_number_of_queries(cast, client_for, name, submitt
     add_schools(cast, 6, submitted=submitted)
     many = count_queries(client, url, {"period": "2026-10"})
     assert many == few
+
+
+def test_it_filters_by_date_range_self_by_month_others_by_date(cast, client_for):
+    from edubureau.safety.models import Inspection, InspectionKind
+    from edubureau.safety.tests.factories_inspections import make_campaign, small_checklist
+
+    january = make_self_inspection(cast.school_a, period=date(2026, 1, 1))
+    march = make_self_inspection(cast.school_a, period=date(2026, 3, 1))
+    campaign = make_campaign(cast.bureau, schools=[cast.school_a])
+    spot = Inspection.objects.create(
+        school=cast.school_a,
+        kind=InspectionKind.SPECIAL,
+        campaign=campaign,
+        checklist=small_checklist(cast.bureau),
+        inspected_on=date(2026, 2, 10),
+    )
+    client = client_for(cast.leader)
+
+    def ids(**params) -> set[int]:
+        return {i.pk for i in client.get(reverse("safety:inspection-list"), params).context["page"]}
+
+    assert ids(since="2026-02-01", until="2026-02-28") == {spot.pk}
+    assert ids(since="2026-01-01", until="2026-03-31") == {january.pk, spot.pk, march.pk}
+    assert ids(since="2026-03-01") == {march.pk}
+    assert ids(until="2026-13-01") == {january.pk, spot.pk, march.pk}
