@@ -12,7 +12,7 @@ if ! [ -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 
 echo "== ruff"
-.venv/bin/ruff check edubureau bench conftest.py
-.venv/bin/ruff format --check edubureau bench conftest.py
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== pytest (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite})"
 exec .venv/bin/pytest "$@"
