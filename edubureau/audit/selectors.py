@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
+from edubureau.core.params import param_date, param_id
 
 # Who may browse the log: the bureau's administrators and leaders.
 AUDIT_READER_ROLES = {"administrator", "bureau_leader"}
@@ -30,25 +31,13 @@ class AuditFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> AuditFilter:
-        def as_date(value: str | None) -> date | None:
-            try:
-                return date.fromisoformat(value) if value else None
-            except ValueError:
-                return None
-
-        def as_int(value: str | None) -> int | None:
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
-
         return cls(
             action=params.get("action") or "",
             actor=(params.get("actor") or "").strip()[:150],
             model_label=(params.get("model") or "").strip()[:100],
-            school_id=as_int(params.get("school")),
-            since=as_date(params.get("since")),
-            until=as_date(params.get("until")),
+            school_id=param_id(params.get("school")),
+            since=param_date(params.get("since")),
+            until=param_date(params.get("until")),
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from edubureau.core.params import param_id
 from edubureau.orgs.models import School, Township, User
 
 
@@ -23,16 +24,10 @@ class SchoolFilter:
     def from_params(cls, params: Any) -> SchoolFilter:
         """Tolerant parsing of query parameters: a malformed value is ignored."""
 
-        def as_int(value: str | None) -> int | None:
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
-
         active_raw = params.get("active", "1")
         return cls(
             q=(params.get("q") or "").strip()[:50],
-            township_id=as_int(params.get("township")),
+            township_id=param_id(params.get("township")),
             kind=params.get("kind") or "",
             ownership=params.get("ownership") or "",
             locality=params.get("locality") or "",

@@ -25,6 +25,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edubureau.core.excel import XLSX_CONTENT_TYPE
+from edubureau.core.params import param_id
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.forms_accounts import (
     BulkAccountsForm,
@@ -76,13 +77,6 @@ def _password_page(request: HttpRequest, rows: list[tuple[User, str]], title: st
     return response
 
 
-def _as_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @administrator_required
 def user_list(request: HttpRequest) -> HttpResponse:
     filters = accounts.UserFilter.from_params(request.GET)
@@ -122,7 +116,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_bulk_create(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
-    township_id, kind = _as_int(params.get("township")), params.get("kind") or ""
+    township_id, kind = param_id(params.get("township")), params.get("kind") or ""
     form = BulkAccountsForm(request.POST or None, actor=request.user)
     result = None
     if request.method == "POST" and form.is_valid():

@@ -36,6 +36,7 @@ from django.utils import timezone
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff, snapshot
 from edubureau.core.excel import Column, write_workbook
+from edubureau.core.params import param_id
 from edubureau.orgs.models import Department, Role, School, SchoolPosition, User
 from edubureau.orgs.passwords import generate_initial_password, make_initial_password_hash
 
@@ -550,19 +551,13 @@ class UserFilter:
     def from_params(cls, params: Any) -> UserFilter:
         """Tolerant parsing: a malformed value is ignored."""
 
-        def as_int(value: str | None) -> int | None:
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
-
         active_raw = params.get("active", "1")
         role = params.get("role") or ""
         return cls(
             q=(params.get("q") or "").strip()[:50],
             role=role if role in Role.values else "",
-            department_id=as_int(params.get("department")),
-            school_id=as_int(params.get("school")),
+            department_id=param_id(params.get("department")),
+            school_id=param_id(params.get("school")),
             active=None if active_raw == "all" else active_raw != "0",
             locked=params.get("locked") == "1",
         )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from edubureau.core.calendar import add_working_days, working_days_between
 from edubureau.core.excel import Column
+from edubureau.core.params import param_date, param_id
 from edubureau.orgs.models import Role, School
 from edubureau.rectification.lifecycle import default_deadline, steps_for
 from edubureau.rectification.models import (
@@ -56,35 +57,22 @@ class HazardFilter:
     def from_params(cls, params: Any) -> HazardFilter:
         """Tolerant parsing: a malformed value is ignored, never an error page."""
 
-        def as_int(name: str) -> int | None:
-            try:
-                value = int(params.get(name) or "")
-            except ValueError:
-                return None
-            return value if value > 0 else None
-
-        def as_date(name: str) -> date | None:
-            try:
-                return date.fromisoformat((params.get(name) or "").strip())
-            except ValueError:
-                return None
-
         status = params.get("status") or ""
         severity = params.get("severity") or ""
         return cls(
             status=status if status in (UNRESOLVED, *Status.values) else "",
             category=(params.get("category") or "").strip()[:40],
             severity=severity if severity in Severity.values else "",
-            township_id=as_int("township"),
-            school_id=as_int("school"),
+            township_id=param_id(params.get("township")),
+            school_id=param_id(params.get("school")),
             overdue=params.get("overdue") == "1",
             repeat=params.get("repeat") == "1",
             item=(params.get("item") or "").strip()[:60],
             late=params.get("late") == "1",
-            since=as_date("since"),
-            until=as_date("until"),
-            closed_since=as_date("closed_since"),
-            closed_until=as_date("closed_until"),
+            since=param_date(params.get("since")),
+            until=param_date(params.get("until")),
+            closed_since=param_date(params.get("closed_since")),
+            closed_until=param_date(params.get("closed_until")),
         )
 
     @property

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
 from edubureau.audit.services import audit_denied
+from edubureau.core.params import param_date, param_id
 from edubureau.orgs.models import Role, School
 from edubureau.safety.models import (
     Campaign,
@@ -67,30 +68,17 @@ class InspectionFilter:
     def from_params(cls, params: Any) -> InspectionFilter:
         """Tolerant parsing: a malformed value is ignored, never an error page."""
 
-        def as_int(name: str) -> int | None:
-            try:
-                value = int(params.get(name) or "")
-            except ValueError:
-                return None
-            return value if value > 0 else None
-
-        def as_date(name: str) -> date | None:
-            try:
-                return date.fromisoformat((params.get(name) or "").strip())
-            except ValueError:
-                return None
-
         kind = params.get("kind") or ""
         status = params.get("status") or ""
         return cls(
             kind=kind if kind in InspectionKind.values else "",
             period=parse_period(params.get("period")),
-            school_id=as_int("school"),
-            township_id=as_int("township"),
+            school_id=param_id(params.get("school")),
+            township_id=param_id(params.get("township")),
             status=status if status in InspectionStatus.values else "",
-            campaign_id=as_int("campaign"),
-            since=as_date("since"),
-            until=as_date("until"),
+            campaign_id=param_id(params.get("campaign")),
+            since=param_date(params.get("since")),
+            until=param_date(params.get("until")),
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.models import School, SchoolYear, Semester, User
 from edubureau.safety.models.ledgers import (
     Canteen,
@@ -251,20 +252,6 @@ LEDGERS: dict[str, LedgerSpec] = {
 # Filters ---------------------------------------------------------------------
 
 
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _as_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 @dataclass(frozen=True)
 class LedgerFilter:
     """The list's GET parameters; malformed values are ignored, never an error."""
@@ -281,7 +268,7 @@ class LedgerFilter:
 
     @classmethod
     def from_params(cls, spec: LedgerSpec, params: Mapping[str, Any]) -> LedgerFilter:
-        expiring = _as_int(params.get("expiring")) if spec.expiry else None
+        expiring = param_int(params.get("expiring")) if spec.expiry else None
         if expiring is not None:
             expiring = max(0, min(expiring, MAX_EXPIRY_DAYS))
         choices = {}
@@ -296,12 +283,12 @@ class LedgerFilter:
         }
         dated = spec.date_field is not None
         return cls(
-            school_id=_as_int(params.get("school")),
-            township_id=_as_int(params.get("township")),
-            since=_as_date(params.get("since")) if dated else None,
-            until=_as_date(params.get("until")) if dated else None,
+            school_id=param_id(params.get("school")),
+            township_id=param_id(params.get("township")),
+            since=param_date(params.get("since")) if dated else None,
+            until=param_date(params.get("until")) if dated else None,
             expiring=expiring,
-            school_year_id=_as_int(params.get("school_year")) if spec is LETTER else None,
+            school_year_id=param_id(params.get("school_year")) if spec is LETTER else None,
             incomplete=spec is LETTER and params.get("incomplete") == "1",
             choices=choices,
             flags=flags,
