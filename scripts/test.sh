@@ -14,5 +14,6 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== pytest (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite})"
+db=${DATABASE_URL:+PostgreSQL}
+echo "== pytest (${db:-SQLite})"
 exec .venv/bin/pytest "$@"
