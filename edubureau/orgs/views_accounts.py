@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edubureau.core.excel import XLSX_CONTENT_TYPE
 from edubureau.core.params import param_id
+from edubureau.orgs import selectors
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.forms_accounts import (
     BulkAccountsForm,
@@ -79,8 +80,8 @@ def _password_page(request: HttpRequest, rows: list[tuple[User, str]], title: st
 
 @administrator_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    filters = accounts.UserFilter.from_params(request.GET)
-    users = accounts.user_list(actor=request.user, filters=filters)
+    filters = selectors.UserFilter.from_params(request.GET)
+    users = selectors.user_list(actor=request.user, filters=filters)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -91,7 +92,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
-            "locked": accounts.locked_usernames(u.username for u in page),
+            "locked": selectors.locked_usernames(u.username for u in page),
             "roles": Role.choices,
             "departments": Department.objects.visible_to(request.user),
         },
@@ -123,7 +124,7 @@ def user_bulk_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         schools = data["schools"]
         if data["mode"] == BulkAccountsForm.MISSING:
-            schools = accounts.schools_missing_accounts(
+            schools = selectors.schools_missing_accounts(
                 actor=request.user, positions=data["positions"], township_id=township_id, kind=kind
             )
         try:
@@ -140,7 +141,7 @@ def user_bulk_create(request: HttpRequest) -> HttpResponse:
             response["Content-Disposition"] = _attachment_name("学校账号初始密码")
             add_never_cache_headers(response)
             return response
-    schools_qs = accounts.schools_for_accounts(
+    schools_qs = selectors.schools_for_accounts(
         actor=request.user, township_id=township_id, kind=kind
     )
     return render(
@@ -168,7 +169,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "orgs/accounts/user_detail.html",
         {
             "account": account,
-            "is_locked": account.username in accounts.locked_usernames([account.username]),
+            "is_locked": account.username in selectors.locked_usernames([account.username]),
             "assigned": account.assigned_schools.select_related("township").order_by("name"),
             "is_self": account.pk == request.user.pk,
         },

@@ -22,21 +22,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from axes.conf import settings as axes_settings
-from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff, snapshot
 from edubureau.core.excel import Column, write_workbook
-from edubureau.core.params import param_id
 from edubureau.orgs.models import Department, Role, School, SchoolPosition, User
 from edubureau.orgs.passwords import generate_initial_password, make_initial_password_hash
 
@@ -515,111 +509,3 @@ def initial_passwords_workbook(
         rows=(line(user, password) for user, password in rows),
         note=note,
     )
-
-
-# Reads for the account pages -------------------------------------------------
-
-
-def locked_usernames(usernames: Iterable[str] | None = None) -> set[str]:
-    """Usernames locked out right now by django-axes (lockout is by username:
-    AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME)."""
-    attempts = AccessAttempt.objects.exclude(username=None)
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    if usernames is not None:
-        attempts = attempts.filter(username__in=list(usernames))
-    limit = axes_settings.AXES_FAILURE_LIMIT
-    return set(
-        attempts.values("username")
-        .annotate(failures=Sum("failures_since_start"))
-        .filter(failures__gte=limit)
-        .values_list("username", flat=True)
-    )
-
-
-@dataclass(frozen=True)
-class UserFilter:
-    q: str = ""
-    role: str = ""
-    department_id: int | None = None
-    school_id: int | None = None
-    active: bool | None = True
-    locked: bool = False
-
-    @classmethod
-    def from_params(cls, params: Any) -> UserFilter:
-        """Tolerant parsing: a malformed value is ignored."""
-
-        active_raw = params.get("active", "1")
-        role = params.get("role") or ""
-        return cls(
-            q=(params.get("q") or "").strip()[:50],
-            role=role if role in Role.values else "",
-            department_id=param_id(params.get("department")),
-            school_id=param_id(params.get("school")),
-            active=None if active_raw == "all" else active_raw != "0",
-            locked=params.get("locked") == "1",
-        )
-
-
-def user_list(*, actor: User, filters: UserFilter) -> QuerySet[User]:
-    qs = User.objects.writable_by(actor).select_related("school", "department")
-    if filters.q:
-        qs = qs.filter(
-            Q(username__icontains=filters.q)
-            | Q(full_name__icontains=filters.q)
-            | Q(school__name__icontains=filters.q)
-            | Q(school__identifier__startswith=filters.q)
-        )
-    if filters.role:
-        qs = qs.filter(role=filters.role)
-    if filters.department_id:
-        qs = qs.filter(department_id=filters.department_id)
-    if filters.school_id:
-        qs = qs.filter(school_id=filters.school_id)
-    if filters.active is not None:
-        qs = qs.filter(is_active=filters.active)
-    if filters.locked:
-        qs = qs.filter(username__in=locked_usernames())
-    return qs.order_by("role", "school__identifier", "school_position", "username")
-
-
-def schools_for_accounts(
-    *, actor: User, township_id: int | None = None, kind: str = ""
-) -> QuerySet[School]:
-    """Active schools of the bureau, each with how many active principal and
-    safety-officer accounts it has (one query)."""
-    active_users = Q(users__is_active=True, users__role=Role.SCHOOL_USER)
-    qs = (
-        School.objects.writable_by(actor)
-        .active()
-        .select_related("township")
-        .annotate(
-            principal_accounts=Count(
-                "users", filter=active_users & Q(users__school_position=SchoolPosition.PRINCIPAL)
-            ),
-            officer_accounts=Count(
-                "users",
-                filter=active_users & Q(users__school_position=SchoolPosition.SAFETY_OFFICER),
-            ),
-        )
-    )
-    if township_id:
-        qs = qs.filter(township_id=township_id)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.order_by("township__sort_order", "township_id", "kind", "name")
-
-
-def schools_missing_accounts(
-    *, actor: User, positions: Sequence[str], township_id: int | None = None, kind: str = ""
-) -> QuerySet[School]:
-    """Of :func:`schools_for_accounts`, those lacking an active account in at
-    least one of ``positions``."""
-    missing = Q(pk__in=[])
-    if SchoolPosition.PRINCIPAL in positions:
-        missing |= Q(principal_accounts=0)
-    if SchoolPosition.SAFETY_OFFICER in positions:
-        missing |= Q(officer_accounts=0)
-    return schools_for_accounts(actor=actor, township_id=township_id, kind=kind).filter(missing)
