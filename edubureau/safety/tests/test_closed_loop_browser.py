@@ -95,7 +95,9 @@ def test_it_runs_the_whole_loop_from_inspection_to_close_out(
     # The school cannot verify its own hazard: no verification form is offered.
     assert school.locator("[data-testid=verify-form]").count() == 0
     screenshot(school, "loop-2-rectified-375")
-    assert HazardPhoto.objects.filter(hazard=hazard, stage="evidence").count() == 1
+    evidence = HazardPhoto.objects.get(hazard=hazard, stage="evidence")
+    # The browser re-encoded the chosen PNG as JPEG before the form was sent.
+    assert evidence.content_type == "image/jpeg"
 
     # 4. The safety department verifies and closes it out.
     staff.goto(f"{base}/safety/hazards/{hazard.pk}/")

@@ -71,5 +71,27 @@
     return json;
   }
 
+  // Plain forms (hazard report, rectification evidence): a file input marked
+  // data-photos has its chosen photos resized in place before the form is sent.
+  // Submit buttons wait while resizing; without DataTransfer the originals go as is.
+  document.addEventListener("change", async (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.matches("input[type=file][data-photos]")) return;
+    if (!window.DataTransfer || !input.files.length) return;
+    const buttons = input.form ? Array.from(input.form.querySelectorAll("button[type=submit]")) : [];
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const resized = new DataTransfer();
+      for (const file of Array.from(input.files)) {
+        const blob = await resize(file);
+        const name = blob === file ? file.name : file.name.replace(/\.[^.]*$/, "") + ".jpg";
+        resized.items.add(blob === file ? file : new File([blob], name, { type: "image/jpeg" }));
+      }
+      input.files = resized.files; // assigning does not fire "change" again
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  });
+
   window.EduPhotos = { resize, upload, csrfToken, MAX_SIDE, QUALITY };
 })();
