@@ -1,0 +1,1548 @@
+"""Safety demo data: the inspection mechanism running in every school of the demo.
+
+Called by ``edubureau demo`` through the contributor extension point of
+:mod:`edubureau.orgs.demo` (``build(ctx)``), and by ``bench/safety_province.py``,
+which writes the inspections itself (COPY, in two storage layouts) and lets
+:class:`SafetyDemo` build everything else.
+
+What is built, with ``ctx.rng`` and ``ctx.reference_date`` (2026-11-16) only:
+
+- the default checklist (13 categories, 90 items) as the bureau's version 1;
+- monthly self-inspections of every school: 2025-01 to 2026-11 at county scale
+  (so a year-over-year comparison exists), the last 12 months at city and
+  province scale. Most are submitted by the due date (the 5th working day of the
+  month), about 10% late; a few schools (the "laggards", 5%) skip months; in the
+  current month about 10% are missing (no row, a draft, or returned by the bureau).
+  The demo school's own current month is left unfilled, so its safety officer can
+  fill it in the demo. Results are the exact JSON of the inspection service
+  (``ItemEntry.as_json``) for the items that apply to the school's kind, with
+  school-bus items "not applicable" without vehicles and dormitory items without
+  boarders;
+- campaigns (节前 spot checks in January and September, 汛期 special inspections in
+  May–June, 开学前 special inspections in August–September, an inspectors'
+  supervisory check in October 2026) over a share of the schools, filled by the
+  safety department (the inspector for the supervisory one);
+- hazards: about 0.095 per self-inspection and 0.45 per campaign inspection (a
+  county finds ~250 a year), weighted by category (消防安全 most, then 校舍安全,
+  食品卫生与传染病防控, 安全保卫 …) and by season (drowning in summer), plus ~8%
+  reported ad hoc (walk-around, complaint, circular). Each goes through the
+  lifecycle as it would have: planned immediate / by deadline / deferred (reason,
+  interim measures, escalated to), rectified (12% after the deadline), sometimes
+  rejected once at verification, verified (by the safety department, or the
+  inspector for their schools) and closed; a few stay open and overdue, with the
+  escalation level the daily job would have reached. The same item failing at the
+  same school within the repeat window is linked to the earlier hazard
+  (``repeat_of``). Every transition is a RectificationStep with its date, so the
+  detail pages show the history;
+- ledgers: responsibility letters of school years 2025 and 2026 for every school
+  and tier, emergency plans (some due for review soon), 2–4 drills per school per
+  semester, education activities on the national theme days, vehicles for ~10%
+  of rural and town schools (some documents expiring within 30 days), canteens
+  (every school but teaching points) and guards and cameras of every school.
+
+Everything is written with ``bulk_create(batch_size=ctx.batch_size)``: the number
+of queries does not depend on the number of schools.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from edubureau.core.calendar import add_working_days, is_working_day, working_days_between
+from edubureau.core.facts import last_months
+from edubureau.orgs.demo import (
+    GIVEN_FIRST,
+    GIVEN_SECOND,
+    PLACE_BASES,
+    SURNAME_WEIGHTS,
+    SURNAMES,
+    DemoContext,
+)
+from edubureau.orgs.models import Locality, School, SchoolKind, Semester
+from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
+from edubureau.rectification.models import PlanKind, RectificationStep, Severity, Status
+from edubureau.safety.models import (
+    Campaign,
+    Canteen,
+    CanteenGrade,
+    Checklist,
+    ChecklistCategory,
+    ChecklistItem,
+    Drill,
+    DrillKind,
+    EducationActivity,
+    EmergencyPlan,
+    Hazard,
+    HazardSource,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    ItemResult,
+    LetterTier,
+    ResponsibilityLetter,
+    SecurityResources,
+    Vehicle,
+    VehicleKind,
+)
+from edubureau.safety.selectors.hazards import ESCALATION_LABELS
+from edubureau.safety.services.checklists import checklist_install_default
+from edubureau.safety.services.hazards import repeat_window_days
+from edubureau.safety.services.inspections import ItemEntry, self_inspection_due_on
+from edubureau.safety.services.overdue import escalation_level, escalation_thresholds
+
+# Months of self-inspections: two years at county scale (year-over-year), one elsewhere.
+COUNTY_MONTHS = 23
+OTHER_MONTHS = 12
+
+# Hazards per inspection (Poisson means, times the school's own factor).
+SELF_RATE = 0.095
+CAMPAIGN_RATE = 0.45
+AD_HOC_SHARE = 0.08  # ad hoc reports, as a share of the hazards found by inspections
+CHRONIC_SHARE = 0.35  # a hazard hits one of the school's two weak items this often
+
+# Self-inspection behaviour.
+LAGGARD_SHARE = 0.05
+MISSING = {"normal": 0.006, "laggard": 0.12}
+MISSING_CURRENT = {"normal": 0.06, "laggard": 0.35}
+LATE = {"normal": 0.09, "laggard": 0.35}
+
+# Rectification behaviour.
+LATE_RECTIFICATION = 0.12
+REJECTED_ONCE = 0.05
+STUCK_RECENT = 0.06  # never rectified, reported within the last 90 days
+STUCK_OLD = 0.008
+IMMEDIATE_SHARE = {Severity.MINOR: 0.45, Severity.MAJOR: 0.1, Severity.CRITICAL: 0.0}
+VEHICLE_SCHOOL_SHARE = 0.10
+
+# Category first (weights per category, whatever its number of items), then the item.
+CATEGORY_WEIGHTS = {
+    "fire": 24,
+    "buildings": 17,
+    "food_health": 14,
+    "security": 12,
+    "traffic": 6,
+    "school_bus": 6,  # only schools with vehicles
+    "emergency": 5,
+    "activities": 5,
+    "drowning": 5,
+    "education": 4,
+    "responsibility": 4,
+    "records": 3,
+    "surroundings": 3,
+}
+SEVERITY_WEIGHT = {Severity.MINOR: 1.2, Severity.MAJOR: 1.0, Severity.CRITICAL: 0.6}
+# Items that need money or other authorities: the ones a school may have to defer.
+DEFERRABLE = {
+    "bld_dangerous",
+    "bld_walls",
+    "bld_dorm",
+    "bld_electric",
+    "fire_alarm",
+    "fire_materials",
+    "food_water",
+    "sec_barriers",
+    "sec_cctv",
+    "sec_alarm",
+    "drown_danger_spots",
+    "env_hazards",
+    "traffic_signs",
+}
+BOARDING_ONLY = {"bld_dorm", "sec_night_duty"}
+BOARDING_KINDS = {
+    SchoolKind.JUNIOR,
+    SchoolKind.NINE_YEAR,
+    SchoolKind.SENIOR,
+    SchoolKind.COMPLETE_SECONDARY,
+    SchoolKind.VOCATIONAL,
+    SchoolKind.SPECIAL,
+}
+
+# Enrolment range and pupils per staff member, by kind.
+SIZES: dict[str, tuple[int, int, int]] = {
+    SchoolKind.KINDERGARTEN: (60, 420, 9),
+    SchoolKind.PRIMARY: (150, 2200, 17),
+    SchoolKind.TEACHING_POINT: (8, 60, 12),
+    SchoolKind.JUNIOR: (300, 1800, 12),
+    SchoolKind.NINE_YEAR: (300, 1600, 14),
+    SchoolKind.SENIOR: (900, 3600, 12),
+    SchoolKind.COMPLETE_SECONDARY: (1000, 3200, 12),
+    SchoolKind.VOCATIONAL: (600, 3000, 16),
+    SchoolKind.SPECIAL: (40, 160, 4),
+}
+
+# What a failed item looks like: description and, where the category's places do
+# not fit, the item's own places.
+FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "resp_leadership": ("安全工作领导小组成员调整后未及时发文更新,分管领导和安全专干职责不清", ()),
+    "resp_letters": ("新入职教职工和插班生家长的安全责任书未补签,签订台账不全", ()),
+    "resp_post_duties": ("部分岗位安全职责未公示,“一岗双责”未写入班主任和门卫岗位职责", ()),
+    "resp_rules": ("危化品、校车等专项安全管理制度未按新规修订,重点制度未上墙", ()),
+    "resp_meetings": ("本月未召开安全工作专题会议,无会议记录", ()),
+    "resp_duty": ("节假日值班表未按时报备,值班记录有缺页", ()),
+    "resp_bullying": ("未建立学生欺凌调查处置流程,举报电话未公布", ()),
+    "edu_first_lesson": ("“安全第一课”未按计划开展,缺少教案和影像资料", ()),
+    "edu_daily_reminder": ("部分班级未落实放学前“五分钟安全提醒”", ()),
+    "edu_parent_letter": ("节假日《致家长的一封信》回执回收不全", ()),
+    "edu_theme_days": ("安全教育日主题活动开展不到位,无活动记录", ()),
+    "edu_bullying": ("防欺凌专题教育未覆盖全部年级", ()),
+    "edu_mental_health": ("心理辅导室未正常开放,重点学生心理档案未及时更新", ("心理辅导室",)),
+    "edu_staff_training": ("本学期教职工急救技能培训未开展", ()),
+    "em_plans": ("专项应急预案不全,缺少防汛和食物中毒应急预案", ()),
+    "em_drills": ("本月未开展应急疏散演练", ()),
+    "em_evacuation_map": ("部分楼层疏散路线图缺失或与实际不符", ("教学楼三楼", "学生宿舍楼")),
+    "em_supplies": ("应急物资储备不足,应急照明灯、急救箱未定期检查", ("应急物资储备室",)),
+    "em_reporting": ("安全事故信息报告流程不清,报告责任人不明确", ()),
+    "em_first_aid": ("卫生室部分急救药品过期,急救器材配备不全", ("卫生室",)),
+    "bld_dangerous": ("附属用房墙体贯穿裂缝,疑似危房未经鉴定仍在使用", ("附属用房", "旧教学楼")),
+    "bld_walls": ("围墙局部倾斜开裂,存在垮塌风险", ("围墙西侧", "后山挡土墙")),
+    "bld_railings": ("走廊栏杆松动,部分栏杆高度不足1.10米", ("教学楼三楼走廊", "综合楼阳台")),
+    "bld_stairs": ("楼梯踏步防滑条脱落,楼梯间照明灯损坏", ("教学楼东楼梯", "学生宿舍楼楼梯")),
+    "bld_electric": ("电线私拉乱接,配电箱未上锁、无警示标识", ("配电房", "教学楼一楼", "食堂")),
+    "bld_fixtures": ("教室吊扇固定螺栓松动,部分窗户合页锈蚀", ("教学楼二楼教室", "综合楼")),
+    "bld_sports": ("篮球架底座固定不牢,单杠立柱锈蚀", ("操场",)),
+    "bld_dorm": ("学生宿舍窗户安装固定式防盗网,影响逃生", ("学生宿舍楼",)),
+    "bld_kg_playground": ("户外大型玩具滑梯连接处松动,地面缓冲垫破损", ("户外活动场地",)),
+    "fire_extinguishers": ("灭火器压力不足或已过有效期,未及时更换", ()),
+    "fire_exits": ("疏散通道堆放杂物,应急照明灯和疏散指示标志损坏", ()),
+    "fire_hydrants": ("室内消火栓水带缺失,消火栓箱被遮挡", ()),
+    "fire_alarm": ("火灾自动报警系统故障未修复,年度检测维保报告缺失", ("消防控制室",)),
+    "fire_patrol": ("每日防火巡查记录不全", ("安全办公室",)),
+    "fire_flammables": ("违规存放易燃物品,办公室使用大功率电器", ("杂物间", "行政楼办公室")),
+    "fire_ebike": ("电动自行车在楼道内停放充电", ("教职工宿舍楼道", "教学楼一楼楼道")),
+    "fire_gas": ("燃气泄漏报警装置失灵,油烟管道未定期清洗", ("食堂后厨",)),
+    "fire_materials": ("礼堂违规使用易燃装修材料,存在彩钢板违章搭建", ("礼堂", "多功能厅")),
+    "act_outings": ("组织研学活动未制定安全预案,未报教育局备案", ()),
+    "act_pe": ("体育课前未检查场地器材,特异体质学生未登记", ("操场", "体育器材室")),
+    "act_supervision": ("课间和午休时段重点部位无教师值守", ("教学楼楼梯口", "操场")),
+    "act_lab_chemicals": ("危险化学品未落实“五双”管理,领用登记不全", ("化学药品室",)),
+    "act_lab_storage": ("危险化学品未分类存放,实验废液未按规定处置", ("化学药品室", "化学实验室")),
+    "act_lab_protection": ("实验室洗眼器无法正常使用,缺少灭火毯", ("化学实验室",)),
+    "act_training_workshops": ("实训设备防护罩缺失,操作规程未上墙", ("实训车间",)),
+    "act_kg_handover": ("离园交接登记不规范,非监护人接送未核实", ("幼儿园大门",)),
+    "food_licence": ("食品经营许可证即将到期未办理延续,1名从业人员健康证过期", ()),
+    "food_leaders_meal": ("负责人陪餐记录不全", ("食堂",)),
+    "food_purchase": ("食材进货台账不完整,部分食材索证索票缺失", ("食堂库房",)),
+    "food_samples": ("食品留样量不足125克,留样记录不全", ("留样间",)),
+    "food_storage": ("库房食品未离墙离地存放,生熟未分开,防鼠设施缺失", ("食堂库房",)),
+    "food_disinfection": ("餐具消毒柜故障,消毒记录缺失", ("洗消间",)),
+    "food_water": ("二次供水水箱未定期清洗消毒,无水质检测报告", ("楼顶水箱", "饮水机房")),
+    "health_morning_check": ("晨午检记录不全,因病缺勤未追踪登记", ("卫生室",)),
+    "health_vaccination": ("新生预防接种证查验登记不全", ("卫生室",)),
+    "health_outbreak": ("传染病疫情报告人未明确,复课证明查验不到位", ("卫生室",)),
+    "traffic_signs": ("校门口路段减速带损坏,“注意儿童”警示标志缺失", ()),
+    "traffic_gate_order": ("放学时段校门口“护学岗”未落实,接送车辆乱停放", ()),
+    "traffic_education": ("学生乘坐无牌无证三轮车上下学,交通安全教育不到位", ()),
+    "traffic_cycling_age": ("发现未满12周岁学生骑自行车上学", ()),
+    "bus_licence": ("校车使用许可即将到期,校车标志灯损坏", ()),
+    "bus_driver": ("校车驾驶人驾驶证审验即将到期", ()),
+    "bus_inspection": ("校车安全技术检验逾期未检", ()),
+    "bus_gps": ("校车卫星定位装置信号异常", ()),
+    "bus_attendant": ("随车照管人员未清点人数,无签字记录", ()),
+    "bus_no_overload": ("校车存在超员运行情况", ()),
+    "bus_no_illegal": ("发现家长租用无资质车辆接送学生", ("校门口",)),
+    "drown_education": ("防溺水“六不”教育开展不够经常", ("各班级",)),
+    "drown_parents": ("防溺水安全告知书回收不全", ("各班级",)),
+    "drown_danger_spots": ("学校周边河塘警示标志缺失,护栏损坏", ()),
+    "drown_holidays": ("周末和节假日家校联防提醒不到位", ("各班级",)),
+    "drown_campus_water": ("校内水池防护栏高度不足,警示标识缺失", ("校内景观水池",)),
+    "sec_guards": ("专职保安员配备不足,1名保安员未持证上岗", ("门卫室",)),
+    "sec_gate": ("外来人员进校登记不全,上下学时段校门口无人值守", ("校门口",)),
+    "sec_equipment": ("门卫室防暴钢叉、防刺服配备不齐", ("门卫室",)),
+    "sec_barriers": ("校门口未设置防冲撞设施", ("校门口",)),
+    "sec_perimeter": ("围墙有缺口,存在攀爬隐患", ("围墙东侧", "围墙北侧")),
+    "sec_cctv": ("部分监控摄像头损坏,食堂和宿舍周界存在监控盲区", ("监控室",)),
+    "sec_alarm": ("一键式紧急报警装置未与公安机关联网", ("门卫室",)),
+    "sec_night_duty": ("宿舍夜间值班巡查记录不全", ("学生宿舍楼",)),
+    "rec_hazard_ledger": ("隐患排查整改台账记录不全,整改时限和销号情况未登记", ()),
+    "rec_drills": ("应急演练资料未归档,缺少演练总结", ()),
+    "rec_education": ("安全教育活动记录不全", ()),
+    "rec_special_students": ("留守儿童和特异体质学生档案未动态更新", ()),
+    "rec_accidents": ("校方责任险投保资料未归档", ()),
+    "env_venues": ("校园周边200米内新开设网吧", ()),
+    "env_vendors": ("校门口有流动摊贩销售“三无”食品", ()),
+    "env_police": ("上下学高峰时段公安“护学岗”未到岗", ()),
+    "env_hazards": ("学校周边施工工地未设置围挡,影响学生通行安全", ()),
+    "env_reporting": ("周边环境问题未及时报告属地政府", ()),
+}  # fmt: skip
+PLACES: dict[str, tuple[str, ...]] = {
+    "responsibility": ("安全办公室", "行政办公室"),
+    "education": ("德育处", "各班级"),
+    "emergency": ("安全办公室", "教学楼各楼层"),
+    "buildings": ("教学楼", "综合楼", "附属用房"),
+    "fire": ("教学楼二楼走廊", "实验楼一楼", "学生宿舍楼", "食堂后厨", "图书室", "配电房"),
+    "activities": ("操场", "实验室"),
+    "food_health": ("食堂", "食堂后厨"),
+    "traffic": ("校门口路段", "校门口"),
+    "school_bus": ("校车停车场", "校车"),
+    "drowning": ("学校周边河段", "学校后侧山塘"),
+    "security": ("校门口", "门卫室"),
+    "records": ("安全办公室", "档案室"),
+    "surroundings": ("校门口周边", "学校周边200米内"),
+}
+PLAN_TEXTS: dict[str, str] = {
+    "responsibility": "由分管安全副校长牵头,完善相关制度和台账,安全专干跟踪落实。",
+    "education": "制定补课计划,按班级落实专题教育并留存资料。",
+    "emergency": "修订完善应急预案,补充应急物资,组织一次全员疏散演练。",
+    "buildings": "联系专业施工单位维修加固,整改期间设置警示标志和隔离带。",
+    "fire": "联系消防维保单位检修更换,清理通道杂物,加强每日防火巡查。",
+    "activities": "完善活动安全预案和管理制度,落实专人管理。",
+    "food_health": "停用不合格设施,整改后由食品安全管理员复核并完善台账。",
+    "traffic": "协调交警部门修复设施,落实上下学时段护学岗。",
+    "school_bus": "督促运营单位限期办理,整改完成前暂停该车辆运营。",
+    "drowning": "联系属地村(社区)增设警示标志和防护栏,开展专题教育。",
+    "security": "申请经费补充配备,整改期间增加人防巡查频次。",
+    "records": "安排专人补齐资料并规范归档。",
+    "surroundings": "报告属地政府和相关部门联合整治,学校加强上下学时段巡查。",
+}
+EVIDENCE_TEXTS: dict[str, str] = {
+    "responsibility": "已完善制度并发文,台账补齐,附文件扫描件。",
+    "education": "已补开专题教育,覆盖全部班级,附活动照片和记录。",
+    "emergency": "预案已修订印发,应急物资已补充,已组织全员疏散演练。",
+    "buildings": "已完成维修加固,经现场检查安全可用,附整改前后照片。",
+    "fire": "已更换、检修到位,通道已清理,附整改前后照片。",
+    "activities": "已完善预案和制度,落实专人管理,附相关记录。",
+    "food_health": "已整改到位,台账记录完整,附整改照片。",
+    "traffic": "交警部门已修复设施,护学岗已落实,附现场照片。",
+    "school_bus": "相关手续已办结,车辆已恢复运营,附证件复印件。",
+    "drowning": "已增设警示标志和防护栏,专题教育已开展,附照片。",
+    "security": "已补充配备到位,附采购凭证和现场照片。",
+    "records": "资料已补齐并归档。",
+    "surroundings": "属地政府已组织整治,附整治前后照片。",
+}
+IMMEDIATE_TEXT = "当场整改,安全专干现场督促落实。"
+DEFERRAL_REASONS = (
+    "需专项资金维修改造,已申报纳入下一年度校舍维修改造计划",
+    "涉及校外产权单位,需属地政府协调解决",
+    "需专业机构鉴定后确定整改方案,鉴定已委托",
+)
+INTERIM_MEASURES = (
+    "设置警示标志和隔离围挡,暂停使用相关区域,安排专人每日巡查",
+    "落实人防措施,上下学时段安排教师值守,每周报告管控情况",
+)
+REJECT_REASONS = (
+    "整改照片未反映整改后全貌,请补充",
+    "仅完成部分整改,其余问题仍未整改到位",
+    "整改说明与现场情况不符,请重新整改",
+)
+RETURN_REASONS = (
+    "部分事项检查结果与上月整改情况不符,请核实后重新提交",
+    "发现隐患的事项未填写隐患部位,请补充后重新提交",
+)
+
+# (kind, theme, name, starts_on, ends_on, share of schools, category multipliers)
+CAMPAIGNS: tuple[tuple[str, str, str, date, date, float, dict[str, float]], ...] = (
+    ("spot", "节前", "2025年春节前校园安全抽查", date(2025, 1, 13), date(2025, 1, 24), 0.12,
+     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
+    ("special", "汛期", "2025年汛期校园安全专项检查", date(2025, 5, 19), date(2025, 6, 13), 0.30,
+     {"buildings": 2.5, "drowning": 4, "surroundings": 2}),
+    ("special", "开学前", "2025年秋季开学前校园安全专项检查", date(2025, 8, 18), date(2025, 9, 5),
+     0.40, {"fire": 1.5, "food_health": 2, "security": 1.5, "buildings": 1.5}),
+    ("spot", "节前", "2025年国庆中秋节前校园安全抽查", date(2025, 9, 22), date(2025, 9, 30), 0.12,
+     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
+    ("spot", "节前", "2026年寒假及春节前校园安全抽查", date(2026, 1, 19), date(2026, 1, 30), 0.12,
+     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
+    ("special", "汛期", "2026年汛期校园安全专项检查", date(2026, 5, 18), date(2026, 6, 12), 0.30,
+     {"buildings": 2.5, "drowning": 4, "surroundings": 2}),
+    ("special", "开学前", "2026年秋季开学前校园安全专项检查", date(2026, 8, 17), date(2026, 9, 4),
+     0.40, {"fire": 1.5, "food_health": 2, "security": 1.5, "buildings": 1.5}),
+    ("spot", "节前", "2026年中秋国庆节前校园安全抽查", date(2026, 9, 14), date(2026, 9, 24), 0.12,
+     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
+    ("supervisory", "督导", "2026年秋季责任督学安全专项督导", date(2026, 10, 12),
+     date(2026, 10, 30), 0.0, {"responsibility": 2, "records": 2, "education": 1.5}),
+)  # fmt: skip
+GOOD_PRACTICE = {
+    "节前": "多数学校节前安全教育和值班安排落实到位,食堂和消防设施管理规范。",
+    "汛期": "多数学校建立了防汛值班和危险水域巡查制度,防溺水教育覆盖全体学生。",
+    "开学前": "多数学校开学前完成校舍、消防、食堂全面排查,隐患整改台账规范。",
+    "督导": "责任督学逐校督导,学校安全管理制度和台账总体健全。",
+}
+
+# (kind, title, (month, first day), (month, last day), share of schools)
+ACTIVITIES: tuple[tuple[str, str, tuple[int, int], tuple[int, int], float], ...] = (
+    ("安全第一课", "春季开学安全第一课", (2, 24), (3, 6), 0.9),
+    ("主题教育日", "全国中小学生安全教育日主题教育", (3, 23), (3, 31), 0.85),
+    ("主题教育日", "全民国家安全教育日主题活动", (4, 13), (4, 17), 0.6),
+    ("主题教育日", "防灾减灾日主题教育", (5, 8), (5, 14), 0.75),
+    ("防溺水专题教育", "珍爱生命 预防溺水专题教育", (5, 15), (6, 30), 0.9),
+    ("食品安全宣传", "食品安全宣传周主题活动", (6, 10), (6, 20), 0.4),
+    ("假期安全教育", "暑假安全教育暨致家长的一封信", (7, 1), (7, 10), 0.85),
+    ("安全第一课", "秋季开学安全第一课", (9, 1), (9, 10), 0.9),
+    ("主题班会", "防欺凌主题班会", (10, 9), (10, 30), 0.6),
+    ("消防宣传", "“119”消防宣传月主题教育", (11, 2), (11, 13), 0.7),
+    ("交通安全教育", "全国交通安全日主题教育", (12, 1), (12, 4), 0.6),
+    ("假期安全教育", "寒假安全教育暨致家长的一封信", (1, 12), (1, 20), 0.85),
+)
+PLATE_LETTERS = "ABCDEFHJKLMQRSTUVWXYZ"
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass
+class HazardDraft:
+    """A failed item of an inspection, before the Hazard row exists."""
+
+    item: ChecklistItem
+    severity: str
+    description: str
+    location: str
+
+
+@dataclass
+class InspectionDraft:
+    """One inspection, before it is written (by bulk_create here, by COPY in the bench)."""
+
+    school: School
+    kind: str
+    checklist_id: int
+    period: date | None
+    due_on: date | None
+    inspected_on: date
+    status: str
+    submitted_at: datetime | None
+    created_at: datetime
+    results: dict[str, dict[str, str]]
+    items_total: int
+    hazards: list[HazardDraft]
+    leader: str
+    participants: str
+    summary: str
+    client_id: uuid.UUID
+    created_by_id: int | None
+    submitted_by_id: int | None
+    campaign_id: int | None = None
+    return_reason: str = ""
+    pk: int | None = None
+
+    @property
+    def hazards_found(self) -> int:
+        return len(self.hazards)
+
+    def as_model(self) -> Inspection:
+        return Inspection(
+            pk=self.pk,
+            school_id=self.school.pk,
+            kind=self.kind,
+            campaign_id=self.campaign_id,
+            checklist_id=self.checklist_id,
+            period=self.period,
+            due_on=self.due_on,
+            inspected_on=self.inspected_on,
+            status=self.status,
+            results=self.results,
+            items_total=self.items_total,
+            hazards_found=self.hazards_found,
+            leader=self.leader,
+            participants=self.participants,
+            summary=self.summary,
+            return_reason=self.return_reason,
+            client_id=self.client_id,
+            created_by_id=self.created_by_id,
+            submitted_by_id=self.submitted_by_id,
+            submitted_at=self.submitted_at,
+            created_at=self.created_at,
+            updated_at=self.submitted_at or self.created_at,
+        )
+
+
+@dataclass
+class _Profile:
+    """What the demo decides once per school."""
+
+    school: School
+    students: int
+    staff: int
+    boarding: bool
+    factor: float  # hazard proneness, mean 1
+    laggard: bool
+    officer: str  # the school's safety officer (responsible person of its hazards)
+    township: str
+    has_vehicles: bool = False
+    chronic: list[ChecklistItem] = field(default_factory=list)
+    candidates: list[ChecklistItem] = field(default_factory=list)  # applicable, not "na"
+    by_category: dict[str, list[ChecklistItem]] = field(default_factory=dict)
+    base: dict[str, dict[str, str]] = field(default_factory=dict)  # all-pass results
+    total: int = 0  # items checked (not "na")
+
+    @property
+    def people(self) -> int:
+        return self.students + self.staff
+
+
+@dataclass
+class _Pending:
+    """A hazard on its way to a row: the report, then the simulated lifecycle."""
+
+    profile: _Profile
+    source: str
+    item: ChecklistItem
+    severity: str
+    description: str
+    location: str
+    reported_on: date
+    reported_at: datetime
+    reporter_id: int | None
+    inspection_id: int | None = None
+    hazard: Hazard | None = None
+    repeat_of: _Pending | None = None
+    steps: list[tuple[str, str, str, int | None, str, datetime]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def historical_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let bulk_create keep the ``created_at`` / ``updated_at`` the demo sets.
+
+    ``auto_now`` and ``auto_now_add`` would stamp every row with the build time,
+    and the demo's rows carry the dates they happened on (a hazard reported in
+    March 2025 was created then). Only for the single-threaded demo build."""
+    fields = [
+        f
+        for m in model_classes
+        for f in m._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]  # type: ignore[attr-defined]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+class SafetyDemo:
+    """Builds the safety demo of one DemoContext, step by step (see :func:`build`)."""
+
+    def __init__(self, ctx: DemoContext, *, months: int | None = None) -> None:
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.today = ctx.reference_date
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        count = months or (COUNTY_MONTHS if ctx.scale.name == "county" else OTHER_MONTHS)
+        self.months = last_months(ending=self.today, count=count)
+        self.start = self.months[0]
+        self.safety = ctx.users["safety"]
+        self.inspector = ctx.users["inspector"]
+        officer = ctx.users.get("safety_officer")
+        self.school_user_id = officer.pk if officer is not None else None
+        self.demo_school_id = ctx.demo_school.pk
+        self.safety_department = ctx.departments["safety"].name
+        self.inspector_schools = sorted(
+            self.inspector.assigned_schools.values_list("pk", flat=True)
+        )
+        townships = {t.pk: t.name for t in ctx.townships}
+        self.profiles = [self._profile(s, townships[s.township_id]) for s in ctx.schools]
+        self.by_school = {p.school.pk: p for p in self.profiles}
+        self._pick_vehicle_schools()
+        self.checklist: Checklist | None = None
+        self.campaigns: list[tuple[Campaign, list[_Profile], dict[str, float]]] = []
+        self.pending: list[_Pending] = []
+        self._working_days: dict[date, list[date]] = {}
+        self._deadlines: dict[tuple[str, date], date] = {}
+        self._plates: set[str] = set()
+
+    # -- people, dates
+
+    def person(self) -> str:
+        surname = self.rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+        if self.rng.random() < 0.3:
+            return surname + self.rng.choice(GIVEN_SECOND)
+        return surname + self.rng.choice(GIVEN_FIRST) + self.rng.choice(GIVEN_SECOND)
+
+    def at(self, day: date, lo: int = 8, hi: int = 17) -> datetime:
+        """A moment of ``day`` between ``lo`` and ``hi`` o'clock, local time."""
+        moment = time(self.rng.randint(lo, hi), self.rng.randrange(60))
+        return datetime.combine(day, moment, tzinfo=self.tz)
+
+    def working_days(self, month: date) -> list[date]:
+        if month not in self._working_days:
+            end, day, days = _month_end(month), month, []
+            while day <= end:
+                if is_working_day(day):
+                    days.append(day)
+                day += timedelta(days=1)
+            self._working_days[month] = days
+        return self._working_days[month]
+
+    def working_days_between_dates(self, first: date, last: date) -> list[date]:
+        days: list[date] = []
+        month = first.replace(day=1)
+        while month <= last:
+            days += [d for d in self.working_days(month) if first <= d <= last]
+            month = _month_end(month) + timedelta(days=1)
+        return days
+
+    def deadline(self, severity: str, found_on: date) -> date:
+        """``lifecycle.default_deadline``, memoised: thousands of hazards share dates."""
+        key = (severity, found_on)
+        if key not in self._deadlines:
+            n = DEFAULT_DEADLINE_WORKING_DAYS[Severity(severity)]
+            self._deadlines[key] = add_working_days(found_on, n)
+        return self._deadlines[key]
+
+    def poisson(self, mean: float) -> int:
+        limit, k, p = math.exp(-mean), 0, 1.0
+        while True:
+            p *= self.rng.random()
+            if p <= limit:
+                return k
+            k += 1
+
+    def weighted_sample(self, items: Sequence[Any], weights: Sequence[float], k: int) -> list[Any]:
+        """``k`` distinct items, drawn with the given weights (Efraimidis–Spirakis)."""
+        keyed = [(self.rng.random() ** (1 / w), i) for i, w in enumerate(weights) if w > 0]
+        keyed.sort(reverse=True)
+        return [items[i] for _, i in keyed[:k]]
+
+    # -- schools
+
+    def _profile(self, school: School, township: str) -> _Profile:
+        low, high, per_staff = SIZES.get(school.kind, (100, 1000, 14))
+        scale = {Locality.URBAN: 1.3, Locality.TOWN: 1.0, Locality.RURAL: 0.6}.get(
+            school.locality, 1.0
+        )
+        students = max(low, min(high, int(self.rng.randint(low, high) * scale)))
+        boarding = school.kind in BOARDING_KINDS or (
+            school.kind == SchoolKind.PRIMARY
+            and school.locality == Locality.RURAL
+            and self.rng.random() < 0.3
+        )
+        factor = self.rng.lognormvariate(0, 0.6) / math.exp(0.18)
+        if school.pk == self.demo_school_id:
+            factor = max(factor, 1.6)  # so the school view has a history to show
+        return _Profile(
+            school=school,
+            students=students,
+            staff=max(2, round(students / per_staff)),
+            boarding=boarding,
+            factor=factor,
+            laggard=school.pk != self.demo_school_id and self.rng.random() < LAGGARD_SHARE,
+            officer=self.person(),
+            township=township,
+        )
+
+    def _pick_vehicle_schools(self) -> None:
+        kinds = {
+            SchoolKind.PRIMARY,
+            SchoolKind.NINE_YEAR,
+            SchoolKind.KINDERGARTEN,
+            SchoolKind.JUNIOR,
+        }
+        candidates = [
+            p
+            for p in self.profiles
+            if p.school.kind in kinds and p.school.locality != Locality.URBAN
+        ]
+        k = min(len(candidates), round(VEHICLE_SCHOOL_SHARE * len(self.profiles)))
+        for p in self.weighted_sample(candidates, [1.0] * len(candidates), k):
+            p.has_vehicles = True
+
+    # -- checklist
+
+    def install_checklist(self) -> Checklist:
+        self.checklist = checklist_install_default(bureau=self.ctx.bureau)
+        categories = {c.pk: c for c in ChecklistCategory.objects.filter(checklist=self.checklist)}
+        items = list(
+            ChecklistItem.objects.filter(checklist=self.checklist).order_by(
+                "category__sort_order", "sort_order", "id"
+            )
+        )
+        for item in items:
+            item.category = categories[item.category_id]
+        bases: dict[tuple[str, bool, bool], tuple[list[ChecklistItem], dict[str, Any], Any]] = {}
+        # Schools of the same kind, with or without vehicles and boarders, share one
+        # all-pass document (and its inner dicts): memory stays flat at province scale.
+        for p in self.profiles:
+            key = (p.school.kind, p.has_vehicles, p.boarding)
+            if key not in bases:
+                applicable = [i for i in items if i.applies_to_kind(p.school.kind)]
+                candidates = [
+                    i
+                    for i in applicable
+                    if (p.has_vehicles or i.category.key != "school_bus")
+                    and (p.boarding or i.key not in BOARDING_ONLY)
+                ]
+                chosen = {i.pk for i in candidates}
+                result = {True: {"r": ItemResult.PASS.value}, False: {"r": "na"}}
+                base = {str(i.pk): result[i.pk in chosen] for i in applicable}
+                by_category: dict[str, list[ChecklistItem]] = {}
+                for i in candidates:
+                    by_category.setdefault(i.category.key, []).append(i)
+                bases[key] = (candidates, base, by_category)
+            p.candidates, p.base, p.by_category = bases[key]
+            p.total = len(p.candidates)
+            p.chronic = self._pick_items(p, 2, CATEGORY_WEIGHTS, chronic=False)
+        return self.checklist
+
+    def _pick_items(
+        self, p: _Profile, k: int, weights: dict[str, float], *, chronic: bool = True
+    ) -> list[ChecklistItem]:
+        """``k`` distinct failed items for one inspection of ``p``'s school."""
+        picked: list[ChecklistItem] = []
+        for _ in range(k * 4):
+            if len(picked) == k:
+                break
+            if chronic and p.chronic and self.rng.random() < CHRONIC_SHARE:
+                item = self.rng.choice(p.chronic)
+            else:
+                keys = list(p.by_category)
+                key = self.rng.choices(keys, weights=[weights.get(k, 1) for k in keys])[0]
+                pool = p.by_category[key]
+                item = self.rng.choices(
+                    pool, weights=[SEVERITY_WEIGHT[Severity(i.default_severity)] for i in pool]
+                )[0]
+            if item not in picked:
+                picked.append(item)
+        return picked
+
+    def _hazard_draft(self, item: ChecklistItem) -> HazardDraft:
+        description, places = FINDINGS.get(item.key, (f"{item.text}落实不到位", ()))
+        severity = Severity(item.default_severity)
+        roll = self.rng.random()
+        if severity == Severity.MINOR and roll < 0.05:
+            severity = Severity.MAJOR
+        elif severity == Severity.MAJOR and roll < 0.03:
+            severity = Severity.CRITICAL
+        elif severity == Severity.MAJOR and roll < 0.18:
+            severity = Severity.MINOR
+        return HazardDraft(
+            item=item,
+            severity=severity.value,
+            description=description,
+            location=self.rng.choice(places or PLACES.get(item.category.key, ("",))),
+        )
+
+    def _results(self, p: _Profile, hazards: Sequence[HazardDraft]) -> tuple[dict[str, Any], int]:
+        """The results document (as the inspection service writes it) and items_total."""
+        total = p.total
+        if not hazards:
+            return p.base, total
+        results = dict(p.base)
+        for h in hazards:
+            results[str(h.item.pk)] = ItemEntry(
+                result=ItemResult.HAZARD,
+                description=h.description,
+                location=h.location,
+                severity=h.severity,
+            ).as_json()
+        return results, total
+
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    # -- campaigns
+
+    def write_campaigns(self) -> list[Campaign]:
+        assert self.checklist is not None
+        plans = [c for c in CAMPAIGNS if self.start <= c[3] and c[4] < self.today]
+        by_pk = self.by_school
+        campaigns, scopes = [], []
+        for kind, theme, name, starts, ends, share, weights in plans:
+            if kind == InspectionKind.SUPERVISORY:
+                scope = [by_pk[pk] for pk in self.inspector_schools if pk in by_pk]
+            else:
+                k = max(1, round(share * len(self.profiles)))
+                scope = self.weighted_sample(
+                    self.profiles, [self._campaign_weight(theme, p) for p in self.profiles], k
+                )
+                scope.sort(key=lambda p: p.school.identifier)
+            created = datetime.combine(starts - timedelta(days=7), time(9, 30), tzinfo=self.tz)
+            campaigns.append(
+                Campaign(
+                    bureau=self.ctx.bureau,
+                    kind=kind,
+                    name=name,
+                    theme=theme,
+                    starts_on=starts,
+                    ends_on=ends,
+                    checklist=self.checklist,
+                    good_practice=GOOD_PRACTICE.get(theme, ""),
+                    created_by=self.safety,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+            scopes.append((scope, weights))
+        with historical_timestamps(Campaign):
+            Campaign.objects.bulk_create(campaigns, batch_size=self.ctx.batch_size)
+        Schools = Campaign.schools.through
+        Schools.objects.bulk_create(
+            (
+                Schools(campaign_id=c.pk, school_id=p.school.pk)
+                for c, (scope, _) in zip(campaigns, scopes, strict=True)
+                for p in scope
+            ),
+            batch_size=self.ctx.batch_size,
+        )
+        Team = Campaign.team.through
+        Team.objects.bulk_create(
+            Team(campaign_id=c.pk, user_id=u.pk)
+            for c in campaigns
+            for u in (
+                [self.inspector]
+                if c.kind == InspectionKind.SUPERVISORY
+                else [self.safety, self.inspector]
+            )
+        )
+        self.campaigns = [
+            (c, scope, weights) for c, (scope, weights) in zip(campaigns, scopes, strict=True)
+        ]
+        return campaigns
+
+    def _campaign_weight(self, theme: str, p: _Profile) -> float:
+        if theme == "汛期":
+            return {Locality.RURAL: 3.0, Locality.TOWN: 2.0}.get(p.school.locality, 1.0)
+        if theme == "开学前":
+            return 2.0 if p.boarding else 1.0
+        return 1.0
+
+    # -- inspections
+
+    def inspection_batches(self) -> Iterator[list[InspectionDraft]]:
+        """Every inspection, month by month (campaign inspections with the month they
+        started in), in batches of at most ``ctx.batch_size``. The caller writes each
+        batch, sets ``pk`` on the drafts and calls :meth:`remember`."""
+        size = self.ctx.batch_size
+        for month in self.months:
+            drafts = self.self_inspections(month)
+            for campaign, scope, weights in self.campaigns:
+                if campaign.starts_on.replace(day=1) == month:
+                    drafts += self.campaign_inspections(campaign, scope, weights)
+            for i in range(0, len(drafts), size):
+                yield drafts[i : i + size]
+
+    def self_inspections(self, month: date) -> list[InspectionDraft]:
+        assert self.checklist is not None
+        due = self_inspection_due_on(month)
+        current = month == self.today.replace(day=1)
+        days = [d for d in self.working_days(month) if d <= self.today]
+        on_time_days = [d for d in days if d <= due] or days[:1]
+        late_days = [d for d in days if d > due][:10]
+        season = {1: 0.8, 2: 0.7, 6: 1.15, 7: 1.1, 9: 1.2}.get(month.month, 1.0)
+        weights = dict(CATEGORY_WEIGHTS)
+        if month.month in (5, 6, 7, 8):
+            weights["drowning"] *= 3
+            weights["buildings"] *= 1.5
+        if month.month in (11, 12, 1, 2):
+            weights["fire"] *= 1.3
+        drafts: list[InspectionDraft] = []
+        for p in self.profiles:
+            status = self._self_outcome(p, current=current, can_be_late=bool(late_days))
+            if status is None:
+                continue
+            late = status == "late"
+            inspected = self.rng.choice(late_days if late else on_time_days)
+            submitted_day = inspected
+            if not late and self.rng.random() < 0.25:
+                later = [d for d in on_time_days if d > inspected]
+                submitted_day = later[0] if later else inspected
+            submitted_at = self.at(submitted_day, 14, 18)
+            started = self.at(inspected, 8, 11)
+            demo_user = self.school_user_id if p.school.pk == self.demo_school_id else None
+            if status == "draft":
+                hazards: list[HazardDraft] = []
+                keys = list(p.base)
+                filled = keys[: self.rng.randint(len(keys) // 4, len(keys) * 3 // 4)]
+                results, total = {k: p.base[k] for k in filled}, 0
+                submitted = None
+            else:
+                k = min(self.poisson(SELF_RATE * p.factor * season), 4)
+                hazards = [self._hazard_draft(i) for i in self._pick_items(p, k, weights)]
+                results, total = self._results(p, hazards)
+                submitted = submitted_at
+            drafts.append(
+                InspectionDraft(
+                    school=p.school,
+                    kind=InspectionKind.SELF,
+                    checklist_id=self.checklist.pk,
+                    period=month,
+                    due_on=due,
+                    inspected_on=inspected,
+                    status={
+                        "draft": InspectionStatus.DRAFT,
+                        "returned": InspectionStatus.RETURNED,
+                    }.get(status, InspectionStatus.SUBMITTED),
+                    submitted_at=submitted,
+                    created_at=started,
+                    results=results,
+                    items_total=total if submitted else 0,
+                    hazards=hazards,
+                    leader=p.school.principal,
+                    participants=self._participants(p),
+                    summary=self._summary(total, len(hazards)) if submitted else "",
+                    client_id=self._uuid(),
+                    created_by_id=demo_user,
+                    submitted_by_id=demo_user if submitted else None,
+                    return_reason=self.rng.choice(RETURN_REASONS) if status == "returned" else "",
+                )
+            )
+        return drafts
+
+    def _self_outcome(self, p: _Profile, *, current: bool, can_be_late: bool) -> str | None:
+        """on_time / late / draft / returned, or None for no row at all."""
+        if p.school.pk == self.demo_school_id:
+            # Past months done on time; this month left for the demo user to fill.
+            return None if current else "on_time"
+        kind = "laggard" if p.laggard else "normal"
+        roll = self.rng.random()
+        if current and roll < MISSING_CURRENT[kind]:
+            outcome = self.rng.choices(("none", "draft", "returned"), (50, 40, 10))[0]
+            return None if outcome == "none" else outcome
+        if not current and roll < MISSING[kind]:
+            return "draft" if self.rng.random() < 0.25 else None
+        if can_be_late and self.rng.random() < LATE[kind]:
+            return "late"
+        return "on_time"
+
+    def _participants(self, p: _Profile) -> str:
+        if p.school.kind == SchoolKind.KINDERGARTEN:
+            return "园长、保健医生、安全专干、后勤主任"
+        if p.school.kind == SchoolKind.TEACHING_POINT:
+            return "教学点负责人、全体教师"
+        return "校长、分管安全副校长、安全专干、后勤主任、各年级组长"
+
+    @staticmethod
+    def _summary(total: int, hazards: int) -> str:
+        if not hazards:
+            return f"对照排查指南逐项开展自查,共排查{total}项,未发现安全隐患。"
+        return (
+            f"对照排查指南逐项开展自查,共排查{total}项,发现隐患{hazards}处,"
+            "已明确整改责任人和整改时限。"
+        )
+
+    def campaign_inspections(
+        self, campaign: Campaign, scope: list[_Profile], weights: dict[str, float]
+    ) -> list[InspectionDraft]:
+        days = self.working_days_between_dates(campaign.starts_on, campaign.ends_on)
+        by = self.inspector if campaign.kind == InspectionKind.SUPERVISORY else self.safety
+        category_weights = {k: v * weights.get(k, 1) for k, v in CATEGORY_WEIGHTS.items()}
+        drafts = []
+        for p in scope:
+            day = self.rng.choice(days)
+            k = min(self.poisson(CAMPAIGN_RATE * p.factor), 5)
+            hazards = [self._hazard_draft(i) for i in self._pick_items(p, k, category_weights)]
+            results, total = self._results(p, hazards)
+            drafts.append(
+                InspectionDraft(
+                    school=p.school,
+                    kind=campaign.kind,
+                    campaign_id=campaign.pk,
+                    checklist_id=campaign.checklist_id,
+                    period=None,
+                    due_on=campaign.ends_on,
+                    inspected_on=day,
+                    status=InspectionStatus.SUBMITTED,
+                    submitted_at=self.at(day, 16, 19),
+                    created_at=self.at(day, 8, 10),
+                    results=results,
+                    items_total=total,
+                    hazards=hazards,
+                    leader=by.full_name,
+                    participants=f"{self.safety.full_name}、{self.inspector.full_name}、"
+                    f"{p.township}中心校安全专干",
+                    summary=(
+                        f"{campaign.name}:检查{total}项,发现隐患{len(hazards)}处,"
+                        "已当场反馈学校并提出整改要求。"
+                    ),
+                    client_id=self._uuid(),
+                    created_by_id=by.pk,
+                    submitted_by_id=by.pk,
+                )
+            )
+        return drafts
+
+    def write_inspections(self, drafts: list[InspectionDraft]) -> None:
+        """The demo's writer: bulk_create (the bench writes with COPY instead)."""
+        rows = [d.as_model() for d in drafts]
+        with historical_timestamps(Inspection):
+            Inspection.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        for draft, row in zip(drafts, rows, strict=True):
+            draft.pk = row.pk
+        self.remember(drafts)
+
+    def remember(self, drafts: Sequence[InspectionDraft]) -> None:
+        """Keep what the hazards need from written inspections (and drop the results)."""
+        for d in drafts:
+            if d.status == InspectionStatus.DRAFT or not d.hazards:
+                continue
+            assert d.pk is not None and d.submitted_at is not None
+            reporter = d.submitted_by_id
+            for h in d.hazards:
+                self.pending.append(
+                    _Pending(
+                        profile=self.by_school[d.school.pk],
+                        source=HazardSource.INSPECTION,
+                        item=h.item,
+                        severity=h.severity,
+                        description=h.description,
+                        location=h.location,
+                        reported_on=d.inspected_on,
+                        reported_at=d.submitted_at,
+                        reporter_id=reporter,
+                        inspection_id=d.pk,
+                    )
+                )
+            d.results = {}
+
+    # -- hazards
+
+    def add_ad_hoc(self) -> None:
+        """Hazards reported outside inspections: walk-arounds, complaints, circulars."""
+        count = round(len(self.pending) * AD_HOC_SHARE)
+        days = self.working_days_between_dates(self.start, self.today)
+        profiles = self.profiles
+        chosen = self.rng.choices(profiles, weights=[p.factor for p in profiles], k=count)
+        for p in chosen:
+            source = self.rng.choices(
+                (HazardSource.WALKAROUND, HazardSource.COMPLAINT, HazardSource.CIRCULAR),
+                (70, 20, 10),
+            )[0]
+            item = self._pick_items(p, 1, CATEGORY_WEIGHTS)[0]
+            draft = self._hazard_draft(item)
+            day = self.rng.choice(days)
+            if p.school.pk == self.demo_school_id:
+                reporter = self.school_user_id
+            else:
+                reporter = None if source == HazardSource.WALKAROUND else self.safety.pk
+            self.pending.append(
+                _Pending(
+                    profile=p,
+                    source=source,
+                    item=item,
+                    severity=draft.severity,
+                    description=draft.description,
+                    location=draft.location,
+                    reported_on=day,
+                    reported_at=self.at(day, 9, 17),
+                    reporter_id=reporter,
+                )
+            )
+
+    def write_hazards(self) -> int:
+        """Hazards of every inspection written so far and the ad hoc ones, with their
+        lifecycle, repeat links and history; returns how many."""
+        self.add_ad_hoc()
+        self.pending.sort(key=lambda h: (h.reported_at, h.profile.school.identifier, h.item.pk))
+        window = timedelta(days=repeat_window_days())
+        last: dict[tuple[int, str], _Pending] = {}
+        for h in self.pending:
+            key = (h.profile.school.pk, h.item.key)
+            before = last.get(key)
+            if before is not None and before.reported_on >= h.reported_on - window:
+                h.repeat_of = before
+            last[key] = h
+            h.hazard = self._lifecycle(h)
+        rows = [h.hazard for h in self.pending if h.hazard is not None]
+        with historical_timestamps(Hazard):
+            Hazard.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        repeats = []
+        for h in self.pending:
+            if h.repeat_of is not None:
+                assert h.hazard is not None and h.repeat_of.hazard is not None
+                h.hazard.repeat_of_id = h.repeat_of.hazard.pk
+                repeats.append(h.hazard)
+        Hazard.objects.bulk_update(repeats, ["repeat_of"], batch_size=self.ctx.batch_size)
+        hazard_type = ContentType.objects.get_for_model(Hazard)
+        steps = [
+            RectificationStep(
+                school_id=h.profile.school.pk,
+                content_type=hazard_type,
+                object_id=h.hazard.pk,
+                action=action,
+                from_status=before,
+                to_status=after,
+                actor_id=actor,
+                note=note,
+                created_at=moment,
+            )
+            for h in self.pending
+            if h.hazard is not None
+            for action, before, after, actor, note, moment in h.steps
+        ]
+        with historical_timestamps(RectificationStep):
+            RectificationStep.objects.bulk_create(steps, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def _lifecycle(self, h: _Pending) -> Hazard:
+        """The hazard as it stands on the reference date, and the steps that led there."""
+        rng, today = self.rng, self.today
+        p = h.profile
+        severity = h.severity
+        school_actor = self.school_user_id if p.school.pk == self.demo_school_id else None
+        verifier = self.inspector.pk if p.school.pk in self.inspector_schools else self.safety.pk
+        report_deadline = self.deadline(severity, h.reported_on)
+        moments: list[datetime] = [h.reported_at]
+
+        def when(day: date, lo: int = 8, hi: int = 17) -> datetime:
+            moment = max(self.at(day, lo, hi), moments[-1] + timedelta(minutes=10))
+            moments.append(moment)
+            return moment
+
+        h.steps.append(("report", "", Status.REPORTED, h.reporter_id, "", h.reported_at))
+        # The plan: made the day of the report or a few working days later.
+        start = h.reported_at.date()
+        delay = rng.choices((0, 1, 2, 3), (60, 28, 8, 4))[0]
+        plan_day = add_working_days(start, delay) if delay else start
+        if (h.item.key in DEFERRABLE and rng.random() < 0.22) or rng.random() < 0.008:
+            kind = PlanKind.DEFERRED
+        elif rng.random() < IMMEDIATE_SHARE[Severity(severity)]:
+            kind = PlanKind.IMMEDIATE
+        else:
+            kind = PlanKind.BY_DEADLINE
+        deadline: date | None
+        if kind == PlanKind.IMMEDIATE:
+            deadline = min(report_deadline, add_working_days(max(h.reported_on, plan_day), 1))
+        elif kind == PlanKind.BY_DEADLINE:
+            deadline = report_deadline
+            if rng.random() < 0.12:
+                extra = DEFAULT_DEADLINE_WORKING_DAYS[Severity(severity)] + rng.randint(5, 15)
+                deadline = add_working_days(h.reported_on, extra)
+        else:
+            deadline = (
+                h.reported_on + timedelta(days=rng.randint(90, 240))
+                if rng.random() < 0.55
+                else None
+            )
+        age = (today - h.reported_on).days
+        stuck = rng.random() < (STUCK_RECENT if age <= 90 else STUCK_OLD)
+        never_planned = stuck and rng.random() < 0.3
+        # Rectification: on time, late, or (deferred) after months.
+        if kind == PlanKind.DEFERRED:
+            rectified = add_working_days(plan_day, rng.randint(40, 160))
+        elif deadline is not None and rng.random() < LATE_RECTIFICATION:
+            rectified = add_working_days(deadline, rng.randint(1, 12))
+        else:
+            assert deadline is not None
+            span = max(working_days_between(plan_day, deadline), 0)
+            k = rng.randint(0, span)
+            rectified = add_working_days(plan_day, k) if k else plan_day
+        rejected_on: date | None = None
+        first_rectified = rectified
+        if rng.random() < REJECTED_ONCE:
+            rejected_on = add_working_days(rectified, rng.randint(1, 3))
+            rectified = add_working_days(rejected_on, rng.randint(2, 6))
+        # The bureau verifies in rounds (often at its next visit), then closes out.
+        verify_day = add_working_days(rectified, rng.choice((1, 2, 3, 4, 5, 6, 8, 10, 12)))
+        close_after = rng.choices((0, 1, 2, 3, 5), (30, 25, 20, 15, 10))[0]
+        close_day = add_working_days(verify_day, close_after) if close_after else verify_day
+
+        category = h.item.category
+        hazard = Hazard(
+            school_id=p.school.pk,
+            source=h.source,
+            inspection_id=h.inspection_id,
+            item=h.item,
+            item_key=h.item.key,
+            category=category,
+            category_key=category.key,
+            location=h.location,
+            description=h.description,
+            reported_by_id=h.reporter_id,
+            severity=severity,
+            status=Status.REPORTED,
+            reported_on=h.reported_on,
+            responsible_person=p.officer,
+            deadline=report_deadline,
+            created_at=h.reported_at,
+        )
+        planned_at = None
+        if not never_planned and plan_day <= today:
+            planned_at = when(plan_day, 9, 11)
+            hazard.status = Status.PLANNED
+            hazard.plan_kind = kind
+            hazard.deadline = deadline
+            if kind == PlanKind.IMMEDIATE:
+                hazard.plan_text = IMMEDIATE_TEXT
+            elif kind == PlanKind.BY_DEADLINE:
+                hazard.plan_text = PLAN_TEXTS.get(category.key, "")
+            else:
+                hazard.plan_text = PLAN_TEXTS.get(category.key, "")
+                hazard.deferral_reason = rng.choice(DEFERRAL_REASONS)
+                hazard.interim_measures = rng.choice(INTERIM_MEASURES)
+                hazard.escalated_to = self._escalated_to(p)
+            h.steps.append(("plan", Status.REPORTED, Status.PLANNED, school_actor, "", planned_at))
+        evidence = EVIDENCE_TEXTS.get(category.key, "已整改到位。")
+        first_rectified_on: date | None = None
+        if planned_at is not None and not stuck:
+            if rejected_on is not None and first_rectified <= today:
+                first_rectified_on = first_rectified
+                h.steps.append(
+                    ("rectify", Status.PLANNED, Status.RECTIFIED, school_actor,
+                     "", when(first_rectified, 15, 17))
+                )  # fmt: skip
+                hazard.status, hazard.rectified_on = Status.RECTIFIED, first_rectified
+                hazard.evidence_text = evidence
+                if rejected_on <= today:
+                    reason = rng.choice(REJECT_REASONS)
+                    h.steps.append(
+                        ("reject", Status.RECTIFIED, Status.PLANNED, verifier, reason,
+                         when(rejected_on, 9, 16))
+                    )  # fmt: skip
+                    hazard.status, hazard.rectified_on = Status.PLANNED, None
+                    hazard.rejection_count, hazard.last_rejection_reason = 1, reason
+            if rectified <= today:
+                first_rectified_on = first_rectified_on or rectified
+                note = f"整改责任人:{p.officer}"
+                h.steps.append(
+                    ("rectify", Status.PLANNED, Status.RECTIFIED, school_actor, note,
+                     when(rectified, 15, 17))
+                )  # fmt: skip
+                hazard.status, hazard.rectified_on = Status.RECTIFIED, rectified
+                hazard.evidence_text = evidence
+            if rectified <= today and verify_day <= today:
+                verified_at = when(verify_day, 9, 16)
+                h.steps.append(
+                    ("verify", Status.RECTIFIED, Status.VERIFIED, verifier, "现场复查,整改到位",
+                     verified_at)
+                )  # fmt: skip
+                hazard.status = Status.VERIFIED
+                hazard.verified_by_id, hazard.verified_at = verifier, verified_at
+            if rectified <= today and verify_day <= today and close_day <= today:
+                closed_at = when(close_day, 10, 17)
+                h.steps.append(
+                    ("close", Status.VERIFIED, Status.CLOSED, verifier, "同意销号", closed_at)
+                )
+                hazard.status, hazard.closed_at = Status.CLOSED, closed_at
+        self._escalation(h, hazard, planned_at=planned_at, rectified_on=first_rectified_on)
+        hazard.updated_at = max(moments)
+        h.steps.sort(key=lambda s: s[5])
+        return hazard
+
+    def _escalated_to(self, p: _Profile) -> str:
+        office = "办事处" if p.township.endswith("街道") else "人民政府"
+        return f"{self.ctx.bureau.short_name}{self.safety_department}、{p.township}{office}"
+
+    def _escalation(
+        self,
+        h: _Pending,
+        hazard: Hazard,
+        *,
+        planned_at: datetime | None,
+        rectified_on: date | None,
+    ) -> None:
+        """The level the daily overdue job would have raised the hazard to (it stops
+        once the hazard is rectified), with one step per level reached."""
+        deadline = hazard.deadline
+        if deadline is None:
+            return
+        still_open = hazard.status in (Status.REPORTED, Status.PLANNED)
+        if still_open or rectified_on is None:
+            until = self.today
+        else:
+            until = rectified_on - timedelta(days=1)
+        if deadline >= until:
+            return
+        level = escalation_level(deadline=deadline, today=until)
+        thresholds = escalation_thresholds()
+        for reached in range(1, level + 1):
+            days = thresholds[reached - 1]
+            day = deadline + timedelta(days=1) if days == 0 else add_working_days(deadline, days)
+            note = f"逾期{days}个工作日,督办升级为第{reached}级:{ESCALATION_LABELS[reached]}"
+            moment = datetime.combine(day, time(7, 0), tzinfo=self.tz)
+            status = Status.PLANNED if planned_at and moment > planned_at else Status.REPORTED
+            h.steps.append(("escalate", status, status, None, note, moment))
+        if level:
+            hazard.overdue_since = deadline + timedelta(days=1)
+            # Closing resets the level (lifecycle.rectification_close); the date stays.
+            hazard.overdue_level = 0 if hazard.status == Status.CLOSED else level
+
+    # -- ledgers
+
+    def write_letters(self) -> int:
+        years = [y for y in self.ctx.school_years if y.start_year in (2025, 2026)]
+        years = [y for y in years if y.starts_on <= self.today]
+        rows = []
+        for year in years:
+            fresh = year.start_year == self.today.year and self.today.month >= 9
+            for p in self.profiles:
+                for tier, due in (
+                    (LetterTier.BUREAU_SCHOOL, 1),
+                    (LetterTier.SCHOOL_STAFF, p.staff),
+                    (LetterTier.SCHOOL_PARENT, p.students),
+                ):
+                    signed = due
+                    if tier == LetterTier.BUREAU_SCHOOL:
+                        if fresh and self.rng.random() < 0.02:
+                            signed = 0
+                    elif self.rng.random() < (0.12 if fresh else 0.05):
+                        signed = int(due * self.rng.uniform(0.8, 0.98))
+                    signed_on = None
+                    if signed:
+                        signed_on = min(
+                            date(year.start_year, 9, self.rng.randint(1, 28)), self.today
+                        )
+                    rows.append(
+                        ResponsibilityLetter(
+                            school=p.school,
+                            school_year=year,
+                            tier=tier,
+                            due_count=due,
+                            signed_count=signed,
+                            signed_on=signed_on,
+                        )
+                    )
+        ResponsibilityLetter.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def write_plans(self) -> int:
+        earliest, latest = date(2023, 9, 1), min(date(2026, 9, 30), self.today)
+        span = (latest - earliest).days
+        rows = []
+        for p in self.profiles:
+            plans = [
+                ("学校突发公共事件总体应急预案", "综合"),
+                ("消防安全应急预案", "消防"),
+                ("地震灾害应急疏散预案", "地震"),
+            ]
+            if p.school.kind != SchoolKind.TEACHING_POINT:
+                plans.append(("食品安全事故应急预案", "食品安全"))
+            if p.school.locality != Locality.URBAN:
+                plans.append(("防汛防地质灾害应急预案", "防汛"))
+            if self.rng.random() < 0.7:
+                plans.append(("校园防暴反恐应急预案", "防暴"))
+            if p.has_vehicles:
+                plans.append(("校车安全事故应急预案", "交通"))
+            for name, kind in plans:
+                approved = earliest + timedelta(days=self.rng.randrange(span))
+                review = approved.replace(year=approved.year + 3, day=min(approved.day, 28))
+                roll = self.rng.random()
+                if roll < 0.04:
+                    review = self.today + timedelta(days=self.rng.randint(3, 30))
+                elif roll < 0.05:
+                    review = self.today - timedelta(days=self.rng.randint(5, 60))
+                review = max(review, approved + timedelta(days=30))
+                rows.append(
+                    EmergencyPlan(
+                        school=p.school,
+                        name=name,
+                        kind=kind,
+                        approved_on=approved,
+                        review_due=review,
+                    )
+                )
+        EmergencyPlan.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def semesters(self) -> list[tuple[date, date, bool]]:
+        """(first, last day written, is the current one) of the semesters in the range."""
+        found = Semester.objects.filter(school_year__bureau=self.ctx.bureau).order_by("starts_on")
+        out = []
+        for s in found:
+            first, last = max(s.starts_on, self.start), min(s.ends_on, self.today)
+            if (last - first).days >= 20:
+                out.append((first, last, s.starts_on <= self.today <= s.ends_on))
+        return out
+
+    def write_drills(self) -> int:
+        rows = []
+        for first, last, current in self.semesters():
+            days = self.working_days_between_dates(first, last)
+            full = (last - first).days / 130
+            spring = first.month < 8
+            for p in self.profiles:
+                if current and self.rng.random() < 0.05:
+                    continue  # not yet drilled this semester
+                n = max(1, round(self.rng.randint(2, 4) * min(full, 1.0)))
+                kinds = [DrillKind.FIRE]
+                extra = [DrillKind.EARTHQUAKE, DrillKind.INTRUDER, DrillKind.TRAFFIC]
+                if spring:
+                    extra += [DrillKind.DROWNING, DrillKind.FLOOD]
+                if p.school.kind != SchoolKind.TEACHING_POINT:
+                    extra.append(DrillKind.FOOD)
+                kinds += self.rng.sample(extra, min(n - 1, len(extra)))
+                for kind in kinds:
+                    everyone = kind in (DrillKind.FIRE, DrillKind.EARTHQUAKE)
+                    share = self.rng.uniform(0.92, 1.0) if everyone else self.rng.uniform(0.3, 0.8)
+                    rows.append(
+                        Drill(
+                            school=p.school,
+                            held_on=self.rng.choice(days),
+                            kind=kind,
+                            participants=max(5, int(p.people * share)),
+                            duration_minutes=self.rng.randint(8, 25),
+                        )
+                    )
+        Drill.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def write_activities(self) -> int:
+        rows = []
+        for year in range(self.start.year, self.today.year + 1):
+            for kind, title, (m1, d1), (m2, d2), share in ACTIVITIES:
+                first, last = date(year, m1, d1), min(date(year, m2, d2), self.today)
+                if first < self.start or first > self.today:
+                    continue
+                days = self.working_days_between_dates(first, last) or [first]
+                for p in self.profiles:
+                    if self.rng.random() >= share:
+                        continue
+                    rows.append(
+                        EducationActivity(
+                            school=p.school,
+                            held_on=self.rng.choice(days),
+                            kind=kind,
+                            title=title,
+                            sessions=max(1, p.students // 45),
+                            participants=max(5, int(p.students * self.rng.uniform(0.9, 1.0))),
+                        )
+                    )
+        EducationActivity.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def write_vehicles(self) -> int:
+        rows = []
+        today = self.today
+        for p in self.profiles:
+            if not p.has_vehicles:
+                continue
+            for _ in range(1 if self.rng.random() < 0.8 else 2):
+                young = p.school.kind == SchoolKind.KINDERGARTEN
+                bus = young or (p.school.kind == SchoolKind.PRIMARY and self.rng.random() < 0.7)
+                expiries = [
+                    today + timedelta(days=self.rng.randint(60, 2000)),
+                    today + timedelta(days=self.rng.randint(35, 180)),
+                    today + timedelta(days=self.rng.randint(35, 360)),
+                ]
+                roll = self.rng.random()
+                if roll < 0.2:
+                    expiries[self.rng.randrange(3)] = today + timedelta(
+                        days=self.rng.randint(-5, 29)
+                    )
+                village = self.rng.choice(PLACE_BASES)
+                rows.append(
+                    Vehicle(
+                        school=p.school,
+                        kind=VehicleKind.SCHOOL_BUS if bus else VehicleKind.SHUTTLE,
+                        plate=self._plate(),
+                        seats=self.rng.choice((19, 24, 35) if young else (19, 35, 41, 56)),
+                        driver_name=self.person(),
+                        driver_licence_expires=expiries[0],
+                        inspection_expires=expiries[1],
+                        insurance_expires=expiries[2],
+                        gps_fitted=self.rng.random() < 0.95,
+                        route=f"{p.township}—{village}村—{p.school.name}",
+                        operator=(
+                            f"{p.township}平安校车服务有限公司" if self.rng.random() < 0.6 else ""
+                        ),
+                    )
+                )
+        Vehicle.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def _plate(self) -> str:
+        while True:
+            letter = "J" if self.ctx.scale.name == "county" else self.rng.choice(PLATE_LETTERS)
+            plate = f"川{letter}{self.rng.randrange(10000, 100000)}"
+            if plate not in self._plates:
+                self._plates.add(plate)
+                return plate
+
+    def write_canteens(self) -> int:
+        rows = []
+        for p in self.profiles:
+            if p.school.kind == SchoolKind.TEACHING_POINT:
+                continue
+            names = ["学生第一食堂", "学生第二食堂"] if p.students > 1500 else ["学校食堂"]
+            if p.school.kind == SchoolKind.KINDERGARTEN:
+                names = ["幼儿园食堂"]
+            private = p.school.ownership == "private"
+            for name in names:
+                contracted = self.rng.random() < (0.4 if private else 0.1)
+                expires = self.today + timedelta(days=self.rng.randint(60, 1800))
+                if self.rng.random() < 0.03:
+                    expires = self.today + timedelta(days=self.rng.randint(1, 29))
+                rows.append(
+                    Canteen(
+                        school=p.school,
+                        name=name,
+                        grade=self.rng.choices(
+                            (CanteenGrade.A, CanteenGrade.B, CanteenGrade.C), (55, 40, 5)
+                        )[0],
+                        licence_no=f"JY{p.school.identifier[1:7]}{self.rng.randrange(10**8):08d}",
+                        licence_expires=expires,
+                        operation=(
+                            Canteen.Operation.CONTRACTED
+                            if contracted
+                            else Canteen.Operation.SELF_RUN
+                        ),
+                        contractor=f"{p.township}康源餐饮管理有限公司" if contracted else "",
+                    )
+                )
+        Canteen.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def write_security(self) -> int:
+        guards = {
+            SchoolKind.TEACHING_POINT: (0, 1),
+            SchoolKind.KINDERGARTEN: (1, 2),
+            SchoolKind.PRIMARY: (1, 3),
+            SchoolKind.SPECIAL: (1, 3),
+        }
+        rows = []
+        for p in self.profiles:
+            low, high = guards.get(p.school.kind, (2, 6))
+            cameras = 0 if p.students < 30 else max(4, p.students // 25 + self.rng.randint(0, 12))
+            alarm = self.rng.random() < 0.92
+            rows.append(
+                SecurityResources(
+                    school=p.school,
+                    guards_full_time=self.rng.randint(low, high) + p.students // 1500,
+                    cameras=cameras,
+                    key_areas_covered=cameras > 0 and self.rng.random() < 0.9,
+                    one_key_alarm=alarm,
+                    alarm_linked_to_police=alarm and self.rng.random() < 0.85,
+                    anti_collision_barriers=self.rng.random()
+                    < (0.4 if p.school.kind == SchoolKind.TEACHING_POINT else 0.85),
+                )
+            )
+        SecurityResources.objects.bulk_create(rows, batch_size=self.ctx.batch_size)
+        return len(rows)
+
+    def write_ledgers(self) -> None:
+        ctx = self.ctx
+        for label, write in (
+            ("安全责任书 letters", self.write_letters),
+            ("应急预案 plans", self.write_plans),
+            ("应急演练 drills", self.write_drills),
+            ("安全教育活动 activities", self.write_activities),
+            ("校车及学生专车 vehicles", self.write_vehicles),
+            ("学校食堂 canteens", self.write_canteens),
+            ("人防物防技防 security", self.write_security),
+        ):
+            with ctx.step(f"安全台账:{label}"):
+                write()
+
+
+def build(ctx: DemoContext, *, months: int | None = None) -> SafetyDemo:
+    """The safety demo contributor (see :mod:`edubureau.orgs.demo`)."""
+    demo = SafetyDemo(ctx, months=months)
+    with ctx.step("安全:排查指南 checklist"):
+        demo.install_checklist()
+    with ctx.step("安全:检查活动 campaigns"):
+        demo.write_campaigns()
+    with ctx.step(f"安全:月度自查与专项检查 inspections ({len(demo.months)}个月)"):
+        for batch in demo.inspection_batches():
+            demo.write_inspections(batch)
+    with ctx.step("安全:隐患与整改记录 hazards"):
+        demo.write_hazards()
+    demo.write_ledgers()
+    return demo
