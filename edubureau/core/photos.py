@@ -9,11 +9,13 @@ about 0.2 s of CPU per photo.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import models
@@ -42,6 +44,37 @@ class StoredPhoto:
     size: int
     width: int
     height: int
+
+    def fields(self) -> dict[str, Any]:
+        """The columns of a :class:`PhotoFile` row for this file."""
+        return asdict(self)
+
+
+def store_photos(uploads: Iterable[IO[bytes]], *, folder: str) -> list[StoredPhoto]:
+    """Check and store every upload, or none: a rejected photo removes the files
+    stored before it (``PhotoRejected`` names the problem)."""
+    stored: list[StoredPhoto] = []
+    with removed_on_error(stored):
+        for upload in uploads:
+            stored.append(store_photo(upload, folder=folder))
+    return stored
+
+
+def remove_photo_files(paths: Iterable[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            photo_file_path(path).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def removed_on_error(stored: list[StoredPhoto]) -> Iterator[None]:
+    """Files are written before the database transaction that records them; if that
+    transaction fails, remove them so a refused change leaves no orphan file."""
+    try:
+        yield
+    except BaseException:
+        remove_photo_files(s.path for s in stored)
+        raise
 
 
 def store_photo(upload: IO[bytes], *, folder: str) -> StoredPhoto:

@@ -3,7 +3,6 @@ goes through the shared lifecycle in edubureau.rectification.lifecycle."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import IO, Any
@@ -13,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from edubureau.audit.services import audit_create
-from edubureau.core.photos import StoredPhoto, photo_file_path, store_photo
+from edubureau.core.photos import StoredPhoto, removed_on_error, store_photos
 from edubureau.orgs.models import School
 from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
 from edubureau.rectification.models import RectificationStep, Severity, Status
@@ -133,25 +132,21 @@ def hazard_report_ad_hoc(
         item is not None and item.category_id != category.pk
     ):
         raise ValueError("隐患类别或排查事项无效")
-    stored = _store_all(photos, school_id=school.pk)
-    try:
-        with transaction.atomic():
-            hazard = hazard_report(
-                actor=actor,
-                school=school,
-                category=category,
-                description=description,
-                source=source,
-                reported_on=reported_on,
-                severity=severity,
-                item=item,
-                location=location,
-                responsible_person=responsible_person,
-            )
-            _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.REPORT)
-    except BaseException:
-        _remove_files(stored)
-        raise
+    stored = store_photos(photos, folder=f"hazards/{school.pk}")
+    with removed_on_error(stored), transaction.atomic():
+        hazard = hazard_report(
+            actor=actor,
+            school=school,
+            category=category,
+            description=description,
+            source=source,
+            reported_on=reported_on,
+            severity=severity,
+            item=item,
+            location=location,
+            responsible_person=responsible_person,
+        )
+        _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.REPORT)
     return hazard
 
 
@@ -166,33 +161,17 @@ def hazard_rectify(
 ) -> Hazard:
     """Record the rectification (the lifecycle's ``rectification_rectify``) together
     with its evidence photos, all or nothing."""
-    stored = _store_all(photos, school_id=hazard.school_id)
-    try:
-        with transaction.atomic():
-            hazard = rectification_rectify(
-                actor=actor,
-                obj=hazard,
-                evidence_text=evidence_text,
-                rectified_on=rectified_on,
-                loaded_version=loaded_version,
-            )
-            _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.EVIDENCE)
-    except BaseException:
-        _remove_files(stored)
-        raise
+    stored = store_photos(photos, folder=f"hazards/{hazard.school_id}")
+    with removed_on_error(stored), transaction.atomic():
+        hazard = rectification_rectify(
+            actor=actor,
+            obj=hazard,
+            evidence_text=evidence_text,
+            rectified_on=rectified_on,
+            loaded_version=loaded_version,
+        )
+        _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.EVIDENCE)
     return hazard
-
-
-def _store_all(uploads: Sequence[IO[bytes]], *, school_id: int) -> list[StoredPhoto]:
-    """Check and store every upload, or none (``PhotoRejected`` names the problem)."""
-    stored: list[StoredPhoto] = []
-    try:
-        for upload in uploads:
-            stored.append(store_photo(upload, folder=f"hazards/{school_id}"))
-    except BaseException:
-        _remove_files(stored)
-        raise
-    return stored
 
 
 def _photo_rows(
@@ -205,18 +184,8 @@ def _photo_rows(
             hazard=hazard,
             stage=stage,
             uploaded_by=actor,
-            path=s.path,
-            content_type=s.content_type,
-            size=s.size,
-            width=s.width,
-            height=s.height,
+            **s.fields(),
         )
         audit_create(actor=actor, obj=photo, detail=HazardPhoto.Stage(stage).label)
         photos.append(photo)
     return photos
-
-
-def _remove_files(stored: Sequence[StoredPhoto]) -> None:
-    for s in stored:
-        with contextlib.suppress(OSError, ValueError):
-            photo_file_path(s.path).unlink(missing_ok=True)

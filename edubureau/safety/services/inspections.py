@@ -16,9 +16,8 @@ returning and photos are audited, and the submit's audit row carries the results
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
@@ -31,7 +30,12 @@ from django.utils import timezone
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_change, audit_create, audit_delete, audit_log, snapshot
 from edubureau.core.calendar import add_working_days, is_working_day
-from edubureau.core.photos import StoredPhoto, photo_file_path, store_photo
+from edubureau.core.photos import (
+    StoredPhoto,
+    remove_photo_files,
+    removed_on_error,
+    store_photos,
+)
 from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
@@ -343,22 +347,19 @@ def inspection_save(
         raise NotAllowed("您不能填写该检查")
     if submit and inspection.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=inspection, already_submitted=True)
-    stored = _store_all(photos or {}, school_id=inspection.school_id)
-    try:
-        with transaction.atomic():
-            outcome = _save_locked(
-                actor=actor,
-                inspection=inspection,
-                entries=entries,
-                header=header,
-                stored=stored,
-                submit=submit,
-                audit=audit,
-            )
-    except BaseException:
-        _remove_files([s for _, s in stored])
-        raise
-    return outcome
+    pairs = [(item_id, upload) for item_id, uploads in (photos or {}).items() for upload in uploads]
+    files = store_photos((u for _, u in pairs), folder=f"inspections/{inspection.school_id}")
+    stored = [(item_id, f) for (item_id, _), f in zip(pairs, files, strict=True)]
+    with removed_on_error(files), transaction.atomic():
+        return _save_locked(
+            actor=actor,
+            inspection=inspection,
+            entries=entries,
+            header=header,
+            stored=stored,
+            submit=submit,
+            audit=audit,
+        )
 
 
 def _save_locked(
@@ -581,13 +582,9 @@ def inspection_photo_add(
         or not item.applies_to_kind(inspection.school.kind)
     ):
         raise InspectionError("照片对应的排查事项不属于本次检查")
-    stored = store_photo(upload, folder=f"inspections/{inspection.school_id}")
-    try:
-        with transaction.atomic():
-            return _photo_row(actor, inspection, stored, item=item)
-    except BaseException:
-        _remove_files([stored])
-        raise
+    stored = store_photos([upload], folder=f"inspections/{inspection.school_id}")
+    with removed_on_error(stored), transaction.atomic():
+        return _photo_row(actor, inspection, stored[0], item=item)
 
 
 @transaction.atomic
@@ -600,7 +597,7 @@ def inspection_photo_delete(*, actor: Any, photo: InspectionPhoto) -> None:
     path = photo.path
     audit_delete(actor=actor, obj=photo)
     photo.delete()
-    transaction.on_commit(lambda: _remove_files_by_path([path]))
+    transaction.on_commit(lambda: remove_photo_files([path]))
 
 
 def _photo_row(
@@ -611,38 +608,10 @@ def _photo_row(
         inspection=inspection,
         item=item,
         uploaded_by=actor,
-        path=stored.path,
-        content_type=stored.content_type,
-        size=stored.size,
-        width=stored.width,
-        height=stored.height,
+        **stored.fields(),
     )
     audit_create(actor=actor, obj=photo, detail=f"检查照片:{item.text if item else '现场照片'}")
     return photo
-
-
-def _store_all(
-    photos: Mapping[int | None, Sequence[IO[bytes]]], *, school_id: int
-) -> list[tuple[int | None, StoredPhoto]]:
-    stored: list[tuple[int | None, StoredPhoto]] = []
-    try:
-        for item_id, uploads in photos.items():
-            for upload in uploads:
-                stored.append((item_id, store_photo(upload, folder=f"inspections/{school_id}")))
-    except BaseException:
-        _remove_files([s for _, s in stored])
-        raise
-    return stored
-
-
-def _remove_files(stored: Iterable[StoredPhoto]) -> None:
-    _remove_files_by_path(s.path for s in stored)
-
-
-def _remove_files_by_path(paths: Iterable[str]) -> None:
-    for path in paths:
-        with contextlib.suppress(OSError, ValueError):
-            photo_file_path(path).unlink(missing_ok=True)
 
 
 # Campaigns ------------------------------------------------------------------------
