@@ -449,7 +449,7 @@ def time_part(label: str, run: Callable[[], Any], *, runs: int, warmup: int) -> 
 
 def dashboard_parts(user: Any, today: date) -> list[tuple[str, Callable[[], Any]]]:
     """The parts of safety_dashboard for the bureau view, each a callable."""
-    from edubureau.core.facts import Period, median
+    from edubureau.core.facts import Period
     from edubureau.orgs.models import School
     from edubureau.safety import facts
     from edubureau.safety.selectors import dashboard as d
@@ -472,7 +472,7 @@ def dashboard_parts(user: Any, today: date) -> list[tuple[str, Callable[[], Any]
 
     def rectification() -> Any:
         cells = facts.hazard_cells(schools=schools(), period=period, today=today)
-        return cells, median(facts.days_to_close(schools=schools(), period=period))
+        return cells, facts.close_days(schools=schools(), period=period)
 
     def repeats() -> Any:
         return facts.repeat_fact(schools=schools(), period=period, links=links)

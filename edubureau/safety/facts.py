@@ -31,11 +31,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,9 +87,14 @@ class Links:
     pages). ``scope`` is added to every link (e.g. ``{"school": 12}`` for one school)."""
 
     scope: Mapping[str, object]
+    # One reverse() per URL name and instance: pages build thousands of links.
+    _paths: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def _to(self, name: str, params: Mapping[str, object]) -> str:
-        return link(reverse(name), {**self.scope, **params})
+        path = self._paths.get(name)
+        if path is None:
+            path = self._paths[name] = reverse(name)
+        return link(path, {**self.scope, **params})
 
     def hazards(self, **params: object) -> str:
         return self._to("safety:hazard-list", params)
@@ -148,15 +167,62 @@ def hazard_cells(*, schools: QuerySet[School], period: Period, today: date) -> l
     ]
 
 
-def days_to_close(*, schools: QuerySet[School], period: Period) -> list[int]:
-    """Calendar days from report to close-out of each hazard closed in the period (one query)."""
-    rows = Hazard.objects.filter(
+def _closed_in(*, schools: QuerySet[School], period: Period) -> QuerySet[Hazard]:
+    return Hazard.objects.filter(
         school__in=_school_ids(schools),
         status=Status.CLOSED,
         closed_at__date__gte=period.start,
         closed_at__date__lte=period.end,
-    ).values_list("reported_on", "closed_at")
+    ).order_by()
+
+
+def days_to_close(*, schools: QuerySet[School], period: Period) -> list[int]:
+    """Calendar days from report to close-out of each hazard closed in the period (one query)."""
+    rows = _closed_in(schools=schools, period=period).values_list("reported_on", "closed_at")
     return [(timezone.localdate(closed_at) - reported_on).days for reported_on, closed_at in rows]
+
+
+class _DaysBetween(Func):
+    """``end - start`` of two dates in whole days (PostgreSQL: date - date is an integer)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+class _Median(Aggregate):
+    """PostgreSQL's continuous median: the mean of the middle two for an even count."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class CloseDays:
+    """Hazards closed in the period and the median of their days to close."""
+
+    count: int
+    median: Decimal | None
+
+
+def close_days(*, schools: QuerySet[School], period: Period) -> CloseDays:
+    """Count and median days to close (report to the local date of close-out) of the
+    hazards closed in the period: one row from PostgreSQL, else the rows' days in Python."""
+    closed = _closed_in(schools=schools, period=period)
+    if connections[closed.db].vendor != "postgresql":
+        days = days_to_close(schools=schools, period=period)
+        return CloseDays(count=len(days), median=median(days))
+    row = closed.aggregate(
+        n=Count("pk"),
+        median=_Median(_DaysBetween(TruncDate("closed_at"), F("reported_on"))),
+    )
+    value = row["median"]
+    if value is None:
+        return CloseDays(count=row["n"], median=None)
+    # Whole or half days: the same Decimal as ``median`` over the Python rows.
+    exact = Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
+    return CloseDays(count=row["n"], median=exact)
 
 
 def hazard_facts(
@@ -235,12 +301,12 @@ def hazard_facts(
             ),
         )
     )
-    days = days_to_close(schools=schools, period=period)
+    closed_days = close_days(schools=schools, period=period)
     facts.append(
         Fact(
             "hazards.median_days_to_close",
             "隐患整改销号用时(中位数)",
-            median(days),
+            closed_days.median,
             "天",
             links.hazards(status=Status.CLOSED.value, **_closed_params(period)),
         )
@@ -249,7 +315,7 @@ def hazard_facts(
         Fact(
             "hazards.closed_count_in_period",
             "期间销号隐患",
-            len(days),
+            closed_days.count,
             "个",
             links.hazards(status=Status.CLOSED.value, **_closed_params(period)),
         )
@@ -647,25 +713,32 @@ def drill_and_education_facts(
 
 
 def letter_facts(
-    *, schools: QuerySet[School], on: date, links: Links, year: SchoolYear | None = None
+    *,
+    schools: QuerySet[School],
+    on: date,
+    links: Links,
+    year: SchoolYear | None = None,
+    with_schools: bool = True,
 ) -> list[Fact]:
     """Letters due and signed per tier in the school year in force ``on`` that day
-    (``year`` when the caller has already looked it up)."""
+    (``year`` when the caller has already looked it up). ``with_schools=False`` leaves
+    out ``letters.schools`` and its COUNT(DISTINCT), a sort over every letter."""
     year = year or school_year_for(schools=schools, day=on)
     rows: dict[str, dict[str, Any]] = {}
     if year is not None:
+        measures: dict[str, Any] = {"due": Sum("due_count"), "signed": Sum("signed_count")}
+        if with_schools:
+            # Schools that have signed (at least one letter of the tier).
+            measures["school_count"] = Count(
+                "school_id", distinct=True, filter=Q(signed_count__gt=0)
+            )
         rows = {
             row["tier"]: row
             for row in ResponsibilityLetter.objects.filter(
                 school__in=_school_ids(schools), school_year=year
             )
             .values("tier")
-            .annotate(
-                due=Sum("due_count"),
-                signed=Sum("signed_count"),
-                # Schools that have signed (at least one letter of the tier).
-                school_count=Count("school_id", distinct=True, filter=Q(signed_count__gt=0)),
-            )
+            .annotate(**measures)
             .order_by()
         }
     year_id = year.pk if year is not None else ""
@@ -689,7 +762,7 @@ def letter_facts(
     signed = sum(tier_value(t.value, "signed") for t in LetterTier)
     due = sum(tier_value(t.value, "due") for t in LetterTier)
     source = links.ledger("letter", school_year=year_id)
-    return [
+    facts = [
         Fact(
             "letters.signed",
             f"已签安全责任书{label}",
@@ -718,14 +791,18 @@ def letter_facts(
                 "%",
             ),
         ),
-        Fact(
-            "letters.schools",
-            f"已与教育局签订责任书的学校{label}",
-            tier_value(LetterTier.BUREAU_SCHOOL.value, "school_count"),
-            "所",
-            links.ledger("letter", school_year=year_id, tier=LetterTier.BUREAU_SCHOOL.value),
-        ),
     ]
+    if with_schools:
+        facts.append(
+            Fact(
+                "letters.schools",
+                f"已与教育局签订责任书的学校{label}",
+                tier_value(LetterTier.BUREAU_SCHOOL.value, "school_count"),
+                "所",
+                links.ledger("letter", school_year=year_id, tier=LetterTier.BUREAU_SCHOOL.value),
+            )
+        )
+    return facts
 
 
 def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> list[Fact]:

@@ -37,6 +37,7 @@ REPEAT_TOP = 10
 MISSING_SHOWN = 60
 TREND_MONTHS = 12
 RECENT_CAMPAIGNS = 6
+OPEN_TOWNSHIPS = 20  # bureau view: township rows for the townships with most open hazards
 SEVERITIES = list(Severity)
 
 
@@ -114,10 +115,16 @@ class OpenRow:
 
 @dataclass
 class OpenHazards:
+    """``by_category``: every unresolved hazard by category and severity. ``rows`` (bureau
+    view): by category and township for the ``OPEN_TOWNSHIPS`` townships with most of
+    them; ``more_townships`` when other townships have some too (the list shows all)."""
+
+    by_category: list[OpenRow]
     rows: list[OpenRow]
     total: Figure
     overdue: Figure
     by_severity: list[Figure]
+    more_townships: bool = False
 
 
 @dataclass(frozen=True)
@@ -286,43 +293,26 @@ def _own_status(row: tuple[str, Any, date | None] | None) -> str:
     return "已按时提交"
 
 
-def _open_hazards(
-    *, schools: QuerySet[School], today: date, links: facts.Links, is_school: bool
-) -> OpenHazards:
-    rows = (
-        Hazard.objects.filter(school__in=_ids(schools), status__in=UNRESOLVED_STATUSES)
-        .values("category_key", "school__township_id", "severity")
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=overdue_q(today)),
-            category_name=Max("category__name"),
-            category_order=Max("category__sort_order"),
-            township_name=Max("school__township__name"),
-            township_order=Max("school__township__sort_order"),
-        )
-        .order_by()
-    )
-    unresolved = {"status": "unresolved"}
+def _open_rows(rows: Any, *, links: facts.Links, township: bool) -> list[OpenRow]:
+    """``OpenRow``s from aggregate rows by category (and township), sorted for the page."""
     grouped: dict[tuple[str, int | None], dict[str, int]] = defaultdict(dict)
     meta: dict[tuple[str, int | None], tuple[Any, ...]] = {}
-    severity_totals: dict[str, int] = defaultdict(int)
-    overdue_total = 0
     for r in rows:
-        township_id = None if is_school else r["school__township_id"]
+        township_id = r["school__township_id"] if township else None
         key = (r["category_key"], township_id)
         grouped[key][r["severity"]] = grouped[key].get(r["severity"], 0) + r["n"]
         meta[key] = (
             r["category_order"] or 0,
             r["category_name"] or r["category_key"],
-            r["township_order"] or 0,
-            "" if is_school else (r["township_name"] or ""),
+            r.get("township_order") or 0,
+            (r.get("township_name") or "") if township else "",
         )
-        severity_totals[r["severity"]] += r["n"]
-        overdue_total += r["overdue"]
     out = []
-    for key in sorted(grouped, key=lambda k: (meta[k][0], meta[k][1], meta[k][2], meta[k][3])):
+    # Bureau rows by township (then category), the totals by category.
+    order = (lambda k: (*meta[k][2:], *meta[k][:2])) if township else (lambda k: meta[k])
+    for key in sorted(grouped, key=order):
         category_key, township_id = key
-        where: dict[str, object] = {**unresolved, "category": category_key}
+        where: dict[str, object] = {"status": "unresolved", "category": category_key}
         if township_id is not None:
             where["township"] = township_id
         counts = grouped[key]
@@ -339,12 +329,61 @@ def _open_hazards(
                 total=Cell(sum(counts.values()), links.hazards(**where)),
             )
         )
+    return out
+
+
+def _open_hazards(
+    *, schools: QuerySet[School], today: date, links: facts.Links, is_school: bool
+) -> OpenHazards:
+    """Category × severity over everything (one query); on the bureau view, the
+    ``OPEN_TOWNSHIPS`` townships with most open hazards (one query) by category and
+    severity (one query). A province has ~1,500 townships: no full matrix."""
+    unresolved_qs = Hazard.objects.filter(
+        school__in=_ids(schools), status__in=UNRESOLVED_STATUSES
+    ).order_by()
+    category_meta = {
+        "category_name": Max("category__name"),
+        "category_order": Max("category__sort_order"),
+    }
+    totals = list(
+        unresolved_qs.values("category_key", "severity").annotate(
+            n=Count("pk"), overdue=Count("pk", filter=overdue_q(today)), **category_meta
+        )
+    )
+    rows: list[OpenRow] = []
+    more = False
+    if not is_school and totals:
+        top = [
+            r["school__township_id"]
+            for r in unresolved_qs.values("school__township_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "school__township_id")[: OPEN_TOWNSHIPS + 1]
+        ]
+        more = len(top) > OPEN_TOWNSHIPS
+        by_township = (
+            unresolved_qs.filter(school__township_id__in=top[:OPEN_TOWNSHIPS])
+            .values("category_key", "school__township_id", "severity")
+            .annotate(
+                n=Count("pk"),
+                township_name=Max("school__township__name"),
+                township_order=Max("school__township__sort_order"),
+                **category_meta,
+            )
+        )
+        rows = _open_rows(by_township, links=links, township=True)
+    severity_totals: dict[str, int] = defaultdict(int)
+    for r in totals:
+        severity_totals[r["severity"]] += r["n"]
+    unresolved = {"status": "unresolved"}
     return OpenHazards(
-        rows=out,
+        by_category=_open_rows(totals, links=links, township=False),
+        rows=rows,
         total=Figure(
             "未整改完成隐患", sum(severity_totals.values()), links.hazards(**unresolved), "个"
         ),
-        overdue=Figure("逾期未整改", overdue_total, links.hazards(overdue="1"), "个"),
+        overdue=Figure(
+            "逾期未整改", sum(r["overdue"] for r in totals), links.hazards(overdue="1"), "个"
+        ),
         by_severity=[
             Figure(
                 s.label,
@@ -354,6 +393,7 @@ def _open_hazards(
             )
             for s in SEVERITIES
         ],
+        more_townships=more,
     )
 
 
@@ -439,7 +479,9 @@ def _coverage(
     links: facts.Links,
 ) -> Coverage:
     year = facts.school_year_for(schools=schools, day=today)
-    letters = facts.letter_facts(schools=schools, on=today, links=links, year=year)
+    letters = facts.letter_facts(
+        schools=schools, on=today, links=links, year=year, with_schools=False
+    )
     by_key = {f.key: f for f in letters}
     signed, due, rate = by_key["letters.signed"], by_key["letters.due"], by_key["letters.rate"]
     tiers = [
@@ -506,7 +548,7 @@ def _campaigns(*, user: Any, schools: QuerySet[School]) -> list[CampaignLink]:
 def _charts(board: Dashboard) -> dict[str, Any]:
     """Chart data for static/js/charts.js (embedded with json_script, never inline JS)."""
     categories: dict[str, dict[str, Any]] = {}
-    for row in board.open_hazards.rows:
+    for row in board.open_hazards.by_category:
         entry = categories.setdefault(
             row.category_key, {"name": row.category, "counts": [0] * len(SEVERITIES)}
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from datetime import date
 
 import pytest
 import time_machine
@@ -16,7 +18,13 @@ from django.urls import resolve, reverse
 from edubureau.core.facts import Period
 from edubureau.orgs.models import School
 from edubureau.safety.facts import safety_facts
-from edubureau.safety.tests.factories_dashboard import TODAY, build_dataset, local, many_schools
+from edubureau.safety.tests.factories_dashboard import (
+    TODAY,
+    build_dataset,
+    local,
+    make_hazard_row,
+    many_schools,
+)
 from edubureau.testing.cast import SCHOOL_B_MARKER
 
 URL = "/safety/dashboard/"
@@ -195,3 +203,36 @@ def test_it_shows_administrators_the_bureau_and_nothing_of_another(data, client_
     html = response.content.decode()
     assert SCHOOL_B_MARKER not in html and "甲镇中心小学" not in html
     assert 'data-testid="circulars"' not in html  # administrators do not download circulars
+
+
+def test_it_breaks_open_hazards_down_by_township_only_for_those_with_most(
+    data, client_for, monkeypatch
+):
+    from edubureau.rectification.models import UNRESOLVED_STATUSES
+    from edubureau.safety.models import Hazard
+    from edubureau.safety.selectors import dashboard
+
+    # Four open hazards in each township; a fifth puts township B ahead.
+    make_hazard_row(data.cast.school_b, reported_on=date(2026, 6, 1))
+    open_rows = Hazard.objects.filter(
+        school__bureau=data.cast.bureau, status__in=UNRESOLVED_STATUSES
+    )
+    per_township = Counter(h.school.township_id for h in open_rows)
+    per_category = Counter(h.category_key for h in open_rows)
+    assert len(per_township) == 2 and len(set(per_township.values())) == 2
+    monkeypatch.setattr(dashboard, "OPEN_TOWNSHIPS", 1)
+    response = client_for(data.cast.leader).get(URL, {"year": 2026})
+    shown = response.context["board"].open_hazards
+    (top, _), *_ = per_township.most_common()
+    assert top == data.cast.township_b.pk
+    assert {r.township_id for r in shown.rows} == {top}
+    assert sum(r.total.count for r in shown.rows) == per_township[top]
+    assert shown.more_townships
+    # Totals by category cover every township.
+    assert {r.category_key: r.total.count for r in shown.by_category} == dict(per_category)
+    assert sum(r.total.count for r in shown.by_category) == shown.total.value == 9
+    html = response.content.decode()
+    assert 'data-testid="open-more-townships"' in html and "查看全部未整改隐患" in html
+    monkeypatch.setattr(dashboard, "OPEN_TOWNSHIPS", 2)
+    shown = client_for(data.cast.leader).get(URL, {"year": 2026}).context["board"].open_hazards
+    assert {r.township_id for r in shown.rows} == set(per_township) and not shown.more_townships

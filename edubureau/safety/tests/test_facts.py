@@ -15,7 +15,14 @@ from django.utils import timezone
 from edubureau.core.facts import Fact, Period, display, percent
 from edubureau.orgs.models import School
 from edubureau.rectification.models import Status
-from edubureau.safety.facts import safety_facts, safety_facts_for_user
+from edubureau.safety.facts import (
+    CloseDays,
+    Links,
+    close_days,
+    letter_facts,
+    safety_facts,
+    safety_facts_for_user,
+)
 from edubureau.safety.models import (
     Canteen,
     Drill,
@@ -26,7 +33,12 @@ from edubureau.safety.models import (
     SecurityResources,
     Vehicle,
 )
-from edubureau.safety.tests.factories_dashboard import TODAY, build_dataset, local
+from edubureau.safety.tests.factories_dashboard import (
+    TODAY,
+    build_dataset,
+    local,
+    make_hazard_row,
+)
 
 YEAR = Period.calendar_year(2026)
 OPEN = (Status.REPORTED, Status.PLANNED)
@@ -113,6 +125,38 @@ def test_it_takes_the_median_days_to_close_over_hazards_closed_in_the_period(dat
     ]
     assert facts["hazards.median_days_to_close"].value == Decimal(str(median(days)))
     assert facts["hazards.closed_count_in_period"].value == len(days) == 5
+
+
+def test_it_takes_the_mean_of_the_middle_two_for_an_even_count_of_closed_hazards(data):
+    # Five close-outs in 2026; a sixth, closed 1 day after its report, makes the count even.
+    make_hazard_row(
+        data.cast.school_a,
+        reported_on=date(2026, 4, 1),
+        status=Status.CLOSED,
+        deadline=date(2026, 4, 10),
+        rectified_on=date(2026, 4, 2),
+        closed_at=local(date(2026, 4, 2)),
+    )
+    closed = closed_within(hazards_of(data.cast.bureau), YEAR)
+    days = [(timezone.localdate(h.closed_at) - h.reported_on).days for h in closed]
+    schools = School.objects.filter(bureau=data.cast.bureau)
+    result = close_days(schools=schools, period=YEAR)
+    assert (result.count, len(days)) == (6, 6)
+    assert result.median == Decimal(str(median(days)))
+    assert close_days(schools=School.objects.none(), period=YEAR) == CloseDays(0, None)
+
+
+def test_it_leaves_out_the_signed_schools_count_when_not_asked(data):
+    schools = School.objects.filter(bureau=data.cast.bureau)
+    links = Links(scope={})
+    full = {f.key: f.value for f in letter_facts(schools=schools, on=TODAY, links=links)}
+    short = {
+        f.key: f.value
+        for f in letter_facts(schools=schools, on=TODAY, links=links, with_schools=False)
+    }
+    assert "letters.schools" in full and "letters.schools" not in short
+    assert short == {k: v for k, v in full.items() if k != "letters.schools"}
+    assert short["letters.signed"] > 0
 
 
 def test_it_dates_a_close_out_by_the_local_day_not_utc(data, facts):
