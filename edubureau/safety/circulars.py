@@ -14,6 +14,7 @@ Section headings carry no numbers: the renderer numbers them 一、(一)1.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -238,22 +239,7 @@ def circular_for_campaign(
     per_school = _per_school(hazards, today)
     cats = _by_category(hazards, today)
     totals = _totals(cats)
-    results = []
-    for school in scope:
-        done = inspections.get(school.pk)
-        counts = per_school.get(school.pk, {})
-        results.append(
-            SchoolResult(
-                school_id=school.pk,
-                name=school.name,
-                township=school.township.name,
-                inspection=_campaign_status(done),
-                inspected_on=done["inspected_on"] if done else None,
-                found=counts.get("found", 0),
-                unresolved=counts.get("unresolved", 0),
-                overdue=counts.get("overdue", 0),
-            )
-        )
+    results = _school_results(scope, inspections, per_school, status=_campaign_status)
     inspected = sum(1 for r in results if r.inspected_on is not None)
     period = Period(
         campaign.starts_on,
@@ -282,6 +268,33 @@ def circular_for_campaign(
         dated=today,
         missing_schools=tuple(r.name for r in results if r.inspected_on is None),
     )
+
+
+def _school_results(
+    scope: Iterable[School],
+    inspections: Mapping[int, dict[str, Any]],
+    per_school: Mapping[int, Mapping[str, int]],
+    *,
+    status: Callable[[dict[str, Any] | None], str],
+) -> list[SchoolResult]:
+    """One line per school of the scope: its inspection's status and its hazard counts."""
+    results = []
+    for school in scope:
+        row = inspections.get(school.pk)
+        counts = per_school.get(school.pk, {})
+        results.append(
+            SchoolResult(
+                school_id=school.pk,
+                name=school.name,
+                township=school.township.name,
+                inspection=status(row),
+                inspected_on=row["inspected_on"] if row else None,
+                found=counts.get("found", 0),
+                unresolved=counts.get("unresolved", 0),
+                overdue=counts.get("overdue", 0),
+            )
+        )
+    return results
 
 
 def _campaign_status(row: dict[str, Any] | None) -> str:
@@ -322,22 +335,7 @@ def circular_for_month(
     per_school = _per_school(found, today)
     cats = _by_category(found, today)
     totals = _totals(cats)
-    results = []
-    for school in scope:
-        row = inspections.get(school.pk)
-        counts = per_school.get(school.pk, {})
-        results.append(
-            SchoolResult(
-                school_id=school.pk,
-                name=school.name,
-                township=school.township.name,
-                inspection=_self_status(row),
-                inspected_on=row["inspected_on"] if row else None,
-                found=counts.get("found", 0),
-                unresolved=counts.get("unresolved", 0),
-                overdue=counts.get("overdue", 0),
-            )
-        )
+    results = _school_results(scope, inspections, per_school, status=_self_status)
     submitted = [r for r in results if r.inspection in ("按时报送", "逾期报送")]
     return CircularContent(
         kind="month",
