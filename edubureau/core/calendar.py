@@ -212,11 +212,15 @@ def working_days_between(a: date, b: date) -> int:
     if b < a:
         return -working_days_between(b, a)
     count = 0
-    day = a
-    while day < b:
-        day += ONE_DAY
-        if is_working_day(day):
-            count += 1
+    day = a + ONE_DAY
+    while day <= b:
+        # One schedule look-up per year, not per day: overdue lists count hundreds of days.
+        schedule = year_schedule(day.year)
+        last = min(b, date(day.year, 12, 31))
+        while day <= last:
+            if schedule.is_working_day(day):
+                count += 1
+            day += ONE_DAY
     return count
 
 

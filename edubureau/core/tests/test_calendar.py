@@ -110,6 +110,15 @@ def test_it_honours_the_2026_spring_festival():
     assert add_working_days(d("2026-02-14"), 1) == d("2026-02-24")
 
 
+def test_it_counts_working_days_over_a_new_year_day_by_day():
+    # Counting spans years (each year its own schedule): the count is the days that work.
+    start = d("2025-11-20")
+    for end in days("2025-12-25", "2026-03-05"):
+        expected = sum(is_working_day(x) for x in days("2025-11-21", end.isoformat()))
+        assert working_days_between(start, end) == expected, end
+        assert working_days_between(end, start) == -expected
+
+
 def test_it_keeps_the_round_trip_between_adding_and_counting():
     for start in days("2025-09-15", "2025-10-20") + days("2026-09-10", "2026-10-20"):
         for n in range(1, 13):

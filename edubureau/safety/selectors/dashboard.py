@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
@@ -398,49 +397,71 @@ def _open_hazards(
 
 
 def _overdue(*, schools: QuerySet[School], today: date) -> list[OverdueLine]:
-    hazards = (
+    """The ``OVERDUE_TOP`` hazards longest past their deadline (one query, plain rows).
+
+    Working days overdue are additive over the deadlines in order (every deadline is
+    before ``today``), so the calendar is walked once, from the oldest deadline to
+    ``today``, however many rows are shown."""
+    rows = list(
         Hazard.objects.filter(school__in=_ids(schools))
         .filter(overdue_q(today))
-        .select_related("school", "category")
-        .order_by("deadline", "reported_on", "pk")[:OVERDUE_TOP]
+        .order_by("deadline", "reported_on", "pk")
+        .values_list(
+            "pk",
+            "school__name",
+            "category__name",
+            "description",
+            "severity",
+            "deadline",
+            "overdue_level",
+        )[:OVERDUE_TOP]
     )
+    days: dict[date, int] = {}
+    later, later_days = today, 0
+    for deadline in sorted({r[5] for r in rows}, reverse=True):
+        later_days += working_days_between(deadline, later)
+        days[deadline] = later_days
+        later = deadline
+    severities = dict(Severity.choices)
     return [
         OverdueLine(
-            hazard_id=h.pk,
-            school=h.school.name,
-            category=h.category.name,
-            description=h.description,
-            severity=h.get_severity_display(),
-            deadline=h.deadline,  # type: ignore[arg-type]
-            days=working_days_between(h.deadline, today),  # type: ignore[arg-type]
-            escalation=h.overdue_level,
+            hazard_id=pk,
+            school=school,
+            category=category,
+            description=description,
+            severity=severities.get(severity, severity),
+            deadline=deadline,
+            days=days[deadline],
+            escalation=level,
         )
-        for h in hazards
+        for pk, school, category, description, severity, deadline, level in rows
     ]
 
 
 def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> list[TrendPoint]:
     months = last_months(ending=ending, count=TREND_MONTHS)
     start, end = months[0], Period.month(ending.year, ending.month).end
-    in_scope = Hazard.objects.filter(school__in=_ids(schools))
-    found = {
-        _as_date(r["m"]): r["n"]
-        for r in in_scope.filter(reported_on__gte=start, reported_on__lte=end)
-        .annotate(m=TruncMonth("reported_on"))
-        .values("m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    closed = {
-        _as_date(r["m"]): r["n"]
-        for r in in_scope.filter(
-            status=Status.CLOSED, closed_at__date__gte=start, closed_at__date__lte=end
+    # One scan for both series: a count per month of what was reported and of what was
+    # closed (closed_at on a local date of the month), over the rows in either range.
+    periods = [Period.month(m.year, m.month) for m in months]
+    measures: dict[str, Any] = {}
+    for i, p in enumerate(periods):
+        measures[f"found_{i}"] = Count(
+            "pk", filter=Q(reported_on__gte=p.start, reported_on__lte=p.end)
         )
-        .annotate(m=TruncMonth("closed_at"))
-        .values("m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+        measures[f"closed_{i}"] = Count(
+            "pk", filter=Q(status=Status.CLOSED) & facts.closed_between(p.start, p.end)
+        )
+    row = (
+        Hazard.objects.filter(school__in=_ids(schools))
+        .filter(
+            Q(reported_on__gte=start, reported_on__lte=end)
+            | (Q(status=Status.CLOSED) & facts.closed_between(start, end))
+        )
+        .aggregate(**measures)
+    )
+    found = {m: row[f"found_{i}"] for i, m in enumerate(months)}
+    closed = {m: row[f"closed_{i}"] for i, m in enumerate(months)}
     points = []
     for m in months:
         p = Period.month(m.year, m.month)
@@ -462,12 +483,6 @@ def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> li
             )
         )
     return points
-
-
-def _as_date(value: Any) -> date:
-    if hasattr(value, "date") and callable(value.date):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value  # type: ignore[no-any-return]
 
 
 def _coverage(

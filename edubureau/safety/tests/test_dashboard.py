@@ -15,9 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
+from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Period
 from edubureau.orgs.models import School
 from edubureau.safety.facts import safety_facts
+from edubureau.safety.models import Hazard
 from edubureau.safety.tests.factories_dashboard import (
     TODAY,
     build_dataset,
@@ -87,6 +89,18 @@ def test_it_lists_overdue_hazards_most_overdue_first_with_links(data, client_for
     for line in board.overdue:
         assert reverse("safety:hazard-detail", args=[line.hazard_id]) in html
     assert board.overdue[0].days > board.overdue[-1].days
+
+
+def test_overdue_lines_count_working_days_and_show_the_hazards_fields(data, client_for):
+    board = client_for(data.cast.safety_staff).get(URL).context["board"]
+    hazards = {h.pk: h for h in Hazard.objects.select_related("school", "category")}
+    for line in board.overdue:
+        hazard = hazards[line.hazard_id]
+        assert line.days == working_days_between(line.deadline, board.today) > 0
+        assert (line.school, line.category) == (hazard.school.name, hazard.category.name)
+        assert line.severity == hazard.get_severity_display()
+        assert (line.deadline, line.escalation) == (hazard.deadline, hazard.overdue_level)
+        assert line.description == hazard.description
 
 
 def test_it_shows_a_school_only_its_own_numbers(data, client_for):

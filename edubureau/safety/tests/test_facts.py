@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 from statistics import median
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -19,6 +20,7 @@ from edubureau.safety.facts import (
     CloseDays,
     Links,
     close_days,
+    late_fact,
     letter_facts,
     safety_facts,
     safety_facts_for_user,
@@ -146,6 +148,34 @@ def test_it_takes_the_mean_of_the_middle_two_for_an_even_count_of_closed_hazards
     assert close_days(schools=School.objects.none(), period=YEAR) == CloseDays(0, None)
 
 
+def test_close_outs_count_by_their_local_date_around_midnight(data):
+    # Just after local midnight is still the previous day in UTC, and the reverse.
+    school = data.cast.school_a
+    edges = [
+        (date(2025, 12, 30), local(date(2026, 1, 1), 0, 10)),  # in 2026 (UTC: 2025-12-31)
+        (date(2026, 12, 20), local(date(2026, 12, 31), 23, 50)),  # in 2026
+        (date(2026, 12, 21), local(date(2027, 1, 1), 0, 10)),  # in 2027 (UTC: 2026-12-31)
+    ]
+    for reported_on, closed_at in edges:
+        make_hazard_row(
+            school,
+            reported_on=reported_on,
+            status=Status.CLOSED,
+            deadline=reported_on,
+            rectified_on=reported_on,
+            closed_at=closed_at,
+        )
+    rows = hazards_of(data.cast.bureau)
+    schools = School.objects.filter(bureau=data.cast.bureau)
+    with time_machine.travel(local(TODAY), tick=False):
+        facts = safety_facts(schools=schools, period=YEAR)
+    within = closed_within(rows, YEAR)
+    assert close_days(schools=schools, period=YEAR).count == len(within) == 5 + 2
+    assert facts["hazards.closed"].value == len(closed_by_end(rows, YEAR)) == 4 + 1
+    late = [h for h in within if h.rectified_on and h.rectified_on > h.deadline]
+    assert facts["hazards.closed_late"].value == len(late)
+
+
 def test_it_leaves_out_the_signed_schools_count_when_not_asked(data):
     schools = School.objects.filter(bureau=data.cast.bureau)
     links = Links(scope={})
@@ -181,6 +211,26 @@ def test_it_groups_repeats_by_item_and_late_closures_by_township(data, facts):
     )
     assert {f.label: f.value for f in facts["hazards.closed_late"].breakdown} == dict(late)
     assert facts["hazards.closed_late"].value == 2
+
+
+def test_late_closure_links_filter_on_the_township_with_or_without_a_scope(data):
+    schools = School.objects.filter(bureau=data.cast.bureau)
+    for scope in ({}, {"school": data.cast.school_a.pk}, {"township": data.cast.township_a.pk}):
+        links = Links(scope=scope)
+        fact = late_fact(schools=schools, period=YEAR, links=links)
+        assert fact.breakdown
+        for f in fact.breakdown:
+            township = int(f.key.rsplit(".", 1)[1])
+            expected = links.hazards(
+                status="closed",
+                closed_since="2026-01-01",
+                closed_until="2026-12-31",
+                late="1",
+                township=township,
+            )
+            assert f.source == expected
+            assert resolve(urlsplit(f.source).path).url_name == "hazard-list"
+            assert parse_qs(urlsplit(f.source).query)["township"] == [str(township)]
 
 
 def test_it_counts_self_inspections_due_submitted_and_on_time(data, facts):
