@@ -126,6 +126,17 @@ class BureauScopedQuerySet(models.QuerySet):
         return self.filter(bureau_id=user.bureau_id)
 
 
+def is_department_staff(user: Any, code: str) -> bool:
+    """An active member of the bureau department ``code`` (e.g. "safety"): the people
+    who write the records that department owns."""
+    return bool(
+        _is_live(user)
+        and user.role == DEPARTMENT_STAFF
+        and user.department is not None
+        and user.department.code == code
+    )
+
+
 def _assigned_school_ids(user: Any) -> models.QuerySet:
     # A subquery, so an inspector's scope costs one query however many schools.
     return user.assigned_schools.values("pk")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from edubureau.orgs.models import Bureau
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.models import Severity
 
 
@@ -25,9 +26,7 @@ class ChecklistQuerySet(models.QuerySet):
         return self.filter(bureau_id=user.bureau_id)
 
     def writable_by(self, user: Any) -> ChecklistQuerySet:
-        if not (user.is_authenticated and user.is_active) or user.role != "department_staff":
-            return self.none()
-        if not (user.department and user.department.code == "safety"):
+        if not is_department_staff(user, "safety"):
             return self.none()
         return self.filter(bureau_id=user.bureau_id)
 

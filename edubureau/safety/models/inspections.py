@@ -17,7 +17,7 @@ from django.db import models
 
 from edubureau.core.photos import PhotoFile
 from edubureau.orgs.models import Bureau, School
-from edubureau.orgs.scoping import SchoolScopedQuerySet
+from edubureau.orgs.scoping import SchoolScopedQuerySet, is_department_staff
 from edubureau.safety.models.checklists import Checklist, ChecklistItem
 
 
@@ -59,9 +59,7 @@ class CampaignQuerySet(models.QuerySet):
         return self.none()
 
     def writable_by(self, user: Any) -> CampaignQuerySet:
-        if not (user.is_authenticated and user.is_active) or user.role != "department_staff":
-            return self.none()
-        if not (user.department and user.department.code == "safety"):
+        if not is_department_staff(user, "safety"):
             return self.none()
         return self.filter(bureau_id=user.bureau_id)
 

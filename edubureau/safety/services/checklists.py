@@ -21,6 +21,7 @@ from django.db.models import Max
 from edubureau.audit.services import audit_change, audit_create, snapshot
 from edubureau.core.concurrency import EditConflict
 from edubureau.orgs.models import Bureau, SchoolKind
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem
@@ -102,24 +103,14 @@ class ChecklistChanges:
 
 def can_edit_checklists(user: Any) -> bool:
     """Safety-department staff revise the checklist; everyone in the bureau reads it."""
-    return _is_safety_staff(user)
-
-
-def _is_safety_staff(user: Any) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.role == "department_staff"
-        and user.department
-        and user.department.code == "safety"
-    )
+    return is_department_staff(user, "safety")
 
 
 @transaction.atomic
 def checklist_new_version(*, actor: Any, base: Checklist, changes: ChecklistChanges) -> Checklist:
     """Copy ``base`` (which must be the current version), apply ``changes`` and make the
     copy the current version. Past inspections keep pointing at their own version."""
-    if not _is_safety_staff(actor) or actor.bureau_id != base.bureau_id:
+    if not is_department_staff(actor, "safety") or actor.bureau_id != base.bureau_id:
         raise NotAllowed("只有安全股工作人员可以修订排查指南")
     note = changes.note.strip()
     if not note:

@@ -39,6 +39,7 @@ from edubureau.core.photos import (
 from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import (
@@ -103,12 +104,7 @@ def _live(user: Any) -> bool:
 
 
 def is_safety_staff(user: Any) -> bool:
-    return bool(
-        _live(user)
-        and user.role == Role.DEPARTMENT_STAFF
-        and user.department is not None
-        and user.department.code == "safety"
-    )
+    return is_department_staff(user, "safety")
 
 
 def can_fill_self(user: Any, school: School) -> bool:
