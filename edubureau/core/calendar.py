@@ -82,6 +82,26 @@ class YearSchedule:
             return False
         return day.weekday() < 5
 
+    @functools.cached_property
+    def _working_through(self) -> tuple[int, ...]:
+        # _working_through[i] = working days from 1 January to the (i+1)-th day of the
+        # year, inclusive: any count within the year is then one subtraction.
+        counts, total, day = [], 0, date(self.year, 1, 1)
+        while day.year == self.year:
+            total += self.is_working_day(day)
+            counts.append(total)
+            day += ONE_DAY
+        return tuple(counts)
+
+    def working_days_through(self, day: date) -> int:
+        """Working days from 1 January up to and including ``day`` (a day of ``year``)."""
+        return self._working_through[day.timetuple().tm_yday - 1]
+
+    @property
+    def working_days(self) -> int:
+        """Working days in the whole year."""
+        return self._working_through[-1]
+
     def entries(self) -> list[CalendarEntry]:
         """The declared dates in date order."""
         rows = [CalendarEntry(d, CalendarDayKind.HOLIDAY, n) for d, n in self.holidays.items()]
@@ -211,17 +231,12 @@ def working_days_between(a: date, b: date) -> int:
     a, b = _require_date(a), _require_date(b)
     if b < a:
         return -working_days_between(b, a)
-    count = 0
-    day = a + ONE_DAY
-    while day <= b:
-        # One schedule look-up per year, not per day: overdue lists count hundreds of days.
-        schedule = year_schedule(day.year)
-        last = min(b, date(day.year, 12, 31))
-        while day <= last:
-            if schedule.is_working_day(day):
-                count += 1
-            day += ONE_DAY
-    return count
+    # Per year, a table of running counts (built once per cached schedule) makes this
+    # one subtraction per year spanned: overdue lists and escalation jobs call it per row.
+    count = -year_schedule(a.year).working_days_through(a)
+    for year in range(a.year, b.year):
+        count += year_schedule(year).working_days
+    return count + year_schedule(b.year).working_days_through(b)
 
 
 # Coverage and warnings -------------------------------------------------------

@@ -119,6 +119,20 @@ def test_it_counts_working_days_over_a_new_year_day_by_day():
         assert working_days_between(end, start) == -expected
 
 
+def test_it_counts_over_several_years_of_different_coverage():
+    # 2026 comes from the package, 2027 onwards may fall back to Monday–Friday: the
+    # running-count tables of each year must add up to the day-by-day count.
+    start, end = d("2025-12-30"), d("2029-01-03")
+    expected = sum(
+        is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1)
+    )
+    assert working_days_between(start, end) == expected
+    assert working_days_between(d("2026-12-31"), d("2027-01-01")) == int(
+        is_working_day(d("2027-01-01"))
+    )
+    assert working_days_between(d("2026-03-03"), d("2026-03-03")) == 0
+
+
 def test_it_keeps_the_round_trip_between_adding_and_counting():
     for start in days("2025-09-15", "2025-10-20") + days("2026-09-10", "2026-10-20"):
         for n in range(1, 13):
