@@ -25,3 +25,12 @@ def chase_self_inspections() -> dict[str, Any]:
     from edubureau.safety.services.inspections import self_inspections_chase_due
 
     return self_inspections_chase_due(today=timezone.localdate(), working_days_only=True).as_dict()
+
+
+@recurring(name="safety.remind_expiring_documents", daily_at=time(8, 0))
+def remind_expiring_documents() -> dict[str, Any]:
+    """证照到期提醒: once a week (first working day the job runs), tell schools and the
+    safety department about licences, inspections and plans expiring within 30 days."""
+    from edubureau.safety.services.expiry import documents_expiry_remind
+
+    return documents_expiry_remind(today=timezone.localdate()).as_dict()

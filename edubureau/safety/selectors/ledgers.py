@@ -373,17 +373,17 @@ class ExpiringDocument:
         return max(0, -self.days_left)
 
 
+# The ledgers with documents that expire, and what each calls the row they belong to.
+_EXPIRING_SUBJECT = {"vehicle": "plate", "canteen": "name", "plan": "name"}
+
+
 def _expiring(
-    spec: LedgerSpec, *, user: User, within_days: int, today: date, subject: str
+    spec: LedgerSpec, rows: QuerySet[Any], *, within_days: int, today: date
 ) -> list[ExpiringDocument]:
     limit = today + timedelta(days=within_days)
-    rows = (
-        spec.model.objects.visible_to(user)  # type: ignore[attr-defined]
-        .filter(_expiring_q(spec, limit))
-        .select_related("school")
-    )
+    subject = _EXPIRING_SUBJECT[spec.key]
     found = []
-    for row in rows:
+    for row in rows.filter(_expiring_q(spec, limit)).select_related("school"):
         for expiry in spec.expiry:
             expires_on = getattr(row, expiry.field)
             if expires_on is not None and expires_on <= limit:
@@ -402,27 +402,43 @@ def _expiring(
     return sorted(found, key=lambda d: (d.expires_on, d.school_name, d.subject))
 
 
+def _visible(spec: LedgerSpec, user: User) -> QuerySet[Any]:
+    return spec.model.objects.visible_to(user)  # type: ignore[attr-defined,no-any-return]
+
+
 def vehicles_expiring(*, user: User, within_days: int, today: date) -> list[ExpiringDocument]:
     """Active vehicles whose driver licence, inspection or insurance runs out within
     ``within_days`` (or already has): one entry per document, soonest first."""
-    return _expiring(VEHICLE, user=user, within_days=within_days, today=today, subject="plate")
+    return _expiring(VEHICLE, _visible(VEHICLE, user), within_days=within_days, today=today)
 
 
 def canteens_expiring(*, user: User, within_days: int, today: date) -> list[ExpiringDocument]:
-    return _expiring(CANTEEN, user=user, within_days=within_days, today=today, subject="name")
+    return _expiring(CANTEEN, _visible(CANTEEN, user), within_days=within_days, today=today)
 
 
 def plans_due_for_review(*, user: User, within_days: int, today: date) -> list[ExpiringDocument]:
-    return _expiring(PLAN, user=user, within_days=within_days, today=today, subject="name")
+    return _expiring(PLAN, _visible(PLAN, user), within_days=within_days, today=today)
 
 
-def documents_expiring(*, user: User, within_days: int, today: date) -> list[ExpiringDocument]:
-    """Every expiring document of every ledger, soonest first (three queries)."""
-    found = [
-        *vehicles_expiring(user=user, within_days=within_days, today=today),
-        *canteens_expiring(user=user, within_days=within_days, today=today),
-        *plans_due_for_review(user=user, within_days=within_days, today=today),
-    ]
+def documents_expiring(
+    *,
+    within_days: int,
+    today: date,
+    user: User | None = None,
+    schools: QuerySet[School] | None = None,
+) -> list[ExpiringDocument]:
+    """Every expiring document of every ledger, soonest first (three queries): those
+    ``user`` sees, or, for jobs that run without a user, those of ``schools``."""
+    if (user is None) == (schools is None):
+        raise TypeError("documents_expiring needs exactly one of user= and schools=")
+    found = []
+    for key in _EXPIRING_SUBJECT:
+        spec = LEDGERS[key]
+        if user is not None:
+            rows = _visible(spec, user)
+        else:
+            rows = spec.model.objects.filter(school__in=schools.order_by().values("pk"))
+        found += _expiring(spec, rows, within_days=within_days, today=today)
     return sorted(found, key=lambda d: (d.expires_on, d.school_name, d.subject))
 
 
