@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from axes.conf import settings as axes_settings
@@ -13,7 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from edubureau.core.params import param_id
-from edubureau.orgs.models import Role, School, SchoolPosition, Township, User
+from edubureau.orgs.models import Role, School, SchoolPosition, SchoolYear, Semester, Township, User
 
 
 @dataclass(frozen=True)
@@ -177,3 +178,30 @@ def schools_missing_accounts(
     if SchoolPosition.SAFETY_OFFICER in positions:
         missing |= Q(officer_accounts=0)
     return schools_for_accounts(actor=actor, township_id=township_id, kind=kind).filter(missing)
+
+
+# School year and semester --------------------------------------------------------
+
+
+def current_school_year(*, user: User, today: date) -> SchoolYear | None:
+    """The school year ``today`` falls in, else the latest one already begun."""
+    years = SchoolYear.objects.visible_to(user).filter(starts_on__lte=today)  # type: ignore[attr-defined]
+    return years.filter(ends_on__gte=today).first() or years.order_by("-starts_on").first()
+
+
+def current_semester(*, user: User, today: date) -> tuple[date, date]:
+    """This semester's first and last day: the bureau's semester containing ``today``
+    (or the last one begun, during holidays); without a calendar, autumn is
+    September to January and spring February to August."""
+    semester = (
+        Semester.objects.filter(school_year__bureau_id=user.bureau_id, starts_on__lte=today)
+        .order_by("-starts_on")
+        .first()
+    )
+    if semester is not None and (today - semester.ends_on).days < 120:
+        return semester.starts_on, max(semester.ends_on, today)
+    if today.month >= 9:
+        return date(today.year, 9, 1), date(today.year + 1, 1, 31)
+    if today.month == 1:
+        return date(today.year - 1, 9, 1), date(today.year, 1, 31)
+    return date(today.year, 2, 1), date(today.year, 8, 31)

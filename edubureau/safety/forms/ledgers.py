@@ -14,8 +14,9 @@ from django.db import models
 
 from edubureau.core.concurrency import version_token
 from edubureau.orgs.models import SchoolYear, User
+from edubureau.orgs.selectors import current_school_year
 from edubureau.safety.models.ledgers import LedgerBase
-from edubureau.safety.selectors.ledgers import LedgerSpec, current_school_year
+from edubureau.safety.selectors.ledgers import LedgerSpec
 from edubureau.safety.services.ledgers import ledger_writable_schools
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -23,12 +23,12 @@ from django.utils import timezone
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Fact, Period, display, last_months, percent, ratio
 from edubureau.orgs.models import Role, School
+from edubureau.orgs.selectors import current_semester
 from edubureau.rectification.models import UNRESOLVED_STATUSES, Severity, Status
 from edubureau.safety import facts
 from edubureau.safety.models import Campaign, Drill, Hazard, Inspection, InspectionKind
 from edubureau.safety.models.inspections import InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
-from edubureau.safety.selectors.ledgers import current_semester
 from edubureau.safety.services.inspections import missing_self_inspection_schools
 
 OVERDUE_TOP = 10

@@ -21,7 +21,8 @@ from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from edubureau.core.params import param_date, param_id, param_int
-from edubureau.orgs.models import School, SchoolYear, Semester, User
+from edubureau.orgs.models import School, SchoolYear, User
+from edubureau.orgs.selectors import current_school_year, current_semester
 from edubureau.safety.models.ledgers import (
     Canteen,
     Drill,
@@ -440,33 +441,6 @@ def documents_expiring(
             rows = spec.model.objects.filter(school__in=schools.order_by().values("pk"))
         found += _expiring(spec, rows, within_days=within_days, today=today)
     return sorted(found, key=lambda d: (d.expires_on, d.school_name, d.subject))
-
-
-# School year and semester ---------------------------------------------------
-
-
-def current_school_year(*, user: User, today: date) -> SchoolYear | None:
-    """The school year ``today`` falls in, else the latest one already begun."""
-    years = SchoolYear.objects.visible_to(user).filter(starts_on__lte=today)  # type: ignore[attr-defined]
-    return years.filter(ends_on__gte=today).first() or years.order_by("-starts_on").first()
-
-
-def current_semester(*, user: User, today: date) -> tuple[date, date]:
-    """This semester's first and last day: the bureau's semester containing ``today``
-    (or the last one begun, during holidays); without a calendar, autumn is
-    September to January and spring February to August."""
-    semester = (
-        Semester.objects.filter(school_year__bureau_id=user.bureau_id, starts_on__lte=today)
-        .order_by("-starts_on")
-        .first()
-    )
-    if semester is not None and (today - semester.ends_on).days < 120:
-        return semester.starts_on, max(semester.ends_on, today)
-    if today.month >= 9:
-        return date(today.year, 9, 1), date(today.year + 1, 1, 31)
-    if today.month == 1:
-        return date(today.year - 1, 9, 1), date(today.year, 1, 31)
-    return date(today.year, 2, 1), date(today.year, 8, 31)
 
 
 # Coverage per school ---------------------------------------------------------

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from edubureau.orgs.models import Semester
+from edubureau.orgs.selectors import current_semester
 from edubureau.safety.selectors.ledgers import (
-    current_semester,
     documents_expiring,
     drills_per_school,
     letters_by_tier,
