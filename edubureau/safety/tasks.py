@@ -22,7 +22,7 @@ def mark_overdue_hazards() -> dict[str, Any]:
 def chase_self_inspections() -> dict[str, Any]:
     """催报: after the due date, notify schools whose monthly self-inspection is missing
     (working days only; a school is chased at most once a day)."""
-    from edubureau.safety.services.inspections import self_inspections_chase_due
+    from edubureau.safety.services.chase import self_inspections_chase_due
 
     return self_inspections_chase_due(today=timezone.localdate(), working_days_only=True).as_dict()
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from edubureau.orgs.models import Role, School, SchoolKind, Township, User
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, InspectionKind
-from edubureau.safety.services.inspections import CAMPAIGN_KINDS, Header, ItemEntry
+from edubureau.safety.services.campaigns import CAMPAIGN_KINDS
+from edubureau.safety.services.inspections import Header, ItemEntry
 
 GENERAL_PHOTO_FIELD = "photo_general"
 MAX_PHOTOS_PER_POST = 20

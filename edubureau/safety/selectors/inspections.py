@@ -35,10 +35,10 @@ from edubureau.safety.models import (
     InspectionStatus,
     ItemResult,
 )
+from edubureau.safety.services.chase import missing_self_inspection_schools
 from edubureau.safety.services.inspections import (
     ItemEntry,
     applicable_items,
-    missing_self_inspection_schools,
     month_start,
     self_inspection_due_on,
 )

@@ -1,6 +1,7 @@
-"""Inspections: monthly self-inspections, campaigns and their inspections, photos,
-submission (failed items become hazards), return by the bureau, and chasing the
-schools whose self-inspection is missing.
+"""Inspections: starting monthly self-inspections and campaign inspections, saving
+drafts, photos, submission (failed items become hazards) and return by the bureau.
+Campaigns themselves are in ``services.campaigns``, chasing missing self-inspections
+in ``services.chase``.
 
 Who fills what:
 - a monthly self-inspection is filled by the school's own (not read-only) users;
@@ -27,16 +28,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from edubureau.audit.models import Action
-from edubureau.audit.services import audit_change, audit_create, audit_delete, audit_log, snapshot
-from edubureau.core.calendar import add_working_days, is_working_day
+from edubureau.audit.services import audit_change, audit_create, audit_delete, snapshot
+from edubureau.core.calendar import add_working_days
 from edubureau.core.photos import (
     StoredPhoto,
     remove_photo_files,
     removed_on_error,
     store_photos,
 )
-from edubureau.notifications.models import Level, Notification
+from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
 from edubureau.orgs.scoping import is_department_staff
@@ -57,11 +57,8 @@ from edubureau.safety.models import (
 from edubureau.safety.services.checklists import checklist_install_default
 from edubureau.safety.services.hazards import hazard_report
 
-CHASE_TOPIC = "safety.self_inspection_missing"
 RETURN_TOPIC = "safety.inspection_returned"
-SYSTEM_ACTOR_NAME = "系统(自查催报任务)"
 MAX_MISSING_LISTED = 10
-CAMPAIGN_KINDS = (InspectionKind.SPOT, InspectionKind.SPECIAL, InspectionKind.SUPERVISORY)
 
 
 class InspectionError(ValueError):
@@ -608,207 +605,3 @@ def _photo_row(
     )
     audit_create(actor=actor, obj=photo, detail=f"检查照片:{item.text if item else '现场照片'}")
     return photo
-
-
-# Campaigns ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CampaignData:
-    name: str
-    kind: str
-    starts_on: date
-    ends_on: date
-    schools: Sequence[School]
-    theme: str = ""
-    team: Sequence[User] = ()
-    checklist: Checklist | None = None
-    good_practice: str = ""
-
-
-@transaction.atomic
-def campaign_create(*, actor: Any, data: CampaignData) -> Campaign:
-    """A spot check, special inspection or supervisory check over chosen schools."""
-    if not is_safety_staff(actor):
-        raise NotAllowed("只有安全股工作人员可以创建检查活动")
-    _check_campaign(actor, data)
-    checklist = data.checklist or current_checklist_for(actor.bureau_id)
-    campaign = Campaign.objects.create(
-        bureau_id=actor.bureau_id,
-        kind=data.kind,
-        name=data.name.strip(),
-        theme=data.theme.strip(),
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        checklist=checklist,
-        good_practice=data.good_practice.strip(),
-        created_by=actor,
-    )
-    campaign.schools.set(data.schools)
-    campaign.team.set(data.team)
-    audit_create(
-        actor=actor,
-        obj=campaign,
-        detail=f"检查范围{len(data.schools)}所学校;检查组{len(data.team)}人",
-    )
-    return campaign
-
-
-def _check_campaign(actor: Any, data: CampaignData) -> None:
-    if not data.name.strip():
-        raise InspectionError("请填写检查活动名称")
-    if data.kind not in CAMPAIGN_KINDS:
-        raise InspectionError("请选择检查类型:抽查、专项检查或督查")
-    if data.ends_on < data.starts_on:
-        raise InspectionError("结束日期不能早于开始日期")
-    if not data.schools:
-        raise InspectionError("请选择检查范围(至少一所学校)")
-    if any(s.bureau_id != actor.bureau_id for s in data.schools):
-        raise InspectionError("检查范围中有不属于本局的学校")
-    allowed_roles = (Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.BUREAU_LEADER)
-    if any(u.bureau_id != actor.bureau_id or u.role not in allowed_roles for u in data.team):
-        raise InspectionError("检查组成员只能是本局工作人员或责任督学")
-    if data.checklist is not None and data.checklist.bureau_id != actor.bureau_id:
-        raise InspectionError("排查指南无效")
-
-
-# Missing self-inspections and chasing ------------------------------------------------
-
-
-def missing_self_inspection_schools(*, schools: Any, period: date) -> Any:
-    """Active schools of ``schools`` (a queryset) whose self-inspection for the month is
-    not submitted: none started, a draft, or returned and not yet resubmitted."""
-    submitted = Inspection.objects.filter(
-        kind=InspectionKind.SELF, period=month_start(period), status=InspectionStatus.SUBMITTED
-    ).values("school_id")
-    return schools.filter(is_active=True).exclude(pk__in=submitted)
-
-
-@dataclass
-class ChaseResult:
-    period: date
-    due_on: date
-    schools: list[School] = field(default_factory=list)
-    skipped_today: list[School] = field(default_factory=list)
-    notified: int = 0
-
-
-def self_inspection_chase(
-    *,
-    actor: Any,
-    schools: Any,
-    period: date,
-    today: date | None = None,
-    dry_run: bool = False,
-) -> ChaseResult:
-    """Notify the users of every school in ``schools`` whose self-inspection for the
-    month is missing. A school already chased today is skipped, so pressing 催报
-    twice, or the daily job plus a click, sends one reminder a day."""
-    if actor is not None and not is_safety_staff(actor):
-        raise NotAllowed("只有安全股工作人员可以催报")
-    period = month_start(period)
-    today = today or timezone.localdate()
-    due_on = self_inspection_due_on(period)
-    result = ChaseResult(period=period, due_on=due_on)
-    missing = list(missing_self_inspection_schools(schools=schools, period=period).order_by("pk"))
-    chased_today = set(
-        Notification.objects.filter(
-            topic=CHASE_TOPIC,
-            school_id__in=[s.pk for s in missing],
-            created_at__date=today,
-        ).values_list("school_id", flat=True)
-    )
-    for school in missing:
-        if school.pk in chased_today:
-            result.skipped_today.append(school)
-        else:
-            result.schools.append(school)
-    if dry_run or not result.schools:
-        return result
-    link = reverse("safety:self-inspection-new") + f"?period={period:%Y-%m}"
-    when = "已过" if today > due_on else "为"
-    with transaction.atomic():
-        for school in result.schools:
-            users = school_recipients(school.pk)
-            if not users:
-                continue
-            notes = notify(
-                recipients=users,
-                title=f"【催报】请尽快报送{period:%Y年%m月}安全隐患月度自查",
-                body=(
-                    f"{school.name}{period:%Y年%m月}的安全隐患月度自查尚未提交,"
-                    f"应报日期{when}{due_on:%Y年%m月%d日}。请对照排查指南逐项检查并在系统中提交。"
-                ),
-                link=link,
-                level=Level.WARNING,
-                topic=CHASE_TOPIC,
-                school_id=school.pk,
-            )
-            result.notified += len(notes)
-        audit_log(
-            actor=actor,
-            actor_name=None if actor is not None else SYSTEM_ACTOR_NAME,
-            action=Action.CREATE,
-            model_label=Notification._meta.label,
-            detail=(
-                f"催报{period:%Y年%m月}月度自查:{len(result.schools)}所学校,"
-                f"通知{result.notified}人次"
-            ),
-        )
-    return result
-
-
-@dataclass
-class ChaseRun:
-    """One run of the chase over every bureau (the command and the daily job)."""
-
-    period: date
-    due_on: date
-    ran: bool
-    results: list[tuple[Bureau, ChaseResult]] = field(default_factory=list)
-
-    @property
-    def schools(self) -> int:
-        return sum(len(r.schools) for _, r in self.results)
-
-    @property
-    def notified(self) -> int:
-        return sum(r.notified for _, r in self.results)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "period": f"{self.period:%Y-%m}",
-            "due_on": self.due_on.isoformat(),
-            "ran": self.ran,
-            "schools": self.schools,
-            "notified": self.notified,
-        }
-
-
-def self_inspections_chase_due(
-    *,
-    today: date,
-    period: date | None = None,
-    dry_run: bool = False,
-    working_days_only: bool = False,
-) -> ChaseRun:
-    """Chase, in every bureau, the month's missing self-inspections once its due date
-    has passed. The daily job passes ``working_days_only``: nobody is chased on a
-    weekend or a holiday."""
-    period = month_start(period or today)
-    due_on = self_inspection_due_on(period)
-    run = ChaseRun(period=period, due_on=due_on, ran=False)
-    if today <= due_on or (working_days_only and not is_working_day(today)):
-        return run
-    run.ran = True
-    for bureau in Bureau.objects.order_by("pk"):
-        result = self_inspection_chase(
-            actor=None,
-            schools=School.objects.filter(bureau=bureau),
-            period=period,
-            today=today,
-            dry_run=dry_run,
-        )
-        if result.schools or result.skipped_today:
-            run.results.append((bureau, result))
-    return run

@@ -103,6 +103,38 @@ def test_overdue_lines_count_working_days_and_show_the_hazards_fields(data, clie
         assert line.description == hazard.description
 
 
+def test_the_overdue_list_selects_what_the_overdue_filter_selects(cast, frozen):
+    # The list is hand-written SQL; overdue_q (the hazard list's ?overdue=1) is the
+    # definition. More overdue hazards than the list shows, deadline ties broken by
+    # report date, and hazards that must never appear: not overdue yet, rectified or
+    # closed with an old deadline, another bureau's.
+    from edubureau.rectification.models import Status
+    from edubureau.safety.selectors.dashboard import OVERDUE_TOP, safety_dashboard
+    from edubureau.safety.selectors.hazards import HazardFilter, hazard_list
+
+    for i in range(OVERDUE_TOP + 4):
+        make_hazard_row(
+            cast.school_a if i % 2 else cast.school_b,
+            reported_on=date(2026, 3, 3 - i % 3),
+            status=Status.PLANNED if i % 3 else Status.REPORTED,
+            deadline=date(2026, 4, 1 + i // 3),
+        )
+    for status in (Status.RECTIFIED, Status.CLOSED):
+        make_hazard_row(
+            cast.school_a, reported_on=date(2026, 1, 5), status=status, deadline=date(2026, 1, 10)
+        )
+    make_hazard_row(cast.school_a, reported_on=TODAY, deadline=TODAY)
+    make_hazard_row(cast.other_school, reported_on=date(2026, 1, 5), deadline=date(2026, 1, 10))
+
+    board = safety_dashboard(user=cast.leader, period=YEAR, today=TODAY)
+    expected = hazard_list(user=cast.leader, filters=HazardFilter(overdue=True), today=TODAY)
+    expected = expected.order_by("deadline", "reported_on", "pk")[:OVERDUE_TOP]
+    assert [line.hazard_id for line in board.overdue] == [h.pk for h in expected]
+    assert len(board.overdue) == OVERDUE_TOP
+    mine = safety_dashboard(user=cast.school_a_officer, period=YEAR, today=TODAY)
+    assert {line.school for line in mine.overdue} == {cast.school_a.name}
+
+
 def test_it_shows_a_school_only_its_own_numbers(data, client_for):
     response = client_for(data.cast.school_a_officer).get(URL, {"year": 2026})
     assert response.status_code == 200

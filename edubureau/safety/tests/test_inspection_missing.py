@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from edubureau.notifications.models import Notification
 from edubureau.safety.models import InspectionStatus
-from edubureau.safety.services.inspections import CHASE_TOPIC, self_inspection_due_on
+from edubureau.safety.services.chase import CHASE_TOPIC
+from edubureau.safety.services.inspections import self_inspection_due_on
 from edubureau.safety.tests.factories_inspections import (
     at,
     form_data,

@@ -41,6 +41,7 @@ from edubureau.safety.models import (
     InspectionStatus,
 )
 from edubureau.safety.selectors import inspections as sel
+from edubureau.safety.services import campaigns, chase
 from edubureau.safety.services import checklists as checklist_services
 from edubureau.safety.services import inspections as services
 
@@ -435,7 +436,7 @@ def self_inspection_chase(request: HttpRequest) -> HttpResponse:
     schools = School.objects.visible_to(user)
     if township_id:
         schools = schools.filter(township_id=township_id)
-    result = services.self_inspection_chase(actor=user, schools=schools, period=period)
+    result = chase.self_inspection_chase(actor=user, schools=schools, period=period)
     if result.schools:
         messages.success(
             request, f"已向{len(result.schools)}所学校发出催报通知(共{result.notified}人)。"
@@ -472,7 +473,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = f.CampaignForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        data = services.CampaignData(
+        data = campaigns.CampaignData(
             name=d["name"],
             kind=d["kind"],
             theme=d["theme"],
@@ -483,7 +484,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             checklist=d["checklist"],
         )
         try:
-            campaign = services.campaign_create(actor=user, data=data)
+            campaign = campaigns.campaign_create(actor=user, data=data)
         except services.InspectionError as exc:
             form.add_error(None, str(exc))
         else:

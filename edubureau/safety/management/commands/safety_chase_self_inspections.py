@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from edubureau.safety.selectors.inspections import parse_period
-from edubureau.safety.services.inspections import self_inspections_chase_due
+from edubureau.safety.services.chase import self_inspections_chase_due
 
 
 class Command(BaseCommand):
