@@ -15,7 +15,7 @@ Section headings carry no numbers: the renderer numbers them 一、(一)1.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -24,11 +24,21 @@ from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Period, percent, rounded
-from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.models import Bureau, Role, School
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.models import OPEN_STATUSES, UNRESOLVED_STATUSES, Status
 from edubureau.safety.models import Campaign, Hazard, Inspection, InspectionKind
 from edubureau.safety.models.inspections import InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
+
+
+def can_download_circulars(user: Any) -> bool:
+    """Circulars name every school of their scope: the safety department's staff and
+    the bureau leaders download them."""
+    return is_department_staff(user, Hazard.owner_department_code) or (
+        getattr(user, "role", None) == Role.BUREAU_LEADER and user.is_active
+    )
+
 
 # The document tree -------------------------------------------------------------
 
@@ -122,6 +132,8 @@ class CircularContent:
     good_practice: tuple[str, ...]
     dated: date
     missing_schools: tuple[str, ...] = field(default=())
+    # Feedback to one school: every hazard the check found there, whatever its state.
+    found_hazards: tuple[HazardLine, ...] = field(default=())
 
     @property
     def rectification_rate(self) -> Any:
@@ -270,6 +282,30 @@ def circular_for_campaign(
     )
 
 
+def campaign_feedback(
+    *, campaign: Campaign, school: School, today: date | None = None
+) -> CircularContent:
+    """The campaign's feedback to one school of its scope (检查情况反馈): the circular's
+    content read for that school alone, plus every hazard the check found there.
+    It names no other school, so the school itself may have it."""
+    today = today or timezone.localdate()
+    content = circular_for_campaign(
+        campaign=campaign, schools=School.objects.filter(pk=school.pk), today=today
+    )
+    found = (
+        Hazard.objects.filter(inspection__campaign=campaign, school=school)
+        .select_related("school", "category")
+        .order_by("category__sort_order", "reported_on", "pk")
+    )
+    return replace(
+        content,
+        kind="feedback",
+        title=f"{campaign.name}检查情况反馈",
+        recipients=school.name,
+        found_hazards=tuple(_line(h, today) for h in found),
+    )
+
+
 def _school_results(
     scope: Iterable[School],
     inspections: Mapping[int, dict[str, Any]],
@@ -388,6 +424,8 @@ def _pct(value: Any) -> str:
 def circular_outline(content: CircularContent) -> Document:
     """The circular as a document tree, in the register of seed 004 篇五."""
     c = content
+    if c.kind == "feedback":
+        return _feedback_outline(c)
     if c.kind == "campaign":
         opening = (
             f"{c.period.label},{c.issuer}组织开展了{c.subject},"
@@ -475,6 +513,48 @@ def circular_outline(content: CircularContent) -> Document:
     )
 
 
+def _feedback_outline(c: CircularContent) -> Document:
+    """The feedback to one school: its own results, the hazards found, what to do."""
+    school = c.by_school[0] if c.by_school else None
+    opening = (f"{c.period.label},{c.issuer}开展{c.subject}。现将对你校(园)的检查情况反馈如下:",)
+    if school is None or school.inspected_on is None:
+        basic: tuple[str, ...] = (
+            f"你校(园)在本次检查范围内,截至{_d(c.dated)},检查组尚未完成对你校(园)的检查。",
+        )
+    else:
+        basic = (
+            f"检查组于{_d(school.inspected_on)}对你校(园)进行了检查,共发现安全隐患{c.found}个,"
+            f"已整改销号{c.closed}个,整改率{_pct(c.rectification_rate)};"
+            f"尚未整改完成{c.unresolved}个,其中逾期未整改{c.overdue}个。",
+        )
+    found = Table(
+        headers=("隐患类别", "隐患", "等级", "状态", "整改期限"),
+        rows=tuple(
+            (
+                h.category,
+                h.description + (f"({h.location})" if h.location else ""),
+                h.severity,
+                h.status,
+                _d(h.deadline) if h.deadline else "待定",
+            )
+            for h in c.found_hazards
+        ),
+    )
+    sections = [Section("基本情况", paragraphs=basic)]
+    if c.found_hazards:
+        sections.append(Section("检查发现的问题", tables=(found,)))
+    sections.append(_overdue_section(c))
+    sections.append(_requirements_section(c))
+    return Document(
+        title=c.title,
+        recipients=f"{c.recipients}:",
+        opening=opening,
+        sections=tuple(sections),
+        issuer=c.issuer,
+        dated=c.dated,
+    )
+
+
 def _overdue_section(c: CircularContent) -> Section:
     if not c.overdue_hazards:
         return Section("逾期未整改隐患", paragraphs=(f"截至{_d(c.dated)},无逾期未整改隐患。",))
@@ -503,8 +583,9 @@ def _overdue_section(c: CircularContent) -> Section:
 
 
 def _requirements_section(c: CircularContent) -> Section:
+    who, what = ("你校(园)", "本反馈") if c.kind == "feedback" else ("各学校", "本通报")
     general = [
-        "各学校要切实落实安全工作主体责任,对本通报指出的问题逐项建立整改台账,"
+        f"{who}要切实落实安全工作主体责任,对{what}指出的问题逐项建立整改台账,"
         "明确整改责任人、整改措施和整改时限,按期整改到位并在平台上传整改佐证材料,"
         "由教育局复查销号。",
         "逾期未整改的隐患,由学校主要负责人督促整改;确因客观原因暂无法整改的,"

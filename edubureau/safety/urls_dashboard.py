@@ -9,5 +9,10 @@ urlpatterns = [
         views.circular_campaign,
         name="circular-campaign",
     ),
+    path(
+        "circulars/campaign/<int:campaign_id>/schools/<int:school_id>/",
+        views.campaign_feedback_download,
+        name="campaign-feedback",
+    ),
     path("circulars/month/<int:year>/<int:month>/", views.circular_month, name="circular-month"),
 ]

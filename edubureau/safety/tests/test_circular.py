@@ -1,5 +1,6 @@
 """Circulars: content read from the record, rendered as a .docx that opens with
-python-docx, downloadable only by the safety department and bureau leaders."""
+python-docx, downloadable only by the safety department and bureau leaders; a
+campaign's feedback to one school, downloadable by that school too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from edubureau.safety.circulars import (
     Document,
     Section,
     Table,
+    campaign_feedback,
     circular_for_campaign,
     circular_for_month,
     circular_outline,
@@ -193,3 +195,60 @@ def test_it_keeps_the_isolation_target_campaign_from_school_a(cast, client_for):
             assert SCHOOL_B_MARKER not in response_text(response)
         # The leader's copy names school B: the marker check above is not vacuous.
         assert SCHOOL_B_MARKER in response_text(client_for(cast.leader).get(url))
+
+
+# Feedback to one school ------------------------------------------------------------
+
+
+def test_it_reads_a_campaigns_feedback_for_one_school(data):
+    content = campaign_feedback(campaign=data.campaign, school=data.cast.school_a, today=TODAY)
+    assert content.kind == "feedback" and content.recipients == data.cast.school_a.name
+    assert content.title == "2026年春季开学安全专项检查检查情况反馈"
+    assert (content.found, content.closed, content.unresolved, content.overdue) == (2, 1, 1, 1)
+    assert len(content.found_hazards) == 2
+    assert {h.school for h in content.found_hazards} == {data.cast.school_a.name}
+    assert [s.name for s in content.by_school] == [data.cast.school_a.name]
+
+
+def test_it_renders_the_feedback_without_naming_other_schools(data):
+    content = campaign_feedback(campaign=data.campaign, school=data.cast.school_a, today=TODAY)
+    lines = texts(opened(render(circular_outline(content))))
+    assert lines[:2] == ["2026年春季开学安全专项检查检查情况反馈", f"{data.cast.school_a.name}:"]
+    body = "\n".join(lines)
+    assert "检查组于2026年3月22日对你校(园)进行了检查,共发现安全隐患2个" in body
+    assert "你校(园)要切实落实安全工作主体责任,对本反馈指出的问题" in body
+    for heading in ("一、基本情况", "二、检查发现的问题", "三、逾期未整改隐患", "四、整改要求"):
+        assert heading in lines, heading
+    assert SCHOOL_B_MARKER not in body and "各校检查情况" not in body
+    not_yet = campaign_feedback(campaign=data.campaign, school=data.cast.school_b, today=TODAY)
+    text = "\n".join(texts(opened(render(circular_outline(not_yet)))))
+    assert "检查组尚未完成对你校(园)的检查" in text and "检查发现的问题" not in text
+
+
+def test_it_lets_a_school_download_its_own_feedback(data, client_for):
+    officer = data.cast.school_a_officer
+    client = client_for(officer)
+    page = client.get(reverse("safety:campaign-detail", args=[data.campaign.pk])).content.decode()
+    own = reverse("safety:campaign-feedback", args=[data.campaign.pk, data.cast.school_a.pk])
+    assert own in page and 'data-testid="campaign-circular"' not in page
+    response = client.get(own)
+    assert response.status_code == 200 and response["Content-Type"] == DOCX
+    text = response_text(response)
+    assert "检查情况反馈" in text and SCHOOL_B_MARKER not in text
+    assert AuditEvent.objects.filter(actor=officer, action=Action.EXPORT).exists()
+    other = reverse("safety:campaign-feedback", args=[data.campaign.pk, data.cast.school_b.pk])
+    response = client.get(other)
+    assert response.status_code == 404 and SCHOOL_B_MARKER not in response.content.decode()
+
+
+def test_it_gives_bureau_staff_every_schools_feedback_and_the_circular(data, client_for):
+    client = client_for(data.cast.safety_staff)
+    page = client.get(reverse("safety:campaign-detail", args=[data.campaign.pk])).content.decode()
+    assert 'data-testid="campaign-circular"' in page
+    # Only the inspected school has a feedback link; school B has not been checked yet.
+    assert page.count('data-testid="feedback"') == 1
+    url = reverse("safety:campaign-feedback", args=[data.campaign.pk, data.cast.school_b.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and "尚未完成" in response_text(response)
+    outside = reverse("safety:campaign-feedback", args=[data.campaign.pk, data.school_c.pk])
+    assert client.get(outside).status_code == 404  # school C is not in this campaign

@@ -6,7 +6,10 @@ Who sees what:
   administrators the whole bureau — safety records are not sensitive data);
 - circulars (.docx): the safety department's staff and bureau leaders. A school
   user gets 403 for every circular, their own school's included: a circular names
-  every school of its scope, and schools read results through their own pages.
+  every school of its scope;
+- a campaign's feedback to one school (检查情况反馈, .docx): anyone who sees the
+  campaign and the school — the school itself, the campaign's team, bureau staff.
+  It is read for that school alone and names no other.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,9 +29,11 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.facts import Period
 from edubureau.orgs.access import get_visible_or_404
-from edubureau.orgs.models import Role, School
+from edubureau.orgs.models import School
 from edubureau.safety.circulars import (
     CircularContent,
+    campaign_feedback,
+    can_download_circulars,
     circular_for_campaign,
     circular_for_month,
     circular_outline,
@@ -38,19 +43,6 @@ from edubureau.safety.renderers.circular_docx import render_circular_docx
 from edubureau.safety.selectors.dashboard import safety_dashboard
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-SAFETY_DEPARTMENT = "safety"
-
-
-def can_download_circulars(user: object) -> bool:
-    role = getattr(user, "role", None)
-    if role == Role.BUREAU_LEADER:
-        return True
-    department = getattr(user, "department", None)
-    return (
-        role == Role.DEPARTMENT_STAFF
-        and department is not None
-        and (department.code == SAFETY_DEPARTMENT)
-    )
 
 
 def _period(request: HttpRequest, today: date) -> Period:
@@ -85,7 +77,7 @@ def _docx(request: HttpRequest, content: CircularContent, name: str) -> HttpResp
     audit_log(
         actor=request.user,
         action=Action.EXPORT,
-        model_label=Campaign._meta.label if content.kind == "campaign" else "safety.Circular",
+        model_label=Campaign._meta.label if content.kind != "month" else "safety.Circular",
         detail=f"下载通报:{content.title}",
     )
     response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
@@ -103,6 +95,19 @@ def circular_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign=campaign, schools=School.objects.visible_to(request.user)
     )
     return _docx(request, content, f"{campaign.name}通报.docx")
+
+
+@login_required
+@require_GET
+def campaign_feedback_download(
+    request: HttpRequest, campaign_id: int, school_id: int
+) -> HttpResponse:
+    campaign = get_visible_or_404(Campaign, request.user, campaign_id)
+    school = get_visible_or_404(School, request.user, school_id)
+    if not campaign.schools.filter(pk=school.pk).exists():
+        raise Http404("该学校不在本次检查范围内")
+    content = campaign_feedback(campaign=campaign, school=school)
+    return _docx(request, content, f"{campaign.name}检查情况反馈({school.name}).docx")
 
 
 @login_required

@@ -30,6 +30,7 @@ from edubureau.orgs.models import Role, School, SchoolKind
 from edubureau.orgs.selectors import townships_for
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
+from edubureau.safety.circulars import can_download_circulars
 from edubureau.safety.forms import inspections as f
 from edubureau.safety.models import (
     Campaign,
@@ -505,6 +506,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "progress": sel.campaign_progress(user=request.user, campaign=campaign),
             "team": campaign.team.all(),
             "can_fill": services.can_fill_campaign(request.user, campaign),
+            "can_download": can_download_circulars(request.user),
         },
     )
 

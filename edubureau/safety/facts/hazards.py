@@ -1,0 +1,346 @@
+"""Facts about hazards: found, closed, overdue, days to close, repeats, closed late."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from edubureau.core.facts import Fact, Period, median, percent
+from edubureau.orgs.models import School
+from edubureau.rectification.models import Severity, Status
+from edubureau.safety.facts.common import (
+    Links,
+    closed_between,
+    closed_by,
+    closed_params,
+    found_params,
+    school_ids,
+)
+from edubureau.safety.models import (
+    Hazard,
+)
+from edubureau.safety.selectors.hazards import overdue_q
+
+# Hazards -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HazardCell:
+    """Hazards found in the period for one (category, severity)."""
+
+    category_key: str
+    category_name: str
+    severity: str
+    found: int
+    closed: int
+    overdue: int
+
+
+def hazard_cells(*, schools: QuerySet[School], period: Period, today: date) -> list[HazardCell]:
+    """Found / closed (by the period's end) / overdue, per category and severity: one query."""
+    rows = (
+        Hazard.objects.filter(
+            school__in=school_ids(schools),
+            reported_on__gte=period.start,
+            reported_on__lte=period.end,
+        )
+        .values("category_key", "severity")
+        .annotate(
+            category_name=Max("category__name"),
+            found=Count("pk"),
+            closed=Count("pk", filter=Q(status=Status.CLOSED) & closed_by(period.end)),
+            overdue=Count("pk", filter=overdue_q(today)),
+        )
+        .order_by()
+    )
+    return [
+        HazardCell(
+            category_key=row["category_key"],
+            category_name=row["category_name"] or row["category_key"],
+            severity=row["severity"],
+            found=row["found"],
+            closed=row["closed"],
+            overdue=row["overdue"],
+        )
+        for row in rows
+    ]
+
+
+def _closed_in(*, schools: QuerySet[School], period: Period) -> QuerySet[Hazard]:
+    return Hazard.objects.filter(
+        closed_between(period.start, period.end),
+        school__in=school_ids(schools),
+        status=Status.CLOSED,
+    ).order_by()
+
+
+def days_to_close(*, schools: QuerySet[School], period: Period) -> list[int]:
+    """Calendar days from report to close-out of each hazard closed in the period (one query)."""
+    rows = _closed_in(schools=schools, period=period).values_list("reported_on", "closed_at")
+    return [(timezone.localdate(closed_at) - reported_on).days for reported_on, closed_at in rows]
+
+
+class _DaysBetween(Func):
+    """``end - start`` of two dates in whole days (PostgreSQL: date - date is an integer)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+class _Median(Aggregate):
+    """PostgreSQL's continuous median: the mean of the middle two for an even count."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class CloseDays:
+    """Hazards closed in the period and the median of their days to close."""
+
+    count: int
+    median: Decimal | None
+
+
+def close_days(*, schools: QuerySet[School], period: Period) -> CloseDays:
+    """Count and median days to close (report to the local date of close-out) of the
+    hazards closed in the period: one row from PostgreSQL, else the rows' days in Python."""
+    closed = _closed_in(schools=schools, period=period)
+    if connections[closed.db].vendor != "postgresql":
+        days = days_to_close(schools=schools, period=period)
+        return CloseDays(count=len(days), median=median(days))
+    row = closed.aggregate(
+        n=Count("pk"),
+        median=_Median(_DaysBetween(TruncDate("closed_at"), F("reported_on"))),
+    )
+    value = row["median"]
+    if value is None:
+        return CloseDays(count=row["n"], median=None)
+    # Whole or half days: the same Decimal as ``median`` over the Python rows.
+    exact = Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
+    return CloseDays(count=row["n"], median=exact)
+
+
+def hazard_facts(
+    *, schools: QuerySet[School], period: Period, today: date, links: Links
+) -> list[Fact]:
+    cells = hazard_cells(schools=schools, period=period, today=today)
+    found_q = found_params(period)
+    severities = list(Severity)
+
+    def by_severity(measure: str, key: str, extra: dict[str, object]) -> tuple[Fact, ...]:
+        return tuple(
+            Fact(
+                key=f"{key}.{sev.value}",
+                label=sev.label,
+                value=sum(getattr(c, measure) for c in cells if c.severity == sev.value),
+                unit="个",
+                source=links.hazards(**found_q, **extra, severity=sev.value),
+            )
+            for sev in severities
+        )
+
+    def by_category(measure: str, key: str, extra: dict[str, object]) -> tuple[Fact, ...]:
+        totals: dict[str, int] = defaultdict(int)
+        names: dict[str, str] = {}
+        for c in cells:
+            totals[c.category_key] += getattr(c, measure)
+            names[c.category_key] = c.category_name
+        ordered = sorted(totals, key=lambda k: (-totals[k], names[k]))
+        return tuple(
+            Fact(
+                key=f"{key}.{cat}",
+                label=names[cat],
+                value=totals[cat],
+                unit="个",
+                source=links.hazards(**found_q, **extra, category=cat),
+            )
+            for cat in ordered
+            if totals[cat]
+        )
+
+    measures = (
+        ("found", "hazards.found", "排查发现隐患", {}),
+        (
+            "closed",
+            "hazards.closed",
+            "已整改销号",
+            {"status": Status.CLOSED.value, "closed_until": period.end.isoformat()},
+        ),
+        ("overdue", "hazards.overdue", "逾期未整改", {"overdue": "1"}),
+    )
+    facts: list[Fact] = []
+    totals = {}
+    for measure, key, label, extra in measures:
+        total = sum(getattr(c, measure) for c in cells)
+        totals[measure] = total
+        source = links.hazards(**found_q, **extra)
+        facts.append(Fact(key, label, total, "个", source, by_severity(measure, key, extra)))
+        facts.append(
+            Fact(
+                f"{key}_by_category",
+                f"{label}(按类别)",
+                total,
+                "个",
+                source,
+                by_category(measure, f"{key}_by_category", extra),
+            )
+        )
+    facts.append(
+        Fact(
+            "hazards.rectification_rate",
+            "隐患整改率",
+            percent(totals["closed"], totals["found"]),
+            "%",
+            links.hazards(
+                **found_q, status=Status.CLOSED.value, closed_until=period.end.isoformat()
+            ),
+        )
+    )
+    closed_days = close_days(schools=schools, period=period)
+    facts.append(
+        Fact(
+            "hazards.median_days_to_close",
+            "隐患整改销号用时(中位数)",
+            closed_days.median,
+            "天",
+            links.hazards(status=Status.CLOSED.value, **closed_params(period)),
+        )
+    )
+    facts.append(
+        Fact(
+            "hazards.closed_count_in_period",
+            "期间销号隐患",
+            closed_days.count,
+            "个",
+            links.hazards(status=Status.CLOSED.value, **closed_params(period)),
+        )
+    )
+    facts.append(repeat_fact(schools=schools, period=period, links=links))
+    facts.append(late_fact(schools=schools, period=period, links=links))
+    return facts
+
+
+@dataclass(frozen=True)
+class RepeatItem:
+    item_key: str
+    text: str
+    hazards: int
+    schools: int
+
+
+def repeat_items(
+    *, schools: QuerySet[School], period: Period, limit: int | None = None
+) -> list[RepeatItem]:
+    """Repeat hazards found in the period, grouped by checklist item, most first (one query)."""
+    rows = (
+        Hazard.objects.filter(
+            school__in=school_ids(schools),
+            reported_on__gte=period.start,
+            reported_on__lte=period.end,
+            repeat_of__isnull=False,
+        )
+        .values("item_key")
+        .annotate(
+            n=Count("pk"),
+            school_count=Count("school_id", distinct=True),
+            text=Max("item__text"),
+            category_name=Max("category__name"),
+        )
+        .order_by("-n", "item_key")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return [
+        RepeatItem(
+            item_key=row["item_key"],
+            text=row["text"] or f"{row['category_name'] or ''}(其他事项)",
+            hazards=row["n"],
+            schools=row["school_count"],
+        )
+        for row in rows
+    ]
+
+
+def repeat_fact(*, schools: QuerySet[School], period: Period, links: Links) -> Fact:
+    items = repeat_items(schools=schools, period=period)
+    params = {**found_params(period), "repeat": "1"}
+    return Fact(
+        "hazards.repeats",
+        "重复出现的隐患",
+        sum(i.hazards for i in items),
+        "个",
+        links.hazards(**params),
+        tuple(
+            Fact(
+                f"hazards.repeats.{i.item_key or 'other'}",
+                i.text,
+                i.hazards,
+                "个",
+                # ``item`` (the stable item key) narrows the list to this item.
+                links.hazards(**params, item=i.item_key),
+            )
+            for i in items
+        ),
+    )
+
+
+def late_fact(*, schools: QuerySet[School], period: Period, links: Links) -> Fact:
+    """Hazards closed in the period but rectified after their deadline, by township."""
+    rows = (
+        Hazard.objects.filter(
+            closed_between(period.start, period.end),
+            school__in=school_ids(schools),
+            status=Status.CLOSED,
+            rectified_on__gt=F("deadline"),
+        )
+        .values("school__township_id")
+        .annotate(n=Count("pk"), name=Max("school__township__name"))
+        .order_by("-n", "name")
+    )
+    params = {"status": Status.CLOSED.value, **closed_params(period), "late": "1"}
+    source = links.hazards(**params)
+
+    def township_link(township_id: int | None) -> str:
+        # A province has ~1,500 townships: encode the shared filters once. An integer
+        # id needs no escaping; a scope that sets the township itself goes the long way.
+        if township_id is None or "township" in links.scope:
+            return links.hazards(**params, township=township_id)
+        return f"{source}&township={int(township_id)}"
+
+    return Fact(
+        "hazards.closed_late",
+        "超期整改",
+        sum(r["n"] for r in rows),
+        "个",
+        source,
+        tuple(
+            Fact(
+                f"hazards.closed_late.{r['school__township_id']}",
+                r["name"],
+                r["n"],
+                "个",
+                township_link(r["school__township_id"]),
+            )
+            for r in rows
+        ),
+    )

@@ -1,0 +1,346 @@
+"""Facts from the ledgers: drills, education, letters, vehicles, canteens, security."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+    Sum,
+)
+
+from edubureau.core.facts import Fact, Period, percent
+from edubureau.orgs.models import School, SchoolYear
+from edubureau.safety.facts.common import (
+    EXPIRY_DAYS,
+    Links,
+    found_params,
+    school_ids,
+)
+from edubureau.safety.models import (
+    Canteen,
+    CanteenGrade,
+    Drill,
+    DrillKind,
+    EducationActivity,
+    LetterTier,
+    ResponsibilityLetter,
+    SecurityResources,
+    Vehicle,
+    VehicleKind,
+)
+
+# Ledgers -----------------------------------------------------------------------
+
+
+def school_year_for(*, schools: QuerySet[School], day: date) -> SchoolYear | None:
+    """The bureau's school year in force on ``day`` (the latest begun by then)."""
+    return (
+        SchoolYear.objects.filter(
+            bureau_id__in=schools.order_by().values("bureau_id"), starts_on__lte=day
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def drill_and_education_facts(
+    *, schools: QuerySet[School], period: Period, links: Links
+) -> list[Fact]:
+    dated = found_params(period)
+    ids = school_ids(schools)
+    drills = {
+        row["kind"]: row
+        for row in Drill.objects.filter(
+            school__in=ids, held_on__gte=period.start, held_on__lte=period.end
+        )
+        .values("kind")
+        .annotate(n=Count("pk"), people=Sum("participants"))
+        .order_by()
+    }
+
+    def drill_kinds(measure: str, key: str, unit: str) -> tuple[Fact, ...]:
+        return tuple(
+            Fact(
+                f"{key}.{kind.value}",
+                kind.label,
+                drills[kind.value][measure],
+                unit,
+                links.ledger("drill", kind=kind.value, **dated),
+            )
+            for kind in DrillKind
+            if kind.value in drills
+        )
+
+    education = EducationActivity.objects.filter(
+        school__in=ids, held_on__gte=period.start, held_on__lte=period.end
+    ).aggregate(n=Count("pk"), sessions=Sum("sessions"), people=Sum("participants"))
+    activity_link = links.ledger("activity", **dated)
+    return [
+        Fact(
+            "drills.count",
+            "开展应急演练",
+            sum(r["n"] for r in drills.values()),
+            "场次",
+            links.ledger("drill", **dated),
+            drill_kinds("n", "drills.count", "场次"),
+        ),
+        Fact(
+            "drills.participants",
+            "参与演练师生",
+            sum(r["people"] or 0 for r in drills.values()),
+            "人次",
+            links.ledger("drill", **dated),
+            drill_kinds("people", "drills.participants", "人次"),
+        ),
+        Fact("education.activities", "开展安全教育活动", education["n"], "次", activity_link),
+        Fact(
+            "education.sessions",
+            "安全教育活动场次",
+            education["sessions"] or 0,
+            "场次",
+            activity_link,
+        ),
+        Fact(
+            "education.participants",
+            "参与安全教育",
+            education["people"] or 0,
+            "人次",
+            activity_link,
+        ),
+    ]
+
+
+def letter_facts(
+    *,
+    schools: QuerySet[School],
+    on: date,
+    links: Links,
+    year: SchoolYear | None = None,
+    with_schools: bool = True,
+) -> list[Fact]:
+    """Letters due and signed per tier in the school year in force ``on`` that day
+    (``year`` when the caller has already looked it up). ``with_schools=False`` leaves
+    out ``letters.schools`` and its COUNT(DISTINCT), a sort over every letter."""
+    year = year or school_year_for(schools=schools, day=on)
+    rows: dict[str, dict[str, Any]] = {}
+    if year is not None:
+        measures: dict[str, Any] = {"due": Sum("due_count"), "signed": Sum("signed_count")}
+        if with_schools:
+            # Schools that have signed (at least one letter of the tier).
+            measures["school_count"] = Count(
+                "school_id", distinct=True, filter=Q(signed_count__gt=0)
+            )
+        rows = {
+            row["tier"]: row
+            for row in ResponsibilityLetter.objects.filter(
+                school__in=school_ids(schools), school_year=year
+            )
+            .values("tier")
+            .annotate(**measures)
+            .order_by()
+        }
+    year_id = year.pk if year is not None else ""
+    label = f"({year})" if year is not None else ""
+
+    def tier_value(tier: str, measure: str) -> int:
+        return int(rows[tier][measure] or 0) if tier in rows else 0
+
+    def tiers(key: str, make: Any, unit: str) -> tuple[Fact, ...]:
+        return tuple(
+            Fact(
+                f"{key}.{t.value}",
+                t.label,
+                make(t.value),
+                unit,
+                links.ledger("letter", school_year=year_id, tier=t.value),
+            )
+            for t in LetterTier
+        )
+
+    signed = sum(tier_value(t.value, "signed") for t in LetterTier)
+    due = sum(tier_value(t.value, "due") for t in LetterTier)
+    source = links.ledger("letter", school_year=year_id)
+    facts = [
+        Fact(
+            "letters.signed",
+            f"已签安全责任书{label}",
+            signed,
+            "份",
+            source,
+            tiers("letters.signed", lambda t: tier_value(t, "signed"), "份"),
+        ),
+        Fact(
+            "letters.due",
+            f"应签安全责任书{label}",
+            due,
+            "份",
+            source,
+            tiers("letters.due", lambda t: tier_value(t, "due"), "份"),
+        ),
+        Fact(
+            "letters.rate",
+            f"安全责任书签订率{label}",
+            percent(signed, due),
+            "%",
+            source,
+            tiers(
+                "letters.rate",
+                lambda t: percent(tier_value(t, "signed"), tier_value(t, "due")),
+                "%",
+            ),
+        ),
+    ]
+    if with_schools:
+        facts.append(
+            Fact(
+                "letters.schools",
+                f"已与教育局签订责任书的学校{label}",
+                tier_value(LetterTier.BUREAU_SCHOOL.value, "school_count"),
+                "所",
+                links.ledger("letter", school_year=year_id, tier=LetterTier.BUREAU_SCHOOL.value),
+            )
+        )
+    return facts
+
+
+def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> list[Fact]:
+    """Active school buses and shuttles: by kind, with GPS, with a document (driver's
+    licence, inspection, insurance) expiring within 30 days or already expired."""
+    limit = today + timedelta(days=EXPIRY_DAYS)
+    expiring_q = (
+        Q(driver_licence_expires__lte=limit)
+        | Q(inspection_expires__lte=limit)
+        | Q(insurance_expires__lte=limit)
+    )
+    rows = {
+        row["kind"]: row
+        for row in Vehicle.objects.filter(school__in=school_ids(schools), is_active=True)
+        .values("kind")
+        .annotate(
+            n=Count("pk"),
+            gps=Count("pk", filter=Q(gps_fitted=True)),
+            expiring=Count("pk", filter=expiring_q),
+        )
+        .order_by()
+    }
+
+    def kinds(measure: str, key: str, **extra: object) -> tuple[Fact, ...]:
+        return tuple(
+            Fact(
+                f"{key}.{k.value}",
+                k.label,
+                rows[k.value][measure] if k.value in rows else 0,
+                "辆",
+                links.ledger("vehicle", kind=k.value, **extra),
+            )
+            for k in VehicleKind
+        )
+
+    active = {"active": "1"}
+    gps = {**active, "gps_fitted": "1"}
+    expiring = {"expiring": EXPIRY_DAYS}
+    return [
+        Fact(
+            "vehicles.count",
+            "校车及学生专车",
+            sum(r["n"] for r in rows.values()),
+            "辆",
+            links.ledger("vehicle", **active),
+            kinds("n", "vehicles.count", **active),
+        ),
+        Fact(
+            "vehicles.gps",
+            "安装卫星定位的车辆",
+            sum(r["gps"] for r in rows.values()),
+            "辆",
+            links.ledger("vehicle", **gps),
+            kinds("gps", "vehicles.gps", **gps),
+        ),
+        Fact(
+            "vehicles.expiring",
+            f"证件{EXPIRY_DAYS}日内到期(含已过期)的车辆",
+            sum(r["expiring"] for r in rows.values()),
+            "辆",
+            links.ledger("vehicle", **expiring),
+            kinds("expiring", "vehicles.expiring", **expiring),
+        ),
+    ]
+
+
+def canteen_facts(*, schools: QuerySet[School], links: Links) -> list[Fact]:
+    """Active canteens by grade, A-grade count and share."""
+    grades = {
+        row["grade"]: row["n"]
+        for row in Canteen.objects.filter(school__in=school_ids(schools), is_active=True)
+        .values("grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    total = sum(grades.values())
+    a_grade = grades.get(CanteenGrade.A.value, 0)
+    active = {"active": "1"}
+    return [
+        Fact(
+            "canteens.count",
+            "学校食堂",
+            total,
+            "个",
+            links.ledger("canteen", **active),
+            tuple(
+                Fact(
+                    f"canteens.count.{g.value}",
+                    g.label,
+                    grades.get(g.value, 0),
+                    "个",
+                    links.ledger("canteen", grade=g.value, **active),
+                )
+                for g in CanteenGrade
+            ),
+        ),
+        Fact(
+            "canteens.a_grade",
+            "A级食堂",
+            a_grade,
+            "个",
+            links.ledger("canteen", grade=CanteenGrade.A.value, **active),
+        ),
+        Fact(
+            "canteens.a_grade_share",
+            "A级食堂占比",
+            percent(a_grade, total),
+            "%",
+            links.ledger("canteen", **active),
+        ),
+    ]
+
+
+SECURITY_FLAGS = (
+    ("key_areas_covered", "重点部位监控全覆盖的学校"),
+    ("one_key_alarm", "安装一键报警的学校"),
+    ("alarm_linked_to_police", "报警与公安联网的学校"),
+    ("anti_collision_barriers", "校门设置防冲撞设施的学校"),
+)
+
+
+def security_facts(*, schools: QuerySet[School], links: Links) -> list[Fact]:
+    """Guards and cameras (人防物防技防) as registered, one row per school."""
+    totals = SecurityResources.objects.filter(school__in=school_ids(schools)).aggregate(
+        schools=Count("pk"),
+        guards=Sum("guards_full_time"),
+        cameras=Sum("cameras"),
+        **{flag: Count("pk", filter=Q(**{flag: True})) for flag, _ in SECURITY_FLAGS},
+    )
+    source = links.ledger("security")
+    return [
+        Fact("security.schools", "填报人防物防技防的学校", totals["schools"], "所", source),
+        Fact("security.guards", "专职保安", totals["guards"] or 0, "人", source),
+        Fact("security.cameras", "监控摄像头", totals["cameras"] or 0, "个", source),
+        *(
+            Fact(f"security.{flag}", label, totals[flag], "所", source)
+            for flag, label in SECURITY_FLAGS
+        ),
+    ]
