@@ -1,5 +1,6 @@
 """Browser smoke test at phone width: the dashboard draws its charts with the vendored
-ECharts from the embedded JSON, fits 375 px, and a bar opens the list behind it."""
+ECharts from the embedded JSON, fits 375 px, and a bar opens the list behind it; a
+school downloads its campaign feedback from the campaign page."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _fits(page) -> bool:
 
 def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_page, screenshot):
     with time_machine.travel(local(TODAY), tick=True):
-        build_dataset(cast)
+        data = build_dataset(cast)
         base, page = live_server.url, phone_page
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -69,5 +70,12 @@ def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_pag
         assert page.locator("[data-testid=own-status]").inner_text() == "已按时提交"
         assert _fits(page)
         screenshot(page, "safety-dashboard-school-375")
+        # The school's row of a campaign gives it the check's feedback to download.
+        page.goto(f"{base}/safety/campaigns/{data.campaign.pk}/")
+        assert _fits(page)
+        screenshot(page, "safety-campaign-school-375")
+        with page.expect_download() as download:
+            page.click("[data-testid=feedback]")
+        assert download.value.suggested_filename.endswith("检查情况反馈(甲镇中心小学).docx")
         assert not errors
         school.close()
