@@ -433,8 +433,7 @@ def circular_outline(content: CircularContent) -> Document:
         )
         basic = (
             f"本次检查应检查学校{c.schools_total}所,已完成检查{c.schools_inspected}所。"
-            f"共发现安全隐患{c.found}个,已整改销号{c.closed}个,整改率{_pct(c.rectification_rate)};"
-            f"尚未整改完成{c.unresolved}个,其中逾期未整改{c.overdue}个。",
+            f"共{_results(c)}",
         )
     else:
         opening = (
@@ -446,8 +445,7 @@ def circular_outline(content: CircularContent) -> Document:
             f"其中按时报送{c.schools_on_time}所,"
             f"按时报送率{_pct(percent(c.schools_on_time, c.schools_total))};"
             f"未报送{c.schools_total - c.schools_inspected}所。"
-            f"本月共排查发现安全隐患{c.found}个,已整改销号{c.closed}个,整改率{_pct(c.rectification_rate)};"
-            f"尚未整改完成{c.unresolved}个,其中逾期未整改{c.overdue}个。",
+            f"本月共排查{_results(c)}",
         )
     if c.missing_schools:
         basic += (
@@ -503,14 +501,7 @@ def circular_outline(content: CircularContent) -> Document:
     if c.good_practice:
         sections.append(Section("好的做法", paragraphs=c.good_practice))
     sections.append(_requirements_section(c))
-    return Document(
-        title=c.title,
-        recipients=f"{c.recipients}:",
-        opening=opening,
-        sections=tuple(sections),
-        issuer=c.issuer,
-        dated=c.dated,
-    )
+    return _document(c, opening, sections)
 
 
 def _feedback_outline(c: CircularContent) -> Document:
@@ -522,11 +513,7 @@ def _feedback_outline(c: CircularContent) -> Document:
             f"你校(园)在本次检查范围内,截至{_d(c.dated)},检查组尚未完成对你校(园)的检查。",
         )
     else:
-        basic = (
-            f"检查组于{_d(school.inspected_on)}对你校(园)进行了检查,共发现安全隐患{c.found}个,"
-            f"已整改销号{c.closed}个,整改率{_pct(c.rectification_rate)};"
-            f"尚未整改完成{c.unresolved}个,其中逾期未整改{c.overdue}个。",
-        )
+        basic = (f"检查组于{_d(school.inspected_on)}对你校(园)进行了检查,共{_results(c)}",)
     found = Table(
         headers=("隐患类别", "隐患", "等级", "状态", "整改期限"),
         rows=tuple(
@@ -543,8 +530,19 @@ def _feedback_outline(c: CircularContent) -> Document:
     sections = [Section("基本情况", paragraphs=basic)]
     if c.found_hazards:
         sections.append(Section("检查发现的问题", tables=(found,)))
-    sections.append(_overdue_section(c))
-    sections.append(_requirements_section(c))
+    sections += [_overdue_section(c), _requirements_section(c)]
+    return _document(c, opening, sections)
+
+
+def _results(c: CircularContent) -> str:
+    """The hazard figures of every kind of circular, after "共" / "本月共排查"."""
+    return (
+        f"发现安全隐患{c.found}个,已整改销号{c.closed}个,整改率{_pct(c.rectification_rate)};"
+        f"尚未整改完成{c.unresolved}个,其中逾期未整改{c.overdue}个。"
+    )
+
+
+def _document(c: CircularContent, opening: tuple[str, ...], sections: list[Section]) -> Document:
     return Document(
         title=c.title,
         recipients=f"{c.recipients}:",
