@@ -180,7 +180,7 @@ def parse_text(max_length: int) -> Parser:
     return parse
 
 
-def parse_choice(choices: Iterable[tuple[str, str]]) -> Parser:
+def parse_choice(choices: Iterable[tuple[Any, Any]]) -> Parser:
     """Accepts the Chinese label (as shown in exports) or the code."""
     by_label = {label: code for code, label in choices}
     codes = set(by_label.values())

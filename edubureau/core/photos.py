@@ -89,7 +89,7 @@ def store_photo(upload: IO[bytes], *, folder: str) -> StoredPhoto:
             probe.verify()
         if fmt not in ALLOWED_FORMATS:
             raise PhotoRejected("只能上传JPEG、PNG或WebP格式的照片")
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except PhotoRejected:
         raise

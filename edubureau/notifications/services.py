@@ -43,6 +43,7 @@ from edubureau.notifications.models import (
 )
 from edubureau.notifications.tasks import deliver_webhook
 from edubureau.orgs.models import School, User
+from edubureau.orgs.scoping import bureau_id_of
 
 # While an attempt is queued or running, its delivery is not picked up again by the
 # retry sweep; after this long (a crashed worker) it is.
@@ -155,7 +156,7 @@ ENDPOINT_FIELDS = ("name", "kind", "url", "secret", "topics", "school", "is_acti
 
 
 def webhook_endpoint_create(*, actor: User, data: dict[str, Any]) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint(bureau_id=actor.bureau_id, created_by=actor)
+    endpoint = WebhookEndpoint(bureau_id=bureau_id_of(actor), created_by=actor)
     _apply(endpoint, data)
     with transaction.atomic():
         endpoint.save()
@@ -347,7 +348,7 @@ def _apply(endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
         errors["topics"] = [f"主题只能包含小写字母、数字、下划线和点:{'、'.join(bad)}"]
     if endpoint.kind == WebhookKind.WECOM and endpoint.secret:
         errors["secret"] = ["企业微信群机器人没有加签设置,请不要填写加签密钥"]
-    if endpoint.school_id is not None and endpoint.school.bureau_id != endpoint.bureau_id:
+    if endpoint.school is not None and endpoint.school.bureau_id != endpoint.bureau_id:
         errors["school"] = ["只能选择本局的学校"]
     try:
         endpoint.full_clean(exclude=["created_by"])

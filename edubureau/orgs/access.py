@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -23,7 +23,7 @@ def get_visible_or_404(model: type[M], user: Any, pk: Any, *, for_write: bool = 
     manager = model._default_manager
     try:
         obj = manager.visible_to(user).get(pk=pk)  # type: ignore[attr-defined]
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         if _exists(model, pk):
             audit_denied(actor=user, model=model, object_id=pk, detail="读取范围外的记录")
         raise Http404("记录不存在或无权访问") from None

@@ -20,7 +20,7 @@ class ScopedViewSetMixin:
     scoped_model: type[Model]
     request: Any
     kwargs: dict[str, Any]
-    lookup_url_kwarg: str
+    lookup_url_kwarg: str | None  # set by each viewset: "school_id", "hazard_id", …
 
     def base_queryset(self) -> QuerySet[Any]:
         return self.scoped_model._default_manager.visible_to(self.request.user)  # type: ignore[attr-defined]
@@ -32,7 +32,7 @@ class ScopedViewSetMixin:
         obj = get_visible_or_404(
             self.scoped_model,
             self.request.user,
-            self.kwargs[self.lookup_url_kwarg],
+            self.kwargs[self.lookup_url_kwarg or "pk"],
             for_write=self.request.method not in ("GET", "HEAD", "OPTIONS"),
         )
         self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]

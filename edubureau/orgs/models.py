@@ -7,6 +7,8 @@ records are read.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -221,7 +223,7 @@ class User(AbstractUser):
         help_text="管理员默认不可查看学生敏感信息;仅在确有需要时开启。",
     )
 
-    objects = ScopedUserManager()
+    objects: ClassVar[ScopedUserManager] = ScopedUserManager()
 
     class Meta:
         verbose_name = "用户"

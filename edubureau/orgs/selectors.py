@@ -185,7 +185,7 @@ def schools_missing_accounts(
 
 def current_school_year(*, user: User, today: date) -> SchoolYear | None:
     """The school year ``today`` falls in, else the latest one already begun."""
-    years = SchoolYear.objects.visible_to(user).filter(starts_on__lte=today)  # type: ignore[attr-defined]
+    years = SchoolYear.objects.visible_to(user).filter(starts_on__lte=today)
     return years.filter(ends_on__gte=today).first() or years.order_by("-starts_on").first()
 
 
@@ -197,6 +197,8 @@ def current_semester(*, user: User, today: date) -> tuple[date, date]:
         Semester.objects.filter(school_year__bureau_id=user.bureau_id, starts_on__lte=today)
         .order_by("-starts_on")
         .first()
+        if user.bureau_id is not None
+        else None
     )
     if semester is not None and (today - semester.ends_on).days < 120:
         return semester.starts_on, max(semester.ends_on, today)

@@ -27,6 +27,7 @@ from edubureau.core.facts import Period, percent, rounded
 from edubureau.orgs.models import Bureau, Role, School
 from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.models import OPEN_STATUSES, UNRESOLVED_STATUSES, Status
+from edubureau.safety.facts import school_ids
 from edubureau.safety.models import Campaign, Hazard, Inspection, InspectionKind
 from edubureau.safety.models.inspections import InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
@@ -143,10 +144,6 @@ class CircularContent:
 # Reading the record ------------------------------------------------------------
 
 
-def _ids(schools: QuerySet[School]) -> QuerySet[School]:
-    return schools.order_by().values("pk")
-
-
 def _by_category(hazards: QuerySet[Hazard], today: date) -> tuple[CategoryResult, ...]:
     rows = (
         hazards.values("category_key")
@@ -239,12 +236,12 @@ def circular_for_campaign(
     today = today or timezone.localdate()
     scope = campaign.schools.all()
     if schools is not None:
-        scope = scope.filter(pk__in=_ids(schools))
+        scope = scope.filter(pk__in=school_ids(schools))
     scope = scope.select_related("township").order_by("township__sort_order", "township_id", "name")
-    hazards = Hazard.objects.filter(inspection__campaign=campaign, school__in=_ids(scope))
+    hazards = Hazard.objects.filter(inspection__campaign=campaign, school__in=school_ids(scope))
     inspections = {
         r["school_id"]: r
-        for r in Inspection.objects.filter(campaign=campaign, school__in=_ids(scope))
+        for r in Inspection.objects.filter(campaign=campaign, school__in=school_ids(scope))
         .values("school_id", "inspected_on", "status")
         .order_by()
     }
@@ -358,12 +355,12 @@ def circular_for_month(
         .select_related("township")
         .order_by("township__sort_order", "township_id", "name")
     )
-    in_scope = Hazard.objects.filter(school__in=_ids(scope))
+    in_scope = Hazard.objects.filter(school__in=school_ids(scope))
     found = in_scope.filter(reported_on__gte=period.start, reported_on__lte=period.end)
     inspections = {
         r["school_id"]: r
         for r in Inspection.objects.filter(
-            school__in=_ids(scope), kind=InspectionKind.SELF, period=period.start
+            school__in=school_ids(scope), kind=InspectionKind.SELF, period=period.start
         )
         .values("school_id", "inspected_on", "status", "submitted_at", "due_on")
         .order_by()
@@ -431,7 +428,7 @@ def circular_outline(content: CircularContent) -> Document:
             f"{c.period.label},{c.issuer}组织开展了{c.subject},"
             f"对{c.schools_total}所学校(幼儿园)进行了检查。现将检查情况通报如下:",
         )
-        basic = (
+        basic: tuple[str, ...] = (
             f"本次检查应检查学校{c.schools_total}所,已完成检查{c.schools_inspected}所。"
             f"共{_results(c)}",
         )

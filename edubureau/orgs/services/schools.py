@@ -22,6 +22,7 @@ from edubureau.core.excel import (
 )
 from edubureau.orgs.models import Locality, Ownership, School, SchoolKind, Township, User
 from edubureau.orgs.models import school_identifier_validator as _identifier_validator
+from edubureau.orgs.scoping import bureau_id_of
 
 
 def _parse_identifier(value: Any) -> str:
@@ -91,7 +92,7 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
         raise ImportRejected(parsed.errors)
     # Cross-row and database checks run even when some cells failed to parse, so
     # the user gets every error of the sheet in one round.
-    bureau_id = actor.bureau_id
+    bureau_id = bureau_id_of(actor)
     townships = {t.name: t for t in Township.objects.filter(bureau_id=bureau_id)}
     identifiers = [r.values.get("identifier") for r in parsed.rows if r.values.get("identifier")]
     existing = {s.identifier: s for s in School.objects.filter(identifier__in=identifiers)}
@@ -171,7 +172,7 @@ SCHOOL_CONTACT_FIELDS = ("address", "principal", "phone")
 
 @transaction.atomic
 def school_create(*, actor: User, data: dict[str, Any]) -> School:
-    school = School(bureau_id=actor.bureau_id, **data)
+    school = School(bureau_id=bureau_id_of(actor), **data)
     _identifier_validator(school.identifier)
     school.full_clean()
     school.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import (
     Q,
@@ -58,7 +59,7 @@ def closed_params(period: Period) -> dict[str, object]:
     return {"closed_since": period.start.isoformat(), "closed_until": period.end.isoformat()}
 
 
-def school_ids(schools: QuerySet[School]) -> QuerySet[School]:
+def school_ids(schools: QuerySet[School]) -> QuerySet[School, Any]:
     # A subquery: the scope costs no extra query and no IN list of 30,000 ids.
     return schools.order_by().values("pk")
 

@@ -178,7 +178,7 @@ def hazard_facts(
             if totals[cat]
         )
 
-    measures = (
+    measures: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         ("found", "hazards.found", "排查发现隐患", {}),
         (
             "closed",

@@ -27,6 +27,7 @@ from edubureau.orgs.models import Role, School
 from edubureau.orgs.selectors import current_semester
 from edubureau.rectification.models import OPEN_STATUSES, UNRESOLVED_STATUSES, Severity, Status
 from edubureau.safety import facts
+from edubureau.safety.facts import school_ids
 from edubureau.safety.models import (
     Campaign,
     ChecklistCategory,
@@ -226,17 +227,13 @@ def completion_month(period: Period, today: date) -> Period:
 # Parts ---------------------------------------------------------------------------
 
 
-def _ids(schools: QuerySet[School]) -> QuerySet[School]:
-    return schools.order_by().values("pk")
-
-
 def _completion(
     *, schools: QuerySet[School], month: Period, links: facts.Links, is_school: bool
 ) -> Completion:
     active = schools.filter(is_active=True)
     token = f"{month.start:%Y-%m}"
     row = Inspection.objects.filter(
-        school__in=_ids(active),
+        school__in=school_ids(active),
         kind=InspectionKind.SELF,
         status=InspectionStatus.SUBMITTED,
         period=month.start,
@@ -253,7 +250,7 @@ def _completion(
     if is_school:
         own = (
             Inspection.objects.filter(
-                school__in=_ids(schools), kind=InspectionKind.SELF, period=month.start
+                school__in=school_ids(schools), kind=InspectionKind.SELF, period=month.start
             )
             .values_list("status", "submitted_at", "due_on")
             .first()
@@ -346,7 +343,7 @@ def _open_hazards(
     ``OPEN_TOWNSHIPS`` townships with most open hazards (one query) by category and
     severity (one query). A province has ~1,500 townships: no full matrix."""
     unresolved_qs = Hazard.objects.filter(
-        school__in=_ids(schools), status__in=UNRESOLVED_STATUSES
+        school__in=school_ids(schools), status__in=UNRESOLVED_STATUSES
     ).order_by()
     category_meta = {
         "category_name": Max("category__name"),
@@ -416,7 +413,7 @@ def _overdue(*, schools: QuerySet[School], today: date) -> list[OverdueLine]:
     Working days overdue are additive over the deadlines in order (every deadline is
     before ``today``), so the calendar is walked once, from the oldest deadline to
     ``today``, however many rows are shown."""
-    scope_sql, scope_params = _ids(schools).query.sql_with_params()
+    scope_sql, scope_params = school_ids(schools).query.sql_with_params()
     hazard, school = Hazard._meta.db_table, School._meta.db_table
     category = ChecklistCategory._meta.db_table
     open_statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
@@ -467,7 +464,7 @@ def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> li
             "pk", filter=Q(status=Status.CLOSED) & facts.closed_between(p.start, p.end)
         )
     row = (
-        Hazard.objects.filter(school__in=_ids(schools))
+        Hazard.objects.filter(school__in=school_ids(schools))
         .filter(
             Q(reported_on__gte=start, reported_on__lte=end)
             | (Q(status=Status.CLOSED) & facts.closed_between(start, end))
@@ -527,7 +524,7 @@ def _coverage(
     dated = {"since": since.isoformat(), "until": until.isoformat()}
     # All drills of the scope (what the linked list shows); schools counted if still open.
     drills = Drill.objects.filter(
-        school__in=_ids(schools), held_on__gte=since, held_on__lte=until
+        school__in=school_ids(schools), held_on__gte=since, held_on__lte=until
     ).aggregate(
         n=Count("pk"),
         schools=Count("school_id", distinct=True, filter=Q(school__is_active=True)),
@@ -566,7 +563,7 @@ def _coverage(
 def _campaigns(*, user: Any, schools: QuerySet[School]) -> list[CampaignLink]:
     rows = (
         Campaign.objects.visible_to(user)
-        .filter(schools__in=_ids(schools))
+        .filter(schools__in=school_ids(schools))
         .values("pk", "name", "starts_on", "ends_on")
         .distinct()
         .order_by("-starts_on", "-pk")[:RECENT_CAMPAIGNS]

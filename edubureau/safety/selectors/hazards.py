@@ -227,9 +227,9 @@ def hazard_history(hazard: Hazard) -> list[RectificationStep]:
     statuses = dict(Status.choices)
     steps = list(steps_for(hazard))
     for step in steps:
-        step.label = STEP_LABELS.get(step.action, step.action)  # type: ignore[attr-defined]
-        step.from_label = statuses.get(step.from_status, "")  # type: ignore[attr-defined]
-        step.to_label = statuses.get(step.to_status, step.to_status)  # type: ignore[attr-defined]
+        step.label = STEP_LABELS.get(step.action, step.action)
+        step.from_label = statuses.get(step.from_status, "")
+        step.to_label = statuses.get(step.to_status, step.to_status)
     return steps
 
 

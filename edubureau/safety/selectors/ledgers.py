@@ -300,9 +300,7 @@ def ledger_rows(
     *, spec: LedgerSpec, user: User, filters: LedgerFilter, today: date
 ) -> QuerySet[Any]:
     """The ledger's rows the user may read, filtered as the list and export show them."""
-    qs = spec.model.objects.visible_to(user).select_related(  # type: ignore[attr-defined]
-        "school__township", *spec.related
-    )
+    qs = spec.model.objects.visible_to(user).select_related("school__township", *spec.related)
     if filters.school_id:
         qs = qs.filter(school_id=filters.school_id)
     if filters.township_id:
@@ -404,7 +402,7 @@ def _expiring(
 
 
 def _visible(spec: LedgerSpec, user: User) -> QuerySet[Any]:
-    return spec.model.objects.visible_to(user)  # type: ignore[attr-defined,no-any-return]
+    return spec.model.objects.visible_to(user)
 
 
 def vehicles_expiring(*, user: User, within_days: int, today: date) -> list[ExpiringDocument]:
@@ -438,6 +436,7 @@ def documents_expiring(
         if user is not None:
             rows = _visible(spec, user)
         else:
+            assert schools is not None  # checked above
             rows = spec.model.objects.filter(school__in=schools.order_by().values("pk"))
         found += _expiring(spec, rows, within_days=within_days, today=today)
     return sorted(found, key=lambda d: (d.expires_on, d.school_name, d.subject))
@@ -477,7 +476,7 @@ def letters_coverage(*, user: User, school_year: SchoolYear) -> list[LetterCover
     every tier (教育局与学校、学校与教职工、学校与家长) is recorded and fully signed."""
     sums = {
         row["school_id"]: row
-        for row in ResponsibilityLetter.objects.visible_to(user)  # type: ignore[attr-defined]
+        for row in ResponsibilityLetter.objects.visible_to(user)
         .filter(school_year=school_year)
         .values("school_id")
         .annotate(
@@ -519,7 +518,7 @@ def letters_by_tier(*, user: User, school_year: SchoolYear) -> list[TierTotal]:
     "与教职工签订责任书3120份,签订率98.7%")."""
     rows = {
         row["tier"]: row
-        for row in ResponsibilityLetter.objects.visible_to(user)  # type: ignore[attr-defined]
+        for row in ResponsibilityLetter.objects.visible_to(user)
         .filter(school_year=school_year)
         .values("tier")
         .annotate(schools=Count("school_id", distinct=True), due=Sum("due_count"))
@@ -551,7 +550,7 @@ def drills_per_school(*, user: User, since: date, until: date) -> list[SchoolDri
     (inclusive) and their participants; schools without a drill have zeros."""
     sums = {
         row["school_id"]: row
-        for row in Drill.objects.visible_to(user)  # type: ignore[attr-defined]
+        for row in Drill.objects.visible_to(user)
         .filter(held_on__gte=since, held_on__lte=until)
         .values("school_id")
         .annotate(drills=Count("pk"), participants=Sum("participants"))
@@ -568,7 +567,7 @@ def drills_per_school(*, user: User, since: date, until: date) -> list[SchoolDri
 
 
 def schools_without_security_record(*, user: User) -> list[School]:
-    recorded = SecurityResources.objects.visible_to(user).values("school_id")  # type: ignore[attr-defined]
+    recorded = SecurityResources.objects.visible_to(user).values("school_id")
     return list(_schools(user).exclude(pk__in=recorded))
 
 

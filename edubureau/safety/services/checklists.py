@@ -37,7 +37,7 @@ class ChecklistError(ValueError):
 @cache
 def default_checklist_data() -> dict[str, Any]:
     """The shipped default checklist (data/checklist_default.json): 13 categories, ~90 items."""
-    return json.loads(DEFAULT_CHECKLIST_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(DEFAULT_CHECKLIST_FILE.read_text(encoding="utf-8"))
 
 
 @transaction.atomic

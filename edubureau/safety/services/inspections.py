@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -387,10 +387,11 @@ def _save_locked(
     locked.results = results
     if header is not None:
         _apply_header(locked, header)
-    for item_id, photo in stored:
-        if item_id is not None and item_id not in by_id:
+    for photo_item_id, photo in stored:
+        if photo_item_id is not None and photo_item_id not in by_id:
             raise InspectionError("照片对应的排查事项不属于本次检查")
-        _photo_row(actor, locked, photo, item=by_id.get(item_id) if item_id else None)
+        item = by_id.get(photo_item_id) if photo_item_id else None
+        _photo_row(actor, locked, photo, item=item)
     outcome = SaveOutcome(inspection=locked)
     if submit:
         _check_complete(items, results)
@@ -450,7 +451,9 @@ def _apply_header(inspection: Inspection, header: Header) -> None:
         if value is not None:
             value = value.strip()
             if len(value) > limit:
-                raise InspectionError(f"{Inspection._meta.get_field(name).verbose_name}过长")
+                field = Inspection._meta.get_field(name)
+                assert isinstance(field, models.Field)
+                raise InspectionError(f"{field.verbose_name}过长")
             setattr(inspection, name, value)
 
 

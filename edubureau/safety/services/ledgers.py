@@ -38,6 +38,7 @@ from edubureau.core.excel import (
     write_workbook,
 )
 from edubureau.orgs.models import Role, School, SchoolYear, User
+from edubureau.orgs.scoping import bureau_id_of
 from edubureau.safety.models.ledgers import LedgerBase
 from edubureau.safety.selectors.ledgers import LedgerSpec, display_value
 
@@ -48,14 +49,14 @@ def ledger_writable_schools(user: User | Any) -> QuerySet[School]:
     """The schools whose ledgers ``user`` may fill in."""
     if not (user is not None and user.is_authenticated and user.is_active):
         return School.objects.none()
-    if user.role == Role.SCHOOL_USER and not user.read_only:
+    if user.role == Role.SCHOOL_USER and not user.read_only and user.school_id is not None:
         return School.objects.filter(pk=user.school_id)
     if (
         user.role == Role.DEPARTMENT_STAFF
         and user.department is not None
         and user.department.code == LedgerBase.owner_department_code
     ):
-        return School.objects.filter(bureau_id=user.bureau_id)
+        return School.objects.filter(bureau_id=bureau_id_of(user))
     return School.objects.none()
 
 
@@ -212,7 +213,7 @@ def _twin(spec: LedgerSpec, obj: LedgerBase) -> LedgerBase | None:
     """Another row with the same natural key (any school: plates are unique nationally)."""
     lookup = dict(zip(spec.natural_key, _natural_key(spec, obj), strict=True))
     query = {(f"{k}_id" if k in _FK else k): v for k, v in lookup.items()}
-    return spec.model.objects.filter(**query).exclude(pk=obj.pk).first()  # type: ignore[attr-defined]
+    return spec.model.objects.filter(**query).exclude(pk=obj.pk).first()
 
 
 def _raise_if(errors: dict[str, str]) -> None:
@@ -270,7 +271,7 @@ def ledger_update(
     """Change a ledger row (its school stays). ``loaded_version`` is what the editor
     saw: a row saved by someone else since is refused with ``EditConflict``."""
     today = today or timezone.localdate()
-    locked = spec.model.objects.select_for_update().get(pk=obj.pk)  # type: ignore[attr-defined]
+    locked = spec.model.objects.select_for_update().get(pk=obj.pk)
     _ensure_school_writable(actor, locked.school_id)
     ensure_unchanged(locked, loaded_version, what=f"该{spec.title}记录")
     before = snapshot(locked)
@@ -472,7 +473,7 @@ def _plan_import(
         .filter(identifier__in=identifiers)
         .select_related("township")
     }
-    years = {y.start_year: y for y in SchoolYear.objects.filter(bureau_id=actor.bureau_id)}
+    years = {y.start_year: y for y in SchoolYear.objects.filter(bureau_id=bureau_id_of(actor))}
     writable_ids = set(ledger_writable_schools(actor).values_list("pk", flat=True))
 
     def error(row: int, key: str, rule: str) -> None:
@@ -553,5 +554,5 @@ def _existing_by_key(
         lookups &= Q(**{f"{column}__in": values})
     if not staged:
         return {}
-    rows = spec.model.objects.filter(lookups).select_related("school")  # type: ignore[attr-defined]
+    rows = spec.model.objects.filter(lookups).select_related("school")
     return {_natural_key(spec, row): row for row in rows}
