@@ -917,6 +917,11 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn) -> DemoContext:
         for a in plan.accounts:
             if a.assigned:
                 users[a.key].assigned_schools.set([by_identifier[i] for i in a.assigned])
+        # The demo leader is 分管 safety: overdue hazards climb to them (level 4).
+        if "safety" in departments and "leader" in users:
+            Department.objects.filter(pk=departments["safety"].pk).update(
+                leader_in_charge=users["leader"]
+            )
 
     return DemoContext(
         bureau=bureau,

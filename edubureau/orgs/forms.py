@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from edubureau.orgs.models import School, Township
+from edubureau.orgs.models import Role, School, Township, User
 from edubureau.orgs.services.schools import SCHOOL_CONTACT_FIELDS
 
 
@@ -57,3 +57,27 @@ class SchoolForm(forms.ModelForm):
 
 class SchoolImportForm(forms.Form):
     file = forms.FileField(label="Excel文件(.xlsx)")
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=60)
+    sort_order = forms.IntegerField(label="排序", min_value=0, max_value=32767)
+    is_active = forms.BooleanField(label="启用", required=False)
+    leader_in_charge = forms.ModelChoiceField(
+        label="分管局领导",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="未设置(逾期事项报全体局领导)",
+        help_text="本股室负责的事项逾期时,督办升级到分管局领导;未设置时通知全体局领导。",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, bureau_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        leaders = User.objects.filter(
+            bureau_id=bureau_id, role=Role.BUREAU_LEADER, is_active=True
+        ).order_by("full_name", "pk")
+        field = self.fields["leader_in_charge"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = leaders
+        field.label_from_instance = lambda u: u.display_name  # type: ignore[method-assign]

@@ -40,6 +40,18 @@ class Department(models.Model):
     code = models.SlugField("代码", max_length=40, help_text="英文代码,如 safety")
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+    # 分管局领导: the leader a department answers to. What the department lets slip
+    # climbs to this leader (escalation level 4); without one, to every leader.
+    leader_in_charge = models.ForeignKey(
+        "orgs.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="departments_in_charge",
+        verbose_name="分管局领导",
+        limit_choices_to={"role": "bureau_leader"},
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = BureauScopedQuerySet.as_manager()
 

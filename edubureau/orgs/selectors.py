@@ -14,7 +14,16 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from edubureau.core.params import param_id
-from edubureau.orgs.models import Role, School, SchoolPosition, SchoolYear, Semester, Township, User
+from edubureau.orgs.models import (
+    Department,
+    Role,
+    School,
+    SchoolPosition,
+    SchoolYear,
+    Semester,
+    Township,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -207,3 +216,26 @@ def current_semester(*, user: User, today: date) -> tuple[date, date]:
     if today.month == 1:
         return date(today.year - 1, 9, 1), date(today.year, 1, 31)
     return date(today.year, 2, 1), date(today.year, 8, 31)
+
+
+# Departments -------------------------------------------------------------------------
+
+
+def departments_for(user: User) -> QuerySet[Department]:
+    """The departments of ``user``'s bureau, in the bureau's order, with their leaders."""
+    return (
+        Department.objects.visible_to(user)
+        .select_related("leader_in_charge")
+        .order_by("sort_order", "pk")
+    )
+
+
+def leaders_in_charge(*, bureau_id: int, department_code: str) -> list[User]:
+    """Who answers for a department at the bureau: its leader in charge (分管局领导) if
+    one is set and active, else every active leader of the bureau."""
+    leaders = User.objects.filter(is_active=True, bureau_id=bureau_id, role=Role.BUREAU_LEADER)
+    in_charge = leaders.filter(
+        departments_in_charge__bureau_id=bureau_id,
+        departments_in_charge__code=department_code,
+    )
+    return list(in_charge) or list(leaders)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edubureau.orgs import views
+from edubureau.orgs import views, views_departments
 
 app_name = "orgs"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("schools/import/", views.school_import, name="school-import"),
     path("schools/<int:school_id>/", views.school_detail, name="school-detail"),
     path("schools/<int:school_id>/edit/", views.school_edit, name="school-edit"),
+    path("departments/", views_departments.department_list, name="department-list"),
+    path(
+        "departments/<int:department_id>/edit/",
+        views_departments.department_edit,
+        name="department-edit",
+    ),
 ]
 
 from edubureau.orgs.account_urls import urlpatterns as account_urlpatterns  # noqa: E402

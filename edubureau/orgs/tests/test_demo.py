@@ -83,7 +83,9 @@ def test_it_creates_the_bureau_departments_townships_and_school_years(county):
     departments = set(Department.objects.values_list("name", flat=True))
     assert 10 <= len(departments) <= 14
     assert {"办公室", "安全股", "基础教育股", "督导室", "学生资助管理中心"} <= departments
-    assert Department.objects.filter(code="safety", name="安全股").exists()
+    safety = Department.objects.get(code="safety", name="安全股")
+    assert safety.leader_in_charge is not None
+    assert safety.leader_in_charge.username == "leader"
     townships = list(Township.objects.values_list("name", flat=True))
     assert 12 <= len(townships) <= 18
     assert "城关镇" in townships

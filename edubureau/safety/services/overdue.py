@@ -9,7 +9,8 @@ days overdue (``SAFETY_ESCALATION_WORKING_DAYS``, one entry per level):
   officers and principal;
 - level 2 (school principal), from 2: the principal;
 - level 3 (department), from 5: the safety department's staff;
-- level 4 (bureau leader in charge), from 10: the bureau leaders;
+- level 4 (bureau leader in charge), from 10: the safety department's leader in
+  charge (分管局领导, set on the department), or every bureau leader when none is set;
 - level 5 (挂牌督办, formal supervision), from 20: all of the above, urgent.
 
 A hazard that climbs several levels in one run (the job did not run for a while)
@@ -43,6 +44,7 @@ from edubureau.core.calendar import working_days_between
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Role, SchoolPosition, User
+from edubureau.orgs.selectors import leaders_in_charge
 from edubureau.rectification.models import OPEN_STATUSES, RectificationStep, Severity
 from edubureau.safety.models import Hazard
 from edubureau.safety.selectors.hazards import ESCALATION_LABELS
@@ -257,12 +259,17 @@ class _RecipientCache:
     def _bureau_users(self, bureau_id: int, which: str) -> list[User]:
         key = (bureau_id, which)
         if key not in self._bureau:
-            qs = User.objects.filter(is_active=True, bureau_id=bureau_id)
             if which == "safety":
-                qs = qs.filter(
-                    role=Role.DEPARTMENT_STAFF, department__code=Hazard.owner_department_code
+                self._bureau[key] = list(
+                    User.objects.filter(
+                        is_active=True,
+                        bureau_id=bureau_id,
+                        role=Role.DEPARTMENT_STAFF,
+                        department__code=Hazard.owner_department_code,
+                    )
                 )
             else:
-                qs = qs.filter(role=Role.BUREAU_LEADER)
-            self._bureau[key] = list(qs)
+                self._bureau[key] = leaders_in_charge(
+                    bureau_id=bureau_id, department_code=Hazard.owner_department_code
+                )
         return self._bureau[key]

@@ -13,11 +13,13 @@ from edubureau.core.calendar import add_working_days, working_days_between
 from edubureau.core.concurrency import version_token
 from edubureau.jobs.scheduler import registry
 from edubureau.notifications.models import Level, Notification
+from edubureau.orgs.models import Role
 from edubureau.rectification.lifecycle import Plan, is_overdue, rectification_plan, steps_for
 from edubureau.rectification.models import PlanKind, Status
 from edubureau.safety.models import Hazard
 from edubureau.safety.services.overdue import escalation_level, hazards_mark_overdue
 from edubureau.safety.tests.factories_hazards import at, hazard_in_state, make_hazard
+from edubureau.testing.factories import UserFactory
 
 pytestmark = pytest.mark.time_machine(at(date(2026, 9, 29)))
 
@@ -111,6 +113,24 @@ def test_it_notifies_the_right_people_at_each_level(cast):
     # Nobody outside the ladder heard of it: not the read-only teacher, the office, school B.
     told = set(Notification.objects.values_list("recipient__username", flat=True))
     assert told.isdisjoint({"a_teacher", "office", "b_officer", "inspector", "admin"})
+
+
+def test_it_escalates_to_the_safety_departments_leader_in_charge_when_one_is_set(cast):
+    # Two leaders; the second is 分管 safety. Level 4 goes to them alone, and back to
+    # every leader once the post is left empty.
+    other = UserFactory(bureau=cast.bureau, username="leader2", role=Role.BUREAU_LEADER)
+    cast.safety_dept.leader_in_charge = other
+    cast.safety_dept.save()
+    hazard = _overdue_hazard(cast)
+    hazards_mark_overdue(today=date(2026, 10, 26))  # straight to level 4
+    leaders = {u for u, _ in _notified(hazard)} & {"leader", "leader2"}
+    assert leaders == {"leader2"}
+
+    cast.safety_dept.leader_in_charge = None
+    cast.safety_dept.save()
+    second = _overdue_hazard(cast)
+    hazards_mark_overdue(today=date(2026, 10, 26))
+    assert {u for u, _ in _notified(second)} >= {"leader", "leader2"}
 
 
 def test_it_notifies_once_when_run_twice_on_the_same_day(cast):
