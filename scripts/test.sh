@@ -14,7 +14,7 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (domain modules; see [tool.mypy] in pyproject.toml)"
+echo "== mypy"
 EDUBUREAU_TESTING=1 .venv/bin/mypy
 db=${DATABASE_URL:+PostgreSQL}
 echo "== pytest (${db:-SQLite})"

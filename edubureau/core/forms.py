@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django import forms
 
@@ -57,3 +59,17 @@ class WorkingDayCalculatorForm(forms.Form):
         if not MIN_YEAR <= start.year <= MAX_YEAR - 5:
             raise forms.ValidationError(f"起始日期应在{MIN_YEAR}年至{MAX_YEAR - 5}年之间")
         return start
+
+
+def model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's (multiple) model choice field ``name``, typed: forms narrow its
+    queryset to what the user may pick."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+def label_choices(field: forms.ModelChoiceField, label: Callable[[Any], str]) -> None:
+    """Show each option as ``label(obj)`` instead of ``str(obj)`` (Django's documented
+    hook is overriding ``label_from_instance``; this sets it on one form's field)."""
+    field.label_from_instance = label  # type: ignore[method-assign,assignment]

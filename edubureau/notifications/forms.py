@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from edubureau.core.forms import model_choices
 from edubureau.notifications.models import WebhookEndpoint, WebhookKind, webhook_url_validator
 from edubureau.orgs.models import School
 
@@ -64,7 +65,7 @@ class WebhookEndpointForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.filter(bureau_id=bureau_id)
+        model_choices(self, "school").queryset = School.objects.filter(bureau_id=bureau_id)
         if endpoint is None:
             del self.fields["clear_secret"]
             return
@@ -79,7 +80,7 @@ class WebhookEndpointForm(forms.Form):
             del self.fields["clear_secret"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == WebhookKind.WECOM and data.get("secret"):
             self.add_error("secret", "企业微信群机器人没有加签设置,请不要填写加签密钥")
         return data

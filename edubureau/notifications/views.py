@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +21,9 @@ from edubureau.notifications.models import (
     WebhookEndpoint,
 )
 from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role
+from edubureau.orgs.scoping import bureau_id_of
 
 PAGE_SIZE = 30
 
@@ -34,7 +36,7 @@ def _show(params: Any) -> str:
     return show if show in selectors.SHOW_CHOICES else "all"
 
 
-def _inbox_context(request: HttpRequest, show: str, page_number: Any) -> dict[str, Any]:
+def _inbox_context(request: AuthedRequest, show: str, page_number: Any) -> dict[str, Any]:
     notes = selectors.notification_inbox(user=request.user, show=show)
     page = Paginator(notes, PAGE_SIZE).get_page(page_number)
     return {"page": page, "show": show, "query": f"show={show}"}
@@ -42,14 +44,14 @@ def _inbox_context(request: HttpRequest, show: str, page_number: Any) -> dict[st
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedRequest) -> HttpResponse:
     context = _inbox_context(request, _show(request.GET), request.GET.get("page"))
     return render(request, "notifications/notification_list.html", context)
 
 
 @login_required
 @require_GET
-def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_open(request: AuthedRequest, notification_id: int) -> HttpResponse:
     """Opening a notification marks it read and follows its link (a site path only)."""
     note = get_visible_or_404(Notification, request.user, notification_id)
     services.notification_mark_read(actor=request.user, notification=note)
@@ -58,7 +60,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect("notifications:list")
 
 
-def _after_mark(request: HttpRequest) -> HttpResponse:
+def _after_mark(request: AuthedRequest) -> HttpResponse:
     show = _show(request.POST)
     if request.headers.get("HX-Request"):
         context = _inbox_context(request, show, request.POST.get("page"))
@@ -68,7 +70,7 @@ def _after_mark(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_mark_read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     note = get_visible_or_404(Notification, request.user, notification_id, for_write=True)
     services.notification_mark_read(actor=request.user, notification=note)
     return _after_mark(request)
@@ -76,7 +78,7 @@ def notification_mark_read(request: HttpRequest, notification_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
+def notification_mark_all_read(request: AuthedRequest) -> HttpResponse:
     count = services.notification_mark_all_read(actor=request.user)
     if not request.headers.get("HX-Request"):
         messages.success(request, f"已将{count}条通知标为已读。")
@@ -86,22 +88,22 @@ def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- webhooks (administrators)
 
 
-def _require_admin(request: HttpRequest) -> None:
+def _require_admin(request: AuthedRequest) -> None:
     if request.user.role != Role.ADMINISTRATOR:
         raise PermissionDenied("只有系统管理员可以管理消息推送")
 
 
 @login_required
 @require_GET
-def webhook_list(request: HttpRequest) -> HttpResponse:
+def webhook_list(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     endpoints = selectors.endpoint_list(user=request.user)
     return render(request, "notifications/webhook_list.html", {"endpoints": endpoints})
 
 
-def _endpoint_form(request: HttpRequest, endpoint: WebhookEndpoint | None) -> HttpResponse:
+def _endpoint_form(request: AuthedRequest, endpoint: WebhookEndpoint | None) -> HttpResponse:
     form = WebhookEndpointForm(
-        request.POST or None, bureau_id=request.user.bureau_id, endpoint=endpoint
+        request.POST or None, bureau_id=bureau_id_of(request.user), endpoint=endpoint
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,14 +125,14 @@ def _endpoint_form(request: HttpRequest, endpoint: WebhookEndpoint | None) -> Ht
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def webhook_create(request: HttpRequest) -> HttpResponse:
+def webhook_create(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     return _endpoint_form(request, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def webhook_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_edit(request: AuthedRequest, endpoint_id: int) -> HttpResponse:
     _require_admin(request)
     endpoint = get_visible_or_404(WebhookEndpoint, request.user, endpoint_id, for_write=True)
     return _endpoint_form(request, endpoint)
@@ -138,7 +140,7 @@ def webhook_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_deactivate(request: AuthedRequest, endpoint_id: int) -> HttpResponse:
     _require_admin(request)
     endpoint = get_visible_or_404(WebhookEndpoint, request.user, endpoint_id, for_write=True)
     services.webhook_endpoint_deactivate(actor=request.user, endpoint=endpoint)
@@ -148,7 +150,7 @@ def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_test(request: AuthedRequest, endpoint_id: int) -> HttpResponse:
     _require_admin(request)
     endpoint = get_visible_or_404(WebhookEndpoint, request.user, endpoint_id, for_write=True)
     if not endpoint.is_active:
@@ -161,7 +163,7 @@ def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def delivery_list(request: HttpRequest) -> HttpResponse:
+def delivery_list(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     filters = selectors.DeliveryFilter.from_params(request.GET)
     deliveries = selectors.delivery_log(user=request.user, filters=filters)
@@ -180,7 +182,7 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_detail(request: AuthedRequest, delivery_id: int) -> HttpResponse:
     _require_admin(request)
     delivery = get_visible_or_404(WebhookDelivery, request.user, delivery_id)
     context = {
@@ -194,7 +196,7 @@ def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_retry(request: AuthedRequest, delivery_id: int) -> HttpResponse:
     _require_admin(request)
     delivery = get_visible_or_404(WebhookDelivery, request.user, delivery_id, for_write=True)
     if services.webhook_delivery_retry(actor=request.user, delivery=delivery):

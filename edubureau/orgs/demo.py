@@ -217,7 +217,7 @@ SCHOOL_BRANDS = (
     "育英", "精英", "立德", "文博", "德才", "卓越", "思源", "正德", "翰林", "远航", "光华",
     "启明",
 )  # fmt: skip
-PRIVATE_SUFFIX = {
+PRIVATE_SUFFIX: dict[str, str] = {
     SchoolKind.KINDERGARTEN: "幼儿园",
     SchoolKind.PRIMARY: "小学",
     SchoolKind.JUNIOR: "中学",
@@ -655,7 +655,7 @@ class _Planner:
         assigned = tuple(
             s.identifier for town in towns for s in [s for s in schools if s.township == town][:4]
         )
-        school_user = {"role": Role.SCHOOL_USER, "school": sid}
+        school_user: dict[str, Any] = {"role": Role.SCHOOL_USER, "school": sid}
         return [
             AccountPlan("leader", "leader", Role.BUREAU_LEADER, self.person(), self.mobile()),
             AccountPlan(
@@ -992,13 +992,13 @@ def login_role(user: User) -> str:
     if user.role == Role.DEPARTMENT_STAFF and user.department:
         return f"股室工作人员({user.department.name}) department staff"
     if user.role == Role.SCHOOL_USER:
-        labels = {
+        labels: dict[str, str] = {
             SchoolPosition.PRINCIPAL: "校长 principal",
             SchoolPosition.SAFETY_OFFICER: "安全专干 safety officer",
         }
         label = labels.get(user.school_position, "教师 teacher")
         return f"{label}{'(只读 read-only)' if user.read_only else ''}"
-    english = {
+    english: dict[str, str] = {
         Role.BUREAU_LEADER: "bureau leader",
         Role.INSPECTOR: "inspector",
         Role.ADMINISTRATOR: "administrator",
@@ -1008,7 +1008,7 @@ def login_role(user: User) -> str:
 
 def login_scope(user: User) -> str:
     """What the account sees, in one line (Chinese, then English)."""
-    n = School.objects.filter(bureau_id=user.bureau_id).count()
+    n = School.objects.filter(bureau=user.bureau).count()
     if user.role == Role.BUREAU_LEADER:
         return f"全局 {n:,} 所学校与全部股室 / everything in the bureau"
     if user.role == Role.DEPARTMENT_STAFF:

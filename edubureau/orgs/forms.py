@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
+from edubureau.core.forms import label_choices, model_choices
 from edubureau.orgs.models import Role, School, Township, User
 from edubureau.orgs.services.schools import SCHOOL_CONTACT_FIELDS
 
@@ -43,7 +44,7 @@ class SchoolForm(forms.ModelForm):
         self, *args: Any, bureau_id: int, contact_only: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = Township.objects.filter(bureau_id=bureau_id)
+        model_choices(self, "township").queryset = Township.objects.filter(bureau_id=bureau_id)
         if contact_only:
             for name in list(self.fields):
                 if name not in (*SCHOOL_CONTACT_FIELDS, "version"):
@@ -77,7 +78,6 @@ class DepartmentForm(forms.Form):
         leaders = User.objects.filter(
             bureau_id=bureau_id, role=Role.BUREAU_LEADER, is_active=True
         ).order_by("full_name", "pk")
-        field = self.fields["leader_in_charge"]
-        assert isinstance(field, forms.ModelChoiceField)
+        field = model_choices(self, "leader_in_charge")
         field.queryset = leaders
-        field.label_from_instance = lambda u: u.display_name  # type: ignore[method-assign]
+        label_choices(field, lambda u: u.display_name)

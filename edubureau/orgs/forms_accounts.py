@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from edubureau.core.forms import model_choices
 from edubureau.orgs.models import (
     Department,
     Role,
@@ -66,8 +67,8 @@ class _RoleFields(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = _departments(actor)
-        self.fields["school"].queryset = _schools(actor)
+        model_choices(self, "department").queryset = _departments(actor)
+        model_choices(self, "school").queryset = _schools(actor)
 
 
 class UserCreateForm(_RoleFields):
@@ -87,7 +88,7 @@ class UserCreateForm(_RoleFields):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, actor=actor, **kwargs)
-        self.fields["assigned_schools"].queryset = _schools(actor)
+        model_choices(self, "assigned_schools").queryset = _schools(actor)
 
 
 class UserEditForm(_RoleFields):
@@ -123,11 +124,11 @@ class BulkAccountsForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.writable_by(actor)
-        self.fields["township"].queryset = Township.objects.visible_to(actor)
+        model_choices(self, "schools").queryset = School.objects.writable_by(actor)
+        model_choices(self, "township").queryset = Township.objects.visible_to(actor)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("mode") == self.SELECTED and not data.get("schools"):
             self.add_error("schools", "请在下表中勾选学校")
         return data
@@ -156,4 +157,4 @@ class InspectorSchoolsForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = _schools(actor)
+        model_choices(self, "schools").queryset = _schools(actor)

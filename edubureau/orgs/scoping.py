@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 
 if TYPE_CHECKING:
-    from edubureau.orgs.models import User
+    from edubureau.orgs.models import Bureau, User
 
 
 # Role values are repeated here as plain strings so that this module stays
@@ -125,6 +125,14 @@ class BureauScopedQuerySet(models.QuerySet):
         if not _is_live(user) or user.role != ADMINISTRATOR:
             return self.none()
         return self.filter(bureau_id=user.bureau_id)
+
+
+def bureau_of(user: Any) -> Bureau:
+    """The bureau itself, for the same accounts as :func:`bureau_id_of`."""
+    if user.bureau is None:
+        raise PermissionDenied("该账号不属于任何教育局,不能进行此操作")
+    bureau: Bureau = user.bureau
+    return bureau
 
 
 def bureau_id_of(user: Any) -> int:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -19,7 +21,9 @@ from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.orgs import selectors
 from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind
+from edubureau.orgs.scoping import bureau_id_of
 from edubureau.orgs.services import schools as school_services
 
 
@@ -29,9 +33,9 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    context = {
+    context: dict[str, Any] = {
         "counts_by_kind": [
             {"label": SchoolKind(row["kind"]).label, "n": row["n"], "kind": row["kind"]}
             for row in selectors.school_counts_by_kind(user=user)
@@ -46,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -61,7 +65,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.SchoolFilter.from_params(request.GET)
     schools = selectors.school_list(user=request.user, filters=filters)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
@@ -84,7 +88,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_export(request: HttpRequest) -> HttpResponse:
+def school_export(request: AuthedRequest) -> HttpResponse:
     filters = selectors.SchoolFilter.from_params(request.GET)
     schools = selectors.school_list(user=request.user, filters=filters)
     content = school_services.schools_workbook(schools)
@@ -100,7 +104,7 @@ def school_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_detail(request: AuthedRequest, school_id: int) -> HttpResponse:
     school = get_visible_or_404(School, request.user, school_id)
     return render(
         request,
@@ -111,7 +115,7 @@ def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_edit(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_edit(request: AuthedRequest, school_id: int) -> HttpResponse:
     school = get_visible_or_404(School, request.user, school_id, for_write=True)
     contact_only = request.user.role != Role.ADMINISTRATOR
     form = SchoolForm(
@@ -142,10 +146,10 @@ def school_edit(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_create(request: HttpRequest) -> HttpResponse:
+def school_create(request: AuthedRequest) -> HttpResponse:
     if request.user.role != Role.ADMINISTRATOR:
         raise PermissionDenied("只有系统管理员可以新增学校")
-    form = SchoolForm(request.POST or None, bureau_id=request.user.bureau_id)
+    form = SchoolForm(request.POST or None, bureau_id=bureau_id_of(request.user))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -160,7 +164,7 @@ def school_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_import(request: HttpRequest) -> HttpResponse:
+def school_import(request: AuthedRequest) -> HttpResponse:
     if request.user.role != Role.ADMINISTRATOR:
         raise PermissionDenied("只有系统管理员可以导入学校名录")
     form = SchoolImportForm(request.POST or None, request.FILES or None)

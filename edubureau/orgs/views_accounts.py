@@ -18,13 +18,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edubureau.core.excel import XLSX_CONTENT_TYPE
+from edubureau.core.forms import model_choices
 from edubureau.core.params import param_id
 from edubureau.orgs import selectors
 from edubureau.orgs.access import get_visible_or_404
@@ -35,6 +36,7 @@ from edubureau.orgs.forms_accounts import (
     UserCreateForm,
     UserEditForm,
 )
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Department, Role, SchoolKind, Township, User
 from edubureau.orgs.services import accounts
 
@@ -43,7 +45,7 @@ View = Callable[..., HttpResponse]
 
 def administrator_required(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.role != Role.ADMINISTRATOR:
             raise PermissionDenied(accounts.NOT_ADMINISTRATOR)
         return view(request, *args, **kwargs)
@@ -51,7 +53,7 @@ def administrator_required(view: View) -> View:
     return login_required(wrapped)
 
 
-def _account(request: HttpRequest, user_id: int) -> User:
+def _account(request: AuthedRequest, user_id: int) -> User:
     return get_visible_or_404(User, request.user, user_id, for_write=True)
 
 
@@ -60,7 +62,9 @@ def _attachment_name(stem: str) -> str:
     return f"attachment; filename=\"initial-passwords.xlsx\"; filename*=UTF-8''{quote(name)}"
 
 
-def _password_page(request: HttpRequest, rows: list[tuple[User, str]], title: str) -> HttpResponse:
+def _password_page(
+    request: AuthedRequest, rows: list[tuple[User, str]], title: str
+) -> HttpResponse:
     """The only time a password is shown: on this page and in the .xlsx it embeds."""
     content = accounts.initial_passwords_workbook(rows)
     response = render(
@@ -79,7 +83,7 @@ def _password_page(request: HttpRequest, rows: list[tuple[User, str]], title: st
 
 
 @administrator_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.UserFilter.from_params(request.GET)
     users = selectors.user_list(actor=request.user, filters=filters)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
@@ -101,7 +105,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +119,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_bulk_create(request: HttpRequest) -> HttpResponse:
+def user_bulk_create(request: AuthedRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     township_id, kind = param_id(params.get("township")), params.get("kind") or ""
     form = BulkAccountsForm(request.POST or None, actor=request.user)
@@ -162,7 +166,7 @@ def user_bulk_create(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     return render(
         request,
@@ -178,7 +182,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     initial = {
         "full_name": account.full_name,
@@ -208,13 +212,13 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "orgs/accounts/user_edit.html", {"form": form, "account": account})
 
 
-def _confirm(request: HttpRequest, account: User, **context: Any) -> HttpResponse:
+def _confirm(request: AuthedRequest, account: User, **context: Any) -> HttpResponse:
     return render(request, "orgs/accounts/confirm.html", {"account": account, **context})
 
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password_reset(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     if request.method == "POST":
         password = accounts.user_password_reset(actor=request.user, user=account)
@@ -230,7 +234,7 @@ def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_deactivate(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     if request.method == "POST":
         try:
@@ -252,7 +256,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_reactivate(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     if request.method == "POST":
         try:
@@ -273,7 +277,7 @@ def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_POST
-def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_unlock(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     if accounts.user_unlock(actor=request.user, user=account):
         messages.success(request, f"已解除账号 {account.username} 的登录锁定。")
@@ -284,7 +288,7 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_sensitive_access(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_sensitive_access(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     initial = {"enabled": "1" if account.can_read_sensitive else "0"}
     form = SensitiveAccessForm(request.POST or None, initial=initial)
@@ -306,7 +310,7 @@ def user_sensitive_access(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
-def user_inspector_schools(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_inspector_schools(request: AuthedRequest, user_id: int) -> HttpResponse:
     account = _account(request, user_id)
     initial = {"schools": list(account.assigned_schools.values_list("pk", flat=True))}
     form = InspectorSchoolsForm(request.POST or None, initial=initial, actor=request.user)
@@ -327,7 +331,7 @@ def user_inspector_schools(request: HttpRequest, user_id: int) -> HttpResponse:
         {
             "form": form,
             "account": account,
-            "schools": form.fields["schools"].queryset,
+            "schools": model_choices(form, "schools").queryset,
             "selected": selected,
         },
     )

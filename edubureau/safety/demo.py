@@ -126,7 +126,12 @@ IMMEDIATE_SHARE = {Severity.MINOR: 0.45, Severity.MAJOR: 0.1, Severity.CRITICAL:
 VEHICLE_SCHOOL_SHARE = 0.10
 
 # Category first (weights per category, whatever its number of items), then the item.
-CATEGORY_WEIGHTS = {
+# Urban schools are larger, village schools smaller, than the kind's range suggests.
+SIZE_BY_LOCALITY: dict[str, float] = {Locality.URBAN: 1.3, Locality.TOWN: 1.0, Locality.RURAL: 0.6}
+# 汛期 (flood season) checks go to rural and township schools first (rivers, ponds).
+FLOOD_SEASON_WEIGHT: dict[str, float] = {Locality.RURAL: 3.0, Locality.TOWN: 2.0}
+
+CATEGORY_WEIGHTS: dict[str, float] = {
     "fire": 24,
     "buildings": 17,
     "food_health": 14,
@@ -617,9 +622,7 @@ class SafetyDemo:
 
     def _profile(self, school: School, township: str) -> _Profile:
         low, high, per_staff = SIZES.get(school.kind, (100, 1000, 14))
-        scale = {Locality.URBAN: 1.3, Locality.TOWN: 1.0, Locality.RURAL: 0.6}.get(
-            school.locality, 1.0
-        )
+        scale = SIZE_BY_LOCALITY.get(school.locality, 1.0)
         students = max(low, min(high, int(self.rng.randint(low, high) * scale)))
         boarding = school.kind in BOARDING_KINDS or (
             school.kind == SchoolKind.PRIMARY
@@ -810,7 +813,7 @@ class SafetyDemo:
 
     def _campaign_weight(self, theme: str, p: _Profile) -> float:
         if theme == "汛期":
-            return {Locality.RURAL: 3.0, Locality.TOWN: 2.0}.get(p.school.locality, 1.0)
+            return FLOOD_SEASON_WEIGHT.get(p.school.locality, 1.0)
         if theme == "开学前":
             return 2.0 if p.boarding else 1.0
         return 1.0
@@ -1491,7 +1494,7 @@ class SafetyDemo:
         return len(rows)
 
     def write_security(self) -> int:
-        guards = {
+        guards: dict[str, tuple[int, int]] = {
             SchoolKind.TEACHING_POINT: (0, 1),
             SchoolKind.KINDERGARTEN: (1, 2),
             SchoolKind.PRIMARY: (1, 3),

@@ -55,15 +55,15 @@ class Cast:
 
 
 def make_cast() -> Cast:
-    bureau = BureauFactory(name="甲县教育局", short_name="甲县教育局", issuer_code="甲教发")
-    office = DepartmentFactory(bureau=bureau, name="办公室", code="office")
-    safety = DepartmentFactory(bureau=bureau, name="安全股", code="safety")
-    township_a = TownshipFactory(bureau=bureau, name="甲镇")
-    township_b = TownshipFactory(bureau=bureau, name="乙镇")
-    school_a = SchoolFactory(
+    bureau = BureauFactory.create(name="甲县教育局", short_name="甲县教育局", issuer_code="甲教发")
+    office = DepartmentFactory.create(bureau=bureau, name="办公室", code="office")
+    safety = DepartmentFactory.create(bureau=bureau, name="安全股", code="safety")
+    township_a = TownshipFactory.create(bureau=bureau, name="甲镇")
+    township_b = TownshipFactory.create(bureau=bureau, name="乙镇")
+    school_a = SchoolFactory.create(
         bureau=bureau, township=township_a, name="甲镇中心小学", identifier="5109210001"
     )
-    school_b = SchoolFactory(
+    school_b = SchoolFactory.create(
         bureau=bureau,
         township=township_b,
         name=f"乙镇中学{SCHOOL_B_MARKER}",
@@ -72,13 +72,13 @@ def make_cast() -> Cast:
         locality=Locality.RURAL,
         principal="李乙校长",
     )
-    inspector = UserFactory(
+    inspector = UserFactory.create(
         bureau=bureau, username="inspector", role=Role.INSPECTOR, full_name="督学王"
     )
     inspector.assigned_schools.add(school_a)
-    other_bureau = BureauFactory(name="丙县教育局", issuer_code="丙教发")
-    other_township = TownshipFactory(bureau=other_bureau, name="丙镇")
-    other_school = SchoolFactory(
+    other_bureau = BureauFactory.create(name="丙县教育局", issuer_code="丙教发")
+    other_township = TownshipFactory.create(bureau=other_bureau, name="丙镇")
+    other_school = SchoolFactory.create(
         bureau=other_bureau,
         township=other_township,
         name="丙镇小学外局标记",
@@ -86,7 +86,7 @@ def make_cast() -> Cast:
     )
 
     def school_user(username: str, school: School, position: str, read_only: bool = False) -> User:
-        return UserFactory(
+        return UserFactory.create(
             bureau=bureau,
             username=username,
             role=Role.SCHOOL_USER,
@@ -103,11 +103,11 @@ def make_cast() -> Cast:
         township_b=township_b,
         school_a=school_a,
         school_b=school_b,
-        leader=UserFactory(bureau=bureau, username="leader", role=Role.BUREAU_LEADER),
-        safety_staff=UserFactory(
+        leader=UserFactory.create(bureau=bureau, username="leader", role=Role.BUREAU_LEADER),
+        safety_staff=UserFactory.create(
             bureau=bureau, username="safety", role=Role.DEPARTMENT_STAFF, department=safety
         ),
-        office_staff=UserFactory(
+        office_staff=UserFactory.create(
             bureau=bureau, username="office", role=Role.DEPARTMENT_STAFF, department=office
         ),
         school_a_officer=school_user("a_officer", school_a, SchoolPosition.SAFETY_OFFICER),
@@ -115,10 +115,10 @@ def make_cast() -> Cast:
         school_a_teacher=school_user("a_teacher", school_a, SchoolPosition.STAFF, read_only=True),
         school_b_officer=school_user("b_officer", school_b, SchoolPosition.SAFETY_OFFICER),
         inspector=inspector,
-        admin=UserFactory(bureau=bureau, username="admin", role=Role.ADMINISTRATOR),
+        admin=UserFactory.create(bureau=bureau, username="admin", role=Role.ADMINISTRATOR),
         other_bureau=other_bureau,
         other_school=other_school,
-        other_admin=UserFactory(
+        other_admin=UserFactory.create(
             bureau=other_bureau, username="other_admin", role=Role.ADMINISTRATOR
         ),
     )

@@ -17,7 +17,7 @@ from edubureau.orgs.models import (
 TEST_PASSWORD = "Test-Passw0rd!"
 
 
-class BureauFactory(factory.django.DjangoModelFactory):
+class BureauFactory(factory.django.DjangoModelFactory[Bureau]):
     class Meta:
         model = Bureau
         django_get_or_create = ("name",)
@@ -27,7 +27,7 @@ class BureauFactory(factory.django.DjangoModelFactory):
     issuer_code = "测教发"
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -36,7 +36,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"dept{n}")
 
 
-class TownshipFactory(factory.django.DjangoModelFactory):
+class TownshipFactory(factory.django.DjangoModelFactory[Township]):
     class Meta:
         model = Township
 
@@ -44,7 +44,7 @@ class TownshipFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"第{n}镇")
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(factory.django.DjangoModelFactory[School]):
     class Meta:
         model = School
 
@@ -59,7 +59,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     phone = "0825-1234567"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True

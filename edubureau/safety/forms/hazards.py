@@ -15,6 +15,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from edubureau.core.forms import label_choices, model_choices
 from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
 from edubureau.rectification.models import PlanKind, Severity
 from edubureau.safety.models import Checklist, ChecklistItem, Hazard, HazardSource
@@ -78,11 +79,15 @@ class VersionedForm(forms.Form):
 class HazardReportForm(forms.Form):
     """An ad hoc hazard: found on a walk-around, from a complaint, or in a circular."""
 
-    school = forms.ModelChoiceField(label="学校", queryset=None, empty_label="请选择学校")
+    school: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="学校", queryset=None, empty_label="请选择学校"
+    )
     source = forms.ChoiceField(label="隐患来源", choices=AD_HOC_SOURCES)
     reported_on = forms.DateField(label="发现日期", widget=_date_widget())
-    category = forms.ModelChoiceField(label="隐患类别", queryset=None, empty_label="请选择类别")
-    item = forms.ModelChoiceField(
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="隐患类别", queryset=None, empty_label="请选择类别"
+    )
+    item: forms.ModelChoiceField = forms.ModelChoiceField(
         label="对应排查事项",
         queryset=None,
         required=False,
@@ -104,17 +109,17 @@ class HazardReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.checklist = checklist
         schools = schools_for_hazard_report(user)
-        self.fields["school"].queryset = schools
+        model_choices(self, "school").queryset = schools
         if getattr(user, "school_id", None):
             # A school user reports for their own school only: nothing to choose, and
             # a posted value is ignored (a disabled field takes its initial value).
             self.fields["school"].initial = user.school_id
             self.fields["school"].disabled = True
             self.fields["school"].widget = forms.HiddenInput()
-        self.fields["category"].queryset = report_categories(checklist)
-        items = self.fields["item"]
+        model_choices(self, "category").queryset = report_categories(checklist)
+        items = model_choices(self, "item")
         items.queryset = report_items(checklist)
-        items.label_from_instance = lambda i: f"【{i.category.name}】{i.text}"
+        label_choices(items, lambda i: f"【{i.category.name}】{i.text}")
 
     def clean_reported_on(self) -> date:
         day: date = self.cleaned_data["reported_on"]
@@ -123,7 +128,7 @@ class HazardReportForm(forms.Form):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.checklist is None:
             raise forms.ValidationError("本局尚未发布现行的《排查指南》,暂不能登记隐患")
         item: ChecklistItem | None = data.get("item")

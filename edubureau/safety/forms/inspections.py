@@ -18,6 +18,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from edubureau.core.forms import label_choices, model_choices
 from edubureau.orgs.models import Role, School, SchoolKind, Township, User
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, InspectionKind
@@ -156,24 +157,27 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["townships"].queryset = Township.objects.visible_to(user)
-        self.fields["checklist"].queryset = Checklist.objects.visible_to(user)
-        self.fields["schools"].queryset = (
+        model_choices(self, "townships").queryset = Township.objects.visible_to(user)
+        model_choices(self, "checklist").queryset = Checklist.objects.visible_to(user)
+        model_choices(self, "schools").queryset = (
             School.objects.visible_to(user).filter(is_active=True).order_by("township", "name")
         )
-        self.fields["team"].queryset = User.objects.filter(
+        model_choices(self, "team").queryset = User.objects.filter(
             bureau_id=user.bureau_id,
             is_active=True,
             role__in=[Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.BUREAU_LEADER],
         ).order_by("role", "full_name", "username")
-        self.fields["team"].label_from_instance = lambda u: (
-            f"{u.display_name}({u.department.name if u.department else u.get_role_display()})"
+        label_choices(
+            model_choices(self, "team"),
+            lambda u: (
+                f"{u.display_name}({u.department.name if u.department else u.get_role_display()})"
+            ),
         )
         if not self.is_bound:
             self.initial.setdefault("starts_on", timezone.localdate())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "结束日期不能早于开始日期")
@@ -229,7 +233,7 @@ class ChecklistItemForm(forms.Form):
 
     def __init__(self, *args: Any, checklist: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = checklist.categories.order_by("sort_order")
+        model_choices(self, "category").queryset = checklist.categories.order_by("sort_order")
 
 
 class ChecklistRemoveForm(forms.Form):

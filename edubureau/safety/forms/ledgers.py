@@ -13,6 +13,7 @@ from django import forms
 from django.db import models
 
 from edubureau.core.concurrency import version_token
+from edubureau.core.forms import model_choices
 from edubureau.orgs.models import SchoolYear, User
 from edubureau.orgs.selectors import current_school_year
 from edubureau.safety.models.ledgers import LedgerBase
@@ -69,9 +70,8 @@ class LedgerForm(forms.Form):
             elif school_id is not None:
                 school.initial = school_id
         if "school_year" in self.fields:
-            years = self.fields["school_year"]
-            assert isinstance(years, forms.ModelChoiceField)
-            years.queryset = SchoolYear.objects.visible_to(user)  # type: ignore[attr-defined]
+            years = model_choices(self, "school_year")
+            years.queryset = SchoolYear.objects.visible_to(user)
             if instance is None:
                 current = current_school_year(user=user, today=today)
                 years.initial = current.pk if current else None

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -29,7 +29,9 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.facts import Period
 from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School
+from edubureau.orgs.scoping import bureau_of
 from edubureau.safety.circulars import (
     CircularContent,
     campaign_feedback,
@@ -45,7 +47,7 @@ from edubureau.safety.selectors.dashboard import safety_dashboard
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _period(request: HttpRequest, today: date) -> Period:
+def _period(request: AuthedRequest, today: date) -> Period:
     """``?year=2026`` (the year) or ``?year=2026&month=5`` (a month); default this year."""
     year, month = request.GET.get("year", "").strip(), request.GET.get("month", "").strip()
     if not year and not month:
@@ -59,7 +61,7 @@ def _period(request: HttpRequest, today: date) -> Period:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     period = _period(request, today)
     board = safety_dashboard(user=request.user, period=period, today=today)
@@ -72,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/dashboard/dashboard.html", context)
 
 
-def _docx(request: HttpRequest, content: CircularContent, name: str) -> HttpResponse:
+def _docx(request: AuthedRequest, content: CircularContent, name: str) -> HttpResponse:
     data = render_circular_docx(circular_outline(content))
     audit_log(
         actor=request.user,
@@ -87,7 +89,7 @@ def _docx(request: HttpRequest, content: CircularContent, name: str) -> HttpResp
 
 @login_required
 @require_GET
-def circular_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def circular_campaign(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载检查通报")
@@ -100,7 +102,7 @@ def circular_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def campaign_feedback_download(
-    request: HttpRequest, campaign_id: int, school_id: int
+    request: AuthedRequest, campaign_id: int, school_id: int
 ) -> HttpResponse:
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     school = get_visible_or_404(School, request.user, school_id)
@@ -112,13 +114,13 @@ def campaign_feedback_download(
 
 @login_required
 @require_GET
-def circular_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+def circular_month(request: AuthedRequest, year: int, month: int) -> HttpResponse:
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载月度通报")
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         return HttpResponse("月份无效:年份须在2000至2100之间,月份须在1至12之间", status=400)
     content = circular_for_month(
-        bureau=request.user.bureau,  # type: ignore[union-attr]
+        bureau=bureau_of(request.user),
         schools=School.objects.visible_to(request.user),
         month=date(year, month, 1),
     )

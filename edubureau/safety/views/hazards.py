@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +25,7 @@ from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role
 from edubureau.orgs.selectors import townships_for
 from edubureau.rectification.lifecycle import (
@@ -51,7 +52,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def hazard_list(request: HttpRequest) -> HttpResponse:
+def hazard_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = selectors.HazardFilter.from_params(request.GET)
     hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
@@ -84,7 +85,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hazard_export(request: HttpRequest) -> HttpResponse:
+def hazard_export(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = selectors.HazardFilter.from_params(request.GET)
     hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
@@ -104,7 +105,7 @@ def hazard_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hazard_report(request: HttpRequest) -> HttpResponse:
+def hazard_report(request: AuthedRequest) -> HttpResponse:
     if not selectors.can_report_hazards(request.user):
         raise PermissionDenied("您没有登记隐患的权限")
     checklist = selectors.current_checklist(request.user)
@@ -124,14 +125,14 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_detail(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id)
     return _detail(request, hazard)
 
 
 @login_required
 @require_POST
-def hazard_plan(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_plan(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id, for_write=True)
     form = PlanForm(request.POST, hazard=hazard)
     if form.is_valid():
@@ -154,7 +155,7 @@ def hazard_plan(request: HttpRequest, hazard_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hazard_rectify(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_rectify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id, for_write=True)
     form = RectifyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -175,7 +176,7 @@ def hazard_rectify(request: HttpRequest, hazard_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hazard_verify(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_verify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id)
     form = VerifyForm(request.POST)
     if form.is_valid():
@@ -189,7 +190,7 @@ def hazard_verify(request: HttpRequest, hazard_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hazard_close(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_close(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id)
     form = CloseForm(request.POST)
     if form.is_valid():
@@ -200,7 +201,7 @@ def hazard_close(request: HttpRequest, hazard_id: int) -> HttpResponse:
 
 
 @login_required
-def hazard_photo(request: HttpRequest, hazardphoto_id: int) -> FileResponse:
+def hazard_photo(request: AuthedRequest, hazardphoto_id: int) -> FileResponse:
     photo = get_visible_or_404(HazardPhoto, request.user, hazardphoto_id)
     try:
         handle = photo_file_path(photo.path).open("rb")
@@ -215,7 +216,7 @@ def hazard_photo(request: HttpRequest, hazardphoto_id: int) -> FileResponse:
 # Helpers ------------------------------------------------------------------------
 
 
-def _act(form: Any, service: Any, request: HttpRequest, **kwargs: Any) -> bool:
+def _act(form: Any, service: Any, request: AuthedRequest, **kwargs: Any) -> bool:
     """Call a lifecycle service with the form's version; put its refusal on the form.
 
     A refusal because of *who* is acting (``NotAllowed``) is a 403: the page never
@@ -239,7 +240,7 @@ def _query_with(query: QueryDict, **params: str) -> str:
     return changed.urlencode()
 
 
-def _saved(request: HttpRequest, hazard: Hazard, text: str) -> HttpResponse:
+def _saved(request: AuthedRequest, hazard: Hazard, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("safety:hazard-detail", hazard_id=hazard.pk)
 
@@ -250,7 +251,7 @@ def _status(form: Any) -> int:
     return 409 if getattr(form, "conflict", False) else 400
 
 
-def _detail(request: HttpRequest, hazard: Hazard, **bound: Any) -> HttpResponse:
+def _detail(request: AuthedRequest, hazard: Hazard, **bound: Any) -> HttpResponse:
     """The detail page; ``bound`` carries the submitted form that failed, if any.
     The other forms show the record as it is now (fresh version)."""
     user = request.user

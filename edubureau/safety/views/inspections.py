@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, School, SchoolKind
+from edubureau.orgs.scoping import bureau_of
 from edubureau.orgs.selectors import townships_for
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
@@ -53,7 +55,7 @@ def _this_month() -> Any:
     return services.month_start(timezone.localdate())
 
 
-def _is_ajax(request: HttpRequest) -> bool:
+def _is_ajax(request: AuthedRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
@@ -61,7 +63,7 @@ def _is_ajax(request: HttpRequest) -> bool:
 
 
 @login_required
-def inspection_list(request: HttpRequest) -> HttpResponse:
+def inspection_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     filters = sel.InspectionFilter.from_params(request.GET)
     inspections = sel.inspection_list(user=user, filters=filters)
@@ -89,13 +91,13 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+def inspection_detail(request: AuthedRequest, inspection_id: int) -> HttpResponse:
     inspection = get_visible_or_404(Inspection, request.user, inspection_id)
     return _detail(request, inspection)
 
 
 def _detail(
-    request: HttpRequest, inspection: Inspection, return_form: Any = None, status: int = 200
+    request: AuthedRequest, inspection: Inspection, return_form: Any = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     inspection = Inspection.objects.select_related(
@@ -120,7 +122,7 @@ def _detail(
 
 @login_required
 @require_POST
-def inspection_return(request: HttpRequest, inspection_id: int) -> HttpResponse:
+def inspection_return(request: AuthedRequest, inspection_id: int) -> HttpResponse:
     inspection = get_visible_or_404(Inspection, request.user, inspection_id)
     if not services.is_safety_staff(request.user):
         raise PermissionDenied("只有安全股工作人员可以退回检查")
@@ -145,16 +147,16 @@ def inspection_return(request: HttpRequest, inspection_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def self_inspection_new(request: HttpRequest) -> HttpResponse:
+def self_inspection_new(request: AuthedRequest) -> HttpResponse:
     """This month's (or ``?period=``'s) self-inspection of the user's school: the form of
     a new one, or a redirect to the one already started."""
     user = request.user
-    if user.role != Role.SCHOOL_USER or user.read_only:
+    school = user.school
+    if user.role != Role.SCHOOL_USER or user.read_only or school is None:
         raise PermissionDenied("只有学校(非只读)用户可以填报月度自查")
     period = sel.parse_period(request.GET.get("period")) or _this_month()
     if period > _this_month():
         raise Http404("不能填报未来月份的自查")
-    school = user.school
     inspection = (
         Inspection.objects.visible_to(user).filter(kind=InspectionKind.SELF, period=period).first()
     )
@@ -169,7 +171,7 @@ def self_inspection_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inspection_edit(request: HttpRequest, inspection_id: int) -> HttpResponse:
+def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
     inspection = get_visible_or_404(Inspection, request.user, inspection_id)
     if not services.can_fill(request.user, inspection):
         raise PermissionDenied("您不能填写该检查")
@@ -182,7 +184,7 @@ def inspection_edit(request: HttpRequest, inspection_id: int) -> HttpResponse:
 
 
 def _save(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     inspection: Inspection | None,
     school: School | None = None,
@@ -273,7 +275,7 @@ def _urls(inspection: Inspection) -> dict[str, Any]:
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     inspection: Inspection | None = None,
     school: School | None = None,
@@ -338,7 +340,7 @@ def _form_page(
 
 @login_required
 @require_POST
-def inspection_photo_upload(request: HttpRequest, inspection_id: int) -> JsonResponse:
+def inspection_photo_upload(request: AuthedRequest, inspection_id: int) -> JsonResponse:
     """One photo (already resized by the browser), for an item or the whole visit."""
     inspection = get_visible_or_404(Inspection, request.user, inspection_id)
     if not services.can_fill(request.user, inspection):
@@ -374,7 +376,7 @@ def inspection_photo_upload(request: HttpRequest, inspection_id: int) -> JsonRes
 
 
 @login_required
-def inspection_photo(request: HttpRequest, inspectionphoto_id: int) -> FileResponse:
+def inspection_photo(request: AuthedRequest, inspectionphoto_id: int) -> FileResponse:
     photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
     try:
         handle = photo_file_path(photo.path).open("rb")
@@ -388,7 +390,7 @@ def inspection_photo(request: HttpRequest, inspectionphoto_id: int) -> FileRespo
 
 @login_required
 @require_POST
-def inspection_photo_delete(request: HttpRequest, inspectionphoto_id: int) -> HttpResponse:
+def inspection_photo_delete(request: AuthedRequest, inspectionphoto_id: int) -> HttpResponse:
     photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
     try:
         services.inspection_photo_delete(actor=request.user, photo=photo)
@@ -407,7 +409,7 @@ def inspection_photo_delete(request: HttpRequest, inspectionphoto_id: int) -> Ht
 
 
 @login_required
-def self_inspection_missing(request: HttpRequest) -> HttpResponse:
+def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
     user = request.user
     period = sel.parse_period(request.GET.get("period")) or _this_month()
     filters = sel.InspectionFilter.from_params(request.GET)
@@ -427,7 +429,7 @@ def self_inspection_missing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def self_inspection_chase(request: HttpRequest) -> HttpResponse:
+def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not services.is_safety_staff(user):
         raise PermissionDenied("只有安全股工作人员可以催报")
@@ -454,7 +456,7 @@ def self_inspection_chase(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "safety/inspections/campaign_list.html",
@@ -467,7 +469,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not services.is_safety_staff(user):
         raise PermissionDenied("只有安全股工作人员可以创建检查活动")
@@ -496,7 +498,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     return render(
         request,
@@ -513,7 +515,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_inspect(request: HttpRequest, campaign_id: int, school_id: int) -> HttpResponse:
+def campaign_inspect(request: AuthedRequest, campaign_id: int, school_id: int) -> HttpResponse:
     """Start (or continue) the campaign's inspection of one school."""
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     school = get_visible_or_404(School, request.user, school_id)
@@ -534,7 +536,7 @@ def campaign_inspect(request: HttpRequest, campaign_id: int, school_id: int) -> 
 
 
 @login_required
-def checklist_current(request: HttpRequest) -> HttpResponse:
+def checklist_current(request: AuthedRequest) -> HttpResponse:
     checklist = sel.current_checklist(request.user)
     if checklist is None:
         return render(
@@ -546,11 +548,11 @@ def checklist_current(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def checklist_detail(request: HttpRequest, checklist_id: int) -> HttpResponse:
+def checklist_detail(request: AuthedRequest, checklist_id: int) -> HttpResponse:
     return _checklist_page(request, get_visible_or_404(Checklist, request.user, checklist_id))
 
 
-def _checklist_page(request: HttpRequest, checklist: Checklist) -> HttpResponse:
+def _checklist_page(request: AuthedRequest, checklist: Checklist) -> HttpResponse:
     return render(
         request,
         "safety/checklists/detail.html",
@@ -565,7 +567,7 @@ def _checklist_page(request: HttpRequest, checklist: Checklist) -> HttpResponse:
 
 
 @login_required
-def checklist_versions(request: HttpRequest) -> HttpResponse:
+def checklist_versions(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "safety/checklists/versions.html",
@@ -575,17 +577,17 @@ def checklist_versions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def checklist_install(request: HttpRequest) -> HttpResponse:
+def checklist_install(request: AuthedRequest) -> HttpResponse:
     if not checklist_services.can_edit_checklists(request.user):
         raise PermissionDenied("只有安全股工作人员可以设置排查指南")
-    checklist_services.checklist_install_default(bureau=request.user.bureau, actor=request.user)
+    checklist_services.checklist_install_default(bureau=bureau_of(request.user), actor=request.user)
     messages.success(request, "已启用默认排查指南。")
     return redirect("safety:checklist-current")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checklist_item_edit(request: HttpRequest, checklistitem_id: int) -> HttpResponse:
+def checklist_item_edit(request: AuthedRequest, checklistitem_id: int) -> HttpResponse:
     item = _item(request, checklistitem_id)
     checklist = item.checklist
     initial = {
@@ -610,7 +612,7 @@ def checklist_item_edit(request: HttpRequest, checklistitem_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checklist_item_add(request: HttpRequest) -> HttpResponse:
+def checklist_item_add(request: AuthedRequest) -> HttpResponse:
     if not checklist_services.can_edit_checklists(request.user):
         raise PermissionDenied("只有安全股工作人员可以修订排查指南")
     checklist = sel.current_checklist(request.user)
@@ -633,7 +635,7 @@ def checklist_item_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checklist_item_remove(request: HttpRequest, checklistitem_id: int) -> HttpResponse:
+def checklist_item_remove(request: AuthedRequest, checklistitem_id: int) -> HttpResponse:
     item = _item(request, checklistitem_id)
     form = f.ChecklistRemoveForm(request.POST or None, initial={"version": item.checklist.version})
     if request.method == "POST" and form.is_valid():
@@ -651,7 +653,7 @@ def checklist_item_remove(request: HttpRequest, checklistitem_id: int) -> HttpRe
     )
 
 
-def _item(request: HttpRequest, checklistitem_id: int) -> ChecklistItem:
+def _item(request: AuthedRequest, checklistitem_id: int) -> ChecklistItem:
     """An item of the user's bureau's checklist, which they may revise."""
     item = sel.checklist_item_or_404(request.user, checklistitem_id)
     if not checklist_services.can_edit_checklists(request.user):
@@ -661,7 +663,7 @@ def _item(request: HttpRequest, checklistitem_id: int) -> ChecklistItem:
     return item
 
 
-def _new_version(request: HttpRequest, form: Any, checklist: Checklist, changes: Any) -> bool:
+def _new_version(request: AuthedRequest, form: Any, checklist: Checklist, changes: Any) -> bool:
     """Make the new version; a refusal (stale page, bad value) goes on the form."""
     try:
         if form.cleaned_data["version"] != checklist.version:
@@ -679,7 +681,7 @@ def _new_version(request: HttpRequest, form: Any, checklist: Checklist, changes:
 
 
 def _item_form(
-    request: HttpRequest, form: Any, checklist: Checklist, *, item: ChecklistItem | None
+    request: AuthedRequest, form: Any, checklist: Checklist, *, item: ChecklistItem | None
 ) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     return render(

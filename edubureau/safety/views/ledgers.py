@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolYear, Township, User
 from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
 from edubureau.safety.selectors.ledgers import (
@@ -41,7 +42,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def ledger_home(request: HttpRequest) -> HttpResponse:
+def ledger_home(request: AuthedRequest) -> HttpResponse:
     overview = ledger_overview(user=request.user, today=timezone.localdate())
     cards = [
         {"card": c, "list": reverse(f"safety:{c.spec.key}-list"), "new": _create_url(c.spec)}
@@ -69,7 +70,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_list(request: HttpRequest, ledger: str) -> HttpResponse:
+def ledger_list(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec, today = LEDGERS[ledger], timezone.localdate()
     filters = LedgerFilter.from_params(spec, request.GET)
     rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=today)
@@ -95,7 +96,7 @@ def ledger_list(request: HttpRequest, ledger: str) -> HttpResponse:
 
 
 @login_required
-def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
+def ledger_export(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec = LEDGERS[ledger]
     filters = LedgerFilter.from_params(spec, request.GET)
     rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=timezone.localdate())
@@ -114,7 +115,7 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_create(request: HttpRequest, ledger: str) -> HttpResponse:
+def ledger_create(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec, today = LEDGERS[ledger], timezone.localdate()
     if not services.can_write_ledgers(request.user):
         raise PermissionDenied("您没有填报安全台账的权限")
@@ -139,7 +140,7 @@ def ledger_create(request: HttpRequest, ledger: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_edit(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse:
+def ledger_edit(request: AuthedRequest, ledger: str, **ids: int) -> HttpResponse:
     spec, today = LEDGERS[ledger], timezone.localdate()
     obj = _writable(spec, request.user, ids[spec.id_kwarg])
     form = LedgerForm(request.POST or None, spec=spec, user=request.user, today=today, instance=obj)
@@ -167,7 +168,7 @@ def ledger_edit(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_delete(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse:
+def ledger_delete(request: AuthedRequest, ledger: str, **ids: int) -> HttpResponse:
     spec = LEDGERS[ledger]
     obj = _writable(spec, request.user, ids[spec.id_kwarg])
     if request.method == "POST":
@@ -183,7 +184,7 @@ def ledger_delete(request: HttpRequest, ledger: str, **ids: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_import(request: HttpRequest, ledger: str) -> HttpResponse:
+def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec = LEDGERS[ledger]
     if not services.can_write_ledgers(request.user):
         raise PermissionDenied("您没有导入安全台账的权限")
@@ -242,7 +243,7 @@ def _row(spec: LedgerSpec, obj: Model, today: date, can_write: bool) -> dict[str
     cells: list[dict[str, Any]] = [{"label": "学校", "text": obj.school.name, "tag": None}]  # type: ignore[attr-defined]
     for name in spec.list_fields:
         value = display_value(obj, name)
-        cell = {"label": _label(spec, name), "text": _text(value), "tag": None}
+        cell: dict[str, Any] = {"label": _label(spec, name), "text": _text(value), "tag": None}
         if name in expiring and isinstance(value, date) and getattr(obj, "is_active", True):
             days = (value - today).days
             if days < 0:
@@ -279,8 +280,8 @@ def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict
     ]
     return {
         "schools": schools if not user.is_school_user else [],
-        "townships": Township.objects.visible_to(user) if not user.is_school_user else [],  # type: ignore[attr-defined]
+        "townships": Township.objects.visible_to(user) if not user.is_school_user else [],
         "choice_filters": choices,
-        "school_years": SchoolYear.objects.visible_to(user) if spec.key == "letter" else [],  # type: ignore[attr-defined]
+        "school_years": SchoolYear.objects.visible_to(user) if spec.key == "letter" else [],
         "urls": _urls(spec),
     }
