@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -26,6 +27,7 @@ from edubureau.core.models import MAX_YEAR, MIN_YEAR, CalendarDay, CalendarDayKi
 # Role values as plain strings: core sits below orgs and must not import it
 # (the same convention as edubureau.orgs.scoping).
 ADMINISTRATOR = "administrator"
+SHARED_CALENDAR_NOTE = "多个教育局共用本平台,节假日安排由平台运维人员统一录入。"
 CALENDAR_VIEWER_ROLES = frozenset({ADMINISTRATOR, "bureau_leader", "department_staff"})
 
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 30
@@ -55,7 +57,22 @@ def calendar_can_view(user: Any) -> bool:
 
 
 def calendar_can_edit(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == ADMINISTRATOR)
+    """The schedule is the State Council's: one for the whole deployment. Where a
+    deployment serves one bureau, its administrators keep it. Where several bureaus
+    share one, an administrator of one bureau must not move every other bureau's
+    deadlines: only the platform operator (a superuser) enters it."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role == ADMINISTRATOR and not calendar_is_shared())
+
+
+def calendar_is_shared() -> bool:
+    """Whether several bureaus share this deployment (and so its calendar)."""
+    # Through the app registry: core sits below orgs and does not import it.
+    bureau = apps.get_model("orgs", "Bureau")
+    return bool(bureau._default_manager.count() > 1)
 
 
 # Paste format ----------------------------------------------------------------
@@ -171,7 +188,7 @@ def calendar_year_save(
     else's newer save raises :class:`EditConflict`. Unchanged days keep their
     rows, so ``created_by`` still names who first entered them.
     """
-    _require_editor(actor)
+    calendar_require_editor(actor)
     new = [CalendarEntry(*entry) for entry in entries]
     _validate(year=year, entries=new, note=note)
     with transaction.atomic():
@@ -203,7 +220,7 @@ def calendar_year_save(
 
 def calendar_year_delete(*, actor: Any, year: int) -> None:
     """Remove an entered year, so the package (or Monday–Friday) decides it again."""
-    _require_editor(actor)
+    calendar_require_editor(actor)
     with transaction.atomic():
         calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
         if calendar_year is None:
@@ -220,9 +237,13 @@ def calendar_year_delete(*, actor: Any, year: int) -> None:
         _invalidate_now_and_on_commit()
 
 
-def _require_editor(actor: Any) -> None:
-    if not calendar_can_edit(actor):
-        raise PermissionDenied("只有系统管理员可以录入节假日安排")
+def calendar_require_editor(actor: Any) -> None:
+    """Refuse, with the reason, anyone who may not change the schedule."""
+    if calendar_can_edit(actor):
+        return
+    if getattr(actor, "role", None) == ADMINISTRATOR:
+        raise PermissionDenied(SHARED_CALENDAR_NOTE)
+    raise PermissionDenied("只有系统管理员可以录入节假日安排")
 
 
 def _validate(*, year: int, entries: list[CalendarEntry], note: str) -> None:

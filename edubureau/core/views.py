@@ -47,6 +47,7 @@ def calendar_overview(request: HttpRequest) -> HttpResponse:
         "result": _calculate(calculator),
         "warnings": calendar_warnings(today) if can_edit else [],
         "can_edit": can_edit,
+        "shared_note": _shared_note(request.user, can_edit),
         "min_year": MIN_YEAR,
         "max_year": MAX_YEAR,
     }
@@ -60,8 +61,8 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Http404("年份超出范围")
     can_edit = services.calendar_can_edit(request.user)
-    if request.method == "POST" and not can_edit:
-        raise PermissionDenied("只有系统管理员可以录入节假日安排")
+    if request.method == "POST":
+        services.calendar_require_editor(request.user)
     entered = CalendarYear.objects.filter(year=year).select_related("entered_by").first()
     form = CalendarYearForm(request.POST or None, initial=_form_initial(year, entered))
     errors: list[str] = []
@@ -84,15 +85,21 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
         "ranges": _range_rows(schedule),
         "form": form if can_edit else None,
         "errors": errors,
+        "shared_note": _shared_note(request.user, can_edit),
     }
     return render(request, "core/calendar_year.html", context)
+
+
+def _shared_note(user: Any, can_edit: bool) -> str:
+    """Why an administrator sees no entry form: the calendar is the platform's."""
+    administrator = getattr(user, "role", None) == services.ADMINISTRATOR
+    return services.SHARED_CALENDAR_NOTE if administrator and not can_edit else ""
 
 
 @login_required
 @require_POST
 def calendar_year_delete(request: HttpRequest, year: int) -> HttpResponse:
-    if not services.calendar_can_edit(request.user):
-        raise PermissionDenied("只有系统管理员可以删除节假日安排")
+    services.calendar_require_editor(request.user)
     try:
         services.calendar_year_delete(actor=request.user, year=year)
     except ValidationError as exc:

@@ -18,6 +18,7 @@ from edubureau.audit.services import audit_log
 from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.core.services import calendar_can_edit
 from edubureau.orgs import selectors
 from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
@@ -43,7 +44,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     }
     if user.role == Role.INSPECTOR:
         context["assigned"] = School.objects.visible_to(user).select_related("township")
-    if user.role == Role.ADMINISTRATOR:
+    # Only those who can enter the schedule are asked to (see calendar_can_edit).
+    if user.role == Role.ADMINISTRATOR and calendar_can_edit(user):
         context["calendar_warnings"] = calendar_warnings(timezone.localdate())
     return render(request, f"orgs/home_{user.role}.html", context)
 

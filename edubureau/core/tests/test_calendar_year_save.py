@@ -120,7 +120,9 @@ def test_it_creates_a_year_and_writes_an_audit_row(cast):
 
 def test_it_replaces_a_year_and_keeps_unchanged_rows(cast):
     calendar_year_save(actor=cast.admin, year=2027, entries=parse(SCHEDULE_2027))
-    other_admin = UserFactory(bureau=cast.bureau, username="admin2", role="administrator")
+    other_admin = UserFactory(
+        bureau=cast.bureau, username="admin2", role="administrator", is_superuser=True
+    )
     kept = CalendarDay.objects.get(date=date(2027, 1, 1))
 
     calendar_year_save(
