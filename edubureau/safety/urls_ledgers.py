@@ -6,7 +6,7 @@ Names: ``safety:<key>-list`` (-create, -edit, -delete, -export, -import), e.g.
 
 from django.urls import URLPattern, path
 
-from edubureau.safety.selectors.ledgers import LEDGERS, LedgerSpec
+from edubureau.safety.selectors.ledger_specs import LEDGERS, LedgerSpec
 from edubureau.safety.views import ledgers as views
 
 

@@ -17,7 +17,7 @@ from edubureau.core.forms import model_choices
 from edubureau.orgs.models import SchoolYear, User
 from edubureau.orgs.selectors import current_school_year
 from edubureau.safety.models.ledgers import LedgerBase
-from edubureau.safety.selectors.ledgers import LedgerSpec
+from edubureau.safety.selectors.ledger_specs import LedgerSpec
 from edubureau.safety.services.ledgers import ledger_writable_schools
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -35,11 +35,8 @@ from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
 from edubureau.safety.models import Hazard
-from edubureau.safety.selectors.ledgers import (
-    DEFAULT_EXPIRY_DAYS,
-    ExpiringDocument,
-    documents_expiring,
-)
+from edubureau.safety.selectors.ledger_coverage import ExpiringDocument, documents_expiring
+from edubureau.safety.selectors.ledger_specs import DEFAULT_EXPIRY_DAYS
 from edubureau.safety.services.inspections import school_recipients
 
 SCHOOL_TOPIC = "safety.documents_expiring"

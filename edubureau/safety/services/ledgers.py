@@ -40,7 +40,7 @@ from edubureau.core.excel import (
 from edubureau.orgs.models import Role, School, SchoolYear, User
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.safety.models.ledgers import LedgerBase
-from edubureau.safety.selectors.ledgers import LedgerSpec, display_value
+from edubureau.safety.selectors.ledger_specs import LedgerSpec, display_value
 
 # Permissions -----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.concurrency import version_token
 from edubureau.safety.models import Canteen
-from edubureau.safety.selectors.ledgers import canteens_expiring
+from edubureau.safety.selectors.ledger_coverage import canteens_expiring
 from edubureau.safety.tests.factories_ledgers import CanteenFactory, xlsx
 
 HEADERS = [

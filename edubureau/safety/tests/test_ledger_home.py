@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from edubureau.orgs.models import Semester
 from edubureau.orgs.selectors import current_semester
-from edubureau.safety.selectors.ledgers import (
+from edubureau.safety.selectors.ledger_coverage import (
     documents_expiring,
     drills_per_school,
     letters_by_tier,

@@ -217,7 +217,7 @@ def test_it_rejects_a_letter_sheet_with_any_bad_row_and_writes_nothing(cast, cli
 def test_it_turns_a_twin_saved_concurrently_into_the_same_message(cast, year, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from edubureau.safety.selectors.ledgers import LETTER
+    from edubureau.safety.selectors.ledger_specs import LETTER
     from edubureau.safety.services import ledgers as services
 
     ResponsibilityLetterFactory(school=cast.school_a, school_year=year, tier="school_staff")

@@ -12,7 +12,7 @@ from django.urls import include, path, reverse
 
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.safety.models import Drill
-from edubureau.safety.selectors.ledgers import DRILL
+from edubureau.safety.selectors.ledger_specs import DRILL
 from edubureau.safety.services.ledgers import ledger_create
 from edubureau.safety.tests.factories_ledgers import DrillFactory, xlsx
 from edubureau.testing.isolation import check_isolation, iter_routes

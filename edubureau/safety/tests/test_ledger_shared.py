@@ -14,7 +14,7 @@ from django.urls import reverse
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.concurrency import version_token
 from edubureau.safety.models import EducationActivity, EmergencyPlan
-from edubureau.safety.selectors.ledgers import LEDGERS
+from edubureau.safety.selectors.ledger_specs import LEDGERS
 from edubureau.safety.tests import factories_ledgers as f
 from edubureau.safety.tests.factories_ledgers import xlsx
 

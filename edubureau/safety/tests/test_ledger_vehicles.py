@@ -11,7 +11,7 @@ from django.urls import reverse
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.concurrency import version_token
 from edubureau.safety.models import Vehicle
-from edubureau.safety.selectors.ledgers import vehicles_expiring
+from edubureau.safety.selectors.ledger_coverage import vehicles_expiring
 from edubureau.safety.services.ledgers import normalise_plate
 from edubureau.safety.tests.factories_ledgers import VehicleFactory, xlsx, xlsx_rows
 

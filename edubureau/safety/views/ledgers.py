@@ -26,12 +26,14 @@ from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolYear, Township, User
 from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
-from edubureau.safety.selectors.ledgers import (
+from edubureau.safety.selectors.ledger_specs import (
     DEFAULT_EXPIRY_DAYS,
     LEDGERS,
-    LedgerFilter,
     LedgerSpec,
     display_value,
+)
+from edubureau.safety.selectors.ledgers import (
+    LedgerFilter,
     ledger_overview,
     ledger_rows,
     ledger_totals,
