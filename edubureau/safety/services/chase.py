@@ -27,7 +27,7 @@ from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.services.inspections import (
     is_safety_staff,
     month_start,
-    school_recipients,
+    recipients_by_school,
     self_inspection_due_on,
 )
 
@@ -87,9 +87,10 @@ def self_inspection_chase(
         return result
     link = reverse("safety:self-inspection-new") + f"?period={period:%Y-%m}"
     when = "已过" if today > due_on else "为"
+    recipients = recipients_by_school([s.pk for s in result.schools])
     with transaction.atomic():
         for school in result.schools:
-            users = school_recipients(school.pk)
+            users = recipients.get(school.pk)
             if not users:
                 continue
             notes = notify(

@@ -37,7 +37,7 @@ from edubureau.orgs.models import Bureau, Role, School, User
 from edubureau.safety.models import Hazard
 from edubureau.safety.selectors.ledger_coverage import ExpiringDocument, documents_expiring
 from edubureau.safety.selectors.ledger_specs import DEFAULT_EXPIRY_DAYS
-from edubureau.safety.services.inspections import school_recipients
+from edubureau.safety.services.inspections import recipients_by_school
 
 SCHOOL_TOPIC = "safety.documents_expiring"
 BUREAU_TOPIC = "safety.documents_expiring_digest"
@@ -102,10 +102,10 @@ def _remind_bureau(bureau: Bureau, *, run: ExpiryRun, since: datetime, dry_run: 
     )
     due = [s for s in schools.filter(pk__in=per_school).order_by("pk") if s.pk not in reminded]
     run.skipped += len(per_school) - len(due)
-    recipients = {s.pk: school_recipients(s.pk) for s in due}
+    recipients = recipients_by_school([s.pk for s in due])
     # A school without an account that can act is left to the department's digest.
-    run.unreachable += [s for s in due if not recipients[s.pk]]
-    due = [s for s in due if recipients[s.pk]]
+    run.unreachable += [s for s in due if s.pk not in recipients]
+    due = [s for s in due if s.pk in recipients]
     staff = list(
         User.objects.filter(
             is_active=True,

@@ -552,11 +552,20 @@ def inspection_return(*, actor: Any, inspection: Inspection, reason: str) -> Ins
 
 def school_recipients(school_id: int) -> list[User]:
     """The school's users who can act on a request: active and not read-only."""
-    return list(
-        User.objects.filter(
-            school_id=school_id, role=Role.SCHOOL_USER, is_active=True, read_only=False
-        )
-    )
+    return recipients_by_school([school_id]).get(school_id, [])
+
+
+def recipients_by_school(school_ids: Sequence[int]) -> dict[int, list[User]]:
+    """:func:`school_recipients` of many schools in one query (schools without any
+    such user are absent)."""
+    found: dict[int, list[User]] = {}
+    users = User.objects.filter(
+        school_id__in=school_ids, role=Role.SCHOOL_USER, is_active=True, read_only=False
+    ).order_by("pk")
+    for user in users:
+        if user.school_id is not None:
+            found.setdefault(user.school_id, []).append(user)
+    return found
 
 
 # Photos ---------------------------------------------------------------------------
