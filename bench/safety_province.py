@@ -170,15 +170,16 @@ def mb(n: int | None) -> str:
 def build_organisation(schools: int) -> Any:
     """The demo's province (30,000 schools); another size keeps its county mix."""
     from edubureau.orgs import demo as orgs_demo
+    from edubureau.orgs.demo_plan import SCALES
 
     scale = "province"
-    if schools != orgs_demo.SCALES["province"].schools:
+    if schools != SCALES["province"].schools:
         # A province of another size: same planner, ~300 schools per county of 15
         # townships. Registered under its own key for this process only.
         counties = max(1, round(schools / 300))
         scale = f"bench-{schools}"
-        orgs_demo.SCALES[scale] = dataclasses.replace(
-            orgs_demo.SCALES["province"], schools=schools, townships=counties * 15
+        SCALES[scale] = dataclasses.replace(
+            SCALES["province"], schools=schools, townships=counties * 15
         )
     return orgs_demo.build_demo(
         scale=scale, contributors=[], log=lambda label, s: log(f"  {label:<58} {s:8.1f} s")

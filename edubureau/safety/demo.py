@@ -61,13 +61,8 @@ from django.db import models
 
 from edubureau.core.calendar import add_working_days, is_working_day, working_days_between
 from edubureau.core.facts import last_months
-from edubureau.orgs.demo import (
-    GIVEN_FIRST,
-    GIVEN_SECOND,
-    SURNAME_WEIGHTS,
-    SURNAMES,
-    DemoContext,
-)
+from edubureau.orgs.demo import DemoContext
+from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
 from edubureau.orgs.models import Locality, School, SchoolKind
 from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
 from edubureau.rectification.models import PlanKind, RectificationStep, Severity, Status

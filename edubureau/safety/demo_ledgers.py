@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from edubureau.orgs.demo import PLACE_BASES
+from edubureau.orgs.demo_plan import PLACE_BASES
 from edubureau.orgs.models import Locality, SchoolKind, Semester
 from edubureau.safety.demo_data import ACTIVITIES, PLATE_LETTERS
 from edubureau.safety.models import (

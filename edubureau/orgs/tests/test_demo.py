@@ -12,13 +12,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from edubureau.orgs.demo import (
-    DEMO_PASSWORD,
-    DemoContext,
-    build_demo,
-    discover_contributors,
-    plan_organisation,
-)
+from edubureau.orgs.demo import DEMO_PASSWORD, DemoContext, build_demo, discover_contributors
+from edubureau.orgs.demo_plan import plan_organisation
 from edubureau.orgs.management.commands import demo as demo_command
 from edubureau.orgs.models import (
     Bureau,

@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 
 from edubureau.orgs.demo import (
-    SCALES,
     DemoConflict,
     DemoLogin,
     build_demo,
@@ -28,8 +27,8 @@ from edubureau.orgs.demo import (
     find_demo_bureau,
     login_role,
     login_scope,
-    scale_of,
 )
+from edubureau.orgs.demo_plan import SCALES, scale_of
 from edubureau.orgs.models import Bureau, School, Township
 
 
