@@ -17,6 +17,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.core.services import calendar_can_edit
 from edubureau.orgs import selectors
@@ -100,9 +101,7 @@ def school_export(request: AuthedRequest) -> HttpResponse:
         model_label=School._meta.label,
         detail=f"导出学校名录{schools.count()}所",
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''schools.xlsx"
-    return response
+    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename="schools.xlsx")
 
 
 @login_required

@@ -7,6 +7,12 @@ urlpatterns = [
     path("inspections/self/", views.self_inspection_new, name="self-inspection-new"),
     path("inspections/missing/", views.self_inspection_missing, name="self-inspection-missing"),
     path("inspections/missing/chase/", views.self_inspection_chase, name="self-inspection-chase"),
+    path(
+        "inspections/missing/export/",
+        views.self_inspection_missing_export,
+        name="self-inspection-missing-export",
+    ),
+    path("inspections/export/", views.inspection_export, name="inspection-export"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:inspection_id>/edit/", views.inspection_edit, name="inspection-edit"),
     path(

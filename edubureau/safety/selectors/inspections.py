@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
 from edubureau.audit.services import audit_denied
+from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id
 from edubureau.orgs.models import Role, School
 from edubureau.safety.models import (
@@ -429,3 +430,72 @@ def checklist_versions(user: Any) -> Sequence[Checklist]:
         .annotate(item_count=Count("items"))
         .order_by("-version")
     )
+
+
+# Exports ------------------------------------------------------------------------------
+
+
+INSPECTION_EXPORT_COLUMNS = [
+    Column("school", "学校", width=28),
+    Column("township", "乡镇(街道)"),
+    Column("kind", "检查类型", width=10),
+    Column("subject", "月份或检查活动", width=26),
+    Column("inspected_on", "检查日期", width=12),
+    Column("status", "状态", width=10),
+    Column("submitted_at", "提交时间", width=18),
+    Column("timeliness", "报送情况", width=10),
+    Column("items", "检查事项数", width=10),
+    Column("hazards", "发现隐患", width=10),
+]
+
+
+def inspection_export_rows(inspections: QuerySet[Inspection]) -> list[list[Any]]:
+    """The export sheet of a filtered inspection list: every row, no paging."""
+    rows = []
+    for i in inspections:
+        if i.kind == InspectionKind.SELF:
+            subject = f"{i.period:%Y年%m月}" if i.period else ""
+            on_time = i.submitted_on_time
+            timeliness = "" if on_time is None else ("按时" if on_time else "逾期")
+        else:
+            subject, timeliness = (i.campaign.name if i.campaign else ""), ""
+        rows.append(
+            [
+                i.school.name,
+                i.school.township.name,
+                i.get_kind_display(),
+                subject,
+                i.inspected_on,
+                i.get_status_display(),
+                timezone.localtime(i.submitted_at).replace(tzinfo=None) if i.submitted_at else None,
+                timeliness,
+                i.items_total or None,
+                i.hazards_found if i.status == InspectionStatus.SUBMITTED else None,
+            ]
+        )
+    return rows
+
+
+MISSING_EXPORT_COLUMNS = [
+    Column("township", "乡镇(街道)"),
+    Column("school", "学校", width=28),
+    Column("kind", "学校类型", width=12),
+    Column("principal", "校长(园长)", width=12),
+    Column("phone", "联系电话", width=16),
+    Column("state", "情况", width=14),
+]
+
+
+def missing_export_rows(report: MissingReport) -> list[list[Any]]:
+    """The 未报送 list as a sheet to phone down: who, where, whom to call."""
+    return [
+        [
+            row.school.township.name,
+            row.school.name,
+            row.school.get_kind_display(),
+            row.school.principal,
+            row.school.phone,
+            row.state,
+        ]
+        for row in report.rows
+    ]

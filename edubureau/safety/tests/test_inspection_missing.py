@@ -11,6 +11,8 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
+from edubureau.audit.models import Action, AuditEvent
+from edubureau.core.excel import XLSX_CONTENT_TYPE
 from edubureau.notifications.models import Notification
 from edubureau.safety.models import InspectionStatus
 from edubureau.safety.services.chase import CHASE_TOPIC
@@ -22,10 +24,13 @@ from edubureau.safety.tests.factories_inspections import (
     make_self_inspection,
     small_checklist,
 )
+from edubureau.safety.tests.factories_ledgers import xlsx_rows
 from edubureau.testing.factories import SchoolFactory
 
 MISSING = reverse("safety:self-inspection-missing")
 CHASE = reverse("safety:self-inspection-chase")
+EXPORT = reverse("safety:inspection-export")
+EXPORT_MISSING = reverse("safety:self-inspection-missing-export")
 
 
 @pytest.mark.parametrize(
@@ -147,3 +152,42 @@ def test_it_runs_the_daily_job_on_working_days_only(cast, month):
         outcome = chase_self_inspections()
     # Every bureau: school A and B here, and the other bureau's school.
     assert outcome["ran"] is True and outcome["schools"] == 3
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_exports_the_missing_schools_with_whom_to_call(cast, client_for, month):
+    cast.school_a.principal, cast.school_a.phone = "王校长", "13800000001"
+    cast.school_a.save()
+    page = client_for(cast.leader).get(MISSING, {"period": "2026-10"}).text
+    assert 'data-testid="missing-export"' in page
+    response = client_for(cast.leader).get(EXPORT_MISSING, {"period": "2026-10"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    header, *rows = xlsx_rows(response.content)
+    assert header == ("乡镇(街道)", "学校", "学校类型", "校长(园长)", "联系电话", "情况")
+    by_school = {r[1]: r for r in rows}
+    assert set(by_school) == {cast.school_a.name, cast.school_b.name}  # C has submitted
+    assert by_school[cast.school_a.name][3:] == ("王校长", "13800000001", "未开始")
+    assert by_school[cast.school_b.name][5] == "草稿未提交"
+    assert AuditEvent.objects.filter(actor=cast.leader, action=Action.EXPORT).exists()
+    # A township filter narrows the sheet as it narrows the page.
+    only_a = client_for(cast.leader).get(
+        EXPORT_MISSING, {"period": "2026-10", "township": cast.township_a.pk}
+    )
+    assert [r[1] for r in xlsx_rows(only_a.content)[1:]] == [cast.school_a.name]
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_exports_the_filtered_inspection_list_in_the_users_scope(cast, client_for, month):
+    response = client_for(cast.leader).get(EXPORT, {"kind": "self", "period": "2026-10"})
+    assert response.status_code == 200
+    header, *rows = xlsx_rows(response.content)
+    assert header[:4] == ("学校", "乡镇(街道)", "检查类型", "月份或检查活动")
+    by_school = {r[0]: r for r in rows}
+    assert set(by_school) == {cast.school_b.name, month.name}
+    assert by_school[month.name][3] == "2026年10月"
+    assert by_school[month.name][5] == "已提交" and by_school[month.name][7] == "按时"
+    assert by_school[cast.school_b.name][7] in ("", None)  # a draft has no timeliness yet
+    # School B's own user gets its own row only.
+    own = xlsx_rows(client_for(cast.school_b_officer).get(EXPORT).content)[1:]
+    assert [r[0] for r in own] == [cast.school_b.name]

@@ -15,7 +15,6 @@ Who sees what:
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core.downloads import attachment
 from edubureau.core.facts import Period
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
@@ -82,9 +82,7 @@ def _docx(request: AuthedRequest, content: CircularContent, name: str) -> HttpRe
         model_label=Campaign._meta.label if content.kind != "month" else "safety.Circular",
         detail=f"下载通报:{content.title}",
     )
-    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(data, content_type=DOCX_CONTENT_TYPE, filename=name)
 
 
 @login_required

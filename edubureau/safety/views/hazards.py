@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
@@ -97,10 +98,9 @@ def hazard_export(request: AuthedRequest) -> HttpResponse:
         model_label=Hazard._meta.label,
         detail=f"导出安全隐患{len(rows)}条",
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    name = f"hazards-{today:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    return response
+    return attachment(
+        content, content_type=XLSX_CONTENT_TYPE, filename=f"hazards-{today:%Y%m%d}.xlsx"
+    )
 
 
 @login_required

@@ -21,9 +21,13 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
+from edubureau.core.downloads import attachment
+from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
@@ -88,6 +92,24 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             "this_month": _this_month(),
         },
     )
+
+
+@login_required
+@require_GET
+def inspection_export(request: AuthedRequest) -> HttpResponse:
+    """The filtered list as .xlsx: every inspection the user may see, no paging."""
+    filters = sel.InspectionFilter.from_params(request.GET)
+    inspections = sel.inspection_list(user=request.user, filters=filters)
+    rows = sel.inspection_export_rows(inspections)
+    content = write_workbook(title="安全检查", columns=sel.INSPECTION_EXPORT_COLUMNS, rows=rows)
+    audit_log(
+        actor=request.user,
+        action=Action.EXPORT,
+        model_label=Inspection._meta.label,
+        detail=f"导出安全检查{len(rows)}条",
+    )
+    name = f"安全检查-{timezone.localdate():%Y%m%d}.xlsx"
+    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=name)
 
 
 @login_required
@@ -425,6 +447,26 @@ def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
             "due_day": services.due_working_day(),
         },
     )
+
+
+@login_required
+@require_GET
+def self_inspection_missing_export(request: AuthedRequest) -> HttpResponse:
+    """The 未报送 list of a month as .xlsx, with each school's principal and phone."""
+    user = request.user
+    period = sel.parse_period(request.GET.get("period")) or _this_month()
+    filters = sel.InspectionFilter.from_params(request.GET)
+    report = sel.missing_report(user=user, period=period, township_id=filters.township_id)
+    rows = sel.missing_export_rows(report)
+    title = f"{period:%Y年%m月}未报送月度自查"
+    content = write_workbook(title=title, columns=sel.MISSING_EXPORT_COLUMNS, rows=rows)
+    audit_log(
+        actor=user,
+        action=Action.EXPORT,
+        model_label=Inspection._meta.label,
+        detail=f"导出{title}学校{len(rows)}所",
+    )
+    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=f"{title}.xlsx")
 
 
 @login_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
+from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
@@ -109,10 +109,7 @@ def ledger_export(request: AuthedRequest, ledger: str) -> HttpResponse:
         model_label=spec.model._meta.label,
         detail=f"导出{spec.title}{rows.count()}条",
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    filename = quote(f"{spec.title}.xlsx")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=f"{spec.title}.xlsx")
 
 
 @login_required
