@@ -342,6 +342,7 @@ class MissingReport:
     total_schools: int
     on_time: int
     late: int
+    township_id: int | None = None  # the township it was limited to, if any
 
 
 def missing_report(
@@ -381,6 +382,7 @@ def missing_report(
         total_schools=schools.count(),
         on_time=on_time,
         late=submitted.count() - on_time,
+        township_id=township_id,
     )
 
 

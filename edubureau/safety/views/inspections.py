@@ -430,18 +430,23 @@ def inspection_photo_delete(request: AuthedRequest, inspectionphoto_id: int) -> 
 # Missing self-inspections -----------------------------------------------------------
 
 
+def _missing_report(request: AuthedRequest) -> sel.MissingReport:
+    """The month (``?period=``, default this month) and township the page asks for."""
+    period = sel.parse_period(request.GET.get("period")) or _this_month()
+    township_id = sel.InspectionFilter.from_params(request.GET).township_id
+    return sel.missing_report(user=request.user, period=period, township_id=township_id)
+
+
 @login_required
 def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    period = sel.parse_period(request.GET.get("period")) or _this_month()
-    filters = sel.InspectionFilter.from_params(request.GET)
-    report = sel.missing_report(user=user, period=period, township_id=filters.township_id)
+    report = _missing_report(request)
     return render(
         request,
         "safety/inspections/missing.html",
         {
             "report": report,
-            "township_id": filters.township_id,
+            "township_id": report.township_id,
             "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
             "can_chase": services.is_safety_staff(user),
             "due_day": services.due_working_day(),
@@ -454,11 +459,9 @@ def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
 def self_inspection_missing_export(request: AuthedRequest) -> HttpResponse:
     """The 未报送 list of a month as .xlsx, with each school's principal and phone."""
     user = request.user
-    period = sel.parse_period(request.GET.get("period")) or _this_month()
-    filters = sel.InspectionFilter.from_params(request.GET)
-    report = sel.missing_report(user=user, period=period, township_id=filters.township_id)
+    report = _missing_report(request)
     rows = sel.missing_export_rows(report)
-    title = f"{period:%Y年%m月}未报送月度自查"
+    title = f"{report.period:%Y年%m月}未报送月度自查"
     content = write_workbook(title=title, columns=sel.MISSING_EXPORT_COLUMNS, rows=rows)
     audit_log(
         actor=user,
