@@ -180,6 +180,20 @@ def test_it_exports_the_filtered_list_within_the_users_scope(cast, client_for):
     assert AuditEvent.objects.filter(actor=cast.school_a_officer, action=Action.EXPORT).count() == 2
 
 
+def test_it_refuses_an_export_too_big_to_use(cast, client_for, monkeypatch):
+    from edubureau.core import downloads
+
+    monkeypatch.setattr(downloads, "EXPORT_ROW_LIMIT", 1)
+    make_hazard(cast)
+    make_hazard(cast, school=cast.school_b)
+    response = client_for(cast.safety_staff).get(EXPORT, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("safety:hazard-list")
+    assert "符合条件的记录有2条,超过单次导出上限1条" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
+    one = client_for(cast.safety_staff).get(EXPORT, {"school": cast.school_b.pk})
+    assert len(_export_rows(one)) == 1
+
+
 def test_it_exports_every_school_to_the_safety_department(cast, client_for):
     make_hazard(cast)
     make_hazard(cast, school=cast.school_b)

@@ -191,3 +191,17 @@ def test_it_exports_the_filtered_inspection_list_in_the_users_scope(cast, client
     # School B's own user gets its own row only.
     own = xlsx_rows(client_for(cast.school_b_officer).get(EXPORT).content)[1:]
     assert [r[0] for r in own] == [cast.school_b.name]
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_refuses_an_export_too_big_to_use_and_asks_to_narrow_it(
+    cast, client_for, month, monkeypatch
+):
+    from edubureau.core import downloads
+
+    monkeypatch.setattr(downloads, "EXPORT_ROW_LIMIT", 1)
+    response = client_for(cast.leader).get(EXPORT, {"kind": "self"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('safety:inspection-list')}?kind=self"
+    assert "超过单次导出上限1条" in response.content.decode()
+    narrow = client_for(cast.leader).get(EXPORT, {"school": month.pk})
+    assert narrow["Content-Type"] == XLSX_CONTENT_TYPE

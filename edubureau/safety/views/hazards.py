@@ -16,13 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
-from edubureau.core.downloads import attachment
+from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
@@ -90,6 +91,9 @@ def hazard_export(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = selectors.HazardFilter.from_params(request.GET)
     hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
+    refused = export_refused(request, hazards.count(), list_url=reverse("safety:hazard-list"))
+    if refused is not None:
+        return refused
     columns, rows = selectors.hazard_export_rows(hazards, today=today)
     content = write_workbook(title="安全隐患", columns=columns, rows=rows)
     audit_log(

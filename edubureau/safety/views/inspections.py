@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
-from edubureau.core.downloads import attachment
+from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
@@ -100,6 +100,11 @@ def inspection_export(request: AuthedRequest) -> HttpResponse:
     """The filtered list as .xlsx: every inspection the user may see, no paging."""
     filters = sel.InspectionFilter.from_params(request.GET)
     inspections = sel.inspection_list(user=request.user, filters=filters)
+    refused = export_refused(
+        request, inspections.count(), list_url=reverse("safety:inspection-list")
+    )
+    if refused is not None:
+        return refused
     rows = sel.inspection_export_rows(inspections)
     content = write_workbook(title="安全检查", columns=sel.INSPECTION_EXPORT_COLUMNS, rows=rows)
     audit_log(
