@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -36,21 +34,14 @@ from edubureau.orgs.forms_accounts import (
     UserCreateForm,
     UserEditForm,
 )
-from edubureau.orgs.http import AuthedRequest
+from edubureau.orgs.http import AuthedRequest, administrator_only
 from edubureau.orgs.models import Department, Role, SchoolKind, Township, User
 from edubureau.orgs.services import accounts
 
 View = Callable[..., HttpResponse]
 
 
-def administrator_required(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.ADMINISTRATOR:
-            raise PermissionDenied(accounts.NOT_ADMINISTRATOR)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+administrator_required = administrator_only(accounts.NOT_ADMINISTRATOR)
 
 
 def _account(request: AuthedRequest, user_id: int) -> User:

@@ -4,9 +4,8 @@ them; everyone else in the bureau is refused (403, audited)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -14,35 +13,28 @@ from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.orgs import selectors
 from edubureau.orgs.access import get_writable_or_404
 from edubureau.orgs.forms import DepartmentForm
-from edubureau.orgs.models import Department, User
+from edubureau.orgs.http import AuthedRequest, administrator_only
+from edubureau.orgs.models import Department
 from edubureau.orgs.services.departments import (
+    NOT_ADMINISTRATOR,
     DepartmentData,
-    can_manage_departments,
     department_update,
 )
 
 
-def _admin(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not can_manage_departments(user):
-        raise PermissionDenied("只有系统管理员可以管理股室设置")
-    return user
-
-
-@login_required
-def department_list(request: HttpRequest) -> HttpResponse:
-    user = _admin(request)
+@administrator_only(NOT_ADMINISTRATOR)
+def department_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "orgs/department_list.html",
-        {"departments": selectors.departments_for(user)},
+        {"departments": selectors.departments_for(request.user)},
     )
 
 
-@login_required
+@administrator_only(NOT_ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
-def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
-    user = _admin(request)
+def department_edit(request: AuthedRequest, department_id: int) -> HttpResponse:
+    user = request.user
     department = get_writable_or_404(Department, user, department_id)
     form = DepartmentForm(
         request.POST or None,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from edubureau.audit.services import audit_change, snapshot
 from edubureau.core.concurrency import ensure_unchanged
+from edubureau.orgs.access import can_write
 from edubureau.orgs.models import Department, Role, User
 
 
@@ -20,8 +21,7 @@ class DepartmentData:
     leader_in_charge: User | None
 
 
-def can_manage_departments(user: User) -> bool:
-    return bool(user.is_active and user.role == Role.ADMINISTRATOR and user.bureau_id)
+NOT_ADMINISTRATOR = "只有系统管理员可以管理股室设置"
 
 
 @transaction.atomic
@@ -34,8 +34,8 @@ def department_update(
 ) -> Department:
     """Rename, reorder, (de)activate a department or change its leader in charge.
     ``loaded_version`` is what the editor saw: a save over a newer one is refused."""
-    if not can_manage_departments(actor) or department.bureau_id != actor.bureau_id:
-        raise PermissionDenied("只有本局系统管理员可以修改股室设置")
+    if not can_write(actor, department):
+        raise PermissionDenied(NOT_ADMINISTRATOR)
     locked = Department.objects.select_for_update().get(pk=department.pk)
     ensure_unchanged(locked, loaded_version, what="该股室设置")
     leader = data.leader_in_charge
