@@ -8,6 +8,8 @@ from django.test import Client
 
 from edubureau.testing.cast import Cast, make_cast
 
+pytest_plugins = ["edubureau.testing.clock", "pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from edubureau.audit.services import snapshot
 from edubureau.rectification.lifecycle import (
@@ -28,7 +29,7 @@ def _plan(user, hazard):
 
 def _rectify(user, hazard):
     return rectification_rectify(
-        actor=user, obj=hazard, evidence_text="已整改", rectified_on=date(2026, 9, 9)
+        actor=user, obj=hazard, evidence_text="已整改", rectified_on=timezone.localdate()
     )
 
 

@@ -31,6 +31,7 @@ from edubureau.safety.models import (
 )
 from edubureau.safety.services.hazards import hazard_report
 from edubureau.testing.cast import Cast
+from edubureau.testing.dates import today
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -115,7 +116,7 @@ def make_hazard(
         item=item(bureau, item_key) if item_key else None,
         description=description,
         source=HazardSource.WALKAROUND,
-        reported_on=reported_on or date(2026, 9, 1),
+        reported_on=reported_on or today(),
         severity=severity,
         location="教学楼二楼",
     )

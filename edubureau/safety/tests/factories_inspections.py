@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from edubureau.safety.models import (
     InspectionStatus,
 )
 from edubureau.safety.services.inspections import self_inspection_due_on
+from edubureau.testing.dates import month_start, today
 
 # key, category, text, default severity, applies_to
 SMALL_ITEMS = [
@@ -76,13 +77,15 @@ def items_for(checklist: Checklist, school: School) -> list[ChecklistItem]:
 def make_self_inspection(
     school: School,
     *,
-    period: date = date(2026, 10, 1),
+    period: date | None = None,
     status: str = InspectionStatus.DRAFT,
     results: dict[str, Any] | None = None,
     created_by: Any = None,
     **fields: Any,
 ) -> Inspection:
-    """A self-inspection row made directly (no service): for lists and isolation."""
+    """A self-inspection row made directly (no service): for lists and isolation.
+    ``period`` defaults to the test clock's month."""
+    period = period or month_start(today())
     return Inspection.objects.create(
         school=school,
         kind=InspectionKind.SELF,
@@ -102,11 +105,15 @@ def make_campaign(
     *,
     schools: list[School],
     team: Sequence[Any] = (),
-    name: str = "2026年秋季开学前安全专项检查",
+    name: str = "",
     kind: str = InspectionKind.SPECIAL,
-    starts_on: date = date(2026, 9, 1),
-    ends_on: date = date(2026, 9, 30),
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> Campaign:
+    """A campaign running from a week ago to three weeks ahead unless dated."""
+    starts_on = starts_on or today() - timedelta(days=7)
+    ends_on = ends_on or starts_on + timedelta(days=28)
+    name = name or f"{starts_on.year}年秋季开学前安全专项检查"
     campaign = Campaign.objects.create(
         bureau=bureau,
         kind=kind,

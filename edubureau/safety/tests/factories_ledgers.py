@@ -1,10 +1,11 @@
 """Factories for the safety ledgers. Pass ``school=``; everything else has a
-plausible default (dates relative to 2026, when the tests freeze time)."""
+plausible default, dated relative to the test clock: held today, expiring well
+outside the 30-day reminder window."""
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import factory
@@ -23,6 +24,7 @@ from edubureau.safety.models.ledgers import (
     Vehicle,
     VehicleKind,
 )
+from edubureau.testing.dates import in_days, school_year_start, today
 from edubureau.testing.factories import SchoolFactory  # noqa: F401  (for the ledger tests)
 
 
@@ -31,7 +33,7 @@ class SchoolYearFactory(factory.django.DjangoModelFactory):
         model = SchoolYear
         django_get_or_create = ("bureau", "start_year")
 
-    start_year = 2025
+    start_year = factory.LazyFunction(lambda: school_year_start(today()))
     starts_on = factory.LazyAttribute(lambda o: date(o.start_year, 9, 1))
     ends_on = factory.LazyAttribute(lambda o: date(o.start_year + 1, 8, 31))
 
@@ -46,7 +48,10 @@ class ResponsibilityLetterFactory(factory.django.DjangoModelFactory):
     tier = LetterTier.BUREAU_SCHOOL
     due_count = 1
     signed_count = 1
-    signed_on = date(2025, 9, 10)
+    # Ten days into the school year, or today early in September.
+    signed_on = factory.LazyAttribute(
+        lambda o: min(o.school_year.starts_on + timedelta(days=9), today())
+    )
 
 
 class EmergencyPlanFactory(factory.django.DjangoModelFactory):
@@ -55,15 +60,15 @@ class EmergencyPlanFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"校园安全综合应急预案{n}")
     kind = "综合预案"
-    approved_on = date(2025, 9, 1)
-    review_due = date(2027, 9, 1)
+    approved_on = in_days(-90)
+    review_due = in_days(365)
 
 
 class DrillFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Drill
 
-    held_on = date(2026, 3, 10)
+    held_on = factory.LazyFunction(today)
     kind = DrillKind.FIRE
     participants = 600
     duration_minutes = 5
@@ -73,7 +78,7 @@ class EducationActivityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EducationActivity
 
-    held_on = date(2026, 3, 2)
+    held_on = factory.LazyFunction(today)
     kind = "安全第一课"
     title = factory.Sequence(lambda n: f"开学安全第一课{n}")
     sessions = 12
@@ -88,9 +93,9 @@ class VehicleFactory(factory.django.DjangoModelFactory):
     plate = factory.Sequence(lambda n: f"川A{20000 + n:05d}")
     seats = 35
     driver_name = "王师傅"
-    driver_licence_expires = date(2030, 1, 1)
-    inspection_expires = date(2027, 1, 1)
-    insurance_expires = date(2027, 1, 1)
+    driver_licence_expires = in_days(3 * 365)
+    inspection_expires = in_days(180)
+    insurance_expires = in_days(180)
     gps_fitted = True
     route = "镇中心—村小"
 
@@ -102,7 +107,7 @@ class CanteenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"学生食堂{n}")
     grade = "A"
     licence_no = factory.Sequence(lambda n: f"JY351092100{n:05d}")
-    licence_expires = date(2028, 6, 30)
+    licence_expires = in_days(2 * 365)
     operation = Canteen.Operation.SELF_RUN
 
 

@@ -8,7 +8,7 @@ include school A) and the inspector assigned to school A likewise.
 
 from __future__ import annotations
 
-from datetime import date
+from django.utils import timezone
 
 from edubureau.safety.models import Campaign
 from edubureau.safety.tests.factories_dashboard import (
@@ -29,7 +29,7 @@ def _school_b_campaign(cast: Cast) -> Campaign:
     campaign = make_campaign(cast.bureau, [cast.school_b], name=f"乙校专项检查{SCHOOL_B_MARKER}")
     make_hazard_row(
         cast.school_b,
-        reported_on=date(2026, 3, 22),
+        reported_on=timezone.localdate(),
         inspection=campaign_inspection(campaign, cast.school_b),
         description=f"乙校围墙破损{SCHOOL_B_MARKER}",
     )

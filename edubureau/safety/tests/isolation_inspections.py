@@ -4,8 +4,6 @@ checklist and item."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from edubureau.safety.models import Campaign, Checklist, ChecklistItem, Inspection, InspectionPhoto
 from edubureau.safety.tests.factories_inspections import (
     make_campaign,
@@ -23,7 +21,6 @@ def _school_b_inspection(cast: Cast) -> Inspection:
         return existing
     return make_self_inspection(
         cast.school_b,
-        period=date(2026, 9, 1),
         summary=f"乙校自查情况{SCHOOL_B_MARKER}",
         created_by=cast.school_b_officer,
     )

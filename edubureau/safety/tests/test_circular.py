@@ -26,7 +26,8 @@ from edubureau.safety.circulars import (
 )
 from edubureau.safety.renderers.circular_docx import chinese_number, heading_number
 from edubureau.safety.renderers.circular_docx import render_circular_docx as render
-from edubureau.safety.tests.factories_dashboard import TODAY, build_dataset, local
+from edubureau.safety.tests.factories_dashboard import local
+from edubureau.safety.tests.scenario_2026 import TODAY, build_dataset
 from edubureau.testing.cast import SCHOOL_B_MARKER
 from edubureau.testing.isolation import OTHER_BUREAU_MARKER, response_text
 

@@ -20,13 +20,8 @@ from edubureau.core.facts import Period
 from edubureau.orgs.models import School
 from edubureau.safety.facts import safety_facts
 from edubureau.safety.models import Hazard
-from edubureau.safety.tests.factories_dashboard import (
-    TODAY,
-    build_dataset,
-    local,
-    make_hazard_row,
-    many_schools,
-)
+from edubureau.safety.tests.factories_dashboard import local, make_hazard_row
+from edubureau.safety.tests.scenario_2026 import TODAY, build_dataset, many_schools
 from edubureau.testing.cast import SCHOOL_B_MARKER
 
 URL = "/safety/dashboard/"

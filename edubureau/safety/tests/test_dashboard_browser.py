@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from edubureau.safety.tests.factories_dashboard import TODAY, build_dataset, local
+from edubureau.safety.tests.factories_dashboard import local
+from edubureau.safety.tests.scenario_2026 import TODAY, build_dataset
 from edubureau.testing.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

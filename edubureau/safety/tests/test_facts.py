@@ -35,12 +35,8 @@ from edubureau.safety.models import (
     SecurityResources,
     Vehicle,
 )
-from edubureau.safety.tests.factories_dashboard import (
-    TODAY,
-    build_dataset,
-    local,
-    make_hazard_row,
-)
+from edubureau.safety.tests.factories_dashboard import local, make_hazard_row
+from edubureau.safety.tests.scenario_2026 import TODAY, build_dataset
 
 YEAR = Period.calendar_year(2026)
 OPEN = (Status.REPORTED, Status.PLANNED)
