@@ -1,13 +1,19 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from edubureau.orgs import views as orgs_views
+from edubureau.orgs.api_auth import PasswordChanged
+
+# The API description is for signed-in users only (drf-spectacular serves it to
+# anyone by default). The split Swagger view serves its start-up script as a
+# file, which the Content-Security-Policy (no inline scripts) allows.
+_SCHEMA_PERMISSIONS = [IsAuthenticated, PasswordChanged]
 
 urlpatterns = [
     path("", orgs_views.home, name="home"),
     path("accounts/login/", orgs_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", orgs_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", orgs_views.password_change, name="password-change"),
     path("", include("edubureau.orgs.urls")),
     path("audit/", include("edubureau.audit.urls")),
@@ -15,8 +21,18 @@ urlpatterns = [
     path("settings/calendar/", include("edubureau.core.urls")),
     path("safety/", include("edubureau.safety.urls")),
     path("api/v1/", include("edubureau.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=_SCHEMA_PERMISSIONS),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", permission_classes=_SCHEMA_PERMISSIONS
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler403 = "edubureau.audit.views.permission_denied"

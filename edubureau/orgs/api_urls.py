@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from edubureau.orgs import api
+from edubureau.orgs.api_token import obtain_expiring_token
 
 urlpatterns = [
     path("me/", api.me, name="api-me"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", obtain_expiring_token, name="api-token"),
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -24,14 +24,24 @@ from edubureau.orgs import selectors
 from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind
+from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind, User
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.orgs.services import schools as school_services
+from edubureau.orgs.services.api_tokens import api_tokens_revoke
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out also ends the account's API tokens."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if isinstance(request.user, User):
+            api_tokens_revoke(user=request.user)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
@@ -61,6 +71,7 @@ def password_change(request: AuthedRequest) -> HttpResponse:
             user.must_change_password = False
             user.save(update_fields=["must_change_password"])
         update_session_auth_hash(request, user)
+        api_tokens_revoke(user=user)
         audit_log(actor=user, action=Action.PASSWORD_CHANGE, obj=user)
         messages.success(request, "密码已修改。")
         return redirect("home")

@@ -33,6 +33,7 @@ from edubureau.audit.services import audit_log, diff, snapshot
 from edubureau.core.excel import Column, write_workbook
 from edubureau.orgs.models import Department, Role, School, SchoolPosition, User
 from edubureau.orgs.passwords import generate_initial_password, make_initial_password_hash
+from edubureau.orgs.services.api_tokens import api_tokens_revoke
 
 # Bulk school accounts: one per position, named <学校标识码><suffix>.
 POSITION_SUFFIXES: dict[str, str] = {
@@ -366,6 +367,8 @@ def user_reassign(
         locked.assigned_schools.set(
             _bureau_schools(actor, assigned_schools, field="assigned_schools")
         )
+    if locked.role != before["role"]:
+        api_tokens_revoke(user=locked)
     _audit_update(actor=actor, user=locked, before=before, detail="调整账号")
     return locked
 
@@ -392,6 +395,7 @@ def user_deactivate(*, actor: User, user: User) -> User:
     before = _state(locked)
     locked.is_active = False
     locked.save(update_fields=["is_active"])
+    api_tokens_revoke(user=locked)
     _audit_update(actor=actor, user=locked, before=before, detail="停用账号")
     return locked
 
@@ -415,6 +419,7 @@ def user_password_reset(*, actor: User, user: User) -> str:
     locked = _writable(actor, user)
     password = _set_initial_password(locked)
     locked.save(update_fields=["password", "must_change_password"])
+    api_tokens_revoke(user=locked)
     audit_log(
         actor=actor,
         action=Action.PASSWORD_RESET,

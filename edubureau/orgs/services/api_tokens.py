@@ -1,0 +1,66 @@
+"""API tokens: issued at ``POST /api/v1/auth/token/``, valid for ``API_TOKEN_DAYS``.
+
+Rules kept here:
+
+* a token is refused once it is older than ``API_TOKEN_DAYS`` (see
+  :class:`edubureau.orgs.api_auth.ExpiringTokenAuthentication`); asking for a token
+  again then issues a new one;
+* an account that still has its initial password gets no token;
+* a token dies with the credentials it was issued for: a password change or reset,
+  logout, deactivation and a role change each call :func:`api_tokens_revoke`;
+* obtaining a token is a login and writes one ``login`` audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import update_last_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.orgs.models import User
+
+MUST_CHANGE_PASSWORD = "请先登录网页修改初始密码，再使用接口。"
+TOKEN_EXPIRED = "令牌已过期，请重新获取。"
+TOKEN_LOGIN_DETAIL = "通过接口获取API令牌登录"
+
+
+def api_token_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=settings.API_TOKEN_DAYS)
+
+
+def api_token_expires_at(token: Token) -> dt.datetime:
+    return token.created + api_token_lifetime()
+
+
+def api_token_is_expired(token: Token, *, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) >= api_token_expires_at(token)
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> Token:
+    """The user's token (a new one if there is none or it has expired), after the
+    password was checked by the caller. Audited as a login."""
+    if user.must_change_password:
+        raise PermissionDenied(MUST_CHANGE_PASSWORD)
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and api_token_is_expired(token):
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+    update_last_login(None, user)
+    audit_log(actor=user, action=Action.LOGIN, detail=TOKEN_LOGIN_DETAIL)
+    return token
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """Delete the user's API tokens; returns how many there were."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
