@@ -245,16 +245,23 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "edubureau.orgs.api_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # An account with its initial password gets 403 until it changes it.
+        "edubureau.orgs.api_auth.PasswordChanged",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "edubureau.audit.api.exception_handler",
 }
+# API tokens expire this many days after they are issued; a password change, a
+# reset, logout, deactivation or a role change revokes them earlier.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "edubureau API",
     "DESCRIPTION": "教育局工作平台 REST API. Every endpoint is scoped to what the caller may see.",
