@@ -7,9 +7,17 @@
    two runs produce identical rows (same identifiers, names, principals, phones);
 2. writes it in one transaction with ``bulk_create`` in batches: the bureau, its
    twelve departments, the townships, the schools, three school years with their
-   semesters and one account per role, all sharing :data:`DEMO_PASSWORD` (hashed
-   once: hashing is deliberately slow);
+   semesters (the one containing the reference date and the two before it) and
+   one account per role, all sharing :data:`DEMO_PASSWORD` (hashed once: hashing
+   is deliberately slow);
 3. runs every contributor (below), so later modules add their own demo data.
+
+The demo is dated from its reference date, the day it is built: ``build_demo``
+reads ``timezone.localdate()`` once, at the start, unless given
+``reference_date=`` (``edubureau demo --date YYYY-MM-DD``), and everything dated
+in the demo — school years, months of inspections, campaigns, ledgers — is
+derived from it. A demo built today looks current today, and the same
+``(scale, seed, reference_date)`` always produces the same rows.
 
 Scales (``demo_plan.SCALES``): ``county`` 示例县教育局, 15 townships, 150 schools;
 ``city`` 示例市教育局, 120 townships, 2,000 schools; ``province`` 示例省教育厅,
@@ -44,7 +52,9 @@ Rules for a contributor:
 
 * random numbers only from ``ctx.rng``: it is seeded for that app alone, so adding
   a module never changes the data of another;
-* dates from ``ctx.reference_date`` and ``ctx.school_years``, never from the clock;
+* dates from ``ctx.reference_date`` and ``ctx.school_years``, never from the clock
+  (the build reads the clock once, for the reference date) and never a fixed
+  calendar date: the demo must look current whatever day it is built on;
 * volume in proportion to ``ctx.schools`` (30,000 at province scale), written with
   ``bulk_create(..., batch_size=ctx.batch_size)``; never a query per school;
 * an extra demo account through ``ctx.add_user(...)`` (demo password, listed in the
@@ -71,6 +81,7 @@ from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
@@ -97,9 +108,6 @@ from edubureau.orgs.models import (
 
 # One memorable password for every demo account; it satisfies the validators.
 DEMO_PASSWORD = "Demo@2026"
-# The demo's "today" for contributors' dates: fixed, so that rows are reproducible.
-DEMO_REFERENCE_DATE = date(2026, 11, 16)
-DEMO_SCHOOL_YEARS = (2024, 2025, 2026)
 BATCH_SIZE = 2000
 
 LogFn = Callable[[str, float], None]
@@ -132,7 +140,8 @@ class DemoContext:
     password_hash: str
     log: LogFn
     seed: int = DEMO_SEED
-    reference_date: date = DEMO_REFERENCE_DATE
+    # The demo's "today": every contributor dates its rows from it (never the clock).
+    reference_date: date = field(default_factory=timezone.localdate)
     batch_size: int = BATCH_SIZE
     logins: list[DemoLogin] = field(default_factory=list)
 
@@ -185,6 +194,18 @@ def discover_contributors() -> list[Contributor]:
 # --------------------------------------------------------------------------- build
 
 
+def school_year_start(day: date) -> int:
+    """The start year of the school year (1 September to 31 August) containing ``day``."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def demo_school_years(reference_date: date) -> tuple[int, int, int]:
+    """Start years of the demo's school years: the one containing the reference date
+    and the two before it."""
+    current = school_year_start(reference_date)
+    return (current - 2, current - 1, current)
+
+
 class DemoConflict(Exception):
     """The database already holds rows the demo would collide with."""
 
@@ -199,14 +220,17 @@ def build_demo(
     seed: int = DEMO_SEED,
     log: LogFn | None = None,
     contributors: list[Contributor] | None = None,
+    reference_date: date | None = None,
 ) -> DemoContext:
-    """Write the demo organisation and every contributor's data, in one transaction."""
+    """Write the demo organisation and every contributor's data, in one transaction,
+    dated from ``reference_date`` (default: today, read once here)."""
     log = log or (lambda step, elapsed: None)
+    reference_date = reference_date or timezone.localdate()
     started = time.perf_counter()
     plan = plan_organisation(scale=scale, seed=seed)
     log(f"规划组织机构 plan ({len(plan.schools):,} 所学校)", time.perf_counter() - started)
     with transaction.atomic():
-        ctx = _write_orgs(plan, seed=seed, log=log)
+        ctx = _write_orgs(plan, seed=seed, log=log, reference_date=reference_date)
         for label, build in discover_contributors() if contributors is None else contributors:
             with timed(log, f"{label} 演示数据 demo data"):
                 build(ctx.for_app(label))
@@ -231,7 +255,7 @@ def timed(log: LogFn, label: str) -> Iterator[None]:
     log(label, time.perf_counter() - started)
 
 
-def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn) -> DemoContext:
+def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn, reference_date: date) -> DemoContext:
     spec = plan.scale
     usernames = [a.username for a in plan.accounts]
     taken = list(User.objects.filter(username__in=usernames).values_list("username", flat=True))
@@ -287,7 +311,7 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn) -> DemoContext:
         schools = list(School.objects.filter(bureau=bureau).order_by("identifier"))
 
     with timed(log, "学年与学期 school years"):
-        school_years = _write_school_years(bureau)
+        school_years = _write_school_years(bureau, reference_date)
 
     with timed(log, "演示账号 accounts"):
         password_hash = make_password(DEMO_PASSWORD)
@@ -332,11 +356,12 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn) -> DemoContext:
         password_hash=password_hash,
         log=log,
         seed=seed,
+        reference_date=reference_date,
         logins=[DemoLogin(user=users[a.key], password=DEMO_PASSWORD) for a in plan.accounts],
     )
 
 
-def _write_school_years(bureau: Bureau) -> list[SchoolYear]:
+def _write_school_years(bureau: Bureau, reference_date: date) -> list[SchoolYear]:
     SchoolYear.objects.bulk_create(
         SchoolYear(
             bureau=bureau,
@@ -344,7 +369,7 @@ def _write_school_years(bureau: Bureau) -> list[SchoolYear]:
             starts_on=date(y, 9, 1),
             ends_on=date(y + 1, 8, 31),
         )
-        for y in DEMO_SCHOOL_YEARS
+        for y in demo_school_years(reference_date)
     )
     years = list(SchoolYear.objects.filter(bureau=bureau).order_by("start_year"))
     Semester.objects.bulk_create(

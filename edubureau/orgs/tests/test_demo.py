@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -12,7 +14,13 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from edubureau.orgs.demo import DEMO_PASSWORD, DemoContext, build_demo, discover_contributors
+from edubureau.orgs.demo import (
+    DEMO_PASSWORD,
+    DemoContext,
+    build_demo,
+    demo_school_years,
+    discover_contributors,
+)
 from edubureau.orgs.demo_plan import plan_organisation
 from edubureau.orgs.management.commands import demo as demo_command
 from edubureau.orgs.models import (
@@ -29,10 +37,12 @@ from edubureau.orgs.models import (
 )
 from edubureau.testing.factories import BureauFactory
 
+REFERENCE_DATE = date(2026, 11, 16)
+
 
 @pytest.fixture
 def county(db: None) -> DemoContext:
-    return build_demo(scale="county", contributors=[])
+    return build_demo(scale="county", contributors=[], reference_date=REFERENCE_DATE)
 
 
 @pytest.fixture
@@ -90,6 +100,30 @@ def test_it_creates_the_bureau_departments_townships_and_school_years(county):
         "2026—2027学年",
     }
     assert Semester.objects.count() == 6
+    assert county.reference_date == REFERENCE_DATE
+
+
+@pytest.mark.parametrize(
+    ("reference_date", "years"),
+    [
+        (date(2026, 8, 31), (2023, 2024, 2025)),
+        (date(2026, 9, 1), (2024, 2025, 2026)),
+        (date(2027, 3, 15), (2024, 2025, 2026)),
+        (date(2030, 6, 3), (2027, 2028, 2029)),
+    ],
+)
+def test_its_school_years_end_with_the_one_containing_the_reference_date(reference_date, years):
+    assert demo_school_years(reference_date) == years
+
+
+def test_it_is_dated_from_the_day_it_is_built_unless_told(db, time_machine):
+    time_machine.move_to(datetime(2027, 3, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    ctx = build_demo(scale="county", contributors=[])
+    assert ctx.reference_date == date(2027, 3, 15)
+    assert ctx.for_app("safety").reference_date == date(2027, 3, 15)
+    latest = ctx.school_years[-1]
+    assert str(latest) == "2026—2027学年"
+    assert latest.starts_on <= ctx.reference_date <= latest.ends_on
 
 
 def test_it_creates_one_account_per_role(county):
@@ -221,6 +255,23 @@ def test_it_builds_and_prints_the_logins_with_the_command(db, static_root):
     assert "保留现有数据" in out.getvalue()
     assert "leader" in out.getvalue()
     assert School.objects.count() == 150
+
+
+def test_it_builds_the_demo_of_another_day_with_date(db, static_root, monkeypatch):
+    built: list[date] = []
+
+    def organisation_only(**options):
+        built.append(options["reference_date"])
+        return build_demo(contributors=[], **options)
+
+    monkeypatch.setattr(demo_command, "build_demo", organisation_only)
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--date", "2030-06-03", stdout=out)
+    assert built == [date(2030, 6, 3)]
+    assert "2030-06-03" in out.getvalue()
+    assert str(SchoolYear.objects.order_by("start_year").last()) == "2029—2030学年"
+    with pytest.raises(CommandError, match="--date"):
+        call_command("demo", "--no-serve", "--date", "2030-13-01", stdout=io.StringIO())
 
 
 def test_it_rebuilds_with_reset(transactional_db, static_root, monkeypatch):

@@ -1,8 +1,10 @@
 """The safety demo data (edubureau.safety.demo) of the county demo: present, consistent
 with itself and with the rules of the services, and enough for every dashboard figure.
 
-The county demo is built once for this module, inside a transaction rolled back at
-the end (each test runs in a savepoint of it)."""
+The county demo is built once for this module, on the reference date 2026-11-16 (and
+on that day by the clock, for the few timestamps the build takes from it), inside a
+transaction rolled back at the end (each test runs in a savepoint of it). Other
+reference dates: test_demo_dates.py."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
-from edubureau.orgs.demo import DEMO_REFERENCE_DATE, DemoContext, build_demo
+from edubureau.orgs.demo import DemoContext, build_demo
 from edubureau.orgs.models import School, SchoolKind
 from edubureau.rectification.models import PlanKind, RectificationStep, Status
 from edubureau.safety.models import (
@@ -36,7 +38,7 @@ from edubureau.safety.models import (
 )
 from edubureau.safety.services.inspections import self_inspection_due_on
 
-TODAY = DEMO_REFERENCE_DATE  # 2026-11-16
+TODAY = dt.date(2026, 11, 16)
 THIS_MONTH = TODAY.replace(day=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -44,7 +46,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        ctx = build_demo(scale="county")
+        with time_machine.travel(dt.datetime.combine(TODAY, dt.time(9), tzinfo=SHANGHAI)):
+            ctx = build_demo(scale="county", reference_date=TODAY)
         yield ctx
         transaction.set_rollback(True)
 

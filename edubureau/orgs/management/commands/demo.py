@@ -3,14 +3,16 @@
 Migrates the database, builds the demo county (or city, or province with
 ``--scale``) unless a demo is already there, collects the static files, prints
 the URL and one login per role, and serves on 127.0.0.1:8000 unless
-``--no-serve``. See :mod:`edubureau.orgs.demo` for what is built and how later
-modules add their own demo data.
+``--no-serve``. The demo is dated from today, or from ``--date YYYY-MM-DD`` (to
+reproduce a demo exactly). See :mod:`edubureau.orgs.demo` for what is built and
+how later modules add their own demo data.
 """
 
 from __future__ import annotations
 
 import time
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
+from django.utils import timezone
 
 from edubureau.orgs.demo import (
     DemoConflict,
@@ -45,6 +48,11 @@ def sqlite_file() -> Path | None:
     if name == ":memory:" or "mode=memory" in name or name.startswith("file:"):
         return None
     return Path(name)
+
+
+def iso_date(value: str) -> date:
+    """``--date``: a YYYY-MM-DD date (argparse reports a ValueError as an invalid value)."""
+    return date.fromisoformat(value)
 
 
 def display_width(text: str) -> int:
@@ -76,6 +84,13 @@ class Command(BaseCommand):
             action="store_true",
             help="确认在 PostgreSQL 上执行 --reset(会清空整个数据库)",
         )
+        parser.add_argument(
+            "--date",
+            type=iso_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="演示数据的基准日期（默认今天）/ the demo's reference date (default: today)",
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
@@ -105,12 +120,22 @@ class Command(BaseCommand):
                         f"注意:现有演示为{kept.label}规模,要生成 --scale {scale} 请加 --reset。"
                     )
                 )
+            if options["date"] is not None:
+                self.stdout.write(
+                    self.style.WARNING(
+                        "注意：--date 只在生成演示数据时生效，要按新日期重建请加 --reset。"
+                    )
+                )
             logins = existing_logins(bureau)
         else:
             self.refuse_foreign_data(confirmed=options["yes"])
-            self.stdout.write(f"生成演示数据 building the demo ({SCALES[scale].bureau_name}) …")
+            reference_date = options["date"] or timezone.localdate()
+            self.stdout.write(
+                f"生成演示数据 building the demo ({SCALES[scale].bureau_name}, "
+                f"{reference_date:%Y-%m-%d}) …"
+            )
             try:
-                ctx = build_demo(scale=scale, log=self.log)
+                ctx = build_demo(scale=scale, log=self.log, reference_date=reference_date)
             except DemoConflict as exc:
                 raise CommandError(str(exc)) from exc
             bureau, logins = ctx.bureau, ctx.logins
