@@ -5,22 +5,29 @@ Called by ``edubureau demo`` through the contributor extension point of
 which writes the inspections itself (COPY, in two storage layouts) and lets
 :class:`SafetyDemo` build everything else.
 
-What is built, with ``ctx.rng`` and ``ctx.reference_date`` (2026-11-16) only:
+What is built, with ``ctx.rng`` and ``ctx.reference_date`` (the day the demo is
+built, "today" below) only: no calendar date is fixed, so the demo looks current
+whatever day it is built on (the examples are for a reference date of 2026-11-16):
 
 - the default checklist (13 categories, 90 items) as the bureau's version 1;
-- monthly self-inspections of every school: 2025-01 to 2026-11 at county scale
-  (so a year-over-year comparison exists), the last 12 months at city and
-  province scale. Most are submitted by the due date (the 5th working day of the
+- monthly self-inspections of every school: at county scale from January of last
+  year or the start of the last school year, whichever is earlier, to the current
+  month (2025-01 to 2026-11: 19 to 24 months, so that year-over-year comparisons
+  of the calendar year and of the school year exist), the last 12 months at city
+  and province scale. Most are submitted by the due date (the 5th working day of the
   month), about 10% late; a few schools (the "laggards", 5%) skip months; in the
-  current month about 10% are missing (no row, a draft, or returned by the bureau).
+  current month about 10% are missing (no row, a draft, or returned by the bureau;
+  before the month's first working day, none is filled yet).
   The demo school's own current month is left unfilled, so its safety officer can
   fill it in the demo. Results are the exact JSON of the inspection service
   (``ItemEntry.as_json``) for the items that apply to the school's kind, with
   school-bus items "not applicable" without vehicles and dormitory items without
   boarders;
-- campaigns (节前 spot checks in January and September, 汛期 special inspections in
-  May–June, 开学前 special inspections in August–September, an inspectors'
-  supervisory check in October 2026) over a share of the schools, filled by the
+- campaigns of the bureau's yearly calendar (``demo_data.CAMPAIGN_CALENDAR``: 节前
+  spot checks in January and September, 汛期 special inspections in May–June,
+  开学前 special inspections in August–September, an inspectors' supervisory check
+  in October) that started in the window and ended before today, named for their
+  year ("2026年汛期校园安全专项检查"), over a share of the schools, filled by the
   safety department (the inspector for the supervisory one);
 - hazards: about 0.095 per self-inspection and 0.45 per campaign inspection (a
   county finds ~250 a year), weighted by category (消防安全 most, then 校舍安全,
@@ -34,11 +41,12 @@ What is built, with ``ctx.rng`` and ``ctx.reference_date`` (2026-11-16) only:
   same school within the repeat window is linked to the earlier hazard
   (``repeat_of``). Every transition is a RectificationStep with its date, so the
   detail pages show the history;
-- ledgers: responsibility letters of school years 2025 and 2026 for every school
-  and tier, emergency plans (some due for review soon), 2–4 drills per school per
-  semester, education activities on the national theme days, vehicles for ~10%
-  of rural and town schools (some documents expiring within 30 days), canteens
-  (every school but teaching points) and guards and cameras of every school.
+- ledgers: responsibility letters of the last two school years (2025 and 2026)
+  for every school and tier, emergency plans (some due for review soon), 2–4
+  drills per school per semester, education activities on the national theme
+  days, vehicles for ~10% of rural and town schools (some documents expiring
+  within 30 days), canteens (every school but teaching points) and guards and
+  cameras of every school.
 
 Everything is written with ``bulk_create(batch_size=ctx.batch_size)``: the number
 of queries does not depend on the number of schools.
@@ -61,7 +69,7 @@ from django.db import models
 
 from edubureau.core.calendar import add_working_days, is_working_day, working_days_between
 from edubureau.core.facts import last_months
-from edubureau.orgs.demo import DemoContext
+from edubureau.orgs.demo import DemoContext, school_year_start
 from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
 from edubureau.orgs.models import Locality, School, SchoolKind
 from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
@@ -71,10 +79,8 @@ from edubureau.safety.demo_data import (
     BOARDING_KINDS,
     BOARDING_ONLY,
     CAMPAIGN_RATE,
-    CAMPAIGNS,
     CATEGORY_WEIGHTS,
     CHRONIC_SHARE,
-    COUNTY_MONTHS,
     DEFERRABLE,
     DEFERRAL_REASONS,
     EVIDENCE_TEXTS,
@@ -102,6 +108,7 @@ from edubureau.safety.demo_data import (
     STUCK_OLD,
     STUCK_RECENT,
     VEHICLE_SCHOOL_SHARE,
+    campaigns_between,
 )
 from edubureau.safety.demo_ledgers import LedgerDemo
 from edubureau.safety.models import (
@@ -265,6 +272,19 @@ def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def county_first_month(today: date) -> date:
+    """The county's first month of self-inspections: January of last year, or the start
+    of the last school year when that is earlier, so that both year-over-year
+    comparisons (calendar year, school year) have their previous period. 2025-01 for
+    a reference date in November 2026, 2025-09 for one in March 2027."""
+    return min(date(today.year - 1, 1, 1), date(school_year_start(today) - 1, 9, 1))
+
+
+def months_from(first: date, today: date) -> int:
+    """How many months from ``first``'s month to ``today``'s, both included."""
+    return (today.year - first.year) * 12 + today.month - first.month + 1
+
+
 class SafetyDemo:
     """Builds the safety demo of one DemoContext, step by step (see :func:`build`)."""
 
@@ -273,7 +293,9 @@ class SafetyDemo:
         self.rng = ctx.rng
         self.today = ctx.reference_date
         self.tz = ZoneInfo(settings.TIME_ZONE)
-        count = months or (COUNTY_MONTHS if ctx.scale.name == "county" else OTHER_MONTHS)
+        if months is None and ctx.scale.name == "county":
+            months = months_from(county_first_month(self.today), self.today)
+        count = months or OTHER_MONTHS
         self.months = last_months(ending=self.today, count=count)
         self.start = self.months[0]
         self.safety = ctx.users["safety"]
@@ -486,35 +508,35 @@ class SafetyDemo:
 
     def write_campaigns(self) -> list[Campaign]:
         assert self.checklist is not None
-        plans = [c for c in CAMPAIGNS if self.start <= c[3] and c[4] < self.today]
         by_pk = self.by_school
         campaigns, scopes = [], []
-        for kind, theme, name, starts, ends, share, weights in plans:
-            if kind == InspectionKind.SUPERVISORY:
+        for plan in campaigns_between(self.start, self.today):
+            if plan.kind == InspectionKind.SUPERVISORY:
                 scope = [by_pk[pk] for pk in self.inspector_schools if pk in by_pk]
             else:
-                k = max(1, round(share * len(self.profiles)))
-                scope = self.weighted_sample(
-                    self.profiles, [self._campaign_weight(theme, p) for p in self.profiles], k
-                )
+                k = max(1, round(plan.share * len(self.profiles)))
+                weights = [self._campaign_weight(plan.theme, p) for p in self.profiles]
+                scope = self.weighted_sample(self.profiles, weights, k)
                 scope.sort(key=lambda p: p.school.identifier)
-            created = datetime.combine(starts - timedelta(days=7), time(9, 30), tzinfo=self.tz)
+            created = datetime.combine(
+                plan.starts_on - timedelta(days=7), time(9, 30), tzinfo=self.tz
+            )
             campaigns.append(
                 Campaign(
                     bureau=self.ctx.bureau,
-                    kind=kind,
-                    name=name,
-                    theme=theme,
-                    starts_on=starts,
-                    ends_on=ends,
+                    kind=plan.kind,
+                    name=plan.name,
+                    theme=plan.theme,
+                    starts_on=plan.starts_on,
+                    ends_on=plan.ends_on,
                     checklist=self.checklist,
-                    good_practice=GOOD_PRACTICE.get(theme, ""),
+                    good_practice=GOOD_PRACTICE.get(plan.theme, ""),
                     created_by=self.safety,
                     created_at=created,
                     updated_at=created,
                 )
             )
-            scopes.append((scope, weights))
+            scopes.append((scope, plan.weights))
         with historical_timestamps(Campaign):
             Campaign.objects.bulk_create(campaigns, batch_size=self.ctx.batch_size)
         Schools = Campaign.schools.through
@@ -568,6 +590,8 @@ class SafetyDemo:
         due = self_inspection_due_on(month)
         current = month == self.today.replace(day=1)
         days = [d for d in self.working_days(month) if d <= self.today]
+        if not days:
+            return []  # the month's first working day has not come: nothing filled yet
         on_time_days = [d for d in days if d <= due] or days[:1]
         late_days = [d for d in days if d > due][:10]
         season = {1: 0.8, 2: 0.7, 6: 1.15, 7: 1.1, 9: 1.2}.get(month.month, 1.0)

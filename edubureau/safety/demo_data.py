@@ -6,13 +6,15 @@ look like a real county's (seed 004's summaries); ``demo.py`` turns them into ro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from edubureau.orgs.models import Locality, SchoolKind
 from edubureau.rectification.models import Severity
 
-# Months of self-inspections: two years at county scale (year-over-year), one elsewhere.
-COUNTY_MONTHS = 23
+# Months of self-inspections: one year at city and province scale. The county goes
+# back far enough for year-over-year comparisons (demo.county_first_month): to
+# January of last year and to the start of the last school year, 19 to 24 months.
 OTHER_MONTHS = 12
 
 # Hazards per inspection (Poisson means, times the school's own factor).
@@ -255,27 +257,57 @@ RETURN_REASONS = (
     "发现隐患的事项未填写隐患部位,请补充后重新提交",
 )
 
-# (kind, theme, name, starts_on, ends_on, share of schools, category multipliers)
-CAMPAIGNS: tuple[tuple[str, str, str, date, date, float, dict[str, float]], ...] = (
-    ("spot", "节前", "2025年春节前校园安全抽查", date(2025, 1, 13), date(2025, 1, 24), 0.12,
+# The bureau's yearly calendar of campaigns: (kind, theme, name with ``{year}``,
+# (month, first day), (month, last day), share of schools, category multipliers).
+# The demo runs each year's campaigns that fall in its window (campaigns_between).
+CAMPAIGN_CALENDAR: tuple[
+    tuple[str, str, str, tuple[int, int], tuple[int, int], float, dict[str, float]], ...
+] = (
+    ("spot", "节前", "{year}年寒假及春节前校园安全抽查", (1, 13), (1, 24), 0.12,
      {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
-    ("special", "汛期", "2025年汛期校园安全专项检查", date(2025, 5, 19), date(2025, 6, 13), 0.30,
+    ("special", "汛期", "{year}年汛期校园安全专项检查", (5, 18), (6, 12), 0.30,
      {"buildings": 2.5, "drowning": 4, "surroundings": 2}),
-    ("special", "开学前", "2025年秋季开学前校园安全专项检查", date(2025, 8, 18), date(2025, 9, 5),
-     0.40, {"fire": 1.5, "food_health": 2, "security": 1.5, "buildings": 1.5}),
-    ("spot", "节前", "2025年国庆中秋节前校园安全抽查", date(2025, 9, 22), date(2025, 9, 30), 0.12,
+    ("special", "开学前", "{year}年秋季开学前校园安全专项检查", (8, 17), (9, 4), 0.40,
+     {"fire": 1.5, "food_health": 2, "security": 1.5, "buildings": 1.5}),
+    ("spot", "节前", "{year}年中秋国庆节前校园安全抽查", (9, 15), (9, 25), 0.12,
      {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
-    ("spot", "节前", "2026年寒假及春节前校园安全抽查", date(2026, 1, 19), date(2026, 1, 30), 0.12,
-     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
-    ("special", "汛期", "2026年汛期校园安全专项检查", date(2026, 5, 18), date(2026, 6, 12), 0.30,
-     {"buildings": 2.5, "drowning": 4, "surroundings": 2}),
-    ("special", "开学前", "2026年秋季开学前校园安全专项检查", date(2026, 8, 17), date(2026, 9, 4),
-     0.40, {"fire": 1.5, "food_health": 2, "security": 1.5, "buildings": 1.5}),
-    ("spot", "节前", "2026年中秋国庆节前校园安全抽查", date(2026, 9, 14), date(2026, 9, 24), 0.12,
-     {"fire": 2, "food_health": 1.5, "security": 1.5, "school_bus": 2}),
-    ("supervisory", "督导", "2026年秋季责任督学安全专项督导", date(2026, 10, 12),
-     date(2026, 10, 30), 0.0, {"responsibility": 2, "records": 2, "education": 1.5}),
+    ("supervisory", "督导", "{year}年秋季责任督学安全专项督导", (10, 12), (10, 30), 0.0,
+     {"responsibility": 2, "records": 2, "education": 1.5}),
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """One campaign of one year of :data:`CAMPAIGN_CALENDAR`."""
+
+    kind: str
+    theme: str
+    name: str
+    starts_on: date
+    ends_on: date
+    share: float  # of the schools (the supervisory one: the inspector's schools)
+    weights: dict[str, float]
+
+
+def campaigns_between(first: date, today: date) -> list[CampaignPlan]:
+    """The calendar's campaigns that started on or after ``first`` and ended before
+    ``today`` (the demo's window and reference date), oldest first."""
+    plans = [
+        CampaignPlan(
+            kind=kind,
+            theme=theme,
+            name=name.format(year=year),
+            starts_on=date(year, *starts),
+            ends_on=date(year, *ends),
+            share=share,
+            weights=weights,
+        )
+        for year in range(first.year, today.year + 1)
+        for kind, theme, name, starts, ends, share, weights in CAMPAIGN_CALENDAR
+    ]
+    return [p for p in plans if first <= p.starts_on and p.ends_on < today]
+
+
 GOOD_PRACTICE = {
     "节前": "多数学校节前安全教育和值班安排落实到位,食堂和消防设施管理规范。",
     "汛期": "多数学校建立了防汛值班和危险水域巡查制度,防溺水教育覆盖全体学生。",

@@ -1,12 +1,14 @@
 """The safety demo's ledgers: responsibility letters, emergency plans and drills,
 education activities, school buses, canteens, guards and cameras, drawn for the
-schools the demo has profiled (``SafetyDemo.profiles``)."""
+schools the demo has profiled (``SafetyDemo.profiles``), dated from the demo's
+reference date and school years like the rest of the safety demo."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from edubureau.orgs.demo import school_year_start
 from edubureau.orgs.demo_plan import PLACE_BASES
 from edubureau.orgs.models import Locality, SchoolKind, Semester
 from edubureau.safety.demo_data import ACTIVITIES, PLATE_LETTERS
@@ -55,8 +57,8 @@ class LedgerDemo:
                 write()
 
     def write_letters(self) -> int:
-        years = [y for y in self.ctx.school_years if y.start_year in (2025, 2026)]
-        years = [y for y in years if y.starts_on <= self.today]
+        # The two latest school years that have begun (the current one and the last).
+        years = [y for y in self.ctx.school_years if y.starts_on <= self.today][-2:]
         rows = []
         for year in years:
             fresh = year.start_year == self.today.year and self.today.month >= 9
@@ -91,7 +93,12 @@ class LedgerDemo:
         return len(rows)
 
     def write_plans(self) -> int:
-        earliest, latest = date(2023, 9, 1), min(date(2026, 9, 30), self.today)
+        # Approved since the start of the school year three years before the current
+        # one (some are due for review by now), and by the end of the last September:
+        # schools revise their plans at the start of the school year.
+        current = school_year_start(self.today)
+        earliest = date(current - 3, 9, 1)
+        latest = min(date(current, 9, 30), self.today)
         span = (latest - earliest).days
         rows = []
         for p in self.profiles:
