@@ -55,7 +55,7 @@ def api_token_issue(*, user: User) -> Token:
         token = None
     if token is None:
         token = Token.objects.create(user=user)
-    update_last_login(None, user)
+    update_last_login(User, user)
     audit_log(actor=user, action=Action.LOGIN, detail=TOKEN_LOGIN_DETAIL)
     return token
 
