@@ -20,6 +20,8 @@ def _login(page, base_url: str, username: str) -> None:
 
 
 def test_it_marks_read_in_place_and_updates_the_badge(live_server, cast, phone_page, screenshot):
+    from playwright.sync_api import expect
+
     notify(
         recipients=[cast.school_a_officer], title="月度安全自查即将截止", body="请于本周五前提交。"
     )
@@ -38,12 +40,12 @@ def test_it_marks_read_in_place_and_updates_the_badge(live_server, cast, phone_p
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "notifications-inbox-375")
     page.locator("[data-testid=notification-row] button", has_text="标为已读").first.click()
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=notification-row][data-unread]').length === 1"
-    )
+    # Locator waits, not wait_for_function: Playwright evaluates a string predicate with
+    # eval(), which the pages' Content-Security-Policy refuses.
+    expect(page.locator("[data-testid=notification-row][data-unread]")).to_have_count(1)
     assert page.inner_text("[data-testid=unread-count]") == "1"
     page.click("text=全部标为已读")
-    page.wait_for_function("!document.querySelector('[data-testid=unread-count]')")
+    page.wait_for_selector("[data-testid=unread-count]", state="detached")
     assert page.locator("[data-testid=notification-row][data-unread]").count() == 0
 
 
