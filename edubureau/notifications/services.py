@@ -30,7 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff
-from edubureau.notifications import webhooks
+from edubureau.notifications import url_policy, webhooks
 from edubureau.notifications.models import (
     OPEN_STATUSES,
     DeliveryStatus,
@@ -265,7 +265,12 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str | None:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     started = time.monotonic()
-    if endpoint.is_active:
+    refusal = url_policy.delivery_refusal(endpoint.url) if endpoint.is_active else None
+    if not endpoint.is_active:
+        result = webhooks.SendResult(False, None, "推送地址已停用")
+    elif refusal is not None:
+        result = webhooks.SendResult(False, None, f"推送地址不符合安全规则：{refusal}")
+    else:
         result = webhooks.send(
             endpoint.kind,
             url=endpoint.url,
@@ -273,8 +278,6 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str | None:
             payload=delivery.payload,
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
         )
-    else:
-        result = webhooks.SendResult(False, None, "推送地址已停用")
     duration_ms = int((time.monotonic() - started) * 1000)
     WebhookAttempt.objects.create(
         delivery=delivery,
@@ -335,6 +338,8 @@ def _footer(endpoint: WebhookEndpoint) -> str:
 
 
 def _apply(endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
+    """Set the fields given in ``data`` and validate the result. A new address must
+    pass the delivery policy (url_policy); a kept one is checked again at delivery."""
     for name in ENDPOINT_FIELDS:
         if name in data:
             setattr(endpoint, name, data[name])
@@ -343,6 +348,9 @@ def _apply(endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
     topics = webhooks.split_topics(endpoint.topics)
     endpoint.topics = ", ".join(topics)
     errors: dict[str, list[str]] = {}
+    refusal = url_policy.address_refusal(endpoint.url) if "url" in data else None
+    if refusal is not None:
+        errors["url"] = [refusal]
     bad = webhooks.invalid_topics(topics)
     if bad:
         errors["topics"] = [f"主题只能包含小写字母、数字、下划线和点:{'、'.join(bad)}"]

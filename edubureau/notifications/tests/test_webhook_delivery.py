@@ -28,6 +28,9 @@ from edubureau.notifications.tests.conftest import (
 
 T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
+# The receivers here are on http://127.0.0.1: allowed for this module only.
+pytestmark = pytest.mark.usefixtures("local_robots_allowed")
+
 
 def _notify(cast, capture, **kwargs):
     with capture(execute=True):

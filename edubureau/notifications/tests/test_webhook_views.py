@@ -136,6 +136,7 @@ def test_it_deactivates_an_endpoint(cast, client_for):
     assert AuditEvent.objects.filter(action=Action.UPDATE, detail="停用推送地址").exists()
 
 
+@pytest.mark.usefixtures("local_robots_allowed")
 def test_it_sends_a_test_message_and_logs_it(cast, client_for, django_capture_on_commit_callbacks):
     with fake_robot() as robot:
         endpoint = make_endpoint(cast, robot.url)
@@ -150,6 +151,7 @@ def test_it_sends_a_test_message_and_logs_it(cast, client_for, django_capture_on
     assert "已送达" in body and "第1次" in body and WECOM_KEY not in body
 
 
+@pytest.mark.usefixtures("local_robots_allowed")
 def test_it_shows_failures_in_the_delivery_log_and_retries_on_request(
     cast, client_for, django_capture_on_commit_callbacks
 ):
