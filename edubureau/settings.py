@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top, so that every HTML response, whichever layer made it, gets the policy.
+    "edubureau.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -291,6 +293,11 @@ SAFETY_ESCALATION_WORKING_DAYS = env_int_tuple("SAFETY_ESCALATION_WORKING_DAYS",
 
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)
+# Webhooks go over https to the robot services (qyapi.weixin.qq.com, oapi.dingtalk.com)
+# and to the hosts listed here; loopback, private and link-local addresses (and plain
+# http to them) only with WEBHOOK_ALLOW_PRIVATE. See notifications/url_policy.py.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,
