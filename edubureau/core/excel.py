@@ -9,19 +9,69 @@ column headers, so an exported sheet can be edited and imported back.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
+from xml.parsers import expat
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-MAX_IMPORT_ROWS = 50_000
+MB = 1024 * 1024
+MAX_IMPORT_BYTES = 20 * MB  # the upload as sent
+MAX_IMPORT_ROWS = 20_000  # data rows, below the header
+MAX_IMPORT_COLUMNS = 100
+# Unpacked, an .xlsx is a zip of XML that openpyxl reads whole (shared strings) or
+# cell by cell (~13 µs a cell): these bound the memory and time one import may take.
+# A county's largest sheet (20,000 rows of a 20-column ledger) is ~15 MB of sheet XML.
+MAX_SHARED_STRINGS_BYTES = 20 * MB
+MAX_WORKSHEET_BYTES = 50 * MB
+MAX_OTHER_PART_BYTES = 20 * MB
+MAX_UNPACKED_BYTES = 100 * MB
+MAX_IMPORT_CELLS = 1_000_000  # per worksheet, empty (formatted) cells included
+MAX_PARTS = 1_000
+MAX_COMPRESSION_RATIO = 200  # for parts over 1 MB: real sheets compress 5-30 times
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+NOT_A_WORKBOOK = "文件不是有效的Excel（.xlsx）文件，请使用导出的模板填写"
+ODD_COMPRESSION = "文件的压缩比例异常，不像是Excel保存的文件，请用Excel打开后另存为.xlsx再导入"
+HAS_DTD = (
+    "文件含有Excel文件不会有的XML声明（DOCTYPE或ENTITY），已拒绝导入，请用Excel另存为.xlsx后再导入"
+)
+DAMAGED_ROW = "该行内容已损坏，无法读取，请用Excel打开检查后另存为.xlsx再导入"
+
+
+# Messages naming a limit read it when refusing, so that a changed limit is told.
+def too_big_unpacked() -> str:
+    return (
+        f"文件解压后过大（共享字符串不能超过{MAX_SHARED_STRINGS_BYTES // MB}MB，"
+        f"每个工作表不能超过{MAX_WORKSHEET_BYTES // MB}MB，"
+        f"合计不能超过{MAX_UNPACKED_BYTES // MB}MB），请删除无关内容或拆分后导入"
+    )
+
+
+def too_many_cells() -> str:
+    return f"工作表的单元格超过{MAX_IMPORT_CELLS}个，请删除无关内容或拆分后导入"
+
+
+def too_many_rows() -> str:
+    return f"数据超过{MAX_IMPORT_ROWS}行，请拆分后导入"
+
+
+def too_many_columns() -> str:
+    return f"超过{MAX_IMPORT_COLUMNS}列，请删除无关的列后导入"
+
+
+# A text cell starting with one of these is taken as a formula (or DDE command) by
+# Excel, LibreOffice or a CSV re-save: "=HYPERLINK(...)" or "=cmd|' /C calc'!A0" in a
+# school's hazard description must reach the bureau as text, never as a live formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
 
 
 @dataclass(frozen=True)
@@ -33,6 +83,8 @@ class CellError:
     rule: str
 
     def __str__(self) -> str:
+        if not (self.sheet or self.row or self.column or self.header):
+            return self.rule  # about the file as a whole
         where = f"工作表“{self.sheet}”"
         if self.row:
             where += f"第{self.row}行"
@@ -49,6 +101,10 @@ class ImportRejected(Exception):
     def __init__(self, errors: Sequence[CellError]) -> None:
         super().__init__(f"{len(errors)} errors")
         self.errors = list(errors)
+
+
+def file_error(rule: str) -> CellError:
+    return CellError("", 0, "", "", rule)
 
 
 Parser = Callable[[Any], Any]
@@ -82,8 +138,124 @@ class ParsedSheet:
         self.errors.append(CellError(self.title, row, self.letters.get(key, ""), header, rule))
 
 
+def check_package(data: bytes) -> None:
+    """Refuse, from the zip's directory and the head of each XML part, an upload
+    that is not a workbook or whose reading would exhaust the worker: parts that
+    unpack too big or compress suspiciously well, DTDs (entity expansion, external
+    entities; Excel never writes one), more cells than any sheet of ours holds.
+
+    Sizes come from the zip directory; zipfile never unpacks a part past its
+    declared size (and then fails its CRC), so they bound what openpyxl reads."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
+    with archive:
+        parts = archive.infolist()
+        names = {info.filename for info in parts}
+        if len(parts) > MAX_PARTS or not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            raise ImportRejected([file_error(NOT_A_WORKBOOK)])
+        if sum(info.file_size for info in parts) > MAX_UNPACKED_BYTES:
+            raise ImportRejected([file_error(too_big_unpacked())])
+        for info in parts:
+            if info.file_size > _part_limit(info.filename):
+                raise ImportRejected([file_error(too_big_unpacked())])
+            if info.file_size > MB and info.file_size > MAX_COMPRESSION_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise ImportRejected([file_error(ODD_COMPRESSION)])
+        try:
+            for info in parts:
+                if info.filename.lower().endswith(XML_SUFFIXES):
+                    _check_xml_head(archive, info)
+                if _is_worksheet(info.filename):
+                    rows, cells = _count_rows_and_cells(archive, info)
+                    if rows > MAX_IMPORT_ROWS + 1:
+                        raise ImportRejected([file_error(f"文件中有工作表的{too_many_rows()}")])
+                    if cells > MAX_IMPORT_CELLS:
+                        raise ImportRejected([file_error(too_many_cells())])
+        except ImportRejected:
+            raise
+        except Exception as exc:  # a corrupt part (bad CRC, bad deflate stream, ...)
+            raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
+
+
+def _is_worksheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+def _part_limit(name: str) -> int:
+    if name == "xl/sharedStrings.xml":
+        return MAX_SHARED_STRINGS_BYTES
+    if _is_worksheet(name):
+        return MAX_WORKSHEET_BYTES
+    return MAX_OTHER_PART_BYTES
+
+
+class _RootReached(Exception):
+    pass
+
+
+class _DtdFound(Exception):
+    pass
+
+
+def _check_xml_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """A DTD can only come before the root element: expat reads the part up to it
+    (whatever its encoding, past any comments) and stops there."""
+    if info.file_size == 0:
+        return
+
+    def root(*_: Any) -> None:
+        raise _RootReached
+
+    def dtd(*_: Any) -> None:
+        raise _DtdFound
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = root
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(64 * 1024):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _RootReached:
+        return
+    except _DtdFound:
+        raise ImportRejected([file_error(HAS_DTD)]) from None
+    except expat.ExpatError as exc:
+        raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
+
+
+_ROW_OR_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+
+
+def _count_rows_and_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Rows and cells of a worksheet part, counted in its raw XML (~0.1 s for 10 MB)
+    before openpyxl spends ~13 µs on each cell; stops once past either limit."""
+    rows = cells = 0
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(MB):
+            chunk = tail + chunk
+            cut = chunk.rfind(b"<")  # a tag cut in two waits for the next chunk
+            cut = len(chunk) if cut <= 0 else cut
+            tags = _ROW_OR_CELL_TAG.findall(chunk, 0, cut)
+            found_rows = tags.count(b"row")
+            rows, cells = rows + found_rows, cells + len(tags) - found_rows
+            tail = chunk[cut:]
+            if rows > MAX_IMPORT_ROWS + 1 or cells > MAX_IMPORT_CELLS:
+                return rows, cells
+    tags = _ROW_OR_CELL_TAG.findall(tail)
+    return rows + tags.count(b"row"), cells + tags.count(b"c")
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
+        if value.startswith(TEXT_MARK) and value[1:2] in FORMULA_TRIGGERS:
+            value = value[1:]  # written by as_cell: an export imports back unchanged
         value = value.strip()
         return value or None
     return value
@@ -96,16 +268,27 @@ def read_sheet(
 
     Each column's ``parse`` turns a cell into a value or raises ``ValueError``
     whose message (Chinese) becomes the rule in the error list.
+
+    The upload is a stranger's zip of XML: :func:`check_package` refuses what
+    would take the worker's memory or time (or is not a workbook) before openpyxl
+    reads any of it, and whatever openpyxl still cannot read is refused with a
+    message naming the file's problem, never a server error.
     """
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRejected([file_error(f"文件超过{MAX_IMPORT_BYTES // MB}MB，请拆分后导入")])
+    check_package(data)
     try:
-        data = upload.read(MAX_IMPORT_BYTES + 1)
-        if len(data) > MAX_IMPORT_BYTES:
-            raise ImportRejected([CellError("", 0, "", "", "文件超过20MB,请拆分后导入")])
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected(
-            [CellError("", 0, "", "", "文件不是有效的Excel(.xlsx)文件,请使用导出的模板填写")]
-        ) from exc
+    except Exception as exc:  # openpyxl, zipfile and XML errors alike: a broken file
+        raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
+    try:
+        return _read_rows(workbook, columns, sheet_name)
+    finally:
+        workbook.close()
+
+
+def _read_rows(workbook: Any, columns: Sequence[Column], sheet_name: str | None) -> ParsedSheet:
     try:
         if sheet_name is not None:
             if sheet_name not in workbook.sheetnames:
@@ -113,56 +296,102 @@ def read_sheet(
             sheet = workbook[sheet_name]
         else:
             sheet = workbook.worksheets[0]
-        result = ParsedSheet(title=sheet.title)
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            result.errors.append(CellError(sheet.title, 1, "", "", "工作表为空,第1行应为表头"))
-            return result
-        positions: dict[str, int] = {}
-        headers = [str(h).strip() if h is not None else "" for h in header_row]
-        for column in columns:
-            names = (column.header, *column.aliases)
-            index = next((i for i, h in enumerate(headers) if h in names), None)
-            if index is None:
-                if column.required:
-                    result.errors.append(
-                        CellError(sheet.title, 1, "", column.header, f"缺少必填列“{column.header}”")
-                    )
-                continue
-            positions[column.key] = index
-            result.letters[column.key] = get_column_letter(index + 1)
-        if result.errors:
-            return result
-        for number, raw in enumerate(rows, start=2):
-            if number - 1 > MAX_IMPORT_ROWS:
-                result.errors.append(
-                    CellError(sheet.title, number, "", "", f"超过{MAX_IMPORT_ROWS}行,请拆分后导入")
-                )
-                break
-            cells = {key: _clean(raw[i]) if i < len(raw) else None for key, i in positions.items()}
-            if all(v is None for v in cells.values()):
-                continue  # blank lines between blocks are common in hand-kept sheets
-            values: dict[str, Any] = {}
-            for column in columns:
-                if column.key not in positions:
-                    continue
-                value = cells[column.key]
-                if value is None:
-                    if column.required:
-                        result.error(number, column.key, "必填项不能为空", columns)
-                    values[column.key] = None
-                    continue
-                try:
-                    values[column.key] = column.parse(value)
-                except ValueError as exc:
-                    result.error(number, column.key, str(exc), columns)
-            result.rows.append(ParsedRow(number, values))
-        if not result.rows and not result.errors:
-            result.errors.append(CellError(sheet.title, 2, "", "", "没有数据行"))
+        title = str(sheet.title)
+        # At most one row and one column past the limits are read: enough to tell
+        # that a sheet is too big, never the whole of a hostile one.
+        raw_rows = sheet.iter_rows(
+            max_row=MAX_IMPORT_ROWS + 2, max_col=MAX_IMPORT_COLUMNS + 1, values_only=True
+        )
+    except ImportRejected:
+        raise
+    except Exception as exc:  # openpyxl, zipfile and XML errors alike: a broken file
+        raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
+    result = ParsedSheet(title=title)
+    # The sheet's declared size (<dimension ref="A1:H120"/>) refuses an oversized
+    # sheet at once; it may be missing or lie, so the rows are counted as well.
+    if (sheet.max_row or 0) - 1 > MAX_IMPORT_ROWS:
+        result.errors.append(CellError(title, 0, "", "", too_many_rows()))
         return result
-    finally:
-        workbook.close()
+    rows = _numbered(raw_rows, title)
+    header = next(rows, None)
+    if header is None:
+        result.errors.append(CellError(title, 1, "", "", "工作表为空，第1行应为表头"))
+        return result
+    if _beyond_columns(header[1]):
+        result.errors.append(CellError(title, 1, "", "", too_many_columns()))
+        return result
+    positions: dict[str, int] = {}
+    headers = [str(h).strip() if h is not None else "" for h in header[1]]
+    for column in columns:
+        names = (column.header, *column.aliases)
+        index = next((i for i, h in enumerate(headers) if h in names), None)
+        if index is None:
+            if column.required:
+                result.errors.append(
+                    CellError(title, 1, "", column.header, f"缺少必填列“{column.header}”")
+                )
+            continue
+        positions[column.key] = index
+        result.letters[column.key] = get_column_letter(index + 1)
+    if result.errors:
+        return result
+    for number, raw in rows:
+        if number - 1 > MAX_IMPORT_ROWS:
+            result.errors.append(CellError(title, number, "", "", too_many_rows()))
+            break
+        if _beyond_columns(raw):
+            result.errors.append(CellError(title, number, "", "", too_many_columns()))
+            break
+        _parse_row(result, number, raw, positions, columns)
+    if not result.rows and not result.errors:
+        result.errors.append(CellError(title, 2, "", "", "没有数据行"))
+    return result
+
+
+def _numbered(rows: Iterator[tuple[Any, ...]], title: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``rows`` with their sheet row numbers; a row openpyxl cannot read (a damaged
+    cell such as the number ``1e999999x``, broken XML) refuses the file there."""
+    number = 0
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise ImportRejected([CellError(title, number + 1, "", "", DAMAGED_ROW)]) from exc
+        number += 1
+        yield number, raw
+
+
+def _beyond_columns(raw: Sequence[Any]) -> bool:
+    return any(value is not None for value in raw[MAX_IMPORT_COLUMNS:])
+
+
+def _parse_row(
+    result: ParsedSheet,
+    number: int,
+    raw: Sequence[Any],
+    positions: dict[str, int],
+    columns: Sequence[Column],
+) -> None:
+    cells = {key: _clean(raw[i]) if i < len(raw) else None for key, i in positions.items()}
+    if all(v is None for v in cells.values()):
+        return  # blank lines between blocks are common in hand-kept sheets
+    values: dict[str, Any] = {}
+    for column in columns:
+        if column.key not in positions:
+            continue
+        value = cells[column.key]
+        if value is None:
+            if column.required:
+                result.error(number, column.key, "必填项不能为空", columns)
+            values[column.key] = None
+            continue
+        try:
+            values[column.key] = column.parse(value)
+        except ValueError as exc:
+            result.error(number, column.key, str(exc), columns)
+    result.rows.append(ParsedRow(number, values))
 
 
 # Parsers shared by importers -------------------------------------------------
@@ -244,6 +473,19 @@ def parse_date(value: Any) -> date:
 # Export ----------------------------------------------------------------------
 
 
+def as_cell(value: Any) -> Any:
+    """``value`` as an export writes it: text that a spreadsheet would read as a
+    formula gets a leading apostrophe (OWASP) and stays a text cell; numbers and
+    dates (a negative number included) are left alone. Characters an .xlsx cannot
+    hold (control characters) are dropped rather than failing the whole export."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if text.startswith(FORMULA_TRIGGERS):
+        return TEXT_MARK + text
+    return text
+
+
 def write_workbook(
     *, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]], note: str = ""
 ) -> bytes:
@@ -253,7 +495,7 @@ def write_workbook(
     sheet.title = title[:31]
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE7F3")
-    sheet.append([c.header for c in columns])
+    sheet.append([as_cell(c.header) for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = header_font
@@ -261,12 +503,12 @@ def write_workbook(
         cell.alignment = Alignment(horizontal="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([as_cell(value) for value in row])
     sheet.freeze_panes = "A2"
     if note:
         notes = workbook.create_sheet("说明")
         for line in note.splitlines():
-            notes.append([line])
+            notes.append([as_cell(line)])
         notes.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
     workbook.save(buffer)
