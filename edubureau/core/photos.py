@@ -20,7 +20,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDE = 1600
@@ -29,8 +29,15 @@ ALLOWED_FORMATS = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-# Decompression bombs: refuse anything claiming more pixels than a 50-megapixel camera.
-Image.MAX_IMAGE_PIXELS = 50_000_000
+# Decompression bombs: refuse anything claiming more pixels than a 50-megapixel camera
+# (decoded, that is ~200 MB). Pillow itself only warns between one and two times its
+# MAX_IMAGE_PIXELS, so store_photo checks the size from the header, before decoding.
+MAX_PHOTO_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
+NOT_AN_IMAGE = "文件不是有效的图片（只能上传JPEG、PNG或WebP格式的照片）"
+TOO_MANY_PIXELS = (
+    f"照片像素过大，不能超过{MAX_PHOTO_PIXELS // 10_000}万像素，请在手机上缩小后再上传"
+)
 
 
 class PhotoRejected(ValueError):
@@ -83,34 +90,60 @@ def store_photo(upload: IO[bytes], *, folder: str) -> StoredPhoto:
         raise PhotoRejected("照片不能超过10MB")
     if not data:
         raise PhotoRejected("照片文件为空")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            probe.verify()
-        if fmt not in ALLOWED_FORMATS:
-            raise PhotoRejected("只能上传JPEG、PNG或WebP格式的照片")
-        image: Image.Image = Image.open(io.BytesIO(data))
-        image.load()
-    except PhotoRejected:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise PhotoRejected("文件不是有效的图片(只能上传JPEG、PNG或WebP格式的照片)") from exc
-    # Apply the camera's rotation, then drop every metadata block (EXIF holds GPS).
-    image = ImageOps.exif_transpose(image)
-    if max(image.size) > MAX_PHOTO_SIDE:
-        image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+    fmt, image = _decoded(data)
     content_type, ext = ALLOWED_FORMATS[fmt]
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    save_kwargs = {"quality": 85} if fmt in ("JPEG", "WEBP") else {}
-    image.save(out, format=fmt, **save_kwargs)
+    out, image = _reencoded(image, fmt)
     today = timezone.localdate()
     relative = Path(folder) / f"{today:%Y}" / f"{today:%m}" / f"{uuid.uuid4().hex}.{ext}"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(out.getvalue())
+    try:
+        target.write_bytes(out.getvalue())
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-written file left behind
+        raise
     return StoredPhoto(str(relative), content_type, out.tell(), image.width, image.height)
+
+
+def _decoded(data: bytes) -> tuple[str, Image.Image]:
+    """The image's format and pixels. Its size is read from the header (``open``
+    decodes nothing) and refused before any decoding; whatever else Pillow cannot
+    read (truncated data, an oversized text chunk: OSError, ValueError, ...) is
+    refused as not an image, never a server error."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format or ""
+            width, height = probe.size
+            if fmt not in ALLOWED_FORMATS:
+                raise PhotoRejected("只能上传JPEG、PNG或WebP格式的照片")
+            if width * height > MAX_PHOTO_PIXELS:
+                raise PhotoRejected(TOO_MANY_PIXELS)
+            probe.verify()
+        image: Image.Image = Image.open(io.BytesIO(data))
+        image.load()
+    except PhotoRejected:
+        raise
+    except Image.DecompressionBombError as exc:  # over twice the limit: open refuses
+        raise PhotoRejected(TOO_MANY_PIXELS) from exc
+    except Exception as exc:
+        raise PhotoRejected(NOT_AN_IMAGE) from exc
+    return fmt, image
+
+
+def _reencoded(image: Image.Image, fmt: str) -> tuple[io.BytesIO, Image.Image]:
+    """Apply the camera's rotation, then drop every metadata block (EXIF holds GPS)."""
+    try:
+        image = ImageOps.exif_transpose(image)
+        if max(image.size) > MAX_PHOTO_SIDE:
+            image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+        if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        save_kwargs = {"quality": 85} if fmt in ("JPEG", "WEBP") else {}
+        image.save(out, format=fmt, **save_kwargs)
+    except Exception as exc:  # a malformed EXIF block, say
+        raise PhotoRejected(NOT_AN_IMAGE) from exc
+    return out, image
 
 
 def photo_file_path(relative: str) -> Path:

@@ -134,6 +134,18 @@ def test_it_refuses_a_file_that_is_not_a_photo(cast, client_for, media):
     assert [p for p in media.rglob("*") if p.is_file()] == []
 
 
+def test_it_refuses_a_png_built_to_crash_pillow_or_exhaust_memory(cast, client_for, media):
+    from edubureau.core.tests.test_photo_limits import HOSTILE
+
+    for case in ("99.8 megapixels", "a 5 MB zTXt chunk"):
+        build, message = HOSTILE[case]
+        photo = SimpleUploadedFile("p.png", build(), content_type="image/png")
+        response = client_for(cast.school_a_officer).post(REPORT, _form(cast, photos=[photo]))
+        assert response.status_code == 400 and message in response.text, case
+    assert not Hazard.objects.exists()
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
 def test_it_explains_when_the_bureau_has_no_current_checklist(cast, client_for):
     data = _form(cast)
     Checklist.objects.update(is_current=False)
