@@ -1,13 +1,28 @@
 """Optimistic concurrency for edit forms: the form carries the version the editor
-loaded; the service refuses the save if the row has moved on since."""
+loaded; the service refuses the save if the row has moved on since, or if the
+form came back without the version (a save that cannot prove it saw the latest
+row is refused like a stale one, never let through)."""
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, Final, TypeAlias
 
 
 class EditConflict(Exception):
     """Someone else saved the record after this editor loaded it."""
+
+
+class _Unchecked(enum.Enum):
+    UNCHECKED = "unchecked"
+
+
+UNCHECKED: Final = _Unchecked.UNCHECKED
+"""For callers with no editor behind them (a data load, a scheduled job, a test
+building its fixtures): there is no loaded version to compare. Services default
+to it; views always pass what the form sent, "" or None included."""
+
+LoadedVersion: TypeAlias = str | _Unchecked | None
 
 
 def version_token(obj: Any) -> str:
@@ -15,6 +30,13 @@ def version_token(obj: Any) -> str:
     return obj.updated_at.isoformat() if obj.updated_at else ""
 
 
-def ensure_unchanged(current: Any, loaded_token: str | None, *, what: str = "该记录") -> None:
-    if loaded_token is not None and version_token(current) != loaded_token:
-        raise EditConflict(f"{what}已被他人修改,请刷新页面查看最新内容后重新编辑。")
+def ensure_unchanged(current: Any, loaded_token: LoadedVersion, *, what: str = "该记录") -> None:
+    if loaded_token is UNCHECKED:
+        return
+    if not loaded_token:
+        raise EditConflict(
+            f"{what}的编辑页面缺少版本信息，无法确认是否已被他人修改，"
+            "请刷新页面查看最新内容后重新编辑。"
+        )
+    if version_token(current) != loaded_token:
+        raise EditConflict(f"{what}已被他人修改，请刷新页面查看最新内容后重新编辑。")

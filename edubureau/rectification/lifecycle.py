@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from edubureau.audit.services import audit_change, snapshot
 from edubureau.core.calendar import add_working_days
-from edubureau.core.concurrency import ensure_unchanged
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.rectification.models import (
     PlanKind,
     Rectifiable,
@@ -125,11 +125,13 @@ def _finish(
 
 
 @transaction.atomic
-def rectification_plan(*, actor: Any, obj: R, plan: Plan, loaded_version: str | None = None) -> R:
+def rectification_plan(
+    *, actor: Any, obj: R, plan: Plan, loaded_version: LoadedVersion = UNCHECKED
+) -> R:
     """Choose how the record will be rectified (or revise the plan while in progress)."""
     obj = _lock(obj)
+    _require_writer(actor, obj)  # who may act comes first: a 403, not a conflict
     ensure_unchanged(obj, loaded_version, what="该隐患")
-    _require_writer(actor, obj)
     _require_status(obj, Status.REPORTED, Status.PLANNED, action="制定整改方案")
     kind = PlanKind(plan.kind) if plan.kind in PlanKind.values else None
     if kind is None:
@@ -177,12 +179,17 @@ def rectification_plan(*, actor: Any, obj: R, plan: Plan, loaded_version: str | 
 
 @transaction.atomic
 def rectification_rectify(
-    *, actor: Any, obj: R, evidence_text: str, rectified_on: date, loaded_version: str | None = None
+    *,
+    actor: Any,
+    obj: R,
+    evidence_text: str,
+    rectified_on: date,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> R:
     """Record that the rectification is done, with evidence; it then awaits verification."""
     obj = _lock(obj)
+    _require_writer(actor, obj)  # who may act comes first: a 403, not a conflict
     ensure_unchanged(obj, loaded_version, what="该隐患")
-    _require_writer(actor, obj)
     _require_status(obj, Status.PLANNED, action="提交整改结果")
     if not evidence_text.strip():
         raise TransitionError("请填写整改情况说明")
@@ -199,13 +206,13 @@ def rectification_rectify(
 
 @transaction.atomic
 def rectification_verify(
-    *, actor: Any, obj: R, accept: bool, reason: str = "", loaded_version: str | None = None
+    *, actor: Any, obj: R, accept: bool, reason: str = "", loaded_version: LoadedVersion = UNCHECKED
 ) -> R:
     """Verification by someone outside the school: accept, or reject with a reason
     (which sends the record back to the school, keeping the round in history)."""
     obj = _lock(obj)
+    _require_verifier(actor, obj)  # who may act comes first: a 403, not a conflict
     ensure_unchanged(obj, loaded_version, what="该隐患")
-    _require_verifier(actor, obj)
     _require_status(obj, Status.RECTIFIED, action="复查")
     before, before_status = snapshot(obj), obj.status
     if accept:
@@ -228,12 +235,12 @@ def rectification_verify(
 
 @transaction.atomic
 def rectification_close(
-    *, actor: Any, obj: R, note: str = "", loaded_version: str | None = None
+    *, actor: Any, obj: R, note: str = "", loaded_version: LoadedVersion = UNCHECKED
 ) -> R:
     """Close-out (销号) after a passed verification."""
     obj = _lock(obj)
+    _require_verifier(actor, obj)  # who may act comes first: a 403, not a conflict
     ensure_unchanged(obj, loaded_version, what="该隐患")
-    _require_verifier(actor, obj)
     _require_status(obj, Status.VERIFIED, action="销号")
     before, before_status = snapshot(obj), obj.status
     obj.status = Status.CLOSED

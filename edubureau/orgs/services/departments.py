@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from edubureau.audit.services import audit_change, snapshot
-from edubureau.core.concurrency import ensure_unchanged
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.orgs.access import can_write
 from edubureau.orgs.models import Department, Role, User
 
@@ -30,7 +30,7 @@ def department_update(
     actor: User,
     department: Department,
     data: DepartmentData,
-    loaded_version: str | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> Department:
     """Rename, reorder, (de)activate a department or change its leader in charge.
     ``loaded_version`` is what the editor saw: a save over a newer one is refused."""

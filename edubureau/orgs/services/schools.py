@@ -9,7 +9,7 @@ from django.db import transaction
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_change, audit_create, audit_log, snapshot
-from edubureau.core.concurrency import ensure_unchanged
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.excel import (
     Column,
     ImportRejected,
@@ -182,7 +182,7 @@ def school_create(*, actor: User, data: dict[str, Any]) -> School:
 
 @transaction.atomic
 def school_update(
-    *, actor: User, school: School, data: dict[str, Any], loaded_version: str | None = None
+    *, actor: User, school: School, data: dict[str, Any], loaded_version: LoadedVersion = UNCHECKED
 ) -> School:
     """Update a school. ``loaded_version`` is what the editor saw: if the row
     changed since, the edit is refused rather than silently overwriting."""

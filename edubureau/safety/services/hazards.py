@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from edubureau.audit.services import audit_create
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion
 from edubureau.core.photos import StoredPhoto, removed_on_error, store_photos
 from edubureau.orgs.models import School
 from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
@@ -157,7 +158,7 @@ def hazard_rectify(
     evidence_text: str,
     rectified_on: date,
     photos: Sequence[IO[bytes]] = (),
-    loaded_version: str | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> Hazard:
     """Record the rectification (the lifecycle's ``rectification_rectify``) together
     with its evidence photos, all or nothing."""

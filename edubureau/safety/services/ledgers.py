@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_change, audit_create, audit_delete, audit_log, snapshot
-from edubureau.core.concurrency import ensure_unchanged
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.excel import (
     CellError,
     Column,
@@ -265,7 +265,7 @@ def ledger_update(
     spec: LedgerSpec,
     obj: LedgerBase,
     data: dict[str, Any],
-    loaded_version: str | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
     today: date | None = None,
 ) -> LedgerBase:
     """Change a ledger row (its school stays). ``loaded_version`` is what the editor

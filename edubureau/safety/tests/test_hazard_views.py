@@ -14,6 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from edubureau.audit.models import Action, AuditEvent
+from edubureau.core.concurrency import version_token
 from edubureau.rectification.models import PlanKind, Severity, Status
 from edubureau.safety.models import Hazard, HazardPhoto
 from edubureau.safety.selectors.hazards import traffic_light
@@ -50,6 +51,11 @@ def _version(response, form: str) -> str:
     match = re.search(rf'name="version" value="([^"]*)" id="{form}_version"', response.text)
     assert match, f"no {form} form on the page"
     return match.group(1)
+
+
+def _loaded(hazard: Hazard) -> dict[str, str]:
+    """The version an editor opening the page now would post back."""
+    return {"version": version_token(Hazard.objects.get(pk=hazard.pk))}
 
 
 def _export_rows(response) -> list[tuple]:
@@ -300,6 +306,7 @@ def test_it_plans_a_deferred_rectification(cast, client_for):
             "interim_measures": "封闭该楼梯,设置警示标志",
             "escalated_to": "县教育局安全股",
             "deadline": "2026-09-30",  # belongs to the other way: ignored
+            **_loaded(hazard),
         },
     )
     assert response.status_code == 302
@@ -315,7 +322,12 @@ def test_it_shows_the_lifecycles_message_when_a_deferral_lacks_a_field(cast, cli
     hazard = make_hazard(cast)
     response = client_for(cast.school_a_officer).post(
         _url("hazard-plan", hazard),
-        {"kind": PlanKind.DEFERRED, "deferral_reason": "需拆除重建", "escalated_to": "安全股"},
+        {
+            "kind": PlanKind.DEFERRED,
+            "deferral_reason": "需拆除重建",
+            "escalated_to": "安全股",
+            **_loaded(hazard),
+        },
     )
     assert response.status_code == 400
     assert "暂无法整改须填写:临时管控措施" in response.text
@@ -354,6 +366,7 @@ def test_it_records_rectification_evidence_with_photos(cast, client_for, media):
                 SimpleUploadedFile("a.png", png_bytes(), content_type="image/png"),
                 SimpleUploadedFile("b.png", png_bytes(colour="blue"), content_type="image/png"),
             ],
+            **_loaded(hazard),
         },
     )
     assert response.status_code == 302
@@ -387,7 +400,8 @@ def test_it_refuses_a_bad_photo_and_changes_nothing(cast, client_for, media):
 def test_it_shows_the_transition_error_of_an_action_the_state_does_not_allow(cast, client_for):
     hazard = make_hazard(cast)
     response = client_for(cast.school_a_officer).post(
-        _url("hazard-rectify", hazard), {"evidence_text": "已整改", "rectified_on": "2026-09-10"}
+        _url("hazard-rectify", hazard),
+        {"evidence_text": "已整改", "rectified_on": "2026-09-10", **_loaded(hazard)},
     )
     assert response.status_code == 400
     assert "当前状态为“待制定整改方案”,不能提交整改结果" in response.text
@@ -397,10 +411,12 @@ def test_it_shows_the_transition_error_of_an_action_the_state_does_not_allow(cas
 def test_it_lets_the_safety_department_accept_and_close(cast, client_for):
     hazard = hazard_in_state(cast, Status.RECTIFIED)
     client = client_for(cast.safety_staff)
-    response = client.post(_url("hazard-verify", hazard), {"decision": "accept", "reason": "属实"})
+    response = client.post(
+        _url("hazard-verify", hazard), {"decision": "accept", "reason": "属实", **_loaded(hazard)}
+    )
     assert response.status_code == 302
     assert Hazard.objects.get(pk=hazard.pk).status == Status.VERIFIED
-    response = client.post(_url("hazard-close", hazard), {"note": "同意销号"})
+    response = client.post(_url("hazard-close", hazard), {"note": "同意销号", **_loaded(hazard)})
     assert response.status_code == 302
     assert Hazard.objects.get(pk=hazard.pk).status == Status.CLOSED
 
@@ -408,7 +424,8 @@ def test_it_lets_the_safety_department_accept_and_close(cast, client_for):
 def test_it_sends_a_rejected_rectification_back_to_the_school(cast, client_for):
     hazard = hazard_in_state(cast, Status.RECTIFIED)
     response = client_for(cast.inspector).post(
-        _url("hazard-verify", hazard), {"decision": "reject", "reason": "灭火器仍为过期产品"}
+        _url("hazard-verify", hazard),
+        {"decision": "reject", "reason": "灭火器仍为过期产品", **_loaded(hazard)},
     )
     assert response.status_code == 302
     stored = Hazard.objects.get(pk=hazard.pk)
@@ -420,7 +437,7 @@ def test_it_sends_a_rejected_rectification_back_to_the_school(cast, client_for):
 def test_it_requires_a_reason_to_reject_through_the_form(cast, client_for):
     hazard = hazard_in_state(cast, Status.RECTIFIED)
     response = client_for(cast.safety_staff).post(
-        _url("hazard-verify", hazard), {"decision": "reject"}
+        _url("hazard-verify", hazard), {"decision": "reject", **_loaded(hazard)}
     )
     assert response.status_code == 400
     assert "复查不通过须填写原因" in response.text
@@ -454,7 +471,7 @@ def test_it_refuses_the_second_of_two_concurrent_edits(cast, client_for):
         {"kind": PlanKind.BY_DEADLINE, "plan_text": "专干:下月更换", "version": second},
     )
     assert response.status_code == 409
-    assert "该隐患已被他人修改,请刷新页面" in response.text
+    assert "该隐患已被他人修改，请刷新页面" in response.text
     assert Hazard.objects.get(pk=hazard.pk).plan_text == "校长:本周内更换"
 
 
