@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,21 +21,13 @@ def _watch(page) -> list[str]:
     return problems
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_the_pages_run_under_the_policy(live_server, cast, browser):
     base = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     problems = _watch(page)
     try:
-        _login(page, base, "admin")
+        login(page, base, "admin")
         # The select-all box of bulk account creation (moved from an inline script).
         page.goto(base + reverse("orgs:user-bulk-create"))
         boxes = page.locator('input[name="schools"]')
@@ -59,7 +51,7 @@ def test_a_confirm_button_asks_before_submitting(live_server, cast, browser):
     page = context.new_page()
     problems = _watch(page)
     try:
-        _login(page, base, "admin")
+        login(page, base, "admin")
         page.goto(base + reverse("orgs:user-bulk-create"))
         page.evaluate(
             """() => {

@@ -6,17 +6,9 @@ import pytest
 
 from edubureau.notifications.models import WebhookEndpoint, WebhookKind
 from edubureau.notifications.services import notify
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_it_marks_read_in_place_and_updates_the_badge(live_server, cast, phone_page, screenshot):
@@ -32,7 +24,7 @@ def test_it_marks_read_in_place_and_updates_the_badge(live_server, cast, phone_p
         level="urgent",
     )
     page = phone_page
-    _login(page, live_server.url, "a_officer")
+    login(page, live_server.url, "a_officer")
     assert page.inner_text("[data-testid=unread-count]") == "2"
     page.click(".usermenu .bell")
     page.wait_for_selector("[data-testid=notification-table]")
@@ -59,7 +51,7 @@ def test_it_fits_the_webhook_pages_on_a_phone(live_server, cast, phone_page, scr
         topics="safety",
     )
     page = phone_page
-    _login(page, live_server.url, "admin")
+    login(page, live_server.url, "admin")
     page.goto(f"{live_server.url}/notifications/webhooks/")
     page.wait_for_selector("[data-testid=endpoint-table]")
     assert "b1c2d3e4f5a6" not in page.content()

@@ -12,17 +12,9 @@ from edubureau.rectification.models import Status
 from edubureau.safety.models import Hazard, HazardPhoto, InspectionPhoto
 from edubureau.safety.tests.factories_hazards import png_bytes
 from edubureau.safety.tests.factories_inspections import image_bytes, items_for, small_checklist
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _fits(page) -> bool:
@@ -45,14 +37,14 @@ def test_it_runs_the_whole_loop_from_inspection_to_close_out(
 
     bureau = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
     staff = bureau.new_page()
-    _login(staff, base, "safety")
+    login(staff, base, "safety")
     assert _figure(staff, base, "fig-open") == "0"
     completion_before = _figure(staff, base, "fig-completion")
     assert completion_before.startswith("0/")
 
     # 1. The school's safety officer fills and submits the month's self-inspection.
     school = phone_page
-    _login(school, base, "a_officer")
+    login(school, base, "a_officer")
     school.goto(f"{base}/safety/inspections/")
     school.click("[data-testid=self-inspection-start]")
     school.wait_for_selector("[data-testid=inspection-form]")

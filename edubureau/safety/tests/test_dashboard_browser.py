@@ -9,17 +9,9 @@ import time_machine
 
 from edubureau.safety.tests.factories_dashboard import local
 from edubureau.safety.tests.scenario_2026 import TODAY, build_dataset
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 # The centre (in canvas pixels) of the first bar of the first series, asked of ECharts.
@@ -44,7 +36,7 @@ def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_pag
         base, page = live_server.url, phone_page
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _login(page, base, "leader")
+        login(page, base, "leader")
         page.goto(f"{base}/safety/dashboard/?year=2026")
         page.wait_for_selector("[data-chart=chart-open] canvas")
         page.wait_for_selector("[data-chart=chart-trend] canvas")
@@ -65,7 +57,7 @@ def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_pag
         school = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
         page = school.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _login(page, base, "a_officer")
+        login(page, base, "a_officer")
         page.goto(f"{base}/safety/dashboard/?year=2026")
         page.wait_for_selector("[data-chart=chart-trend] canvas")
         assert page.locator("[data-testid=own-status]").inner_text() == "已按时提交"

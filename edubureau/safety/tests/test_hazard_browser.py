@@ -11,17 +11,9 @@ from django.utils import timezone
 from edubureau.rectification.models import Status
 from edubureau.safety.models import Hazard
 from edubureau.safety.tests.factories_hazards import make_hazard, png_bytes
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _fits(page) -> bool:
@@ -35,7 +27,7 @@ def test_it_runs_the_closed_loop_on_a_phone(
     base = live_server.url
     hazard = make_hazard(cast, reported_on=timezone.localdate() - timedelta(days=1))
     page = phone_page
-    _login(page, base, "a_officer")
+    login(page, base, "a_officer")
     page.goto(f"{base}/safety/hazards/")
     page.wait_for_selector("[data-testid=hazard-table]")
     assert page.locator("[data-testid=hazard-row]").count() == 1
@@ -72,7 +64,7 @@ def test_it_runs_the_closed_loop_on_a_phone(
 
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
     staff = context.new_page()
-    _login(staff, base, "safety")
+    login(staff, base, "safety")
     staff.goto(f"{base}/safety/hazards/{hazard.pk}/")
     staff.check("#verify_decision_0")
     staff.click("[data-testid=verify-form] button[type=submit]")
