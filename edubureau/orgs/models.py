@@ -7,31 +7,100 @@ records are read.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from edubureau.orgs.scoping import BureauScopedQuerySet, SchoolQuerySet
+from edubureau.core.roles import Role
+from edubureau.orgs.scoping import (
+    BureauQuerySet,
+    BureauScopedQuerySet,
+    SchoolQuerySet,
+    subtree_ids,
+)
+
+
+class BureauLevel(models.TextChoices):
+    PROVINCE = "province", "省（教育厅）"
+    CITY = "city", "市"
+    COUNTY = "county", "县（区）"
+
+
+# A child bureau sits exactly one level below its parent.
+LEVEL_BELOW = {BureauLevel.PROVINCE: BureauLevel.CITY, BureauLevel.CITY: BureauLevel.COUNTY}
 
 
 class Bureau(models.Model):
-    """An education bureau: the tenant at the top of everything."""
+    """An education bureau: a node of the province → city → county tree.
 
+    ``path`` is the materialised path of primary keys from the top ("/1/5/23/"),
+    so a bureau's subtree is one prefix match on a table of a hundred-odd rows,
+    and a subtree's schools are ``school.bureau_id IN (that subquery)``
+    (see edubureau/orgs/README.md for the measurements behind the choice).
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级教育局",
+    )
+    level = models.CharField(
+        "层级", max_length=10, choices=BureauLevel.choices, default=BureauLevel.COUNTY
+    )
+    path = models.CharField("层级路径", max_length=255, blank=True, editable=False, db_index=True)
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=40, blank=True)
-    issuer_code = models.CharField("发文机关代字", max_length=20, help_text="用于文号,如“大教发”")
-    region_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    issuer_code = models.CharField("发文机关代字", max_length=20, help_text="用于文号，如“大教发”")
+    region_code = models.CharField(
+        "行政区划代码",
+        max_length=12,
+        blank=True,
+        help_text="6位行政区划代码，如 340100（合肥市）",
+    )
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("电话", max_length=40, blank=True)
+
+    objects = BureauQuerySet.as_manager()
 
     class Meta:
         verbose_name = "教育局"
         verbose_name_plural = "教育局"
+        ordering = ["path"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The path holds the bureau's own key, known only after the insert.
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Bureau.objects.filter(pk=self.pk).update(path=path)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Keys from the top down to the parent (not the bureau itself)."""
+        return [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
+
+    def is_ancestor_of(self, other: Bureau) -> bool:
+        return other.path.startswith(self.path) and other.pk != self.pk
+
+    def subtree(self) -> BureauQuerySet:
+        """This bureau and every bureau below it."""
+        if not self.path:
+            # An unsaved bureau has no subtree; an empty prefix would match all.
+            return Bureau.objects.none()
+        return Bureau.objects.filter(path__startswith=self.path)
 
 
 class Department(models.Model):
@@ -111,6 +180,9 @@ class Locality(models.TextChoices):
     RURAL = "rural", "乡村"
 
 
+# The group name of schools a bureau above the county runs itself.
+DIRECT_LABELS = {BureauLevel.CITY: "市直", BureauLevel.PROVINCE: "省直", BureauLevel.COUNTY: "县直"}
+
 school_identifier_validator = RegexValidator(r"^\d{10}$", "学校标识码必须是10位数字")
 
 
@@ -123,8 +195,15 @@ class School(models.Model):
     kind = models.CharField("办学类型", max_length=20, choices=SchoolKind.choices)
     ownership = models.CharField("举办者", max_length=10, choices=Ownership.choices)
     locality = models.CharField("城乡分类", max_length=10, choices=Locality.choices)
+    # Null for a school run directly by a city or the province (市直、省直学校):
+    # townships belong to counties.
     township = models.ForeignKey(
-        Township, on_delete=models.PROTECT, related_name="schools", verbose_name="所在乡镇"
+        Township,
+        on_delete=models.PROTECT,
+        related_name="schools",
+        verbose_name="所在乡镇",
+        null=True,
+        blank=True,
     )
     address = models.CharField("地址", max_length=200, blank=True)
     principal = models.CharField("校长(园长)", max_length=40, blank=True)
@@ -159,13 +238,13 @@ class School(models.Model):
         """Lets generic code treat a school like any other school-owned row."""
         return self.pk
 
-
-class Role(models.TextChoices):
-    BUREAU_LEADER = "bureau_leader", "局领导"
-    DEPARTMENT_STAFF = "department_staff", "股室工作人员"
-    SCHOOL_USER = "school_user", "学校用户"
-    INSPECTOR = "inspector", "责任督学"
-    ADMINISTRATOR = "administrator", "系统管理员"
+    @property
+    def area_name(self) -> str:
+        """Where a list groups the school: its township, or “市直”/“省直” for a school
+        its city or province runs directly."""
+        if self.township_id is not None:
+            return self.township.name
+        return DIRECT_LABELS.get(self.bureau.level, "直属")
 
 
 class SchoolPosition(models.TextChoices):
@@ -175,20 +254,27 @@ class SchoolPosition(models.TextChoices):
 
 
 class UserQuerySet(models.QuerySet):
-    """Accounts: administrators and bureau leaders see the bureau's accounts;
-    everyone else sees only their own."""
+    """Accounts: administrators and bureau leaders see the accounts of their
+    bureau's subtree; everyone else sees only their own. Administrators maintain
+    their own bureau's accounts and the administrators of the bureaus directly
+    below (they create a child bureau's first administrator)."""
 
     def visible_to(self, user: User) -> UserQuerySet:
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        if user.role in (Role.ADMINISTRATOR, Role.BUREAU_LEADER):
-            return self.filter(bureau_id=user.bureau_id)
+        if user.role in (Role.ADMINISTRATOR, Role.BUREAU_LEADER) and user.bureau_id:
+            return self.filter(bureau_id__in=subtree_ids(user))
         return self.filter(pk=user.pk)
 
     def writable_by(self, user: User) -> UserQuerySet:
         if not (user.is_authenticated and user.is_active) or user.role != Role.ADMINISTRATOR:
             return self.none()
-        return self.filter(bureau_id=user.bureau_id)
+        if not user.bureau_id:
+            return self.none()
+        return self.filter(
+            models.Q(bureau_id=user.bureau_id)
+            | models.Q(role=Role.ADMINISTRATOR, bureau__parent_id=user.bureau_id)
+        )
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
@@ -225,6 +311,14 @@ class User(AbstractUser):
     )
     # Read-only school staff can see their school's records but change nothing.
     read_only = models.BooleanField("只读", default=False)
+    township = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        verbose_name="所属中心校（学区）",
+    )
     assigned_schools = models.ManyToManyField(
         School, blank=True, related_name="inspectors", verbose_name="督导学校"
     )
@@ -248,6 +342,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~models.Q(role="department_staff") | models.Q(department__isnull=False),
                 name="user_department_staff_has_department",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="township_staff") | models.Q(township__isnull=False),
+                name="user_township_staff_has_township",
             ),
         ]
 
@@ -273,6 +371,10 @@ class User(AbstractUser):
     @property
     def is_inspector(self) -> bool:
         return self.role == Role.INSPECTOR
+
+    @property
+    def is_township_staff(self) -> bool:
+        return self.role == Role.TOWNSHIP_STAFF
 
 
 class SchoolYear(models.Model):

@@ -319,7 +319,7 @@ def _school_results(
             SchoolResult(
                 school_id=school.pk,
                 name=school.name,
-                township=school.township.name,
+                township=school.area_name,
                 inspection=status(row),
                 inspected_on=row["inspected_on"] if row else None,
                 found=counts.get("found", 0),

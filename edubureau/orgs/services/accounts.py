@@ -259,7 +259,14 @@ def school_accounts_create(
     if not positions:
         raise ValidationError({"positions": "请至少选择一个岗位"})
     targets = _bureau_schools(actor, schools, field="schools")
-    targets.sort(key=lambda s: (s.township.sort_order, s.township_id, s.kind, s.name))
+    targets.sort(
+        key=lambda s: (
+            s.township.sort_order if s.township else -1,
+            s.township_id or 0,
+            s.kind,
+            s.name,
+        )
+    )
     school_ids = [s.pk for s in targets]
     holders = {
         (school_id, position): username

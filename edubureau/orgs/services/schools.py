@@ -63,7 +63,7 @@ def schools_workbook(schools: Any) -> bytes:
             s.get_kind_display(),
             s.get_ownership_display(),
             s.get_locality_display(),
-            s.township.name,
+            s.area_name,
             s.address,
             s.principal,
             s.phone,

@@ -305,7 +305,7 @@ def hazard_export_rows(
         rows.append(
             [
                 h.school.name,
-                h.school.township.name,
+                h.school.area_name,
                 h.category.name,
                 h.item.text if h.item else "",
                 h.description,

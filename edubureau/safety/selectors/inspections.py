@@ -464,7 +464,7 @@ def inspection_export_rows(inspections: QuerySet[Inspection]) -> list[list[Any]]
         rows.append(
             [
                 i.school.name,
-                i.school.township.name,
+                i.school.area_name,
                 i.get_kind_display(),
                 subject,
                 i.inspected_on,
@@ -492,7 +492,7 @@ def missing_export_rows(report: MissingReport) -> list[list[Any]]:
     """The 未报送 list as a sheet to phone down: who, where, whom to call."""
     return [
         [
-            row.school.township.name,
+            row.school.area_name,
             row.school.name,
             row.school.get_kind_display(),
             row.school.principal,

@@ -365,7 +365,7 @@ def ledger_workbook(*, spec: LedgerSpec, rows: Any) -> bytes:
         return [
             school.identifier,
             school.name,
-            school.township.name,
+            school.area_name,
             *(display_value(obj, c.key) for c in columns[len(SCHOOL_COLUMNS) :]),
         ]
 

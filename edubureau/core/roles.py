@@ -1,0 +1,24 @@
+"""The roles an account can hold: the one list every layer uses.
+
+It lives in core, below orgs, so that core services (the calendar) and the
+scoping door name roles without importing the organisation models.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BUREAU_LEADER = "bureau_leader", "局领导"
+    DEPARTMENT_STAFF = "department_staff", "股室工作人员"
+    # 中心校（学区）: the central school of a township reads and chases the schools
+    # of its township for the county.
+    TOWNSHIP_STAFF = "township_staff", "中心校（学区）工作人员"
+    SCHOOL_USER = "school_user", "学校用户"
+    INSPECTOR = "inspector", "责任督学"
+    ADMINISTRATOR = "administrator", "系统管理员"
+
+
+# Roles that act for a whole bureau (its subtree when reading).
+BUREAU_ROLES = frozenset({Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF, Role.ADMINISTRATOR})
