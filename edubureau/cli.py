@@ -10,6 +10,9 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edubureau.settings")
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        # ``edubureau audit-verify`` reads better than the module name audit_verify.
+        args[0] = args[0].replace("-", "_")
     if args and args[0] == "demo":
         # The demo runs on the embedded default and may use the demo secret key.
         os.environ.setdefault("EDUBUREAU_DEMO", "1")

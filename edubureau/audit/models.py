@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Action(models.TextChoices):
@@ -21,6 +22,7 @@ class Action(models.TextChoices):
     PASSWORD_RESET = "password_reset", "重置密码"
     EXPORT = "export", "导出"
     IMPORT = "import", "导入"
+    PURGE = "purge", "清理过期日志"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -32,7 +34,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set before the insert (not auto_now_add) because the hash covers it.
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -53,6 +56,10 @@ class AuditEvent(models.Model):
     path = models.CharField("请求路径", max_length=300, blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)
     detail = models.CharField("说明", max_length=500, blank=True)
+    # The hash chain (edubureau/audit/chain.py).
+    seq = models.BigIntegerField("链序号", null=True, unique=True, editable=False)
+    prev_hash = models.CharField("前一哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -72,3 +79,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events are append-only")
+
+
+class AuditChain(models.Model):
+    """The head of the hash chain: one row, locked by every audit write."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.last_hash[:12]}"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import uuid
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from edubureau.audit.chain import append
 from edubureau.audit.context import current_request_info
 from edubureau.audit.models import Action, AuditEvent
 
@@ -73,20 +76,31 @@ def audit_log(
 ) -> AuditEvent:
     info = current_request_info()
     live_actor = actor if actor is not None and getattr(actor, "pk", None) else None
-    return AuditEvent.objects.create(
-        actor=live_actor,
-        actor_name=(actor_name if actor_name is not None else getattr(actor, "username", ""))[:150],
-        action=action,
-        model_label=model_label or (obj._meta.label if obj is not None else ""),
-        object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
-        object_repr=str(obj)[:200] if obj is not None else "",
-        school_id=school_id if school_id is not None else _school_id(obj),
-        bureau_id=_bureau_id(obj, live_actor),
-        ip=info.ip,
-        path=info.path,
-        changes=changes or {},
-        detail=detail[:500],
+    return append(
+        AuditEvent(
+            actor=live_actor,
+            actor_name=(actor_name if actor_name is not None else getattr(actor, "username", ""))[
+                :150
+            ],
+            action=action,
+            model_label=model_label or (obj._meta.label if obj is not None else ""),
+            object_id=object_id
+            if object_id is not None
+            else (str(obj.pk) if obj is not None else ""),
+            object_repr=str(obj)[:200] if obj is not None else "",
+            school_id=school_id if school_id is not None else _school_id(obj),
+            bureau_id=_bureau_id(obj, live_actor),
+            ip=info.ip,
+            path=info.path,
+            changes=_jsonable_changes(changes or {}),
+            detail=detail[:500],
+        )
     )
+
+
+def _jsonable_changes(changes: dict[str, Any]) -> Any:
+    # Hashed as it will read back: what the JSON column stores, not the Python objects.
+    return json.loads(json.dumps(changes, cls=DjangoJSONEncoder))
 
 
 def audit_create(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:

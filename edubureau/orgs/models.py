@@ -78,7 +78,8 @@ class Bureau(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The path holds the bureau's own key, known only after the insert.
         super().save(*args, **kwargs)
-        path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        parent_path = self.parent.path if self.parent is not None else "/"
+        path = f"{parent_path}{self.pk}/"
         if path != self.path:
             self.path = path
             Bureau.objects.filter(pk=self.pk).update(path=path)
@@ -242,9 +243,9 @@ class School(models.Model):
     def area_name(self) -> str:
         """Where a list groups the school: its township, or “市直”/“省直” for a school
         its city or province runs directly."""
-        if self.township_id is not None:
+        if self.township is not None:
             return self.township.name
-        return DIRECT_LABELS.get(self.bureau.level, "直属")
+        return DIRECT_LABELS.get(BureauLevel(self.bureau.level), "直属")
 
 
 class SchoolPosition(models.TextChoices):

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import QuerySet
 from django.utils import timezone
 
+from edubureau.audit.chain import purge_before
 from edubureau.audit.models import AuditEvent
 
 MINIMUM_DAYS = 183
@@ -24,14 +24,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, days: int, dry_run: bool, **options: Any) -> None:
         if days < MINIMUM_DAYS:
             raise CommandError(
-                f"审计日志至少保留{MINIMUM_DAYS}天(6个月),--days 不能小于{MINIMUM_DAYS}"
+                f"审计日志至少保留{MINIMUM_DAYS}天（6个月），--days 不能小于{MINIMUM_DAYS}"
             )
         cutoff = timezone.now() - timedelta(days=days)
-        old = AuditEvent.objects.filter(created_at__lt=cutoff)
-        count = old.count()
-        if not dry_run:
-            # The model refuses deletes one by one; retention is the one sanctioned bulk removal.
-            QuerySet.delete(old)
+        if dry_run:
+            count = AuditEvent.objects.filter(created_at__lt=cutoff).count()
+        else:
+            # The one sanctioned removal: the oldest events, recorded as a purge event.
+            count = purge_before(cutoff=cutoff, actor_name="audit_prune")
         self.stdout.write(
             f"{'Would delete' if dry_run else 'Deleted'} {count} events before {cutoff:%Y-%m-%d}"
         )
