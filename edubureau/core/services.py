@@ -13,22 +13,19 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from edubureau.audit.models import Action
-from edubureau.audit.services import audit_log
-from edubureau.core import calendar
+from edubureau.core import calendar, hooks
 from edubureau.core.calendar import CalendarEntry, group_ranges
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.models import MAX_YEAR, MIN_YEAR, CalendarDay, CalendarDayKind, CalendarYear
+from edubureau.core.roles import Role
 
-# Role values as plain strings: core sits below orgs and must not import it
-# (the same convention as edubureau.orgs.scoping).
-ADMINISTRATOR = "administrator"
+# core.views compares against this name; it is the Role, not a copy of its value.
+ADMINISTRATOR = Role.ADMINISTRATOR
 SHARED_CALENDAR_NOTE = "多个教育局共用本平台,节假日安排由平台运维人员统一录入。"
-CALENDAR_VIEWER_ROLES = frozenset({ADMINISTRATOR, "bureau_leader", "department_staff"})
+CALENDAR_VIEWER_ROLES = frozenset({Role.ADMINISTRATOR, Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF})
 
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 30
 # A single festival never spans more than a few weeks; a longer range is a typo.
@@ -65,14 +62,13 @@ def calendar_can_edit(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(user.role == ADMINISTRATOR and not calendar_is_shared())
+    return bool(user.role == Role.ADMINISTRATOR and not calendar_is_shared())
 
 
 def calendar_is_shared() -> bool:
     """Whether several bureaus share this deployment (and so its calendar)."""
-    # Through the app registry: core sits below orgs and does not import it.
-    bureau = apps.get_model("orgs", "Bureau")
-    return bool(bureau._default_manager.count() > 1)
+    # orgs knows bureaus and plugs the rule in (core sits below orgs: core.hooks).
+    return hooks.deployment_is_shared()
 
 
 # Paste format ----------------------------------------------------------------
@@ -207,9 +203,9 @@ def calendar_year_save(
         after = _summary(calendar_year)
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         if changes:
-            audit_log(
+            hooks.audit(
                 actor=actor,
-                action=Action.UPDATE if existing else Action.CREATE,
+                action="update" if existing else "create",
                 obj=calendar_year,
                 changes=changes,
                 detail=_detail(year, new, replaced=existing is not None),
@@ -226,9 +222,9 @@ def calendar_year_delete(*, actor: Any, year: int) -> None:
         if calendar_year is None:
             raise ValidationError(f"{year}年尚未录入节假日安排,无需删除")
         before = _summary(calendar_year)
-        audit_log(
+        hooks.audit(
             actor=actor,
-            action=Action.DELETE,
+            action="delete",
             obj=calendar_year,
             changes={k: [v, None] for k, v in before.items()},
             detail=f"删除{year}年节假日安排,恢复使用内置数据或按周一至周五计算",
@@ -241,7 +237,7 @@ def calendar_require_editor(actor: Any) -> None:
     """Refuse, with the reason, anyone who may not change the schedule."""
     if calendar_can_edit(actor):
         return
-    if getattr(actor, "role", None) == ADMINISTRATOR:
+    if getattr(actor, "role", None) == Role.ADMINISTRATOR:
         raise PermissionDenied(SHARED_CALENDAR_NOTE)
     raise PermissionDenied("只有系统管理员可以录入节假日安排")
 

@@ -1,7 +1,24 @@
 from django.apps import AppConfig
 
 
+def bureaus_share_deployment() -> bool:
+    """Whether several bureaus share this deployment (and so its holiday calendar)."""
+    from edubureau.orgs.models import Bureau
+
+    return Bureau._default_manager.count() > 1
+
+
 class OrgsConfig(AppConfig):
     name = "edubureau.orgs"
     label = "orgs"
     verbose_name = "组织机构"
+
+    def ready(self) -> None:
+        from edubureau.core import hooks, navigation
+        from edubureau.core.roles import Role
+
+        # core sits below orgs and knows no bureau: it asks through this hook.
+        hooks.set_shared_deployment_check(bureaus_share_deployment)
+        navigation.register("首页", "home", order=0)
+        navigation.register("学校名录", "orgs:school-list", order=500)
+        navigation.register("账号管理", "orgs:user-list", roles={Role.ADMINISTRATOR}, order=510)

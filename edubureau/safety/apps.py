@@ -5,3 +5,11 @@ class SafetyConfig(AppConfig):
     name = "edubureau.safety"
     label = "safety"
     verbose_name = "安全管理"
+
+    def ready(self) -> None:
+        from edubureau.core import navigation
+
+        navigation.register("安全看板", "safety:dashboard", order=100)
+        navigation.register("安全检查", "safety:inspection-list", order=110)
+        navigation.register("隐患整改", "safety:hazard-list", order=120)
+        navigation.register("安全台账", "safety:ledger-home", order=130)

@@ -1,0 +1,73 @@
+"""What core needs to know from the apps above it, asked through hooks.
+
+core is the bottom layer (docs/ARCHITECTURE.md, ``[tool.importlinter]`` in
+pyproject.toml): it imports no app. Where a core service needs something only a
+higher app knows, it asks here, and that app plugs its answer in from its
+``AppConfig.ready()``:
+
+- :func:`audit` writes an audit event; the audit app plugs in ``audit_log``.
+- :func:`deployment_is_shared` says whether several bureaus share this deployment;
+  orgs, which knows bureaus, plugs in the rule.
+
+A hook nobody filled is a configuration error, never a silent no-op: a calendar
+edit must not go unaudited because the audit app was left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+# The audit actions core writes; each is a value of edubureau.audit.models.Action
+# (core/tests/test_hooks.py checks it).
+AuditAction = Literal["create", "update", "delete"]
+
+
+class AuditWriter(Protocol):
+    def __call__(
+        self,
+        *,
+        actor: Any,
+        action: str,
+        obj: models.Model,
+        changes: dict[str, Any],
+        detail: str,
+    ) -> object: ...
+
+
+_audit_writer: AuditWriter | None = None
+_shared_deployment: Callable[[], bool] | None = None
+
+
+def set_audit_writer(writer: AuditWriter) -> None:
+    global _audit_writer
+    _audit_writer = writer
+
+
+def set_shared_deployment_check(check: Callable[[], bool]) -> None:
+    global _shared_deployment
+    _shared_deployment = check
+
+
+def audit(
+    *,
+    actor: Any,
+    action: AuditAction,
+    obj: models.Model,
+    changes: dict[str, Any],
+    detail: str,
+) -> None:
+    """Write one audit event, in the caller's transaction."""
+    if _audit_writer is None:
+        raise ImproperlyConfigured("No audit writer: is edubureau.audit in INSTALLED_APPS?")
+    _audit_writer(actor=actor, action=action, obj=obj, changes=changes, detail=detail)
+
+
+def deployment_is_shared() -> bool:
+    """Whether several bureaus share this deployment (and so its calendar)."""
+    if _shared_deployment is None:
+        raise ImproperlyConfigured("No shared-deployment check: is edubureau.orgs installed?")
+    return _shared_deployment()
