@@ -16,6 +16,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 EDUBUREAU_TESTING=1 .venv/bin/mypy
+echo "== import-linter (layers, [tool.importlinter] in pyproject.toml)"
+.venv/bin/lint-imports --no-cache --no-logo
 db=${DATABASE_URL:+PostgreSQL}
 echo "== pytest (${db:-SQLite})"
 exec .venv/bin/pytest "$@"
