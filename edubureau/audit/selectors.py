@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
 from edubureau.core.params import param_date, param_id
+from edubureau.core.roles import Role
 
 # Who may browse the log: the bureau's administrators and leaders.
-AUDIT_READER_ROLES = {"administrator", "bureau_leader"}
+AUDIT_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.BUREAU_LEADER})
 
 
 def can_read_audit(user: Any) -> bool:

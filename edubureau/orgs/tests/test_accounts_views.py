@@ -144,7 +144,7 @@ def test_it_lists_a_county_in_a_constant_number_of_queries(
     client = client_for(cast.admin)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("orgs:user-list"))
-    assert len(response.context["page"]) == 49  # 40 + the cast's 9 accounts
+    assert len(response.context["page"]) == 50  # 40 + the county's 10 accounts in the cast
 
 
 # Bulk creation ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.utils import timezone
 from edubureau.audit.models import AuditEvent
 from edubureau.audit.services import audit_denied
 from edubureau.core.excel import Column
-from edubureau.core.params import param_date, param_id
+from edubureau.core.params import param_date, param_id, param_month
 from edubureau.orgs.models import Role, School
 from edubureau.safety.models import (
     Campaign,
@@ -47,11 +47,7 @@ from edubureau.safety.services.inspections import (
 
 def parse_period(value: str | None) -> date | None:
     """``2026-10`` → 2026-10-01; anything else → None."""
-    try:
-        year, month = (value or "").strip().split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        return None
+    return param_month(value)
 
 
 @dataclass(frozen=True)
