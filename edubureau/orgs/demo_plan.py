@@ -1,10 +1,26 @@
-"""The plan of the demo organisation: a pure function of ``(scale, seed)``.
+"""The plan of the demo organisation: a pure function of ``(scale, seed, schools)``.
 
 :func:`plan_organisation` decides, in memory and with nothing but
-``random.Random(seed)``, the bureau, its departments, the townships, every school
-(identifier, name, kind, ownership, locality, founding year, principal, phone) and
-one account per role; ``demo.py`` writes the plan. Names and proportions follow a
-real county (see ``demo.py`` for the scales).
+``random.Random(seed)``, the tree of bureaus, their departments, the townships,
+every school (identifier, name, kind, ownership, locality, founding year,
+principal, phone) and the demo accounts of each bureau; ``demo.py`` writes the
+plan. Names and proportions follow real counties and cities.
+
+The tree, at each scale (``SCALES``):
+
+* ``county``: 示例省教育厅 (510000) → 示例市教育局 (510900) → 示例县教育局 (510921), 15
+  townships and 150 schools. The province and the city are bare nodes (no
+  schools, no accounts): the county sits in a real tree and the demo stays small.
+* ``city``: 示例市教育局 under the bare 示例省教育厅, 8 counties and districts of 15
+  townships each (示例县 among them), 40 市直 schools, 2,000 schools in all.
+* ``province``: 示例省教育厅 with 20 省直 schools, 14 cities (示例市 among them) with
+  about 43 市直 schools each, 100 counties and districts, 1,500 townships, 30,000
+  schools in all.
+
+Codes are 6-digit administrative division codes: the province ``510000``, its cities
+``51CC00``, a city's districts ``51CC02``, ``51CC03`` and its counties ``51CC21``…;
+a township's is its county's and three digits (街道 001…, 镇 101…, 乡 201…). A
+school's 10-digit 学校标识码 is ``2`` + its bureau's code + a 3-digit serial.
 """
 
 from __future__ import annotations
@@ -16,12 +32,14 @@ from typing import Any
 
 from edubureau.orgs.models import (
     Bureau,
+    BureauLevel,
     Locality,
     Ownership,
     Role,
     SchoolKind,
     SchoolPosition,
 )
+from edubureau.orgs.services.bureaus import STANDARD_DEPARTMENTS, standard_departments
 
 # The seed of the demo: the same organisation (identifiers, names, phones) every run.
 DEMO_SEED = 20260901
@@ -32,6 +50,10 @@ DEMO_SEED = 20260901
 
 @dataclass(frozen=True)
 class Scale:
+    """A size of demo. ``bureau_name`` is its *focus*: the highest bureau with schools
+    (the county, the city or the province); ``schools`` and ``townships`` count the
+    whole tree below it."""
+
     name: str
     label: str
     schools: int
@@ -42,24 +64,31 @@ class Scale:
     region_code: str
     bureau_phone: str
     department_suffix: str  # 股 in a county, 科 in a city, 处 in a province
+    cities: int = 1  # at province scale: how many cities the counties are grouped in
 
 
 SCALES: dict[str, Scale] = {
     "county": Scale(
-        "county", "县级", 150, 15, "示例县教育局", "县教育局", "示教发", "510921",
+        "county", "县级", 150, 15, "示例县教育局", "示例县", "示教发", "510921",
         "0825-5621001", "股",
     ),
     "city": Scale(
-        "city", "市级", 2000, 120, "示例市教育局", "市教育局", "示市教发", "510900",
+        "city", "市级", 2000, 120, "示例市教育局", "示例市", "示市教发", "510900",
         "0825-2221001", "科",
     ),
     "province": Scale(
-        "province", "省级", 30000, 1500, "示例省教育厅", "省教育厅", "示教厅发", "510000",
-        "028-86121001", "处",
+        "province", "省级", 30000, 1500, "示例省教育厅", "示例省教育厅", "示教厅发", "510000",
+        "028-86121001", "处", cities=14,
     ),
 }  # fmt: skip
 TOWNSHIPS_PER_COUNTY = 15
-COUNTIES_PER_CITY = 5  # at province scale: counties grouped under cities (region codes)
+# A city runs one school in fifty itself (市直), a province one in 1,500 (省直).
+SCHOOLS_PER_CITY_SCHOOL = 50
+SCHOOLS_PER_PROVINCE_SCHOOL = 1500
+# The city of the demo county sits at this place among a province's cities (5109).
+FLAGSHIP_CITY_INDEX = 9
+# Kept for callers of the former planner: the department table lives with the services.
+DEPARTMENTS = STANDARD_DEPARTMENTS
 
 
 def demo_bureau_names() -> list[str]:
@@ -70,29 +99,11 @@ def scale_of(bureau: Bureau) -> Scale | None:
     return next((s for s in SCALES.values() if s.bureau_name == bureau.name), None)
 
 
-# ---------------------------------------------------------------------- departments
-
-# (code, name in a county, in a city, in a province); "{}" takes 股/科/处.
-DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
-    ("office", "办公室", "办公室"),
-    ("safety", "安全{}", "安全稳定工作处"),
-    ("basic_education", "基础教育{}", "基础教育处"),
-    ("personnel", "人事{}", "人事处"),
-    ("finance", "计划财务{}", "财务处"),
-    ("supervision", "督导室", "督导办公室"),
-    ("research", "教研室", "教学研究室"),
-    ("student_aid", "学生资助管理中心", "学生资助管理中心"),
-    ("preschool", "学前教育{}", "学前教育处"),
-    ("vocational", "职成教{}", "职业教育与成人教育处"),
-    ("policy", "政策法规{}", "政策法规处"),
-    ("facilities", "装备与基建{}", "装备与基建处"),
-)
-
-
 def department_names(scale: Scale) -> list[tuple[str, str]]:
-    if scale.name == "province":
-        return [(code, province) for code, _, province in DEPARTMENTS]
-    return [(code, name.format(scale.department_suffix)) for code, name, _ in DEPARTMENTS]
+    level = {"province": BureauLevel.PROVINCE, "city": BureauLevel.CITY}.get(
+        scale.name, BureauLevel.COUNTY
+    )
+    return standard_departments(level)
 
 
 # ---------------------------------------------------------------------------- names
@@ -253,11 +264,31 @@ def kind_quotas(n: int, *, vocational: int, special: int) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class BureauPlan:
+    code: str  # 6-digit administrative division code: the key of the plan
+    name: str
+    short_name: str
+    level: str
+    parent: str  # the parent's code, "" for the top
+    issuer_code: str
+    phone: str
+    address: str
+    # Empty for a bare node (the parents of the county demo): no departments,
+    # school years or accounts.
+    departments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.departments)
+
+
+@dataclass(frozen=True)
 class TownshipPlan:
     name: str
     code: str
     type: str  # seat / street / town / rural
     county: str
+    bureau: str = ""  # the county's code
 
 
 @dataclass(frozen=True)
@@ -267,11 +298,12 @@ class SchoolPlan:
     kind: str
     ownership: str
     locality: str
-    township: str
+    township: str  # "" for a school a city or the province runs itself
     address: str
     principal: str
     phone: str
     founded_year: int
+    bureau: str = ""  # the code of the bureau that runs it
 
 
 @dataclass(frozen=True)
@@ -286,20 +318,34 @@ class AccountPlan:
     school_position: str = ""
     read_only: bool = False
     assigned: tuple[str, ...] = ()  # identifiers of an inspector's schools
+    bureau: str = ""  # the code of the account's bureau
+    township: str = ""  # township staff: the township's name
+    listed: bool = True  # printed in the table of demo logins
 
 
 @dataclass(frozen=True)
 class OrgPlan:
     scale: Scale
-    departments: list[tuple[str, str]]
+    departments: list[tuple[str, str]]  # of the focus bureau
     townships: list[TownshipPlan]
     schools: list[SchoolPlan]
     accounts: list[AccountPlan]
+    bureaus: list[BureauPlan] = field(default_factory=list)  # top down
+    focus: str = ""  # the code of the scale's bureau
 
     @property
     def demo_school(self) -> SchoolPlan:
-        identifier = next(a.school for a in self.accounts if a.key == "principal")
+        """The school of the focus bureau's demo school accounts."""
+        return self.demo_school_of(self.focus)
+
+    def demo_school_of(self, bureau: str) -> SchoolPlan:
+        identifier = next(
+            a.school for a in self.accounts if a.key == "principal" and a.bureau == bureau
+        )
         return next(s for s in self.schools if s.identifier == identifier)
+
+    def bureau(self, code: str) -> BureauPlan:
+        return next(b for b in self.bureaus if b.code == code)
 
 
 @dataclass
@@ -307,8 +353,20 @@ class _County:
     name: str  # "示例县", "青阳县", …
     region_code: str  # 6 digits
     area_code: str  # telephone area code
-    prefix: str  # prefix of township names: "" for the county demo, else the county name
+    prefix: str  # prefix of township names: "" for the demo county, else the county name
     townships: list[TownshipPlan] = field(default_factory=list)
+    schools: list[SchoolPlan] = field(default_factory=list)
+    flagship: bool = False  # 示例县: the plain demo usernames
+
+
+@dataclass
+class _City:
+    name: str  # "示例市", "青山市", …
+    region_code: str
+    area_code: str
+    counties: list[_County] = field(default_factory=list)
+    schools: list[SchoolPlan] = field(default_factory=list)  # 市直
+    flagship: bool = False
 
 
 @dataclass
@@ -320,6 +378,53 @@ class _Draft:
     name: str = ""
     village: str = ""
     seq: int = 0  # naming order, kept for the identifier order (第二 before 第三)
+
+
+# Schools a city or the province runs itself: mostly secondary, vocational and
+# special schools, a few primary schools and kindergartens.
+DIRECT_SHARES: tuple[tuple[str, float], ...] = (
+    (SchoolKind.SENIOR, 0.25),
+    (SchoolKind.COMPLETE_SECONDARY, 0.10),
+    (SchoolKind.JUNIOR, 0.12),
+    (SchoolKind.NINE_YEAR, 0.05),
+    (SchoolKind.PRIMARY, 0.15),
+    (SchoolKind.KINDERGARTEN, 0.15),
+    (SchoolKind.VOCATIONAL, 0.15),
+    (SchoolKind.SPECIAL, 0.03),
+)
+DIRECT_FIRST_NAMES: dict[str, tuple[str, ...]] = {
+    SchoolKind.COMPLETE_SECONDARY: ("实验中学", "外国语学校"),
+    SchoolKind.NINE_YEAR: ("实验学校",),
+    SchoolKind.PRIMARY: ("实验小学",),
+    SchoolKind.KINDERGARTEN: ("机关幼儿园", "实验幼儿园"),
+    SchoolKind.VOCATIONAL: (
+        "职业技术学校", "卫生学校", "工业学校", "商贸学校", "农业学校", "艺术学校",
+        "体育运动学校", "交通技工学校", "财经学校", "机电学校",
+    ),
+    SchoolKind.SPECIAL: ("特殊教育学校",),
+}  # fmt: skip
+DIRECT_NUMBERED: dict[str, tuple[str, str]] = {
+    # kind: (counter, name pattern after the first names)
+    SchoolKind.SENIOR: ("middle", "第{n}中学"),
+    SchoolKind.COMPLETE_SECONDARY: ("middle", "第{n}中学"),
+    SchoolKind.JUNIOR: ("middle", "第{n}中学"),
+    SchoolKind.NINE_YEAR: ("nine_year", "第{n}实验学校"),
+    SchoolKind.PRIMARY: ("primary", "第{n}小学"),
+    SchoolKind.KINDERGARTEN: ("kindergarten", "第{n}幼儿园"),
+    SchoolKind.VOCATIONAL: ("vocational", "第{n}职业中学"),
+    SchoolKind.SPECIAL: ("special", "第{n}特殊教育学校"),
+}
+
+
+def _shares(n: int, shares: tuple[tuple[str, float], ...]) -> dict[str, int]:
+    """Split ``n`` by ``shares`` (largest remainder: the counts add up exactly)."""
+    total = sum(s for _, s in shares)
+    exact = [(kind, n * s / total) for kind, s in shares]
+    quotas = {kind: int(value) for kind, value in exact}
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - int(exact[i][1])), i))
+    for i in order[: n - sum(quotas.values())]:
+        quotas[exact[i][0]] += 1
+    return quotas
 
 
 class _Planner:
@@ -342,25 +447,39 @@ class _Planner:
         return f"{area}-{self.rng.randrange(2_000_000, 9_000_000)}"
 
     # -- geography
-    def counties(self) -> list[_County]:
-        n = self.scale.townships // TOWNSHIPS_PER_COUNTY
+    def cities(self, counties: int) -> list[_City]:
+        """The cities and their counties (named, coded, not yet filled)."""
         if self.scale.name == "county":
-            return [_County("示例县", self.scale.region_code, "0825", "")]
-        bases = self.rng.sample(PLACE_BASES, n)
-        counties = []
-        for i, base in enumerate(bases):
-            if self.scale.name == "city":
-                city, position = 9, i
-            else:
-                city, position = divmod(i, COUNTIES_PER_CITY)
-                city += 1
-            # The first two of a city are urban districts (区), the rest counties (县).
-            district = position < 2
-            code = f"51{city:02d}{position + 2 if district else position + 19:02d}"
-            name = f"{base}{'区' if district else '县'}"
-            area = f"08{city + 16:02d}" if self.scale.name == "province" else "0825"
-            counties.append(_County(name, code, area, name))
-        return counties
+            demo = _County("示例县", "510921", "0825", "", flagship=True)
+            return [_City("示例市", "510900", "0825", [demo], flagship=True)]
+        n_cities = 1 if self.scale.name == "city" else max(1, min(self.scale.cities, counties))
+        flagship = FLAGSHIP_CITY_INDEX if n_cities >= FLAGSHIP_CITY_INDEX else 1
+        if n_cities == 1:
+            flagship = FLAGSHIP_CITY_INDEX
+        per_city, extra = divmod(counties, n_cities)
+        # The demo city takes one of the extra counties first, then the cities in order.
+        order = [flagship] + [i for i in range(1, n_cities + 1) if i != flagship]
+        sizes = {i: per_city + (1 if rank < extra else 0) for rank, i in enumerate(order)}
+        indices = [flagship] if n_cities == 1 else list(range(1, n_cities + 1))
+        bases = iter(self.rng.sample(PLACE_BASES, counties + n_cities))
+        cities = []
+        for index in indices:
+            is_demo = index == flagship
+            area = f"08{index + 16:02d}"
+            code = f"51{index:02d}00"
+            city = _City("示例市" if is_demo else f"{next(bases)}市", code, area, flagship=is_demo)
+            demo_position = min(2, sizes[index] - 1)
+            for position in range(sizes[index]):
+                # The first two of a city are urban districts (区), the rest counties (县).
+                district = position < 2
+                county_code = f"{code[:4]}{position + 2 if district else position + 19:02d}"
+                if is_demo and position == demo_position:
+                    city.counties.append(_County("示例县", county_code, area, "", flagship=True))
+                    continue
+                name = f"{next(bases)}{'区' if district else '县'}"
+                city.counties.append(_County(name, county_code, area, name))
+            cities.append(city)
+        return cities
 
     def townships(self, county: _County) -> list[TownshipPlan]:
         if not county.prefix:
@@ -379,7 +498,9 @@ class _Planner:
             series = "town" if kind == "seat" else kind
             serials[series] += 1
             code = f"{county.region_code}{serials[series]:03d}"
-            plans.append(TownshipPlan(county.prefix + name, code, kind, county.name))
+            plans.append(
+                TownshipPlan(county.prefix + name, code, kind, county.name, county.region_code)
+            )
         return plans
 
     def villages(self, count: int) -> Iterator[str]:
@@ -565,33 +686,135 @@ class _Planner:
                     principal=self.person(),
                     phone=self.landline(county.area_code),
                     founded_year=self.rng.randint(low, max(low, high)),
+                    bureau=county.region_code,
                 )
             )
         return plans
 
-    def accounts(
-        self, townships: list[TownshipPlan], schools: list[SchoolPlan]
+    def direct_schools(self, prefix: str, code: str, area: str, n: int) -> list[SchoolPlan]:
+        """The ``n`` schools a city or the province runs itself (市直、省直): named for
+        the city or province, urban, no township."""
+        quotas = _shares(n, DIRECT_SHARES)
+        if n >= 10 and quotas[SchoolKind.SPECIAL] == 0:
+            quotas[SchoolKind.SPECIAL], quotas[SchoolKind.SENIOR] = 1, quotas[SchoolKind.SENIOR] - 1
+        counters: dict[str, int] = {}
+        plans = []
+        serial = 0
+        for kind, _ in DIRECT_SHARES:
+            firsts = DIRECT_FIRST_NAMES.get(kind, ())
+            counter, pattern = DIRECT_NUMBERED[kind]
+            for i in range(quotas[kind]):
+                ownership = Ownership.PUBLIC
+                if i < len(firsts):
+                    name = f"{prefix}{firsts[i]}"
+                elif (
+                    kind in (SchoolKind.KINDERGARTEN, SchoolKind.NINE_YEAR)
+                    and self.rng.random() < 0.3
+                ):
+                    ownership = Ownership.PRIVATE
+                    pool = KINDERGARTEN_BRANDS if kind == SchoolKind.KINDERGARTEN else SCHOOL_BRANDS
+                    name = next(
+                        f"{prefix}{b}{PRIVATE_SUFFIX[kind]}"
+                        for b in self.rng.sample(pool, len(pool))
+                        if f"{prefix}{b}{PRIVATE_SUFFIX[kind]}" not in self.names
+                    )
+                else:
+                    counters[counter] = counters.get(counter, 0) + 1
+                    name = f"{prefix}{pattern.format(n=chinese_ordinal(counters[counter]))}"
+                if name in self.names:
+                    raise RuntimeError(f"duplicate school name {name}")
+                self.names.add(name)
+                serial += 1
+                low, high = FOUNDED[kind]
+                if ownership == Ownership.PRIVATE:
+                    low = max(low, 1998)
+                plans.append(
+                    SchoolPlan(
+                        identifier=f"2{code}{serial:03d}",
+                        name=name,
+                        kind=str(kind),
+                        ownership=str(ownership),
+                        locality=str(Locality.URBAN),
+                        township="",
+                        address=f"{prefix}{self.rng.choice(ROADS)}{self.rng.randint(1, 300)}号",
+                        principal=self.person(),
+                        phone=self.landline(area),
+                        founded_year=self.rng.randint(low, max(low, high)),
+                        bureau=code,
+                    )
+                )
+        return plans
+
+    # -- accounts
+    def county_accounts(
+        self, county: _County, user_prefix: str, *, listed: bool
     ) -> list[AccountPlan]:
+        townships, schools = county.townships, county.schools
         seat = townships[0]
         demo_school = next(
             s for s in schools if s.township == seat.name and s.name == f"{seat.name}中心小学"
         )
-        sid = demo_school.identifier
         # The inspector looks after the first four schools of two towns.
         towns = [t.name for t in townships if t.type == "town"][:2]
         assigned = tuple(
             s.identifier for town in towns for s in [s for s in schools if s.township == town][:4]
         )
-        school_user: dict[str, Any] = {"role": Role.SCHOOL_USER, "school": sid}
-        return [
-            AccountPlan("leader", "leader", Role.BUREAU_LEADER, self.person(), self.mobile()),
+        accounts = self.bureau_accounts(
+            county.region_code,
+            user_prefix,
+            demo_school,
+            assigned,
+            listed=listed,
+            school_listed=listed,
+        )
+        # The staff of a town's central school (中心校): read and chase its schools.
+        accounts.append(
             AccountPlan(
-                "safety", "safety", Role.DEPARTMENT_STAFF, self.person(), self.mobile(),
-                department="safety",
+                "township", f"{user_prefix}zhongxin", Role.TOWNSHIP_STAFF, self.person(),
+                self.mobile(), bureau=county.region_code, township=towns[0], listed=listed,
+            )
+        )  # fmt: skip
+        return accounts
+
+    def direct_accounts(
+        self, code: str, schools: list[SchoolPlan], user_prefix: str, *, listed: bool
+    ) -> list[AccountPlan]:
+        primary = [s for s in schools if s.kind == SchoolKind.PRIMARY] or schools
+        assigned = tuple(s.identifier for s in schools[:4])
+        return self.bureau_accounts(
+            code, user_prefix, primary[0], assigned, listed=listed, school_listed=False
+        )
+
+    def bureau_accounts(
+        self,
+        code: str,
+        user_prefix: str,
+        demo_school: SchoolPlan,
+        assigned: tuple[str, ...],
+        *,
+        listed: bool,
+        school_listed: bool,
+    ) -> list[AccountPlan]:
+        """One account per role of a bureau. In a county, all are printed; in a city
+        or the province, the leader, the safety department and the administrator."""
+        sid = demo_school.identifier
+        p = user_prefix
+        common: dict[str, Any] = {"bureau": code}
+        school_user: dict[str, Any] = {
+            "role": Role.SCHOOL_USER, "school": sid, "listed": school_listed, **common
+        }  # fmt: skip
+        return [
+            AccountPlan(
+                "leader", f"{p}leader", Role.BUREAU_LEADER, self.person(), self.mobile(),
+                listed=listed, **common,
             ),
             AccountPlan(
-                "jichu", "jichu", Role.DEPARTMENT_STAFF, self.person(), self.mobile(),
-                department="basic_education",
+                "safety", f"{p}safety", Role.DEPARTMENT_STAFF, self.person(), self.mobile(),
+                department="safety", listed=listed, **common,
+            ),
+            AccountPlan(
+                "jichu", f"{p}jichu", Role.DEPARTMENT_STAFF, self.person(), self.mobile(),
+                department="basic_education", listed=school_listed, **common,
             ),
             AccountPlan(
                 "principal", f"{sid}xz", full_name=demo_school.principal, phone=self.mobile(),
@@ -606,31 +829,128 @@ class _Planner:
                 school_position=SchoolPosition.STAFF, read_only=True, **school_user,
             ),
             AccountPlan(
-                "inspector", "dudao", Role.INSPECTOR, self.person(), self.mobile(),
-                assigned=assigned,
+                "inspector", f"{p}dudao", Role.INSPECTOR, self.person(), self.mobile(),
+                assigned=assigned, listed=school_listed, **common,
             ),
-            AccountPlan("admin", "admin", Role.ADMINISTRATOR, self.person(), self.mobile()),
+            AccountPlan(
+                "admin", f"{p}admin", Role.ADMINISTRATOR, self.person(), self.mobile(),
+                listed=listed, **common,
+            ),
         ]  # fmt: skip
 
 
-def plan_organisation(*, scale: str = "county", seed: int = DEMO_SEED) -> OrgPlan:
-    """The whole demo organisation, in memory: a pure function of ``(scale, seed)``."""
+PROVINCE_NAME, PROVINCE_SHORT, PROVINCE_CODE = "示例省教育厅", "示例省教育厅", "510000"
+
+
+def _user_prefix(code: str, *, flagship_county: bool, flagship_city: bool) -> str:
+    """Demo usernames: plain (leader, safety, …) in the demo county, ``shi.`` in its
+    city, ``sheng.`` in the province, the division code elsewhere (510302.safety)."""
+    if flagship_county:
+        return ""
+    if flagship_city:
+        return "shi."
+    if code == PROVINCE_CODE:
+        return "sheng."
+    return f"{code}."
+
+
+def plan_organisation(
+    *, scale: str = "county", seed: int = DEMO_SEED, schools: int | None = None
+) -> OrgPlan:
+    """The whole demo organisation, in memory: a pure function of its arguments.
+
+    ``schools`` replaces the scale's number of schools and keeps its tree (the same
+    counties and cities, fewer schools in each): a smaller city for a test."""
     spec = SCALES[scale]
+    total = schools or spec.schools
     planner = _Planner(spec, seed)
-    counties = planner.counties()
+    cities = planner.cities(max(1, spec.townships // TOWNSHIPS_PER_COUNTY))
+    counties = [c for city in cities for c in city.counties]
     for county in counties:
         county.townships = planner.townships(county)
-    per_county, extra = divmod(spec.schools, len(counties))
-    schools: list[SchoolPlan] = []
+    tree = spec.name != "county"
+    per_city = round(total / SCHOOLS_PER_CITY_SCHOOL / len(cities)) if tree else 0
+    per_province = round(total / SCHOOLS_PER_PROVINCE_SCHOOL) if spec.name == "province" else 0
+    per_city, per_province = max(per_city, 1 if tree else 0), max(per_province, 0)
+    in_counties = total - per_city * len(cities) - per_province
+    per_county, extra = divmod(in_counties, len(counties))
     for i, county in enumerate(counties):
         drafts = planner.place(county, per_county + (1 if i < extra else 0))
         planner.name_all(county, drafts)
-        schools += planner.finish(county, drafts, first_serial=1)
-    townships = [t for county in counties for t in county.townships]
+        county.schools = planner.finish(county, drafts, first_serial=1)
+    for city in cities:
+        if per_city:
+            city.schools = planner.direct_schools(
+                city.name, city.region_code, city.area_code, per_city
+            )
+    province_schools = (
+        planner.direct_schools("示例省", PROVINCE_CODE, "028", per_province) if per_province else []
+    )
+
+    def departments(level: str, content: bool) -> tuple[tuple[str, str], ...]:
+        return tuple(standard_departments(level)) if content else ()
+
+    province_content = spec.name == "province"
+    bureaus = [
+        BureauPlan(
+            PROVINCE_CODE, PROVINCE_NAME, PROVINCE_SHORT, BureauLevel.PROVINCE, "",
+            "示教厅发", "028-86121001", "示例省锦城大道88号",
+            departments(BureauLevel.PROVINCE, province_content),
+        )
+    ]  # fmt: skip
+    accounts: list[AccountPlan] = []
+    if province_content:
+        accounts += planner.direct_accounts(PROVINCE_CODE, province_schools, "sheng.", listed=True)
+    for city in cities:
+        content = tree  # at county scale, the city is a bare node
+        bureaus.append(
+            BureauPlan(
+                city.region_code, f"{city.name}教育局", city.name, BureauLevel.CITY,
+                PROVINCE_CODE,
+                "示市教发" if city.flagship else f"{city.name}教发",
+                "0825-2221001" if city.flagship else planner.landline(city.area_code),
+                f"{city.name}人民路88号",
+                departments(BureauLevel.CITY, content),
+            )
+        )  # fmt: skip
+        if content:
+            prefix = _user_prefix(
+                city.region_code, flagship_county=False, flagship_city=city.flagship
+            )
+            accounts += planner.direct_accounts(
+                city.region_code, city.schools, prefix, listed=city.flagship
+            )
+        for county in city.counties:
+            bureaus.append(
+                BureauPlan(
+                    county.region_code, f"{county.name}教育局", county.name, BureauLevel.COUNTY,
+                    city.region_code,
+                    "示教发" if county.flagship else f"{county.name}教发",
+                    "0825-5621001" if county.flagship else planner.landline(county.area_code),
+                    f"{county.prefix}{county.townships[0].name.removeprefix(county.prefix)}"
+                    "人民路88号",
+                    departments(BureauLevel.COUNTY, True),
+                )
+            )  # fmt: skip
+            prefix = _user_prefix(
+                county.region_code, flagship_county=county.flagship, flagship_city=False
+            )
+            accounts += planner.county_accounts(county, prefix, listed=county.flagship)
+    focus = {
+        "county": next(c.region_code for c in counties if c.flagship),
+        "city": next(c.region_code for c in cities if c.flagship),
+    }.get(spec.name, PROVINCE_CODE)
+    schools_planned = (
+        province_schools
+        + [s for city in cities for s in city.schools]
+        + [s for c in counties for s in c.schools]
+    )
     return OrgPlan(
         scale=spec,
-        departments=department_names(spec),
-        townships=townships,
-        schools=schools,
-        accounts=planner.accounts(townships, schools),
+        departments=list(next(b for b in bureaus if b.code == focus).departments),
+        townships=[t for county in counties for t in county.townships],
+        schools=schools_planned,
+        accounts=accounts,
+        bureaus=bureaus,
+        focus=focus,
     )

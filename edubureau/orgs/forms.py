@@ -81,3 +81,23 @@ class DepartmentForm(forms.Form):
         field = model_choices(self, "leader_in_charge")
         field.queryset = leaders
         label_choices(field, lambda u: u.display_name)
+
+
+from edubureau.orgs.forms_bureaus import (  # noqa: E402
+    AdministratorForm,
+    BureauForm,
+    SchoolMoveForm,
+    TreeImportForm,
+)
+
+__all__ = [
+    "AdministratorForm",
+    "BureauForm",
+    "DepartmentForm",
+    "LoginForm",
+    "PasswordForm",
+    "SchoolForm",
+    "SchoolImportForm",
+    "SchoolMoveForm",
+    "TreeImportForm",
+]

@@ -18,6 +18,7 @@ from edubureau.orgs.scoping import (
     BureauQuerySet,
     BureauScopedQuerySet,
     SchoolQuerySet,
+    SchoolScopedQuerySet,
     subtree_ids,
 )
 
@@ -426,3 +427,51 @@ class Semester(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_year} {self.get_term_display()}"
+
+
+class SchoolTransfer(models.Model):
+    """A school moved from one bureau to another (a 隶属关系调整): the school's
+    records up to ``moved_on`` belong to the history of ``from_bureau``."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="transfers", verbose_name="学校"
+    )
+    from_bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="+", verbose_name="原属教育局"
+    )
+    to_bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="+", verbose_name="调入教育局"
+    )
+    from_township = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="原属乡镇",
+    )
+    moved_on = models.DateField("调整日期")
+    reason = models.CharField("调整原因", max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "orgs.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    # Read through the door like every row of a school: the school's current subtree.
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "学校隶属调整"
+        verbose_name_plural = "学校隶属调整"
+        ordering = ["school", "moved_on", "id"]
+        indexes = [
+            models.Index(fields=["from_bureau", "moved_on"], name="school_transfer_from_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school}：{self.from_bureau} → {self.to_bureau}（{self.moved_on}）"

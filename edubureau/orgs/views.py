@@ -28,6 +28,7 @@ from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind,
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.orgs.services import schools as school_services
 from edubureau.orgs.services.api_tokens import api_tokens_revoke
+from edubureau.orgs.services.bureaus import child_level, move_targets
 
 
 class LoginView(auth_views.LoginView):
@@ -55,9 +56,13 @@ def home(request: AuthedRequest) -> HttpResponse:
     }
     if user.role == Role.INSPECTOR:
         context["assigned"] = School.objects.visible_to(user).select_related("township")
+    if user.role == Role.TOWNSHIP_STAFF:
+        context["schools"] = School.objects.visible_to(user).active()
     # Only those who can enter the schedule are asked to (see calendar_can_edit).
     if user.role == Role.ADMINISTRATOR and calendar_can_edit(user):
         context["calendar_warnings"] = calendar_warnings(timezone.localdate())
+    if user.role == Role.ADMINISTRATOR and user.bureau is not None:
+        context["has_children"] = child_level(user.bureau) is not None
     return render(request, f"orgs/home_{user.role}.html", context)
 
 
@@ -121,7 +126,13 @@ def school_detail(request: AuthedRequest, school_id: int) -> HttpResponse:
     return render(
         request,
         "orgs/school_detail.html",
-        {"school": school, "can_edit": can_write(request.user, school)},
+        {
+            "school": school,
+            "can_edit": can_write(request.user, school),
+            # An administrator moves schools between the bureaus of their subtree.
+            "can_move": request.user.role == Role.ADMINISTRATOR
+            and move_targets(request.user).exclude(pk=school.bureau_id).exists(),
+        },
     )
 
 

@@ -308,7 +308,13 @@ class SafetyDemo:
             self.inspector.assigned_schools.values_list("pk", flat=True)
         )
         townships = {t.pk: t.name for t in ctx.townships}
-        self.profiles = [self._profile(s, townships[s.township_id]) for s in ctx.schools]
+        # A school the city or province runs itself has no township: its place is the
+        # city (or province) itself.
+        seat = ctx.bureau.short_name or ctx.bureau.name
+        self.profiles = [
+            self._profile(s, townships[s.township_id] if s.township_id else seat)
+            for s in ctx.schools
+        ]
         self.by_school = {p.school.pk: p for p in self.profiles}
         self._pick_vehicle_schools()
         self.checklist: Checklist | None = None
@@ -715,7 +721,7 @@ class SafetyDemo:
                     hazards=hazards,
                     leader=by.full_name,
                     participants=f"{self.safety.full_name}、{self.inspector.full_name}、"
-                    f"{p.township}中心校安全专干",
+                    + (f"{p.township}中心校安全专干" if p.school.township_id else "学校安全专干"),
                     summary=(
                         f"{campaign.name}:检查{total}项,发现隐患{len(hazards)}处,"
                         "已当场反馈学校并提出整改要求。"
@@ -986,7 +992,7 @@ class SafetyDemo:
 
     def _escalated_to(self, p: _Profile) -> str:
         office = "办事处" if p.township.endswith("街道") else "人民政府"
-        return f"{self.ctx.bureau.short_name}{self.safety_department}、{p.township}{office}"
+        return f"{self.ctx.bureau.name}{self.safety_department}、{p.township}{office}"
 
     def _escalation(
         self,

@@ -100,11 +100,16 @@ def user_version(user: User) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def _set_initial_password(user: User) -> str:
+def set_initial_password(user: User) -> str:
+    """Give ``user`` a one-time initial password (returned in clear, stored hashed)
+    that must be changed at the first login."""
     password = generate_initial_password()
     user.password = make_initial_password_hash(password)
     user.must_change_password = True
     return password
+
+
+_set_initial_password = set_initial_password
 
 
 def _bureau_schools(actor: User, schools: Iterable[School], *, field: str) -> list[School]:
@@ -159,13 +164,17 @@ def _apply_role(
     user.read_only = bool(read_only) if is_school_user else False
 
 
-def _check_username(username: str) -> str:
+def check_username(username: str) -> str:
+    """``username`` stripped, if it is free (usernames are unique site-wide)."""
     username = (username or "").strip()
     if not username:
         raise ValidationError({"username": "请填写用户名"})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"用户名“{username}”已被使用"})
     return username
+
+
+_check_username = check_username
 
 
 # Creating accounts -----------------------------------------------------------

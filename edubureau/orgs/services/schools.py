@@ -135,28 +135,18 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
         for row in parsed.rows:
             v = dict(row.values)
             v["township"] = townships[v["township"]]
-            if v.get("is_active") is None:
-                v.pop("is_active", None)
-            for optional in ("address", "principal", "phone"):
-                if v.get(optional) is None:
-                    v[optional] = ""
-            school = existing.get(v["identifier"])
-            if school is None:
-                school = School(bureau_id=bureau_id, **v)
-                school.full_clean(validate_unique=False)
-                school.save()
-                audit_create(actor=actor, obj=school, detail="Excel导入")
+            outcome = save_imported_school(
+                actor=actor,
+                bureau_id=bureau_id,
+                values=v,
+                existing=existing.get(v["identifier"]),
+            )
+            if outcome is True:
                 created += 1
-            else:
-                before = snapshot(school)
-                for key, value in v.items():
-                    setattr(school, key, value)
-                if snapshot(school) == before:
-                    unchanged += 1
-                    continue
-                school.save()
-                audit_change(actor=actor, obj=school, before=before, detail="Excel导入")
+            elif outcome is False:
                 updated += 1
+            else:
+                unchanged += 1
         audit_log(
             actor=actor,
             action=Action.IMPORT,
@@ -164,6 +154,42 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
             detail=f"学校名录导入:新增{created}所,更新{updated}所,未变{unchanged}所",
         )
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def save_imported_school(
+    *,
+    actor: User,
+    values: dict[str, Any],
+    existing: School | None,
+    bureau_id: int | None = None,
+    bureau: Any = None,
+) -> bool | None:
+    """Write one checked row of a school sheet: True if created, False if updated,
+    None if the row changed nothing. Audited like any other edit."""
+    v = dict(values)
+    if v.get("is_active") is None:
+        v.pop("is_active", None)
+    for optional in ("address", "principal", "phone"):
+        if v.get(optional) is None:
+            v[optional] = ""
+    if existing is None:
+        owner = bureau.pk if bureau is not None else bureau_id
+        if owner is None:
+            raise ValueError("save_imported_school needs the school's bureau")
+        school = School(bureau_id=owner, **v)
+        school.full_clean(validate_unique=False)
+        school.save()
+        audit_create(actor=actor, obj=school, detail="Excel导入")
+        return True
+    before = snapshot(existing)
+    for key, value in v.items():
+        setattr(existing, key, value)
+    if snapshot(existing) == before:
+        return None
+    existing.full_clean(validate_unique=False)
+    existing.save()
+    audit_change(actor=actor, obj=existing, before=before, detail="Excel导入")
+    return False
 
 
 # Fields a school's own principal may keep current; the rest belongs to the bureau.

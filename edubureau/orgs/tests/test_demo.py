@@ -83,8 +83,14 @@ def test_it_gives_every_school_a_unique_ten_digit_identifier(county):
 
 
 def test_it_creates_the_bureau_departments_townships_and_school_years(county):
-    bureau = Bureau.objects.get()
-    assert (bureau.name, bureau.issuer_code) == ("示例县教育局", "示教发")
+    bureau = Bureau.objects.get(name="示例县教育局")
+    assert (bureau.issuer_code, bureau.region_code) == ("示教发", "510921")
+    # The county sits in a tree: under its city, under the province (bare nodes).
+    assert [b.name for b in Bureau.objects.filter(pk__in=bureau.ancestor_ids)] == [
+        "示例省教育厅",
+        "示例市教育局",
+    ]
+    assert bureau.parent is not None and bureau.parent.region_code == "510900"
     departments = set(Department.objects.values_list("name", flat=True))
     assert 10 <= len(departments) <= 14
     assert {"办公室", "安全股", "基础教育股", "督导室", "学生资助管理中心"} <= departments
@@ -134,7 +140,9 @@ def test_it_creates_one_account_per_role(county):
         Role.SCHOOL_USER: 3,  # principal, safety officer, read-only teacher
         Role.INSPECTOR: 1,
         Role.ADMINISTRATOR: 1,
+        Role.TOWNSHIP_STAFF: 1,  # 中心校 of the first town
     }
+    assert User.objects.get(username="zhongxin").township.name == "青山镇"
     school = county.demo_school
     assert school.kind == SchoolKind.PRIMARY
     school_users = User.objects.filter(school=school)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
+from django.db.models import Count
 from django.utils import timezone
 
 from edubureau.orgs.demo import (
@@ -30,9 +31,10 @@ from edubureau.orgs.demo import (
     find_demo_bureau,
     login_role,
     login_scope,
+    login_unit,
 )
 from edubureau.orgs.demo_plan import SCALES, scale_of
-from edubureau.orgs.models import Bureau, School, Township
+from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, School, Township
 
 
 def is_postgresql() -> bool:
@@ -64,17 +66,20 @@ def pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "生成演示数据(示例县教育局)并启动演示服务 / build the demo organisation and serve it"
+    help = "生成演示数据（示例县教育局）并启动演示服务 / build the demo organisation and serve it"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--no-serve", action="store_true", help="只生成数据,不启动服务 / build only"
+            "--no-serve", action="store_true", help="只生成数据，不启动服务 / build only"
         )
         parser.add_argument(
             "--scale",
             choices=sorted(SCALES),
             default="county",
-            help="规模:county 150所 / city 2,000所 / province 30,000所学校",
+            help=(
+                "规模：county 一个县150所 / city 一个市（8个县区）2,000所 / "
+                "province 一个省（14个市、100个县区）30,000所学校（须PostgreSQL）"
+            ),
         )
         parser.add_argument(
             "--reset", action="store_true", help="删除现有数据后重建 / delete and rebuild"
@@ -82,7 +87,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--yes",
             action="store_true",
-            help="确认在 PostgreSQL 上执行 --reset(会清空整个数据库)",
+            help="确认在 PostgreSQL 上执行 --reset（会清空整个数据库）",
         )
         parser.add_argument(
             "--date",
@@ -111,13 +116,13 @@ class Command(BaseCommand):
         if bureau is not None:
             kept = scale_of(bureau)
             self.stdout.write(
-                f"已有演示数据:{bureau.name},保留现有数据 / keeping the existing demo. "
+                f"已有演示数据：{bureau.name}，保留现有数据 / keeping the existing demo. "
                 "如需重建请加 --reset。"
             )
             if kept is not None and kept.name != scale:
                 self.stdout.write(
                     self.style.WARNING(
-                        f"注意:现有演示为{kept.label}规模,要生成 --scale {scale} 请加 --reset。"
+                        f"注意：现有演示为{kept.label}规模，要生成 --scale {scale} 请加 --reset。"
                     )
                 )
             if options["date"] is not None:
@@ -129,6 +134,12 @@ class Command(BaseCommand):
             logins = existing_logins(bureau)
         else:
             self.refuse_foreign_data(confirmed=options["yes"])
+            if scale == "province" and not is_postgresql():
+                raise CommandError(
+                    "省级演示（3万所学校及一年的安全数据）须使用 PostgreSQL："
+                    "请设置 DATABASE_URL=postgres://… 后重试。SQLite 可生成 county 或 city 规模。"
+                    " / The province demo needs PostgreSQL (set DATABASE_URL)."
+                )
             reference_date = options["date"] or timezone.localdate()
             self.stdout.write(
                 f"生成演示数据 building the demo ({SCALES[scale].bureau_name}, "
@@ -162,7 +173,7 @@ class Command(BaseCommand):
     def reset_database(self, *, confirmed: bool) -> None:
         if is_postgresql() and not confirmed:
             raise CommandError(
-                "DATABASE_URL 指向 PostgreSQL:--reset 会清空整个数据库的全部数据。"
+                "DATABASE_URL 指向 PostgreSQL：--reset 会清空整个数据库的全部数据。"
                 "确认无误请同时加 --yes。/ Refusing to wipe a PostgreSQL database without --yes."
             )
         path = sqlite_file()
@@ -177,8 +188,8 @@ class Command(BaseCommand):
         others = list(Bureau.objects.values_list("name", flat=True)[:3])
         if others and not confirmed:
             raise CommandError(
-                f"数据库中已有其他教育局的数据({'、'.join(others)}),演示数据应生成在单独的数据库中"
-                "(例如设置 EDUBUREAU_VAR_DIR)。确需加入请加 --yes。"
+                f"数据库中已有其他教育局的数据（{'、'.join(others)}），演示数据应生成在单独的数据库中"
+                "（例如设置 EDUBUREAU_VAR_DIR）。确需加入请加 --yes。"
             )
 
     # -- output
@@ -186,34 +197,74 @@ class Command(BaseCommand):
     def print_banner(
         self, *, bureau: Bureau, logins: list[DemoLogin], url: str, serving: bool
     ) -> None:
-        schools = School.objects.filter(bureau=bureau).count()
-        townships = Township.objects.filter(bureau=bureau).count()
+        root = Bureau.objects.get(pk=bureau.ancestor_ids[0]) if bureau.ancestor_ids else bureau
+        tree = root.subtree()
+        levels = dict(tree.values_list("level").annotate(n=Count("id")).order_by())
+        schools = School.objects.filter(bureau__in=tree)
+        direct = dict(
+            schools.filter(township__isnull=True)
+            .values_list("bureau__level")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        townships = Township.objects.filter(bureau__in=tree).count()
         departments = bureau.departments.count()
-        rule = "=" * 100
+        rule = "=" * 110
         w = self.stdout.write
         w(rule)
         w(f"  {bureau.name} 演示环境 / edubureau demo")
-        w(f"  学校 {schools:,} 所 · 乡镇(街道) {townships:,} 个 · 股室 {departments} 个")
+        w(
+            "  教育局："
+            + " · ".join(
+                f"{BureauLevel(level).label} {levels.get(level, 0)}"
+                for level in (BureauLevel.PROVINCE, BureauLevel.CITY, BureauLevel.COUNTY)
+            )
+            + f"（{root.name}下）"
+        )
+        direct_text = "、".join(
+            f"{DIRECT_LABELS[BureauLevel(level)]} {n:,}" for level, n in sorted(direct.items())
+        )
+        w(
+            f"  学校 {schools.count():,} 所{f'（其中{direct_text}）' if direct_text else ''}"
+            f" · 乡镇（街道） {townships:,} 个 · 本局股室 {departments} 个"
+        )
         if serving:
             w(f"  网址 URL: {url}")
         else:
-            w(f"  网址 URL: {url}(运行 `edubureau demo` 启动服务 / run `edubureau demo` to serve)")
-        w("  演示账号 demo logins (首次登录无需改密码 / no password change required):")
+            w(
+                f"  网址 URL: {url}"
+                "（运行 `edubureau demo` 启动服务 / run `edubureau demo` to serve）"
+            )
+        w("  演示账号 demo logins（首次登录无需改密码 / no password change required）:")
         w("")
-        header = ("角色 role", "用户名 username", "密码 password", "可见范围 what they see")
+        header = (
+            "单位 unit",
+            "角色 role",
+            "用户名 username",
+            "密码 password",
+            "可见范围 what they see",
+        )
         rows = [
-            (login_role(login.user), login.user.username, login.password, login_scope(login.user))
+            (
+                login_unit(login.user),
+                login_role(login.user),
+                login.user.username,
+                login.password,
+                login_scope(login.user),
+            )
             for login in logins
         ]
-        widths = [max(display_width(r[i]) for r in [header, *rows]) + 2 for i in range(3)]
+        widths = [max(display_width(r[i]) for r in [header, *rows]) + 2 for i in range(4)]
         for row in [header, *rows]:
-            w("  " + "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + row[3])
+            w("  " + "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:4])) + row[4])
         w(rule)
 
     def serve(self, *, host: str, port: int) -> None:
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):
             self.stdout.write(
-                self.style.WARNING(f"注意:{host} 不在 ALLOWED_HOSTS 中,请同时设置 ALLOWED_HOSTS。")
+                self.style.WARNING(
+                    f"注意：{host} 不在 ALLOWED_HOSTS 中，请同时设置 ALLOWED_HOSTS。"
+                )
             )
         self.stdout.write("按 Ctrl+C 停止服务 / press Ctrl+C to stop.")
         addrport = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

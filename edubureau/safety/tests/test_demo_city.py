@@ -1,0 +1,61 @@
+"""Safety demo data of a city demo (a smaller one: the tree of the city scale, 400
+schools): every bureau with schools keeps its own records, the city's 市直 schools
+included."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from edubureau.orgs.demo import DemoContext, build_demo
+from edubureau.orgs.models import Bureau, School
+from edubureau.safety.models import Campaign, Checklist, Hazard, Inspection, InspectionKind
+
+TODAY = dt.date(2026, 11, 16)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        moment = dt.datetime.combine(TODAY, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+        with time_machine.travel(moment):
+            ctx = build_demo(scale="city", reference_date=TODAY, schools=400)
+        yield ctx
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def city(demo: DemoContext, db: None) -> DemoContext:
+    return demo
+
+
+def test_every_bureau_with_schools_has_its_checklist_campaigns_and_inspections(city):
+    bureaus = [c.bureau for c in city.tree]
+    assert len(bureaus) == 9  # the city and its 8 counties and districts
+    for bureau in bureaus:
+        assert Checklist.objects.filter(bureau=bureau).exists(), bureau
+        assert Campaign.objects.filter(bureau=bureau).exists(), bureau
+        schools = School.objects.filter(bureau=bureau)
+        inspected = Inspection.objects.filter(school__in=schools, kind=InspectionKind.SELF)
+        assert inspected.values("school").distinct().count() == schools.count(), bureau
+
+
+def test_the_city_schools_have_hazards_kept_by_the_city(city):
+    direct = School.objects.filter(bureau=city.bureau)
+    assert direct.exists() and not direct.filter(township__isnull=False).exists()
+    hazards = Hazard.objects.filter(school__in=direct)
+    assert hazards.exists()
+    city_staff = {city.users["safety"].pk, city.users["inspector"].pk}
+    verifiers = set(hazards.exclude(verified_by=None).values_list("verified_by", flat=True))
+    assert verifiers and verifiers <= city_staff
+
+
+def test_a_county_campaign_covers_only_that_countys_schools(city):
+    for campaign in Campaign.objects.all():
+        bureaus = set(campaign.schools.values_list("bureau_id", flat=True))
+        assert bureaus <= {campaign.bureau_id}, campaign
+    assert Bureau.objects.filter(parent=city.bureau).count() == 8
