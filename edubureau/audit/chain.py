@@ -44,6 +44,7 @@ def canonical(event: AuditEvent) -> str:
         "object_repr": event.object_repr,
         "school_id": event.school_id,
         "bureau_id": event.bureau_id,
+        "target_bureau_id": event.target_bureau_id,
         "ip": ip_field.get_prep_value(event.ip) or None,
         "path": event.path,
         "changes": event.changes,

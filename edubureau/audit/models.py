@@ -52,6 +52,10 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     school_id = models.BigIntegerField("学校ID", null=True, blank=True, db_index=True)
     bureau_id = models.BigIntegerField("教育局ID", null=True, blank=True, db_index=True)
+    # A refused probe is shown to the bureau that owns what was probed, too.
+    target_bureau_id = models.BigIntegerField(
+        "被访问对象所属教育局ID", null=True, blank=True, db_index=True
+    )
     ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
     path = models.CharField("请求路径", max_length=300, blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
@@ -18,7 +18,9 @@ AUDIT_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.BUREAU_LEADER})
 
 
 def can_read_audit(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in AUDIT_READER_ROLES)
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_superuser or user.role in AUDIT_READER_ROLES)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,15 @@ class AuditFilter:
 def audit_events(*, user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
     if not can_read_audit(user):
         return AuditEvent.objects.none()
-    qs = AuditEvent.objects.filter(bureau_id=user.bureau_id)
+    if user.bureau_id:
+        # The bureau's own events, and probes of its rows from outside it.
+        qs = AuditEvent.objects.filter(
+            Q(bureau_id=user.bureau_id) | Q(target_bureau_id=user.bureau_id)
+        )
+    else:
+        # The platform operator: events that belong to no bureau (failed logins
+        # with unknown usernames, the operator's own actions, purges).
+        qs = AuditEvent.objects.filter(bureau_id__isnull=True)
     if filters.action:
         qs = qs.filter(action=filters.action)
     if filters.actor:

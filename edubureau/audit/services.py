@@ -73,6 +73,7 @@ def audit_log(
     model_label: str | None = None,
     object_id: str | None = None,
     school_id: int | None = None,
+    target_bureau_id: int | None = None,
 ) -> AuditEvent:
     info = current_request_info()
     live_actor = actor if actor is not None and getattr(actor, "pk", None) else None
@@ -90,6 +91,7 @@ def audit_log(
             object_repr=str(obj)[:200] if obj is not None else "",
             school_id=school_id if school_id is not None else _school_id(obj),
             bureau_id=_bureau_id(obj, live_actor),
+            target_bureau_id=target_bureau_id,
             ip=info.ip,
             path=info.path,
             changes=_jsonable_changes(changes or {}),
@@ -136,17 +138,37 @@ def audit_delete(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEve
 
 
 def audit_denied(*, actor: Any, model: type[models.Model], object_id: Any, detail: str) -> None:
-    """A user asked for a row outside their scope. Kept so a bureau can see probing."""
-    school_id = None
-    field = getattr(model, "scope_field", None)
-    if field is not None:
-        key = "pk" if field == "pk" else f"{field}_id"
-        school_id = model._default_manager.filter(pk=object_id).values_list(key, flat=True).first()
+    """A user asked for a row outside their scope. Kept so a bureau can see probing:
+    the prober's bureau and the bureau that owns the row both see the event."""
+    school_id, target_bureau_id = _owner_of(model, object_id)
     audit_log(
         actor=actor,
         action=Action.ACCESS_DENIED,
         model_label=model._meta.label,
         object_id=str(object_id),
         school_id=school_id,
+        target_bureau_id=target_bureau_id,
         detail=detail,
     )
+
+
+def _owner_of(model: type[models.Model], object_id: Any) -> tuple[int | None, int | None]:
+    """The school and bureau a row belongs to, by the model's own declaration:
+    ``scope_field`` (school-owned rows), a ``bureau`` key (bureau-owned rows) or the
+    bureau itself."""
+    rows = model._default_manager.filter(pk=object_id)
+    field = getattr(model, "scope_field", None)
+    try:
+        if field is not None:
+            school_key = "pk" if field == "pk" else f"{field}_id"
+            bureau_key = "bureau_id" if field == "pk" else f"{field}__bureau_id"
+            found = rows.values_list(school_key, bureau_key).first()
+            return (found[0], found[1]) if found else (None, None)
+        names = {f.attname for f in model._meta.concrete_fields}
+        if "bureau_id" in names:
+            return None, rows.values_list("bureau_id", flat=True).first()
+        if model._meta.label == "orgs.Bureau":
+            return None, rows.values_list("pk", flat=True).first()
+    except (ValueError, TypeError):
+        pass
+    return None, None

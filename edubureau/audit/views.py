@@ -43,5 +43,20 @@ def record_denied_request(request: Any, exception: Exception | None) -> None:
     audit_log(
         actor=user,
         action=Action.ACCESS_DENIED,
-        detail=f"{request.method} {request.path}:{exception or '无权限'}"[:500],
+        detail=f"{request.method} {request.path}：{exception or '无权限'}"[:500],
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a forged or stale form post. Audited even without a login
+    (then it belongs to no bureau and the platform operator sees it)."""
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    audit_log(
+        actor=user if signed_in else None,
+        actor_name=None if signed_in else "",
+        action=Action.ACCESS_DENIED,
+        detail=f"{request.method} {request.path}：CSRF校验失败（{reason}）"[:500],
+    )
+    message = "页面已过期或请求来源不可信，请刷新页面后重试。"
+    return render(request, "403.html", {"message": message}, status=403)

@@ -75,6 +75,13 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="auditevent",
+            name="target_bureau_id",
+            field=models.BigIntegerField(
+                blank=True, db_index=True, null=True, verbose_name="被访问对象所属教育局ID"
+            ),
+        ),
+        migrations.AddField(
+            model_name="auditevent",
             name="hash",
             field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="哈希"),
         ),

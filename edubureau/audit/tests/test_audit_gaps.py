@@ -1,0 +1,70 @@
+"""Refusals the audit log used to miss or show to the wrong people."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from edubureau.audit.models import Action, AuditEvent
+from edubureau.audit.selectors import AuditFilter, audit_events
+from edubureau.testing.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _denials(**filters) -> AuditEvent | None:
+    return AuditEvent.objects.filter(action=Action.ACCESS_DENIED, **filters).last()
+
+
+def test_a_rejected_csrf_token_is_audited_and_answered_in_chinese(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.admin)
+    response = client.post(reverse("orgs:school-create"), {"name": "伪造的学校"})
+    assert response.status_code == 403
+    assert "页面已过期或请求来源不可信" in response.content.decode()
+    event = _denials(actor=cast.admin)
+    assert event is not None and "CSRF" in event.detail
+    assert event.bureau_id == cast.bureau.pk
+
+
+def test_an_anonymous_csrf_rejection_is_kept_for_the_platform_operator(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.post(reverse("login"), {"username": "x", "password": "y"})
+    event = _denials(actor__isnull=True)
+    assert event is not None and event.bureau_id is None
+    operator = UserFactory(bureau=None, role="", is_superuser=True, username="operator")
+    assert event in audit_events(user=operator, filters=AuditFilter())
+    assert event not in audit_events(user=cast.admin, filters=AuditFilter())
+
+
+def test_a_probe_from_another_bureau_is_shown_to_the_probed_bureau(cast):
+    client = Client()
+    client.force_login(cast.other_admin)
+    url = reverse("orgs:school-detail", kwargs={"school_id": cast.school_a.pk})
+    assert client.get(url).status_code == 404
+    event = _denials(actor=cast.other_admin)
+    assert event.school_id == cast.school_a.pk
+    assert event.bureau_id == cast.other_bureau.pk
+    assert event.target_bureau_id == cast.bureau.pk
+    assert event in audit_events(user=cast.admin, filters=AuditFilter())
+    assert event in audit_events(user=cast.other_admin, filters=AuditFilter())
+    assert event not in audit_events(user=cast.sibling_admin, filters=AuditFilter())
+
+
+def test_a_refusal_on_a_bureau_owned_row_names_the_owning_bureau(cast):
+    client = Client()
+    client.force_login(cast.sibling_admin)
+    url = reverse("orgs:department-edit", kwargs={"department_id": cast.safety_dept.pk})
+    assert client.get(url).status_code == 404
+    event = _denials(actor=cast.sibling_admin)
+    assert event.target_bureau_id == cast.bureau.pk
+    assert event in audit_events(user=cast.admin, filters=AuditFilter())
+
+
+def test_failed_logins_with_unknown_usernames_reach_the_platform_operator(cast):
+    Client().post(reverse("login"), {"username": "nobody-here", "password": TEST_PASSWORD})
+    event = AuditEvent.objects.filter(action=Action.LOGIN_FAILED, actor_name="nobody-here").get()
+    operator = UserFactory(bureau=None, role="", is_superuser=True, username="operator")
+    assert event in audit_events(user=operator, filters=AuditFilter())
+    assert event not in audit_events(user=cast.admin, filters=AuditFilter())
