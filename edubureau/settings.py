@@ -196,17 +196,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login hardening: 5 failed logins lock the account (by username) for 30 minutes;
-# 30 idle minutes end the session.
+# Login hardening (edubureau/orgs/login_limits.py): 5 failed logins lock the account
+# at that address for 30 minutes, 20 from any addresses lock it everywhere, 50 from
+# one address lock the address; 30 idle minutes end the session.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "edubureau.orgs.login_limits.LoginLimitsHandler"
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts 30 minutes from the lockout; retrying while locked does not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Locking by username is the requirement (lock the account, whatever the address);
-# axes warns that IP is not part of the key, which is deliberate here.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 IDLE_TIMEOUT = timedelta(minutes=env_int("IDLE_TIMEOUT_MINUTES", 30))

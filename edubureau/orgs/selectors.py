@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from axes.conf import settings as axes_settings
-from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
-from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import Count, Q, QuerySet
 
 from edubureau.core.params import param_id
+from edubureau.orgs.login_limits import locked_usernames
 from edubureau.orgs.models import (
     Department,
     Role,
@@ -82,24 +79,6 @@ def townships_for(user: User) -> QuerySet[Township]:
 
 
 # Accounts (administrators' pages) ---------------------------------------------
-
-
-def locked_usernames(usernames: Iterable[str] | None = None) -> set[str]:
-    """Usernames locked out right now by django-axes (lockout is by username:
-    AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME)."""
-    attempts = AccessAttempt.objects.exclude(username=None)
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    if usernames is not None:
-        attempts = attempts.filter(username__in=list(usernames))
-    limit = axes_settings.AXES_FAILURE_LIMIT
-    return set(
-        attempts.values("username")
-        .annotate(failures=Sum("failures_since_start"))
-        .filter(failures__gte=limit)
-        .values_list("username", flat=True)
-    )
 
 
 @dataclass(frozen=True)
