@@ -177,11 +177,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
+        "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "edubureau.orgs.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "edubureau.orgs.passwords.NoIdentityValidator"},
+    {"NAME": "edubureau.orgs.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
 # Django's defaults (the first one hashes every password a person chooses), then a
 # cheaper one used only for random initial passwords: see InitialPasswordHasher.

@@ -121,7 +121,7 @@ from edubureau.orgs.models import (
 )
 
 # One memorable password for every demo account; it satisfies the validators.
-DEMO_PASSWORD = "Demo@2026"
+DEMO_PASSWORD = "Edu-Demo@2026"
 BATCH_SIZE = 2000
 
 LogFn = Callable[[str, float], None]

@@ -475,3 +475,20 @@ class SchoolTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}：{self.from_bureau} → {self.to_bureau}（{self.moved_on}）"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of an account's recent passwords, so a change cannot go back to one
+    (edubureau.orgs.passwords.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

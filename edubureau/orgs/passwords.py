@@ -84,3 +84,66 @@ class InitialPasswordHasher(PBKDF2PasswordHasher):
 
     algorithm = INITIAL_PASSWORD_HASHER
     iterations = 10_000
+
+
+# Password rules beyond Django's ---------------------------------------------------
+
+
+class NoIdentityValidator:
+    """A password may not contain the account's username, its school's 10-digit
+    identifier or its bureau's division code: all three are public."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if user is None:
+            return
+        lowered = password.lower()
+        school = getattr(user, "school", None) if getattr(user, "school_id", None) else None
+        bureau = getattr(user, "bureau", None) if getattr(user, "bureau_id", None) else None
+        public = [
+            getattr(user, "username", "") or "",
+            getattr(school, "identifier", "") or "",
+            getattr(bureau, "region_code", "") or "",
+        ]
+        for value in public:
+            if len(value) >= 4 and value.lower() in lowered:
+                raise ValidationError(self.get_help_text(), code="password_contains_identity")
+
+    def get_help_text(self) -> str:
+        return "密码不能包含用户名、学校标识码或行政区划代码。"
+
+
+class PasswordHistoryValidator:
+    """A new password may not be one of the account's last ``keep`` passwords."""
+
+    def __init__(self, keep: int = 5) -> None:
+        self.keep = keep
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if user is None or not getattr(user, "pk", None):
+            return
+        from django.contrib.auth.hashers import check_password
+
+        recent = [user.password, *self._history(user)[: self.keep]]
+        if any(h and check_password(password, h) for h in recent):
+            raise ValidationError(self.get_help_text(), code="password_reused")
+
+    def password_changed(self, password: str, user: Any = None) -> None:
+        """Called by Django after a password is set and saved: remember its hash."""
+        if user is None or not getattr(user, "pk", None):
+            return
+        from edubureau.orgs.models import PasswordHistory
+
+        PasswordHistory.objects.create(user=user, password=user.password)
+        stale = user.password_history.order_by("-created_at", "-id").values_list("pk", flat=True)[
+            self.keep :
+        ]
+        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+    def get_help_text(self) -> str:
+        return f"新密码不能与最近{self.keep}次使用过的密码相同。"
+
+    @staticmethod
+    def _history(user: Any) -> list[str]:
+        return list(
+            user.password_history.order_by("-created_at", "-id").values_list("password", flat=True)
+        )

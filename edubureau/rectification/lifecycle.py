@@ -15,8 +15,9 @@ writing a :class:`RectificationStep` and an audit row.
 Who may act:
 - plan and rectify: whoever may write the record (``writable_by``): the school's
   non-read-only users, the owning department's staff, the assigned inspector;
-- verify and close: never a user of the record's own school — the owning
-  department's staff or the school's assigned inspector.
+- verify and close: never a user of the record's own school; whoever the model's
+  ``verifiable_by`` names (:class:`~edubureau.rectification.models.RectifiableQuerySet`):
+  by default the owning department's staff or the school's assigned inspector.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils import timezone
 from edubureau.audit.services import audit_change, snapshot
 from edubureau.core.calendar import add_working_days
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
+from edubureau.core.roles import Role
 from edubureau.rectification.models import (
     PlanKind,
     Rectifiable,
@@ -89,10 +91,16 @@ def _require_writer(actor: Any, obj: Rectifiable) -> None:
         raise NotAllowed("您没有处理该隐患的权限")
 
 
+def can_verify(actor: Any, obj: Rectifiable) -> bool:
+    """Whether ``actor`` may verify and close ``obj`` (its model's ``verifiable_by``)."""
+    manager = type(obj)._default_manager
+    return bool(manager.verifiable_by(actor).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
+
+
 def _require_verifier(actor: Any, obj: Rectifiable) -> None:
-    if getattr(actor, "school_id", None) == obj.school_id or actor.role == "school_user":  # type: ignore[attr-defined]
-        raise NotAllowed("学校不能复查、销号本校的隐患,须由教育局股室或责任督学复查")
-    if not _can_write(actor, obj):
+    if getattr(actor, "school_id", None) == obj.school_id or actor.role == Role.SCHOOL_USER:  # type: ignore[attr-defined]
+        raise NotAllowed("学校不能复查、销号本校的隐患，须由教育局股室或责任督学复查")
+    if not can_verify(actor, obj):
         raise NotAllowed("您没有复查该隐患的权限")
 
 

@@ -8,10 +8,15 @@ writes a :class:`RectificationStep` (the kept history of every round).
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from edubureau.core.roles import Role
+from edubureau.orgs.scoping import SchoolScopedQuerySet
 
 
 class Status(models.TextChoices):
@@ -38,8 +43,26 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", "重大隐患"
 
 
+class RectifiableQuerySet(SchoolScopedQuerySet):
+    """The manager of a rectifiable model: the scoping door, plus who verifies.
+
+    Plan and rectify belong to whoever may write the record (``writable_by``).
+    Verifying and closing (复查、销号) belong to :meth:`verifiable_by`, by default the
+    same writers except the record's own school: a school never verifies its own
+    finding. A model whose findings are verified elsewhere (a higher bureau's
+    campaign, a township's central school) narrows or extends it in its own
+    queryset, in one place.
+    """
+
+    def verifiable_by(self, user: Any) -> Self:
+        if getattr(user, "role", None) == Role.SCHOOL_USER:
+            return self.none()
+        return self.writable_by(user)
+
+
 class Rectifiable(models.Model):
-    """Lifecycle fields. Subclasses add ``school`` (a foreign key) and their own facts."""
+    """Lifecycle fields. Subclasses add ``school`` (a foreign key) and their own facts,
+    and use a :class:`RectifiableQuerySet` as their default manager."""
 
     severity = models.CharField(
         "隐患等级", max_length=10, choices=Severity.choices, default=Severity.MINOR

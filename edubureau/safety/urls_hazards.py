@@ -12,7 +12,10 @@ urlpatterns = [
     path("hazards/<int:hazard_id>/verify/", views.hazard_verify, name="hazard-verify"),
     path("hazards/<int:hazard_id>/close/", views.hazard_close, name="hazard-close"),
     path("hazards/photos/<int:hazardphoto_id>/", views.hazard_photo, name="hazard-photo"),
+    path("hazards/bureaus/<int:bureau_id>/chase/", views.bureau_chase, name="hazard-bureau-chase"),
     path("hazards/", views.hazard_list, name="hazard-list"),
     path("hazards/export/", views.hazard_export, name="hazard-export"),
     path("hazards/new/", views.hazard_report, name="hazard-report"),
+    path("hazards/bureaus/", views.hazard_bureaus, name="hazard-bureaus"),
+    path("hazards/settings/", views.safety_settings, name="safety-settings"),
 ]

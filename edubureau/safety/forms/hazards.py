@@ -22,7 +22,7 @@ from edubureau.safety.models import Checklist, ChecklistItem, Hazard, HazardSour
 from edubureau.safety.selectors.hazards import (
     report_categories,
     report_items,
-    schools_for_hazard_report,
+    report_schools,
 )
 
 MAX_PHOTOS = 9
@@ -108,7 +108,7 @@ class HazardReportForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.checklist = checklist
-        schools = schools_for_hazard_report(user)
+        schools = report_schools(user)
         model_choices(self, "school").queryset = schools
         if getattr(user, "school_id", None):
             # A school user reports for their own school only: nothing to choose, and
@@ -228,3 +228,13 @@ class VerifyForm(VersionedForm):
 class CloseForm(VersionedForm):
     id_prefix = "close"
     note = forms.CharField(label="销号说明", max_length=1000, required=False)
+
+
+class SafetySettingsForm(VersionedForm):
+    id_prefix = "settings"
+    township_verifies_minor = forms.BooleanField(
+        label="中心校（学区）复查销号一般隐患",
+        required=False,
+        help_text="勾选后，中心校（学区）工作人员可复查、销号本乡镇学校的一般隐患；"
+        "较大、重大隐患和上级检查活动中由上级复查的隐患不受影响",
+    )

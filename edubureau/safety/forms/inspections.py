@@ -15,11 +15,21 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from edubureau.core.forms import label_choices, model_choices
-from edubureau.orgs.models import Role, School, SchoolKind, Township, User
+from edubureau.orgs.models import (
+    DIRECT_LABELS,
+    Bureau,
+    BureauLevel,
+    Role,
+    School,
+    SchoolKind,
+    Township,
+    User,
+)
+from edubureau.orgs.scoping import schools_visible_to
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, InspectionKind
 from edubureau.safety.services.campaigns import CAMPAIGN_KINDS
@@ -108,7 +118,8 @@ class MissingChaseForm(forms.Form):
 
 
 class CampaignForm(forms.Form):
-    """A campaign and its scope: schools picked by township and/or kind, or one by one."""
+    """A campaign and its scope: schools picked by county (a city's or the province's
+    form), township and/or kind, or one by one, all among ``schools_visible_to``."""
 
     name = forms.CharField(
         label="名称", max_length=100, help_text="如 2026年秋季开学前安全专项检查"
@@ -126,6 +137,13 @@ class CampaignForm(forms.Form):
         queryset=Checklist.objects.none(),
         required=False,
         empty_label="现行版本",
+    )
+    bureaus = forms.ModelMultipleChoiceField(
+        label="按县（区）选择",
+        queryset=Bureau.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="所选县（区）的全部学校；“市直学校”为本局直属学校（可与学校类型组合）",
     )
     townships = forms.ModelMultipleChoiceField(
         label="按乡镇选择",
@@ -153,15 +171,39 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    verification_delegated = forms.BooleanField(
+        label="复查销号交由学校所属县（区）教育局",
+        required=False,
+        help_text="不勾选时，下级县（区）学校的隐患由本局复查销号，县（区）安全股跟踪整改",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         model_choices(self, "townships").queryset = Township.objects.visible_to(user)
-        model_choices(self, "checklist").queryset = Checklist.objects.visible_to(user)
+        # A campaign is filled against its own bureau's checklist.
+        model_choices(self, "checklist").queryset = Checklist.objects.owned_by(user)
         model_choices(self, "schools").queryset = (
-            School.objects.visible_to(user).filter(is_active=True).order_by("township", "name")
+            schools_visible_to(user).filter(is_active=True).order_by("township", "name")
         )
+        below = Bureau.objects.visible_to(user).filter(parent_id=user.bureau_id)
+        if below.exists():
+            bureaus = model_choices(self, "bureaus")
+            bureaus.queryset = Bureau.objects.visible_to(user).filter(
+                pk__in=[user.bureau_id, *below.values_list("pk", flat=True)]
+            )
+            label_choices(
+                bureaus,
+                lambda b: (
+                    f"{DIRECT_LABELS.get(BureauLevel(b.level), '直属')}学校"
+                    if b.pk == user.bureau_id
+                    else b.display_name
+                ),
+            )
+        else:
+            # A county's form: no bureau below to pick, nobody to delegate to.
+            del self.fields["bureaus"]
+            del self.fields["verification_delegated"]
         model_choices(self, "team").queryset = User.objects.filter(
             bureau_id=user.bureau_id,
             is_active=True,
@@ -187,12 +229,20 @@ class CampaignForm(forms.Form):
         return data
 
     def scope(self, data: Mapping[str, Any]) -> list[School]:
-        """Schools matching the township and kind filters, plus those picked one by one."""
+        """Schools matching the county, township and kind filters, plus those picked one
+        by one. A county is its whole subtree; the user's own bureau, its own schools."""
+        bureaus = data.get("bureaus") or []
         townships = data.get("townships") or []
         kinds = data.get("kinds") or []
         chosen: dict[int, School] = {}
-        if townships or kinds:
-            qs: QuerySet[School] = School.objects.visible_to(self.user).filter(is_active=True)
+        if bureaus or townships or kinds:
+            qs: QuerySet[School] = schools_visible_to(self.user).filter(is_active=True)
+            if bureaus:
+                rule = Q(pk__in=[])
+                for b in bureaus:
+                    own = b.pk == self.user.bureau_id
+                    rule |= Q(bureau=b) if own else Q(bureau__path__startswith=b.path)
+                qs = qs.filter(rule)
             if townships:
                 qs = qs.filter(township__in=townships)
             if kinds:

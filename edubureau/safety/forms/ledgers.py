@@ -15,10 +15,10 @@ from django.db import models
 from edubureau.core.concurrency import version_token
 from edubureau.core.forms import model_choices
 from edubureau.orgs.models import SchoolYear, User
+from edubureau.orgs.scoping import schools_writable_by
 from edubureau.orgs.selectors import current_school_year
 from edubureau.safety.models.ledgers import LedgerBase
 from edubureau.safety.selectors.ledger_specs import LedgerSpec
-from edubureau.safety.services.ledgers import ledger_writable_schools
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -56,12 +56,13 @@ class LedgerForm(forms.Form):
         self.fields["version"] = self.fields.pop("version")  # hidden, last
         school = self.fields["school"]
         assert isinstance(school, forms.ModelChoiceField)
+        writable = schools_writable_by(user, owner=spec.model.owner_department_code)
         if instance is not None:
             # A record stays with its school; move it by deleting and re-entering.
-            school.queryset = ledger_writable_schools(user).filter(pk=instance.school_id)
+            school.queryset = writable.filter(pk=instance.school_id)
             school.disabled = True
         else:
-            school.queryset = ledger_writable_schools(user).filter(is_active=True)
+            school.queryset = writable.filter(is_active=True)
             only = list(school.queryset[:2])
             if len(only) == 1:
                 # A school's own user: one choice, preselected; any other school

@@ -4,7 +4,8 @@ Every school-owned table carries ``school_id`` directly (photos and child rows
 too) and reads through :class:`~edubureau.orgs.scoping.SchoolScopedQuerySet`.
 """
 
-from edubureau.safety.models.checklists import Checklist, ChecklistCategory, ChecklistItem
+from edubureau.safety.models.bureaus import BureauChase, SafetySettings
+from edubureau.safety.models.checklists import SAFETY, Checklist, ChecklistCategory, ChecklistItem
 from edubureau.safety.models.hazards import Hazard, HazardPhoto, HazardSource
 from edubureau.safety.models.inspections import (
     Campaign,
@@ -29,6 +30,8 @@ from edubureau.safety.models.ledgers import (
 )
 
 __all__ = [
+    "SAFETY",
+    "BureauChase",
     "Campaign",
     "Canteen",
     "CanteenGrade",
@@ -49,6 +52,7 @@ __all__ = [
     "ItemResult",
     "LetterTier",
     "ResponsibilityLetter",
+    "SafetySettings",
     "SecurityResources",
     "Vehicle",
     "VehicleKind",

@@ -7,31 +7,45 @@ versions, so "the same item failing again" is recognised after an edit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 
 from edubureau.orgs.models import Bureau
-from edubureau.orgs.scoping import is_department_staff
+from edubureau.orgs.scoping import BureauScopedQuerySet, is_department_staff
 from edubureau.rectification.models import Severity
 
+# The department that owns the safety module's records (and revises its checklist).
+SAFETY = "safety"
 
-class ChecklistQuerySet(models.QuerySet):
-    """Everyone in the bureau reads checklists; the safety department edits them."""
 
-    def visible_to(self, user: Any) -> ChecklistQuerySet:
-        if not (user.is_authenticated and user.is_active):
+class ChecklistQuerySet(BureauScopedQuerySet):
+    """A bureau's checklist is a bureau-owned record (the door's ``BureauScopedQuerySet``):
+    visible to the bureau and, read-only, to the bureaus above it; a school, township
+    or inspector reads its own bureau's. "This bureau's checklist" is ``owned_by``.
+
+    Writes: the bureau's own safety department revises it (not the administrator,
+    who maintains the door's other bureau-owned rows): a narrowing of ``owned_by``.
+    """
+
+    def writable_by(self, user: Any) -> Self:
+        if not is_department_staff(user, SAFETY):
             return self.none()
-        return self.filter(bureau_id=user.bureau_id)
+        return self.owned_by(user)
 
-    def writable_by(self, user: Any) -> ChecklistQuerySet:
-        if not is_department_staff(user, "safety"):
-            return self.none()
-        return self.filter(bureau_id=user.bureau_id)
-
-    def current(self) -> ChecklistQuerySet:
+    def current(self) -> Self:
         return self.filter(is_current=True)
+
+
+class ChecklistItemQuerySet(models.QuerySet):
+    """Items and categories are read and revised with their checklist."""
+
+    def visible_to(self, user: Any) -> Self:
+        return self.filter(checklist__in=Checklist.objects.visible_to(user).values("pk"))
+
+    def writable_by(self, user: Any) -> Self:
+        return self.filter(checklist__in=Checklist.objects.writable_by(user).values("pk"))
 
 
 class Checklist(models.Model):
@@ -68,6 +82,8 @@ class ChecklistCategory(models.Model):
     name = models.CharField("大类名称", max_length=40)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
+    objects = ChecklistItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = "排查大类"
         verbose_name_plural = "排查大类"
@@ -93,6 +109,8 @@ class ChecklistItem(models.Model):
     # School kinds the item applies to; empty means every kind.
     applies_to = models.JSONField("适用学校类型", default=list, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "排查事项"

@@ -3,14 +3,28 @@ rectification lifecycle (edubureau.rectification)."""
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.db import models
 
 from edubureau.core.photos import PhotoFile
-from edubureau.orgs.models import School
-from edubureau.orgs.scoping import SchoolScopedQuerySet
-from edubureau.rectification.models import UNRESOLVED_STATUSES, Rectifiable, Status
-from edubureau.safety.models.checklists import ChecklistCategory, ChecklistItem
+from edubureau.core.roles import Role
+from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.scoping import (
+    SchoolScopedQuerySet,
+    is_department_staff,
+    school_read_q,
+    school_write_q,
+)
+from edubureau.rectification.models import (
+    UNRESOLVED_STATUSES,
+    Rectifiable,
+    RectifiableQuerySet,
+    Severity,
+    Status,
+)
+from edubureau.safety.models.checklists import SAFETY, ChecklistCategory, ChecklistItem
 from edubureau.safety.models.inspections import Inspection
 
 
@@ -21,7 +35,40 @@ class HazardSource(models.TextChoices):
     CIRCULAR = "circular", "上级通报"
 
 
-class HazardQuerySet(SchoolScopedQuerySet):
+class HazardQuerySet(RectifiableQuerySet):
+    def verifiable_by(self, user: Any) -> Self:
+        """Who verifies and closes a hazard (复查、销号); never its own school.
+
+        - A hazard a higher bureau's campaign found (``verifying_bureau`` set) is
+          verified by that bureau's safety department: the city reads its county's
+          schools through the door and writes none of their records but this.
+          The county, which follows the rectification, does not verify it.
+        - Any other hazard: the door's writers outside the school (the school's
+          bureau's safety department, the assigned inspector), and, where the
+          county delegates it (``SafetySettings.township_verifies_minor``), the
+          township's central school for minor (一般) hazards of its schools.
+        """
+        if not (user is not None and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.SCHOOL_USER:
+            return self.none()
+        keys = {"school_key": "school_id", "bureau_key": "school__bureau_id"}
+        reads = school_read_q(user, sensitive=False, **keys)
+        kept_here = models.Q(verifying_bureau__isnull=True)
+        rule = kept_here & school_write_q(user, owner=SAFETY, **keys)
+        if is_department_staff(user, SAFETY):
+            rule |= models.Q(verifying_bureau_id=user.bureau_id) & reads
+        if user.role == Role.TOWNSHIP_STAFF:
+            rule |= (
+                kept_here
+                & models.Q(
+                    severity=Severity.MINOR,
+                    school__bureau__safety_settings__township_verifies_minor=True,
+                )
+                & reads
+            )
+        return self.filter(rule)
+
     def unresolved(self) -> HazardQuerySet:
         return self.filter(status__in=UNRESOLVED_STATUSES)
 
@@ -49,6 +96,17 @@ class Hazard(Rectifiable):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    # The bureau that verifies and closes the hazard when it is not the school's own:
+    # a city's campaign found it (Campaign.verifier_for). The hazard stays the
+    # school's bureau's record; this bureau only verifies and closes it.
+    verifying_bureau = models.ForeignKey(
+        Bureau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="复查销号单位",
+    )
     repeat_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -60,7 +118,7 @@ class Hazard(Rectifiable):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = HazardQuerySet.as_manager()
-    owner_department_code = "safety"
+    owner_department_code = SAFETY
 
     class Meta:
         verbose_name = "安全隐患"
@@ -91,7 +149,7 @@ class HazardPhoto(PhotoFile):
     stage = models.CharField(max_length=10, choices=Stage.choices)
 
     objects = SchoolScopedQuerySet.as_manager()
-    owner_department_code = "safety"
+    owner_department_code = SAFETY
 
     class Meta(PhotoFile.Meta):
         verbose_name = "隐患照片"

@@ -10,15 +10,26 @@ are rows). See safety/README.md and bench/safety_province.py for the measurement
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 
 from edubureau.core.photos import PhotoFile
+from edubureau.core.roles import BUREAU_ROLES, Role
 from edubureau.orgs.models import Bureau, School
-from edubureau.orgs.scoping import SchoolScopedQuerySet, is_department_staff
-from edubureau.safety.models.checklists import Checklist, ChecklistItem
+from edubureau.orgs.scoping import (
+    SchoolScopedQuerySet,
+    is_department_staff,
+    schools_visible_to,
+    schools_writable_by,
+    subtree_ids,
+)
+from edubureau.safety.models.checklists import SAFETY, Checklist, ChecklistItem
+
+
+def _is_live(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 class InspectionKind(models.TextChoices):
@@ -41,27 +52,69 @@ class ItemResult(models.TextChoices):
 
 
 class CampaignQuerySet(models.QuerySet):
-    """Bureau staff see every campaign; a school sees campaigns that include it;
-    an inspector sees campaigns they are on or that cover their schools."""
+    """A campaign spans many schools, so it takes the door's many-schools scope.
 
-    def visible_to(self, user: Any) -> CampaignQuerySet:
-        if not (user.is_authenticated and user.is_active):
+    Read: like a bureau-owned record, by its bureau and (read-only) the bureaus above
+    it; and by anyone who can see one of its target schools (``schools_visible_to``):
+    the school, its township, its inspector, its county when a city runs the
+    campaign. An inspector named on the team reads it too.
+
+    Write (edit the campaign itself): the safety department of its own bureau.
+    Fill its inspections: :meth:`fillable_by`, the campaign's team.
+    """
+
+    def visible_to(self, user: Any) -> Self:
+        if not _is_live(user):
             return self.none()
-        mine = self.filter(bureau_id=user.bureau_id)
-        if user.role in ("bureau_leader", "department_staff", "administrator"):
-            return mine
-        if user.role == "school_user":
-            return mine.filter(schools=user.school_id).distinct()
-        if user.role == "inspector":
-            return mine.filter(
-                models.Q(team=user) | models.Q(schools__in=user.assigned_schools.values("pk"))
-            ).distinct()
-        return self.none()
+        through = Campaign.schools.through.objects
+        covering = through.filter(school_id__in=schools_visible_to(user).values("pk"))
+        if user.role in BUREAU_ROLES:
+            # Target schools are picked from the campaign bureau's own subtree, so
+            # only a campaign of a bureau above can cover a school of this subtree
+            # without being in it: the through table is searched for those alone.
+            above = user.bureau.ancestor_ids if user.bureau_id else []
+            return self.filter(
+                models.Q(bureau_id__in=subtree_ids(user))
+                | models.Q(bureau_id__in=above, pk__in=covering.values("campaign_id"))
+            )
+        rule = models.Q(pk__in=covering.values("campaign_id"))
+        if user.role == Role.INSPECTOR:
+            rule |= models.Q(pk__in=through_team().filter(user_id=user.pk).values("campaign_id"))
+        return self.filter(rule)
 
-    def writable_by(self, user: Any) -> CampaignQuerySet:
-        if not is_department_staff(user, "safety"):
+    def writable_by(self, user: Any) -> Self:
+        if not is_department_staff(user, SAFETY):
             return self.none()
         return self.filter(bureau_id=user.bureau_id)
+
+    def fillable_by(self, user: Any) -> Self:
+        """Campaigns whose inspections ``user`` fills: its team, i.e. the safety
+        department of the campaign's bureau and the people it named (its own staff,
+        leaders and inspectors). This is the one place where someone writes records
+        of a school the door would not let them write: a city's team fills the
+        inspections of a county's schools in the city's campaign. Nothing else of
+        those schools becomes writable to them."""
+        if not _is_live(user) or user.role == Role.SCHOOL_USER:
+            return self.none()
+        team = through_team().filter(user_id=user.pk).values("campaign_id")
+        rule = models.Q(pk__in=team)
+        if is_department_staff(user, SAFETY):
+            rule |= models.Q(bureau_id=user.bureau_id)
+        return self.filter(rule)
+
+
+def through_team() -> models.QuerySet:
+    return Campaign.team.through.objects.all()
+
+
+def self_inspection_schools(user: Any) -> models.QuerySet[School]:
+    """The schools whose monthly self-inspection ``user`` fills: the door's writable
+    schools for safety records, narrowed to the user's own school. A self-inspection
+    (自查) is the school checking itself; the bureau's staff and inspectors check a
+    school through campaigns, and one they filled would not be a self-inspection."""
+    own = getattr(user, "school_id", None)
+    schools = schools_writable_by(user, owner=SAFETY)
+    return schools.filter(pk=own) if own else schools.none()
 
 
 class Campaign(models.Model):
@@ -83,6 +136,14 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, related_name="campaigns", blank=True, verbose_name="检查组"
     )
     good_practice = models.TextField("好的做法", blank=True)
+    # A campaign of a city (or the province) over schools of a bureau below it: its
+    # findings stay the school's bureau's hazards, verified and closed by the
+    # campaign's bureau unless it hands that to the school's own bureau.
+    verification_delegated = models.BooleanField(
+        "复查销号交由学校所属教育局",
+        default=False,
+        help_text="不勾选时，下级教育局学校的隐患由本局复查销号；勾选后由学校所属县（区）教育局复查销号",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -104,8 +165,40 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def verifier_for(self, school: School) -> Bureau | None:
+        """The bureau that verifies and closes the hazards this campaign finds at
+        ``school``, when it is not the school's own bureau: the campaign's bureau, for
+        a school of a bureau below it, unless it delegated that. None otherwise."""
+        if school.bureau_id == self.bureau_id or self.verification_delegated:
+            return None
+        return self.bureau
+
 
 class InspectionQuerySet(SchoolScopedQuerySet):
+    """The door; writes (who fills) and the team's reads follow the campaign's team
+    (:meth:`CampaignQuerySet.fillable_by`).
+
+    ``visible_to`` is the door's own, unrefined: dashboards aggregate inspections by
+    school at province scale. The one reader it leaves out, an inspector named on a
+    team, reaches the campaign's inspections through :meth:`filled_by`.
+    """
+
+    def filled_by(self, user: Any) -> Self:
+        """Inspections of the campaigns whose team ``user`` is on: the team reads what
+        it fills, at whichever school of the campaign (an inspector named on a city's
+        team, at a county's school)."""
+        return self.filter(campaign_id__in=Campaign.objects.fillable_by(user).values("pk"))
+
+    def writable_by(self, user: Any) -> Self:
+        """Who fills an inspection: a self-inspection, the school's own users
+        (:func:`self_inspection_schools`); a campaign inspection, the campaign's team."""
+        return self.filter(
+            models.Q(
+                campaign__isnull=True, school_id__in=self_inspection_schools(user).values("pk")
+            )
+            | models.Q(campaign_id__in=Campaign.objects.fillable_by(user).values("pk"))
+        )
+
     def submitted(self) -> InspectionQuerySet:
         return self.filter(status=InspectionStatus.SUBMITTED)
 
@@ -148,7 +241,7 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InspectionQuerySet.as_manager()
-    owner_department_code = "safety"
+    owner_department_code = SAFETY
 
     class Meta:
         verbose_name = "安全检查"
@@ -191,6 +284,17 @@ class Inspection(models.Model):
         return timezone.localdate(self.submitted_at) <= self.due_on
 
 
+class InspectionPhotoQuerySet(SchoolScopedQuerySet):
+    """A photo is read by the door and written with its inspection."""
+
+    def filled_by(self, user: Any) -> Self:
+        """Photos of the inspections ``user``'s campaign team fills (see above)."""
+        return self.filter(inspection__in=Inspection.objects.filled_by(user).values("pk"))
+
+    def writable_by(self, user: Any) -> Self:
+        return self.filter(inspection__in=Inspection.objects.writable_by(user).values("pk"))
+
+
 class InspectionPhoto(PhotoFile):
     """A photo taken during an inspection (of one item, or of the whole visit)."""
 
@@ -200,8 +304,8 @@ class InspectionPhoto(PhotoFile):
         ChecklistItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = SchoolScopedQuerySet.as_manager()
-    owner_department_code = "safety"
+    objects = InspectionPhotoQuerySet.as_manager()
+    owner_department_code = SAFETY
 
     class Meta(PhotoFile.Meta):
         verbose_name = "检查照片"

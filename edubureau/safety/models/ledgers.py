@@ -8,6 +8,7 @@ from django.db import models
 
 from edubureau.orgs.models import School, SchoolYear
 from edubureau.orgs.scoping import SchoolScopedQuerySet
+from edubureau.safety.models.checklists import SAFETY
 
 
 class LedgerBase(models.Model):
@@ -20,7 +21,7 @@ class LedgerBase(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SchoolScopedQuerySet.as_manager()
-    owner_department_code = "safety"
+    owner_department_code = SAFETY
 
     class Meta:
         abstract = True

@@ -2,16 +2,21 @@
 the choices the report form offers, and a hazard's history.
 
 The list's GET parameters are shared with the dashboards, which link to it
-(docs/HELPERS-BRIEF.md): status, category, severity, township, school,
-overdue=1, repeat=1, item (item key), late=1 (rectified after the deadline),
-since/until (reported_on), closed_since/closed_until.
+(docs/HELPERS-BRIEF.md): status, category, severity, bureau (a bureau's whole
+subtree; with direct=1 only the schools it runs itself, 市直), township, school,
+overdue=1, supervised=1 (挂牌督办), repeat=1, item (item key), late=1 (rectified
+after the deadline), since/until (reported_on), closed_since/closed_until.
+
+Per child bureau (a city's counties, a province's cities): :func:`bureau_rows`,
+built from :func:`hazard_counts_by_bureau`, :func:`missing_counts_by_bureau` and
+:func:`roll_up`, which a dashboard can call as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -20,7 +25,9 @@ from django.utils import timezone
 from edubureau.core.calendar import add_working_days, working_days_between
 from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id
-from edubureau.orgs.models import Role, School
+from edubureau.core.roles import BUREAU_ROLES
+from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, Role, School
+from edubureau.orgs.scoping import schools_writable_by
 from edubureau.rectification.lifecycle import default_deadline, steps_for
 from edubureau.rectification.models import (
     OPEN_STATUSES,
@@ -29,7 +36,15 @@ from edubureau.rectification.models import (
     Severity,
     Status,
 )
-from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, Hazard
+from edubureau.safety.models import (
+    BureauChase,
+    Checklist,
+    ChecklistCategory,
+    ChecklistItem,
+    Hazard,
+)
+from edubureau.safety.services.chase import missing_self_inspection_schools
+from edubureau.safety.services.inspections import month_start, self_inspection_due_on
 
 # A deadline this many working days away (or fewer) turns the light yellow.
 WARN_WORKING_DAYS = 2
@@ -42,9 +57,12 @@ class HazardFilter:
     status: str = ""
     category: str = ""
     severity: str = ""
+    bureau_id: int | None = None
+    direct: bool = False
     township_id: int | None = None
     school_id: int | None = None
     overdue: bool = False
+    supervised: bool = False
     repeat: bool = False
     item: str = ""
     late: bool = False
@@ -63,9 +81,12 @@ class HazardFilter:
             status=status if status in (UNRESOLVED, *Status.values) else "",
             category=(params.get("category") or "").strip()[:40],
             severity=severity if severity in Severity.values else "",
+            bureau_id=param_id(params.get("bureau")),
+            direct=params.get("direct") == "1",
             township_id=param_id(params.get("township")),
             school_id=param_id(params.get("school")),
             overdue=params.get("overdue") == "1",
+            supervised=params.get("supervised") == "1",
             repeat=params.get("repeat") == "1",
             item=(params.get("item") or "").strip()[:60],
             late=params.get("late") == "1",
@@ -85,6 +106,15 @@ def overdue_q(today: date) -> Q:
     return Q(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
+# The top rung of the escalation ladder (services.overdue): 挂牌督办.
+SUPERVISED_LEVEL = 5
+
+
+def supervised_q(today: date) -> Q:
+    """Overdue and listed for supervision (挂牌督办): the top rung of the ladder."""
+    return overdue_q(today) & Q(overdue_level__gte=SUPERVISED_LEVEL)
+
+
 def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Hazard]:
     """The hazards ``user`` may see that match ``filters``, newest first."""
     qs = Hazard.objects.visible_to(user).select_related("school__township", "category")
@@ -96,12 +126,20 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         qs = qs.filter(category_key=filters.category)
     if filters.severity:
         qs = qs.filter(severity=filters.severity)
+    if filters.bureau_id and filters.direct:
+        qs = qs.filter(school__bureau_id=filters.bureau_id)
+    elif filters.bureau_id:
+        # A bureau's whole subtree; the rows are the door's already, so another
+        # city's bureau here finds nothing.
+        qs = qs.filter(school__bureau__path__contains=f"/{filters.bureau_id}/")
     if filters.township_id:
         qs = qs.filter(school__township_id=filters.township_id)
     if filters.school_id:
         qs = qs.filter(school_id=filters.school_id)
     if filters.overdue:
         qs = qs.filter(overdue_q(today))
+    if filters.supervised:
+        qs = qs.filter(supervised_q(today))
     if filters.repeat:
         qs = qs.filter(repeat_of__isnull=False)
     if filters.item:
@@ -176,7 +214,8 @@ def with_lights(hazards: Iterable[Hazard], *, today: date) -> list[Hazard]:
 
 
 def current_checklist(user: Any) -> Checklist | None:
-    return Checklist.objects.visible_to(user).current().first()
+    """The current checklist of the user's own bureau (a city also reads its counties')."""
+    return Checklist.objects.owned_by(user).current().first()
 
 
 def category_choices(user: Any) -> list[tuple[str, str]]:
@@ -199,26 +238,15 @@ def report_items(checklist: Checklist | None) -> QuerySet[ChecklistItem]:
     return checklist.items.select_related("category")
 
 
-def schools_for_hazard_report(user: Any) -> QuerySet[School]:
-    """Schools for which ``user`` may report a hazard: the rule of
-    ``Hazard.objects.writable_by`` applied to schools (own school for a school user
-    who is not read-only, assigned schools for an inspector, every school of the
-    bureau for the owning department's staff)."""
-    visible = School.objects.visible_to(user).filter(is_active=True).select_related("township")
-    role = getattr(user, "role", None)
-    if role == Role.SCHOOL_USER and not user.read_only:
-        return visible
-    if role == Role.INSPECTOR:
-        return visible
-    if role == Role.DEPARTMENT_STAFF:
-        department = user.department
-        if department is not None and department.code == Hazard.owner_department_code:
-            return visible
-    return School.objects.none()
+def report_schools(user: Any) -> QuerySet[School]:
+    """Schools the report form offers: the door's schools whose hazards ``user`` may
+    write (``schools_writable_by``), the active ones."""
+    writable = schools_writable_by(user, owner=Hazard.owner_department_code)
+    return writable.filter(is_active=True).select_related("township")
 
 
 def can_report_hazards(user: Any) -> bool:
-    return schools_for_hazard_report(user).exists()
+    return report_schools(user).exists()
 
 
 def hazard_history(hazard: Hazard) -> list[RectificationStep]:
@@ -326,3 +354,142 @@ def hazard_export_rows(
             ]
         )
     return EXPORT_COLUMNS, rows
+
+
+# Per child bureau ---------------------------------------------------------------
+#
+# A city sees its counties (and its own 市直 schools) side by side, a province its
+# cities: every count is the door's rows (``visible_to``) grouped by the school's
+# bureau, one query each, then rolled up to the viewer's direct children in Python
+# (a hundred-odd bureaus at province scale).
+
+
+@dataclass
+class BureauRow:
+    """One bureau directly below the viewer's (with everything under it), or the
+    viewer's own schools (``own``: 市直/省直)."""
+
+    bureau: Bureau
+    own: bool = False
+    schools: int = 0
+    unresolved: int = 0
+    overdue: int = 0
+    supervised: int = 0
+    missing: int = 0
+    last_chased: datetime | None = None
+    chased_today: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.own:
+            return DIRECT_LABELS.get(BureauLevel(self.bureau.level), "直属") + "学校"
+        return self.bureau.display_name
+
+
+@dataclass
+class BureauRows:
+    period: date
+    due_on: date
+    # Whether the month's due date has passed: before it, nothing is missing yet.
+    missing_counted: bool = False
+    rows: list[BureauRow] = field(default_factory=list)
+
+
+def child_bureaus(user: Any) -> list[Bureau]:
+    """The bureaus directly below the user's own (a city's counties), for bureau roles."""
+    if getattr(user, "role", None) not in BUREAU_ROLES or not user.bureau_id:
+        return []
+    return list(Bureau.objects.visible_to(user).filter(parent_id=user.bureau_id).order_by("path"))
+
+
+def hazard_counts_by_bureau(*, user: Any, today: date) -> dict[int, dict[str, int]]:
+    """Unresolved, overdue and 挂牌督办 hazards ``user`` may see, by the school's bureau."""
+    rows = (
+        Hazard.objects.visible_to(user)
+        .filter(status__in=UNRESOLVED_STATUSES)
+        .values("school__bureau_id")
+        .annotate(
+            unresolved=Count("id"),
+            overdue=Count("id", filter=overdue_q(today)),
+            supervised=Count("id", filter=supervised_q(today)),
+        )
+        .order_by()
+    )
+    return {
+        r["school__bureau_id"]: {k: r[k] for k in ("unresolved", "overdue", "supervised")}
+        for r in rows
+    }
+
+
+def missing_counts_by_bureau(*, user: Any, period: date) -> dict[int, dict[str, int]]:
+    """Active schools ``user`` may see, and those without a submitted self-inspection
+    for ``period`` (``services.chase.missing_self_inspection_schools``), by bureau."""
+    schools = School.objects.visible_to(user).filter(is_active=True)
+    counts: dict[int, dict[str, int]] = {}
+    for r in schools.values("bureau_id").annotate(n=Count("id")).order_by():
+        counts.setdefault(r["bureau_id"], {})["schools"] = r["n"]
+    missing = missing_self_inspection_schools(schools=schools, period=period)
+    for r in missing.values("bureau_id").annotate(n=Count("id")).order_by():
+        counts.setdefault(r["bureau_id"], {})["missing"] = r["n"]
+    return counts
+
+
+def roll_up(viewer: Bureau, counts: Mapping[int, Mapping[str, int]]) -> dict[int, dict[str, int]]:
+    """Counts keyed by a bureau of the viewer's subtree, summed to the viewer's direct
+    children (and the viewer itself, for its own schools). Keys outside the subtree
+    are dropped."""
+    paths = dict(Bureau.objects.filter(pk__in=list(counts)).values_list("pk", "path"))
+    depth = len(viewer.path.strip("/").split("/"))
+    totals: dict[int, dict[str, int]] = {}
+    for bureau_id, values in counts.items():
+        path = paths.get(bureau_id, "")
+        if not viewer.path or not path.startswith(viewer.path):
+            continue
+        parts = path.strip("/").split("/")
+        key = int(parts[depth]) if len(parts) > depth else viewer.pk
+        into = totals.setdefault(key, {})
+        for name, n in values.items():
+            into[name] = into.get(name, 0) + n
+    return totals
+
+
+def bureau_rows(*, user: Any, today: date, period: date) -> BureauRows:
+    """The viewer's own schools and each bureau directly below, side by side: schools,
+    unresolved / overdue / 挂牌督办 hazards, missing self-inspections of ``period``, and
+    when each was last chased (催办)."""
+    period = month_start(period)
+    due_on = self_inspection_due_on(period)
+    result = BureauRows(period=period, due_on=due_on, missing_counted=today > due_on)
+    children = child_bureaus(user)
+    if not children:
+        return result
+    viewer: Bureau = user.bureau
+    hazards = roll_up(viewer, hazard_counts_by_bureau(user=user, today=today))
+    schools = roll_up(viewer, missing_counts_by_bureau(user=user, period=period))
+    chased: dict[int, datetime] = {}
+    for target_id, at in (
+        BureauChase.objects.owned_by(user)
+        .filter(target__in=children)
+        .values_list("target_id", "created_at")
+        .order_by("created_at")
+    ):
+        chased[target_id] = at
+    for bureau, own in [(viewer, True), *((c, False) for c in children)]:
+        h, s = hazards.get(bureau.pk, {}), schools.get(bureau.pk, {})
+        if own and not s.get("schools") and not h:
+            continue  # a bureau that runs no schools itself has no row of its own
+        last = chased.get(bureau.pk)
+        result.rows.append(
+            BureauRow(
+                bureau=bureau,
+                own=own,
+                schools=s.get("schools", 0),
+                unresolved=h.get("unresolved", 0),
+                overdue=h.get("overdue", 0),
+                supervised=h.get("supervised", 0),
+                missing=s.get("missing", 0) if result.missing_counted else 0,
+                last_chased=last,
+                chased_today=last is not None and timezone.localdate(last) == today,
+            )
+        )
+    return result

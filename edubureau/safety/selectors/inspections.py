@@ -4,7 +4,8 @@ history, campaign progress and the missing self-inspections of a month.
 
 The inspection list's GET parameters are shared with the dashboards, which link to it
 (docs/HELPERS-BRIEF.md): kind, period (YYYY-MM), school, township, status, campaign.
-The missing page takes period (YYYY-MM) and township.
+The missing page takes period (YYYY-MM), township and bureau (a bureau's subtree;
+with direct=1 the schools it runs itself).
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
-from edubureau.audit.services import audit_denied
 from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id, param_month
 from edubureau.orgs.models import Role, School
@@ -294,16 +293,17 @@ class CampaignProgress:
 
 
 def campaign_progress(*, user: Any, campaign: Campaign) -> CampaignProgress:
-    """Schools in scope (those ``user`` may see), their inspection, and the totals."""
+    """Schools in scope (those ``user`` may see; the campaign's team sees its whole
+    scope, which it inspects), their inspection, and the totals."""
+    in_scope = School.objects.filter(campaigns=campaign)
+    found = Inspection.objects.filter(campaign=campaign)
+    if not Campaign.objects.fillable_by(user).filter(pk=campaign.pk).exists():
+        in_scope = in_scope & School.objects.visible_to(user)
+        found = found.visible_to(user)
     schools = list(
-        School.objects.visible_to(user)
-        .filter(campaigns=campaign)
-        .select_related("township")
-        .order_by("township__sort_order", "name")
+        in_scope.select_related("township", "bureau").order_by("township__sort_order", "name")
     )
-    inspections = {
-        i.school_id: i for i in Inspection.objects.visible_to(user).filter(campaign=campaign)
-    }
+    inspections = {i.school_id: i for i in found}
     hazards = Hazard.objects.visible_to(user).filter(inspection__campaign=campaign).count()
     rows = [CampaignSchoolRow(s, inspections.get(s.pk)) for s in schools]
     inspected = sum(
@@ -339,19 +339,33 @@ class MissingReport:
     on_time: int
     late: int
     township_id: int | None = None  # the township it was limited to, if any
+    bureau_id: int | None = None  # the bureau (with its subtree) it was limited to
+    direct: bool = False  # only the schools that bureau runs itself (市直)
 
 
 def missing_report(
-    *, user: Any, period: date, township_id: int | None = None, today: date | None = None
+    *,
+    user: Any,
+    period: date,
+    township_id: int | None = None,
+    today: date | None = None,
+    bureau_id: int | None = None,
+    direct: bool = False,
 ) -> MissingReport:
-    """Schools ``user`` may see with no submitted self-inspection for ``period``, and
-    how many submitted on time or late."""
+    """Schools ``user`` may see (narrowed to ``bureau_id``'s subtree or, with ``direct``,
+    its direct schools) with no submitted self-inspection for ``period``, and how many
+    submitted on time or late."""
     period = month_start(period)
     today = today or timezone.localdate()
     due_on = self_inspection_due_on(period)
     schools = School.objects.visible_to(user).filter(is_active=True)
     if township_id:
         schools = schools.filter(township_id=township_id)
+    if bureau_id and direct:
+        schools = schools.filter(bureau_id=bureau_id)
+    elif bureau_id:
+        # A county of a city's subtree (the rows are the door's already).
+        schools = schools.filter(bureau__path__contains=f"/{int(bureau_id)}/")
     missing = list(
         missing_self_inspection_schools(schools=schools, period=period)
         .select_related("township")
@@ -379,6 +393,8 @@ def missing_report(
         on_time=on_time,
         late=submitted.count() - on_time,
         township_id=township_id,
+        bureau_id=bureau_id,
+        direct=direct,
     )
 
 
@@ -400,30 +416,15 @@ def checklist_sections(checklist: Checklist) -> list[ChecklistSection]:
     return list(sections.values())
 
 
-def checklist_item_or_404(user: Any, item_id: int) -> ChecklistItem:
-    """An item of a checklist ``user`` may read (checklists are bureau-wide); another
-    bureau's item answers 404 and the attempt is audited, as get_visible_or_404 does."""
-    item = (
-        ChecklistItem.objects.filter(pk=item_id, checklist__in=Checklist.objects.visible_to(user))
-        .select_related("checklist", "category")
-        .first()
-    )
-    if item is None:
-        if ChecklistItem.objects.filter(pk=item_id).exists():
-            audit_denied(
-                actor=user, model=ChecklistItem, object_id=item_id, detail="读取范围外的记录"
-            )
-        raise Http404("记录不存在或无权访问")
-    return item
-
-
 def current_checklist(user: Any) -> Checklist | None:
-    return Checklist.objects.visible_to(user).current().first()
+    """The current checklist of the user's own bureau (a city also reads its counties'
+    through ``visible_to``, but its pages show its own)."""
+    return Checklist.objects.owned_by(user).current().first()
 
 
 def checklist_versions(user: Any) -> Sequence[Checklist]:
     return list(
-        Checklist.objects.visible_to(user)
+        Checklist.objects.owned_by(user)
         .select_related("created_by")
         .annotate(item_count=Count("items"))
         .order_by("-version")

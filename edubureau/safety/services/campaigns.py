@@ -2,7 +2,11 @@
 
 A campaign is the bureau's check over a scope of schools, with dates and a team;
 its inspections are started and filled through ``services.inspections``. Only the
-safety department creates campaigns, over its own bureau's schools and staff.
+safety department creates campaigns, with its own bureau's staff as the team, over
+schools it can see (``schools_visible_to``): a county's own, or for a city (or the
+province) any school of its subtree — its counties' and its own 市直 schools. What a
+city's team finds at a county's school becomes the county's hazard, verified and
+closed by the city unless the campaign delegates that (``verification_delegated``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import transaction
 
 from edubureau.audit.services import audit_create
 from edubureau.orgs.models import Role, School, User
+from edubureau.orgs.scoping import schools_visible_to
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.safety.models import Campaign, Checklist, InspectionKind
 from edubureau.safety.services.inspections import (
@@ -38,6 +43,7 @@ class CampaignData:
     team: Sequence[User] = ()
     checklist: Checklist | None = None
     good_practice: str = ""
+    verification_delegated: bool = False
 
 
 @transaction.atomic
@@ -56,6 +62,7 @@ def campaign_create(*, actor: Any, data: CampaignData) -> Campaign:
         ends_on=data.ends_on,
         checklist=checklist,
         good_practice=data.good_practice.strip(),
+        verification_delegated=data.verification_delegated,
         created_by=actor,
     )
     campaign.schools.set(data.schools)
@@ -77,8 +84,13 @@ def _check_campaign(actor: Any, data: CampaignData) -> None:
         raise InspectionError("结束日期不能早于开始日期")
     if not data.schools:
         raise InspectionError("请选择检查范围(至少一所学校)")
-    if any(s.bureau_id != actor.bureau_id for s in data.schools):
-        raise InspectionError("检查范围中有不属于本局的学校")
+    reachable = set(
+        schools_visible_to(actor)
+        .filter(pk__in=[s.pk for s in data.schools])
+        .values_list("pk", flat=True)
+    )
+    if any(s.pk not in reachable for s in data.schools):
+        raise InspectionError("检查范围中有不属于本局（含下级教育局）的学校")
     allowed_roles = (Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.BUREAU_LEADER)
     if any(u.bureau_id != actor.bureau_id or u.role not in allowed_roles for u in data.team):
         raise InspectionError("检查组成员只能是本局工作人员或责任督学")

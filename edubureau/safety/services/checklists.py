@@ -24,7 +24,7 @@ from edubureau.orgs.models import Bureau, SchoolKind
 from edubureau.orgs.scoping import is_department_staff
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
-from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem
+from edubureau.safety.models import SAFETY, Checklist, ChecklistCategory, ChecklistItem
 
 DEFAULT_CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "data" / "checklist_default.json"
 ITEM_FIELDS = ("text", "guidance", "basis", "default_severity", "applies_to")
@@ -102,15 +102,17 @@ class ChecklistChanges:
 
 
 def can_edit_checklists(user: Any) -> bool:
-    """Safety-department staff revise the checklist; everyone in the bureau reads it."""
-    return is_department_staff(user, "safety")
+    """Safety-department staff revise their own bureau's checklist
+    (``Checklist.objects.writable_by``); everyone in the bureau reads it, and the
+    bureaus above read it too."""
+    return is_department_staff(user, SAFETY)
 
 
 @transaction.atomic
 def checklist_new_version(*, actor: Any, base: Checklist, changes: ChecklistChanges) -> Checklist:
     """Copy ``base`` (which must be the current version), apply ``changes`` and make the
     copy the current version. Past inspections keep pointing at their own version."""
-    if not is_department_staff(actor, "safety") or actor.bureau_id != base.bureau_id:
+    if not Checklist.objects.writable_by(actor).filter(pk=base.pk).exists():
         raise NotAllowed("只有安全股工作人员可以修订排查指南")
     note = changes.note.strip()
     if not note:

@@ -11,21 +11,23 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from edubureau.audit.services import audit_create
-from edubureau.core.concurrency import UNCHECKED, LoadedVersion
+from edubureau.audit.services import audit_change, audit_create, snapshot
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.photos import StoredPhoto, removed_on_error, store_photos
-from edubureau.orgs.models import School
+from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
 from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
 from edubureau.rectification.models import RectificationStep, Severity, Status
 from edubureau.safety.models import (
+    SAFETY,
     ChecklistCategory,
     ChecklistItem,
     Hazard,
     HazardPhoto,
     HazardSource,
     Inspection,
+    SafetySettings,
 )
-from edubureau.safety.selectors.hazards import schools_for_hazard_report
 
 
 def repeat_window_days() -> int:
@@ -63,9 +65,12 @@ def hazard_report(
     inspection: Inspection | None = None,
     location: str = "",
     responsible_person: str = "",
+    verifying_bureau: Bureau | None = None,
 ) -> Hazard:
     """Record a hazard. Its default deadline counts working days by severity; a hazard
-    of an item that already failed at this school within the window is flagged as a repeat."""
+    of an item that already failed at this school within the window is flagged as a repeat.
+    ``verifying_bureau``: a higher bureau whose campaign found it verifies and closes
+    it (``Campaign.verifier_for``); the hazard still belongs to the school's bureau."""
     if not description.strip():
         raise ValueError("请填写隐患描述")
     item_key = item.key if item is not None else ""
@@ -86,6 +91,7 @@ def hazard_report(
         deadline=default_deadline(severity=severity, found_on=reported_on),
         repeat_of=find_repeat_of(school_id=school.pk, item_key=item_key, reported_on=reported_on),
         status=Status.REPORTED,
+        verifying_bureau=verifying_bureau,
     )
     RectificationStep.objects.create(
         school_id=school.pk,
@@ -123,11 +129,12 @@ def hazard_report_ad_hoc(
     photos: Sequence[IO[bytes]] = (),
 ) -> Hazard:
     """A hazard found outside an inspection (walk-around, complaint, circular from
-    above), with its photos. School users report for their own school, the safety
-    department's staff and inspectors for the schools they may write."""
+    above), with its photos, for a school whose hazards the actor may write (the
+    door's ``schools_writable_by``)."""
     if source not in HazardSource.values or source == HazardSource.INSPECTION:
         raise ValueError("请选择隐患来源:日常巡查、群众举报或上级通报")
-    if not schools_for_hazard_report(actor).filter(pk=school.pk).exists():
+    writable = schools_writable_by(actor, owner=Hazard.owner_department_code)
+    if not writable.filter(pk=school.pk, is_active=True).exists():
         raise NotAllowed("您不能为该学校登记隐患")
     if category.checklist.bureau_id != school.bureau_id or (
         item is not None and item.category_id != category.pk
@@ -190,3 +197,41 @@ def _photo_rows(
         audit_create(actor=actor, obj=photo, detail=HazardPhoto.Stage(stage).label)
         photos.append(photo)
     return photos
+
+
+# The bureau's safety settings ---------------------------------------------------------
+
+
+def can_edit_safety_settings(user: Any) -> bool:
+    """The bureau's own safety department (``SafetySettings.objects.writable_by``)."""
+    return is_department_staff(user, SAFETY)
+
+
+def safety_settings_for(user: Any) -> SafetySettings:
+    """The user's bureau's settings: its row, or an unsaved one with the defaults."""
+    found = SafetySettings.objects.owned_by(user).first()
+    return found or SafetySettings(bureau_id=bureau_id_of(user))
+
+
+@transaction.atomic
+def safety_settings_save(
+    *, actor: Any, township_verifies_minor: bool, loaded_version: LoadedVersion = UNCHECKED
+) -> SafetySettings:
+    """Save the actor's bureau's settings (a county delegating the verification of
+    its townships' minor hazards to their central schools). Audited."""
+    if not can_edit_safety_settings(actor):
+        raise NotAllowed("只有本局安全股工作人员可以修改安全工作设置")
+    found = SafetySettings.objects.writable_by(actor).select_for_update().first()
+    if found is None:
+        # The first save: the page showed the defaults (no version to compare).
+        created = SafetySettings.objects.create(
+            bureau_id=bureau_id_of(actor), township_verifies_minor=township_verifies_minor
+        )
+        audit_create(actor=actor, obj=created)
+        return created
+    ensure_unchanged(found, loaded_version, what="安全工作设置")
+    before = snapshot(found)
+    found.township_verifies_minor = township_verifies_minor
+    found.save()
+    audit_change(actor=actor, obj=found, before=before)
+    return found

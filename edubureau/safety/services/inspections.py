@@ -39,10 +39,11 @@ from edubureau.core.photos import (
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
-from edubureau.orgs.scoping import is_department_staff
+from edubureau.orgs.scoping import is_department_staff, schools_writable_by
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import (
+    SAFETY,
     Campaign,
     Checklist,
     ChecklistItem,
@@ -54,6 +55,7 @@ from edubureau.safety.models import (
     InspectionStatus,
     ItemResult,
 )
+from edubureau.safety.models.inspections import self_inspection_schools
 from edubureau.safety.services.checklists import checklist_install_default
 from edubureau.safety.services.hazards import hazard_report
 
@@ -96,44 +98,48 @@ def self_inspection_due_on(period: date, *, working_day: int | None = None) -> d
 # Permissions --------------------------------------------------------------------
 
 
-def _live(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def is_safety_staff(user: Any) -> bool:
-    return is_department_staff(user, "safety")
+    return is_department_staff(user, SAFETY)
 
 
 def can_fill_self(user: Any, school: School) -> bool:
-    """The school's own users fill its monthly self-inspection (not read-only ones)."""
-    return bool(
-        _live(user)
-        and user.role == Role.SCHOOL_USER
-        and not user.read_only
-        and user.school_id == school.pk
-    )
+    """The school's own users fill its monthly self-inspection (not read-only ones):
+    the door's writers narrowed in ``models.inspections.self_inspection_schools``."""
+    return self_inspection_schools(user).filter(pk=school.pk).exists()
+
+
+def can_fill_any_self(user: Any) -> bool:
+    """Whether the user fills a self-inspection at all (the list's 填报 button)."""
+    return self_inspection_schools(user).exists()
 
 
 def can_fill_campaign(user: Any, campaign: Campaign) -> bool:
-    """A campaign is the bureau's check: its team and the safety department fill it."""
-    if not _live(user) or user.bureau_id != campaign.bureau_id or user.role == Role.SCHOOL_USER:
-        return False
-    return is_safety_staff(user) or campaign.team.filter(pk=user.pk).exists()
+    """A campaign is its bureau's check: its team fills it (``Campaign.objects.fillable_by``)."""
+    return Campaign.objects.fillable_by(user).filter(pk=campaign.pk).exists()
 
 
 def can_fill(user: Any, inspection: Inspection) -> bool:
-    if inspection.campaign_id is not None:
-        return can_fill_campaign(user, inspection.campaign)  # type: ignore[arg-type]
-    return can_fill_self(user, inspection.school)
+    """Who fills an inspection: ``Inspection.objects.writable_by`` (the rule of both kinds)."""
+    return Inspection.objects.writable_by(user).filter(pk=inspection.pk).exists()
+
+
+def _reviews(user: Any, inspection: Inspection) -> bool:
+    """The door's writers of the school's safety records, narrowed to the safety
+    department: returning is the bureau's review of what the school filed, not the
+    school's own nor an inspector's."""
+    return is_safety_staff(user) and (
+        schools_writable_by(user, owner=Inspection.owner_department_code)
+        .filter(pk=inspection.school_id)
+        .exists()
+    )
 
 
 def can_return(user: Any, inspection: Inspection) -> bool:
     """The safety department sends a submitted self-inspection back."""
     return (
-        is_safety_staff(user)
-        and inspection.kind == InspectionKind.SELF
+        inspection.kind == InspectionKind.SELF
         and inspection.status == InspectionStatus.SUBMITTED
-        and inspection.school.bureau_id == user.bureau_id
+        and _reviews(user, inspection)
     )
 
 
@@ -509,6 +515,11 @@ def _report_hazards(
                 item=item,
                 inspection=inspection,
                 location=entry.location,
+                verifying_bureau=(
+                    inspection.campaign.verifier_for(inspection.school)
+                    if inspection.campaign is not None
+                    else None
+                ),
             )
         )
     return created
@@ -522,7 +533,7 @@ def inspection_return(*, actor: Any, inspection: Inspection, reason: str) -> Ins
     """The safety department sends a submitted self-inspection back with a reason; the
     school's users are notified, fix it and submit again."""
     locked = Inspection.objects.select_for_update().select_related("school").get(pk=inspection.pk)
-    if not is_safety_staff(actor) or locked.school.bureau_id != actor.bureau_id:
+    if not _reviews(actor, locked):
         raise NotAllowed("只有安全股工作人员可以退回检查")
     if locked.kind != InspectionKind.SELF:
         raise InspectionError("只有月度自查可以退回学校")

@@ -3,9 +3,11 @@
 The same rules check a form and an imported row (:func:`ledger_errors`), so a
 user gets the same Chinese message whichever way the data came in.
 
-Who writes (DOMAIN.md): a school's own users (not read-only ones) for their
-school; the safety department (``owner_department_code``) for every school of
-the bureau. Leaders and inspectors read; nobody else writes.
+Who writes is the scoping door's rule (``schools_writable_by(user, owner="safety")``,
+``Model.objects.writable_by``): a school's own users (not read-only ones) for their
+school, the assigned inspector for their schools, the safety department
+(``owner_department_code``) for the schools its bureau runs itself. Leaders, higher
+bureaus and administrators read; nobody else writes.
 """
 
 from __future__ import annotations
@@ -37,35 +39,25 @@ from edubureau.core.excel import (
     read_sheet,
     write_workbook,
 )
-from edubureau.orgs.models import Role, School, SchoolYear, User
-from edubureau.orgs.scoping import bureau_id_of
+from edubureau.orgs.models import School, SchoolYear, User
+from edubureau.orgs.scoping import bureau_id_of, schools_writable_by
 from edubureau.safety.models.ledgers import LedgerBase
 from edubureau.safety.selectors.ledger_specs import LedgerSpec, display_value
 
 # Permissions -----------------------------------------------------------------
 
 
-def ledger_writable_schools(user: User | Any) -> QuerySet[School]:
-    """The schools whose ledgers ``user`` may fill in."""
-    if not (user is not None and user.is_authenticated and user.is_active):
-        return School.objects.none()
-    if user.role == Role.SCHOOL_USER and not user.read_only and user.school_id is not None:
-        return School.objects.filter(pk=user.school_id)
-    if (
-        user.role == Role.DEPARTMENT_STAFF
-        and user.department is not None
-        and user.department.code == LedgerBase.owner_department_code
-    ):
-        return School.objects.filter(bureau_id=bureau_id_of(user))
-    return School.objects.none()
+def _writable_schools(user: User | Any) -> QuerySet[School]:
+    """The door's schools whose safety records ``user`` may write."""
+    return schools_writable_by(user, owner=LedgerBase.owner_department_code)
 
 
 def can_write_ledgers(user: User | Any) -> bool:
-    return ledger_writable_schools(user).exists()
+    return _writable_schools(user).exists()
 
 
 def _ensure_school_writable(user: User, school_id: int) -> None:
-    if not ledger_writable_schools(user).filter(pk=school_id).exists():
+    if not _writable_schools(user).filter(pk=school_id).exists():
         raise PermissionDenied("您没有填报该学校安全台账的权限")
 
 
@@ -469,12 +461,12 @@ def _plan_import(
     identifiers = {r.values.get("school") for r in parsed.rows} - {None}
     schools = {
         s.identifier: s
-        for s in ledger_writable_schools(actor)
+        for s in _writable_schools(actor)
         .filter(identifier__in=identifiers)
         .select_related("township")
     }
     years = {y.start_year: y for y in SchoolYear.objects.filter(bureau_id=bureau_id_of(actor))}
-    writable_ids = set(ledger_writable_schools(actor).values_list("pk", flat=True))
+    writable_ids = set(_writable_schools(actor).values_list("pk", flat=True))
 
     def error(row: int, key: str, rule: str) -> None:
         parsed.error(row, key, rule, columns)

@@ -11,7 +11,11 @@ days overdue (``SAFETY_ESCALATION_WORKING_DAYS``, one entry per level):
 - level 3 (department), from 5: the safety department's staff;
 - level 4 (bureau leader in charge), from 10: the safety department's leader in
   charge (分管局领导, set on the department), or every bureau leader when none is set;
-- level 5 (挂牌督办, formal supervision), from 20: all of the above, urgent.
+- level 5 (挂牌督办, formal supervision), from 20: all of the above, urgent, and the
+  ladder goes on upward: the safety department of the bureau above the school's
+  (a county's school: the city's), and of the bureau that verifies the hazard when
+  a higher bureau's campaign found it. The city reads the hazard already (its
+  subtree); from here it supervises it, and may chase the county (:func:`bureau_chase`).
 
 A hazard that climbs several levels in one run (the job did not run for a while)
 notifies the people of every level it passed, once each.
@@ -39,15 +43,19 @@ from django.db.models import Q
 from django.urls import reverse
 
 from edubureau.audit.models import Action
-from edubureau.audit.services import audit_log
+from edubureau.audit.services import audit_create, audit_log
 from edubureau.core.calendar import working_days_between
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
-from edubureau.orgs.models import Role, SchoolPosition, User
+from edubureau.orgs.models import Bureau, Role, School, SchoolPosition, User
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.orgs.selectors import leaders_in_charge
+from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import OPEN_STATUSES, RectificationStep, Severity
-from edubureau.safety.models import Hazard
-from edubureau.safety.selectors.hazards import ESCALATION_LABELS
+from edubureau.safety.models import SAFETY, BureauChase, Hazard
+from edubureau.safety.selectors.hazards import ESCALATION_LABELS, overdue_q, supervised_q
+from edubureau.safety.services.chase import missing_self_inspection_schools
+from edubureau.safety.services.inspections import month_start, self_inspection_due_on
 
 DEFAULT_ESCALATION_WORKING_DAYS = (0, 2, 5, 10, 20)
 MAX_LEVEL = 5
@@ -110,7 +118,7 @@ def hazards_mark_overdue(*, today: date, dry_run: bool = False) -> OverdueRun:
     run = OverdueRun(today=today, dry_run=dry_run)
     candidates = (
         Hazard.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
-        .select_related("school")
+        .select_related("school__bureau")
         .order_by("deadline", "id")
     )
     recipients = _RecipientCache()
@@ -232,10 +240,17 @@ class _RecipientCache:
             return self._bureau_users(hazard.school.bureau_id, "safety")
         if level == 4:
             return self._bureau_users(hazard.school.bureau_id, "leaders")
+        above = [
+            bureau_id
+            for bureau_id in (hazard.school.bureau.parent_id, hazard.verifying_bureau_id)
+            if bureau_id is not None
+        ]
         return [
             *self._school_users(hazard.school_id, "officers"),
             *self._bureau_users(hazard.school.bureau_id, "safety"),
             *self._bureau_users(hazard.school.bureau_id, "leaders"),
+            # 挂牌督办 climbs past the county: the safety department above it.
+            *(u for bureau_id in above for u in self._bureau_users(bureau_id, "safety")),
         ]
 
     def _school_users(self, school_id: int, which: str) -> list[User]:
@@ -260,16 +275,111 @@ class _RecipientCache:
         key = (bureau_id, which)
         if key not in self._bureau:
             if which == "safety":
-                self._bureau[key] = list(
-                    User.objects.filter(
-                        is_active=True,
-                        bureau_id=bureau_id,
-                        role=Role.DEPARTMENT_STAFF,
-                        department__code=Hazard.owner_department_code,
-                    )
-                )
+                self._bureau[key] = safety_staff_of(bureau_id)
             else:
                 self._bureau[key] = leaders_in_charge(
                     bureau_id=bureau_id, department_code=Hazard.owner_department_code
                 )
         return self._bureau[key]
+
+
+def safety_staff_of(bureau_id: int) -> list[User]:
+    """The active staff of a bureau's safety department."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            bureau_id=bureau_id,
+            role=Role.DEPARTMENT_STAFF,
+            department__code=SAFETY,
+        ).order_by("pk")
+    )
+
+
+# 催办: a higher bureau chases a lower one -----------------------------------------
+
+BUREAU_CHASE_TOPIC = "safety.bureau_chase"
+
+
+@dataclass
+class BureauChaseOutcome:
+    chase: BureauChase | None = None
+    already_today: bool = False  # chased earlier today: nothing sent again
+    nothing_to_chase: bool = False
+
+
+def can_chase(actor: Any, target: Bureau) -> bool:
+    """The safety department of a bureau above ``target`` (a city over its counties):
+    it reads the target's subtree through the door and writes none of its records;
+    chasing is how it supervises them."""
+    return bool(
+        is_department_staff(actor, SAFETY)
+        and target.pk != actor.bureau_id
+        and Bureau.objects.visible_to(actor).filter(pk=target.pk).exists()
+    )
+
+
+@transaction.atomic
+def bureau_chase(
+    *, actor: Any, target: Bureau, today: date, period: date | None = None
+) -> BureauChaseOutcome:
+    """催办: tell ``target``'s safety department (its leaders, if it has none) how many
+    of its hazards are overdue or listed for supervision and how many of its schools
+    have not submitted this month's self-inspection. Audited; once a day per target
+    and chasing bureau (a second press the same day sends nothing)."""
+    if not can_chase(actor, target):
+        raise NotAllowed("只有上级教育局安全科（股）工作人员可以催办下级教育局")
+    if BureauChase.objects.filter(
+        bureau_id=actor.bureau_id, target=target, created_at__date=today
+    ).exists():
+        return BureauChaseOutcome(already_today=True)
+    period = month_start(period or today)
+    due_on = self_inspection_due_on(period)
+    subtree = target.subtree().values("pk")
+    hazards = Hazard.objects.visible_to(actor).filter(school__bureau_id__in=subtree)
+    overdue = hazards.filter(overdue_q(today)).count()
+    supervised = hazards.filter(supervised_q(today)).count()
+    missing = 0
+    if today > due_on:
+        schools = School.objects.visible_to(actor).filter(bureau_id__in=subtree)
+        missing = missing_self_inspection_schools(schools=schools, period=period).count()
+    if not (overdue or missing):
+        return BureauChaseOutcome(nothing_to_chase=True)
+    recipients = safety_staff_of(target.pk) or leaders_in_charge(
+        bureau_id=target.pk, department_code=SAFETY
+    )
+    chaser = actor.bureau
+    lines = [f"{chaser.display_name}催办：请{target.display_name}抓紧落实以下工作。"]
+    if overdue:
+        lines.append(f"逾期未整改隐患{overdue}项，其中挂牌督办{supervised}项。")
+    if missing:
+        lines.append(
+            f"{period:%Y年%m月}安全隐患月度自查未报送学校{missing}所（应报日期{due_on:%m月%d日}）。"
+        )
+    lines.append("请督促相关学校尽快整改、报送，并在系统中更新整改情况。")
+    notes = notify(
+        recipients=recipients,
+        title=f"【催办】{chaser.display_name}催办隐患整改和月度自查"[:200],
+        body="\n".join(lines),
+        link=reverse("safety:hazard-list") + "?overdue=1",
+        level=Level.URGENT if supervised else Level.WARNING,
+        topic=BUREAU_CHASE_TOPIC,
+    )
+    chase = BureauChase.objects.create(
+        bureau_id=actor.bureau_id,
+        target=target,
+        period=period,
+        overdue_hazards=overdue,
+        supervised_hazards=supervised,
+        missing_self_inspections=missing,
+        notified=len(notes),
+        actor=actor,
+    )
+    audit_create(
+        actor=actor,
+        obj=chase,
+        detail=(
+            f"催办{target.display_name}：逾期隐患{overdue}项（挂牌督办{supervised}项），"
+            f"未报自查{missing}所，通知{len(notes)}人"
+        ),
+    )
+    return BureauChaseOutcome(chase=chase)

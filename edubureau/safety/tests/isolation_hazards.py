@@ -36,5 +36,8 @@ def _school_b_hazard_photo(cast: Cast) -> HazardPhoto:
     )
 
 
+# 催办 of a bureau: another city's county, out of reach of every account of 甲市's tree
+# (a school-A user gets 404; the city and the province's accounts are not walked here).
+register_target("bureau_id", lambda cast: cast.other_bureau)
 register_target("hazard_id", _school_b_hazard)
 register_target("hazardphoto_id", _school_b_hazard_photo)

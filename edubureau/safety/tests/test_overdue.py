@@ -99,7 +99,11 @@ def test_it_notifies_the_right_people_at_each_level(cast):
         date(2026, 10, 14): ({"a_principal"}, Level.WARNING),
         date(2026, 10, 19): ({"safety"}, Level.WARNING),
         date(2026, 10, 26): ({"leader"}, Level.WARNING),
-        date(2026, 11, 9): ({"a_officer", "a_principal", "safety", "leader"}, Level.URGENT),
+        # 挂牌督办 climbs past the county: the city's safety department is told too.
+        date(2026, 11, 9): (
+            {"a_officer", "a_principal", "safety", "leader", "city_safety"},
+            Level.URGENT,
+        ),
     }
     for level, (today, (users, note_level)) in enumerate(expected.items(), start=1):
         before = set(Notification.objects.values_list("pk", flat=True))
@@ -113,6 +117,7 @@ def test_it_notifies_the_right_people_at_each_level(cast):
     # Nobody outside the ladder heard of it: not the read-only teacher, the office, school B.
     told = set(Notification.objects.values_list("recipient__username", flat=True))
     assert told.isdisjoint({"a_teacher", "office", "b_officer", "inspector", "admin"})
+    assert told.isdisjoint({"sibling_safety", "city_leader", "province_safety"})
 
 
 def test_it_escalates_to_the_safety_departments_leader_in_charge_when_one_is_set(cast):

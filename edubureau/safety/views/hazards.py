@@ -1,5 +1,6 @@
 """Hazard pages: the list (and its Excel export), the ad hoc report form, the detail
-page with the lifecycle's action forms, and the photo view.
+page with the lifecycle's action forms, the photo view; for a city (or the province)
+its counties side by side with 催办; and the bureau's safety settings.
 
 Every action posts to its own URL and goes through the shared lifecycle
 (edubureau.rectification.lifecycle), which enforces the state machine and who may
@@ -26,14 +27,17 @@ from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.photos import PhotoRejected, photo_file_path
+from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Role
+from edubureau.orgs.models import Bureau, Role
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.orgs.selectors import townships_for
 from edubureau.rectification.lifecycle import (
     NotAllowed,
     Plan,
     TransitionError,
+    can_verify,
     rectification_close,
     rectification_plan,
     rectification_verify,
@@ -44,11 +48,14 @@ from edubureau.safety.forms.hazards import (
     HazardReportForm,
     PlanForm,
     RectifyForm,
+    SafetySettingsForm,
     VerifyForm,
 )
-from edubureau.safety.models import Hazard, HazardPhoto
+from edubureau.safety.models import SAFETY, Hazard, HazardPhoto
 from edubureau.safety.selectors import hazards as selectors
+from edubureau.safety.selectors.inspections import parse_period
 from edubureau.safety.services import hazards as services
+from edubureau.safety.services import overdue
 
 PAGE_SIZE = 50
 
@@ -79,9 +86,11 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "statuses": selectors.STATUS_FILTER_CHOICES,
             "severities": Severity.choices,
             "categories": selectors.category_choices(user),
+            "bureaus": selectors.child_bureaus(user),
             "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
             "schools": selectors.visible_schools(user),
             "can_report": selectors.can_report_hazards(user),
+            "can_edit_settings": services.can_edit_safety_settings(user),
         },
     )
 
@@ -217,6 +226,82 @@ def hazard_photo(request: AuthedRequest, hazardphoto_id: int) -> FileResponse:
     return response
 
 
+# A city's counties side by side, and 催办 ------------------------------------------
+
+
+@login_required
+def hazard_bureaus(request: AuthedRequest) -> HttpResponse:
+    """The bureaus directly below the user's (a city's counties) and its own schools:
+    open, overdue and 挂牌督办 hazards, missing self-inspections, each linked to its
+    rows; the safety department chases a county from here."""
+    user = request.user
+    if user.role not in BUREAU_ROLES:
+        raise PermissionDenied("只有教育局工作人员可以查看下级教育局情况")
+    today = timezone.localdate()
+    period = parse_period(request.GET.get("period")) or today.replace(day=1)
+    if period > today:
+        period = today.replace(day=1)
+    report = selectors.bureau_rows(user=user, today=today, period=period)
+    return render(
+        request,
+        "safety/hazards/bureaus.html",
+        {"report": report, "can_chase": is_department_staff(user, SAFETY)},
+    )
+
+
+@login_required
+@require_POST
+def bureau_chase(request: AuthedRequest, bureau_id: int) -> HttpResponse:
+    """催办: the safety department of a higher bureau chases one below it."""
+    target = get_visible_or_404(Bureau, request.user, bureau_id)
+    period = parse_period(request.POST.get("period"))
+    try:
+        outcome = overdue.bureau_chase(
+            actor=request.user, target=target, today=timezone.localdate(), period=period
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    name = target.display_name
+    if outcome.chase is not None:
+        messages.success(request, f"已向{name}发出催办通知（{outcome.chase.notified}人）。")
+    elif outcome.already_today:
+        messages.info(request, f"{name}今天已催办过，未重复发送。")
+    else:
+        messages.info(request, f"{name}没有逾期隐患和未报送的月度自查，无需催办。")
+    query = f"?period={period:%Y-%m}" if period else ""
+    return redirect(reverse("safety:hazard-bureaus") + query)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def safety_settings(request: AuthedRequest) -> HttpResponse:
+    """The bureau's safety settings: whether the townships' central schools verify
+    and close their schools' minor hazards."""
+    user = request.user
+    if not services.can_edit_safety_settings(user):
+        raise PermissionDenied("只有本局安全股工作人员可以修改安全工作设置")
+    current = services.safety_settings_for(user)
+    initial = {
+        "township_verifies_minor": current.township_verifies_minor,
+        "version": version_token(current),
+    }
+    form = SafetySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.safety_settings_save(
+                actor=user,
+                township_verifies_minor=form.cleaned_data["township_verifies_minor"],
+                loaded_version=form.cleaned_data["version"] or "",
+            )
+        except EditConflict as exc:
+            form.add_error(None, str(exc))
+            form.conflict = True  # type: ignore[attr-defined]
+        else:
+            messages.success(request, "安全工作设置已保存。")
+            return redirect("safety:safety-settings")
+    return render(request, "safety/hazards/settings.html", {"form": form}, status=_status(form))
+
+
 # Helpers ------------------------------------------------------------------------
 
 
@@ -261,11 +346,19 @@ def _detail(request: AuthedRequest, hazard: Hazard, **bound: Any) -> HttpRespons
     user = request.user
     today = timezone.localdate()
     hazard = Hazard.objects.select_related(
-        "school__township", "category", "item", "repeat_of", "reported_by", "verified_by"
+        "school__township",
+        "school__bureau",
+        "category",
+        "item",
+        "repeat_of",
+        "reported_by",
+        "verified_by",
+        "verifying_bureau",
+        "inspection__campaign__bureau",
     ).get(pk=hazard.pk)
     version = {"version": version_token(hazard)}
     writer = Hazard.objects.writable_by(user).filter(pk=hazard.pk).exists()
-    verifier = writer and user.role != Role.SCHOOL_USER
+    verifier = can_verify(user, hazard)
     status = hazard.status
     forms: dict[str, Any] = {}
     if writer and status in (Status.REPORTED, Status.PLANNED):

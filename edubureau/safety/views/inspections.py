@@ -28,6 +28,7 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.params import param_id
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
@@ -63,6 +64,19 @@ def _is_ajax(request: AuthedRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _inspection_or_404(request: AuthedRequest, inspection_id: int) -> Inspection:
+    """An inspection through the door, or one of a campaign the user's team fills (an
+    inspector named on a city's team, at a county's school); 404 (audited) otherwise."""
+    team = Inspection.objects.filled_by(request.user).filter(pk=inspection_id).first()
+    return team or get_visible_or_404(Inspection, request.user, inspection_id)
+
+
+def _photo_or_404(request: AuthedRequest, photo_id: int) -> InspectionPhoto:
+    """A photo, as :func:`_inspection_or_404`."""
+    team = InspectionPhoto.objects.filled_by(request.user).filter(pk=photo_id).first()
+    return team or get_visible_or_404(InspectionPhoto, request.user, photo_id)
+
+
 # List and detail ------------------------------------------------------------------
 
 
@@ -87,7 +101,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
             "schools": sel.visible_schools(user),
             "campaigns": sel.campaign_list(user=user)[:50],
-            "can_fill_self": user.role == Role.SCHOOL_USER and not user.read_only,
+            "can_fill_self": services.can_fill_any_self(user),
             "is_safety_staff": services.is_safety_staff(user),
             "this_month": _this_month(),
         },
@@ -119,7 +133,7 @@ def inspection_export(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def inspection_detail(request: AuthedRequest, inspection_id: int) -> HttpResponse:
-    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    inspection = _inspection_or_404(request, inspection_id)
     return _detail(request, inspection)
 
 
@@ -179,8 +193,8 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
     a new one, or a redirect to the one already started."""
     user = request.user
     school = user.school
-    if user.role != Role.SCHOOL_USER or user.read_only or school is None:
-        raise PermissionDenied("只有学校(非只读)用户可以填报月度自查")
+    if school is None or not services.can_fill_self(user, school):
+        raise PermissionDenied("只有学校（非只读）用户可以填报月度自查")
     period = sel.parse_period(request.GET.get("period")) or _this_month()
     if period > _this_month():
         raise Http404("不能填报未来月份的自查")
@@ -199,7 +213,7 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
-    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    inspection = _inspection_or_404(request, inspection_id)
     if not services.can_fill(request.user, inspection):
         raise PermissionDenied("您不能填写该检查")
     if request.method == "POST":
@@ -369,16 +383,22 @@ def _form_page(
 @require_POST
 def inspection_photo_upload(request: AuthedRequest, inspection_id: int) -> JsonResponse:
     """One photo (already resized by the browser), for an item or the whole visit."""
-    inspection = get_visible_or_404(Inspection, request.user, inspection_id)
+    inspection = _inspection_or_404(request, inspection_id)
     if not services.can_fill(request.user, inspection):
         raise PermissionDenied("您不能为该检查上传照片")
     upload = request.FILES.get("photo")
     item = None
     item_id = request.POST.get("item") or ""
     if item_id:
-        item = ChecklistItem.objects.filter(pk=item_id if item_id.isdigit() else 0).first()
+        # Through the scoped queryset and this inspection's checklist: another
+        # bureau's item, another version's and a missing id get the same answer.
+        item = (
+            ChecklistItem.objects.visible_to(request.user)
+            .filter(pk=item_id if item_id.isdigit() else 0, checklist_id=inspection.checklist_id)
+            .first()
+        )
         if item is None:
-            return JsonResponse({"ok": False, "error": "排查事项不存在"}, status=400)
+            return JsonResponse({"ok": False, "error": "排查事项不属于本次检查"}, status=400)
     if upload is None:
         return JsonResponse({"ok": False, "error": "请选择照片"}, status=400)
     try:
@@ -404,7 +424,7 @@ def inspection_photo_upload(request: AuthedRequest, inspection_id: int) -> JsonR
 
 @login_required
 def inspection_photo(request: AuthedRequest, inspectionphoto_id: int) -> FileResponse:
-    photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
+    photo = _photo_or_404(request, inspectionphoto_id)
     try:
         handle = photo_file_path(photo.path).open("rb")
     except (OSError, PhotoRejected):
@@ -418,7 +438,7 @@ def inspection_photo(request: AuthedRequest, inspectionphoto_id: int) -> FileRes
 @login_required
 @require_POST
 def inspection_photo_delete(request: AuthedRequest, inspectionphoto_id: int) -> HttpResponse:
-    photo = get_visible_or_404(InspectionPhoto, request.user, inspectionphoto_id)
+    photo = _photo_or_404(request, inspectionphoto_id)
     try:
         services.inspection_photo_delete(actor=request.user, photo=photo)
     except NotAllowed as exc:
@@ -439,7 +459,14 @@ def _missing_report(request: AuthedRequest) -> sel.MissingReport:
     """The month (``?period=``, default this month) and township the page asks for."""
     period = sel.parse_period(request.GET.get("period")) or _this_month()
     township_id = sel.InspectionFilter.from_params(request.GET).township_id
-    return sel.missing_report(user=request.user, period=period, township_id=township_id)
+    bureau_id = param_id(request.GET.get("bureau"))
+    return sel.missing_report(
+        user=request.user,
+        period=period,
+        township_id=township_id,
+        bureau_id=bureau_id,
+        direct=request.GET.get("direct") == "1",
+    )
 
 
 @login_required
@@ -535,6 +562,7 @@ def campaign_create(request: AuthedRequest) -> HttpResponse:
             schools=d["scope"],
             team=list(d["team"]),
             checklist=d["checklist"],
+            verification_delegated=bool(d.get("verification_delegated")),
         )
         try:
             campaign = campaigns.campaign_create(actor=user, data=data)
@@ -558,6 +586,10 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
             "progress": sel.campaign_progress(user=request.user, campaign=campaign),
             "team": campaign.team.all(),
             "can_fill": services.can_fill_campaign(request.user, campaign),
+            "checklist_visible": Checklist.objects.visible_to(request.user)
+            .filter(pk=campaign.checklist_id)
+            .exists(),
+            "spans_below": campaign.schools.exclude(bureau_id=campaign.bureau_id).exists(),
             "can_download": can_download_circulars(request.user),
         },
     )
@@ -568,7 +600,14 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 def campaign_inspect(request: AuthedRequest, campaign_id: int, school_id: int) -> HttpResponse:
     """Start (or continue) the campaign's inspection of one school."""
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
-    school = get_visible_or_404(School, request.user, school_id)
+    if services.can_fill_campaign(request.user, campaign):
+        # The team inspects the campaign's whole scope (an inspector named on a city's
+        # team included); anything else it names is out of scope.
+        school = campaign.schools.filter(pk=school_id).first()
+        if school is None:
+            school = get_visible_or_404(School, request.user, school_id)
+    else:
+        school = get_visible_or_404(School, request.user, school_id)
     try:
         inspection = services.inspection_start_campaign(
             actor=request.user, campaign=campaign, school=school
@@ -611,7 +650,7 @@ def _checklist_page(request: AuthedRequest, checklist: Checklist) -> HttpRespons
             "sections": sel.checklist_sections(checklist),
             "kinds": SchoolKind.choices,
             "can_edit": checklist.is_current
-            and checklist_services.can_edit_checklists(request.user),
+            and Checklist.objects.writable_by(request.user).filter(pk=checklist.pk).exists(),
         },
     )
 
@@ -704,10 +743,11 @@ def checklist_item_remove(request: AuthedRequest, checklistitem_id: int) -> Http
 
 
 def _item(request: AuthedRequest, checklistitem_id: int) -> ChecklistItem:
-    """An item of the user's bureau's checklist, which they may revise."""
-    item = sel.checklist_item_or_404(request.user, checklistitem_id)
-    if not checklist_services.can_edit_checklists(request.user):
-        raise PermissionDenied("只有安全股工作人员可以修订排查指南")
+    """An item of the user's bureau's checklist, which they may revise: 404 (audited)
+    outside the door's reach, 403 for a checklist they read but do not revise."""
+    item = get_visible_or_404(ChecklistItem, request.user, checklistitem_id)
+    if not ChecklistItem.objects.writable_by(request.user).filter(pk=item.pk).exists():
+        raise PermissionDenied("只有本局安全股工作人员可以修订排查指南")
     if not item.checklist.is_current:
         raise Http404("只能修改现行版本的排查事项")
     return item

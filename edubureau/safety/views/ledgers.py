@@ -25,6 +25,7 @@ from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolYear, Township, User
+from edubureau.orgs.scoping import schools_writable_by
 from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
 from edubureau.safety.selectors.ledger_specs import (
     DEFAULT_EXPIRY_DAYS,
@@ -77,7 +78,11 @@ def ledger_list(request: AuthedRequest, ledger: str) -> HttpResponse:
     filters = LedgerFilter.from_params(spec, request.GET)
     rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = set(services.ledger_writable_schools(request.user).values_list("pk", flat=True))
+    writable = set(
+        schools_writable_by(request.user, owner=spec.model.owner_department_code).values_list(
+            "pk", flat=True
+        )
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -216,10 +221,7 @@ def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
 
 def _writable(spec: LedgerSpec, user: User, object_id: int) -> Any:
     """The row if the user may see it (else 404) and change it (else 403)."""
-    obj = get_visible_or_404(spec.model, user, object_id)
-    if not services.ledger_writable_schools(user).filter(pk=obj.school_id).exists():
-        raise PermissionDenied("您没有修改此记录的权限")
-    return obj
+    return get_visible_or_404(spec.model, user, object_id, for_write=True)
 
 
 def _create_url(spec: LedgerSpec) -> str:
