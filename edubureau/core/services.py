@@ -18,7 +18,7 @@ from django.db import transaction
 
 from edubureau.core import calendar, hooks
 from edubureau.core.calendar import CalendarEntry, group_ranges
-from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.concurrency import UNCHECKED, EditConflict, LoadedVersion, version_token
 from edubureau.core.models import MAX_YEAR, MIN_YEAR, CalendarDay, CalendarDayKind, CalendarYear
 from edubureau.core.roles import Role
 
@@ -168,6 +168,15 @@ def _entry_problems(entry: CalendarEntry, year: int) -> list[str]:
 # Saving ----------------------------------------------------------------------
 
 
+# The version of a year nobody has entered yet: a token like any other, so that
+# a form without a version is told apart from a form for a new year.
+NEW_YEAR_VERSION = "new"
+
+
+def calendar_year_version(entered: CalendarYear | None) -> str:
+    return version_token(entered) if entered else NEW_YEAR_VERSION
+
+
 def calendar_year_save(
     *,
     actor: Any,
@@ -175,24 +184,28 @@ def calendar_year_save(
     entries: Sequence[CalendarEntry | tuple[date, str, str]],
     published_on: date | None = None,
     note: str = "",
-    loaded_version: str | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> CalendarYear:
     """Replace ``year``'s official schedule with ``entries``, all or nothing.
 
-    ``loaded_version`` is the year's :func:`version_token` when the editor
-    opened the page ("" for a year not yet entered); a save over someone
-    else's newer save raises :class:`EditConflict`. Unchanged days keep their
-    rows, so ``created_by`` still names who first entered them.
+    ``loaded_version`` is :func:`calendar_year_version` when the editor opened the
+    page; a save over someone else's newer save, or a form without the version,
+    raises :class:`EditConflict`. Unchanged days keep their rows, so ``created_by``
+    still names who first entered them.
     """
     calendar_require_editor(actor)
     new = [CalendarEntry(*entry) for entry in entries]
     _validate(year=year, entries=new, note=note)
     with transaction.atomic():
         existing = CalendarYear.objects.select_for_update().filter(year=year).first()
-        if loaded_version is not None:
-            current = version_token(existing) if existing else ""
-            if current != loaded_version:
-                raise EditConflict(f"{year}年的节假日安排已被他人修改,请刷新页面后重新录入。")
+        if loaded_version is not UNCHECKED:
+            if not loaded_version:
+                raise EditConflict(
+                    f"{year}年节假日安排的编辑页面缺少版本信息，无法确认是否已被他人修改，"
+                    "请刷新页面后重新录入。"
+                )
+            if calendar_year_version(existing) != loaded_version:
+                raise EditConflict(f"{year}年的节假日安排已被他人修改，请刷新页面后重新录入。")
         before = _summary(existing)
         calendar_year = existing or CalendarYear(year=year)
         calendar_year.published_on = published_on

@@ -26,7 +26,7 @@ from edubureau.core.calendar import (
     is_working_day,
     year_schedule,
 )
-from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.concurrency import EditConflict
 from edubureau.core.forms import CalendarYearForm, WorkingDayCalculatorForm
 from edubureau.core.models import MAX_YEAR, MIN_YEAR, CalendarDayKind, CalendarYear
 
@@ -126,8 +126,8 @@ def _save_year(request: HttpRequest, year: int, form: CalendarYearForm) -> None:
         entries=entries,
         published_on=data["published_on"],
         note=data["note"],
-        # A client that sends no version asks for no conflict check.
-        loaded_version=data["version"] if "version" in request.POST else None,
+        # A form without its version is refused like a stale one.
+        loaded_version=data["version"] or None,
     )
 
 
@@ -136,7 +136,7 @@ def _form_initial(year: int, entered: CalendarYear | None) -> dict[str, Any]:
     schedule = year_schedule(year)
     initial: dict[str, Any] = {
         "schedule": services.calendar_text_format(schedule.entries()),
-        "version": version_token(entered) if entered else "",
+        "version": services.calendar_year_version(entered),
     }
     if entered:
         initial.update(published_on=entered.published_on, note=entered.note)

@@ -101,7 +101,7 @@ def test_it_prefills_the_form_with_the_schedule_in_use(cast, client_for):
 def test_it_saves_a_pasted_schedule(cast, client_for):
     response = client_for(cast.admin).post(
         year_url(2026),
-        {"schedule": FAKE_2026, "note": "测试通知", "published_on": "2025-11-04", "version": ""},
+        {"schedule": FAKE_2026, "note": "测试通知", "published_on": "2025-11-04", "version": "new"},
     )
 
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from edubureau.core.calendar import CalendarEntry, year_schedule
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.models import CalendarDay, CalendarDayKind, CalendarYear
 from edubureau.core.services import (
+    NEW_YEAR_VERSION,
     calendar_text_format,
     calendar_text_parse,
     calendar_year_delete,
@@ -216,3 +217,30 @@ def test_it_deletes_a_year_with_an_audit_row(cast):
     assert event.action == Action.DELETE
     with pytest.raises(ValidationError):
         calendar_year_delete(actor=cast.admin, year=2027)
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_a_save_without_the_version_is_refused_like_a_stale_one(cast, missing):
+    calendar_year_save(actor=cast.admin, year=2027, entries=parse(SCHEDULE_2027))
+    with pytest.raises(EditConflict, match="缺少版本信息"):
+        calendar_year_save(
+            actor=cast.admin,
+            year=2027,
+            entries=parse("2027-01-01 元旦 放假"),
+            loaded_version=missing,
+        )
+    assert CalendarDay.objects.filter(date__year=2027).count() > 1
+
+
+def test_a_new_year_is_saved_with_the_new_year_version_and_only_once(cast):
+    calendar_year_save(
+        actor=cast.admin, year=2027, entries=parse(SCHEDULE_2027), loaded_version=NEW_YEAR_VERSION
+    )
+    # A second editor who also opened the empty year must not overwrite the first.
+    with pytest.raises(EditConflict, match="已被他人修改"):
+        calendar_year_save(
+            actor=cast.admin,
+            year=2027,
+            entries=parse("2027-01-01 元旦 放假"),
+            loaded_version=NEW_YEAR_VERSION,
+        )
