@@ -33,7 +33,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class ContentSecurityPolicyMiddleware:
-    """Adds the policy to HTML responses that do not set their own."""
+    """Adds the policy to HTML responses that do not set their own, and keeps every
+    answer to a signed-in user (pages, exports, photos: personal data, children's
+    included) out of browser and proxy caches."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -43,4 +45,7 @@ class ContentSecurityPolicyMiddleware:
         content_type = response.get("Content-Type", "")
         if content_type.startswith("text/html") and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
         return response

@@ -74,3 +74,14 @@ def test_no_template_needs_inline_script():
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offending == []
+
+
+@pytest.mark.parametrize(
+    "url", ["home", "orgs:school-list", "orgs:school-export", "audit:event-list"]
+)
+def test_answers_to_a_signed_in_user_are_never_cached(cast, url):
+    client = Client()
+    client.force_login(cast.admin)
+    response = client.get(reverse(url))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
