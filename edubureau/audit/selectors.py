@@ -13,8 +13,9 @@ from edubureau.audit.models import AuditEvent
 from edubureau.core.params import param_date, param_id
 from edubureau.core.roles import Role
 
-# Who may browse the log: the bureau's administrators and leaders.
-AUDIT_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.BUREAU_LEADER})
+# Who may browse the log: the bureau's audit administrators and leaders, never the
+# account administrator whose actions it records (三员分立).
+AUDIT_READER_ROLES = frozenset({Role.AUDITOR, Role.BUREAU_LEADER})
 
 
 def can_read_audit(user: Any) -> bool:

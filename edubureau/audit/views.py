@@ -16,7 +16,7 @@ from edubureau.audit.services import audit_log
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     if not can_read_audit(request.user):
-        raise PermissionDenied("只有系统管理员和局领导可以查看审计日志")
+        raise PermissionDenied("只有审计管理员和局领导可以查看审计日志")
     filters = AuditFilter.from_params(request.GET)
     events = audit_events(user=request.user, filters=filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))

@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     SCHOOL_USER = "school_user", "学校用户"
     INSPECTOR = "inspector", "责任督学"
     ADMINISTRATOR = "administrator", "系统管理员"
+    # 三员分立 (等保): the audit log is read by its own role, not by the
+    # administrator whose actions it records.
+    AUDITOR = "auditor", "审计管理员"
 
 
 # Roles that act for a whole bureau (its subtree when reading).

@@ -13,6 +13,11 @@ from edubureau.testing.factories import TEST_PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def auditor(cast):
+    return UserFactory(bureau=cast.bureau, role="auditor", username="auditor")
+
+
 def _denials(**filters) -> AuditEvent | None:
     return AuditEvent.objects.filter(action=Action.ACCESS_DENIED, **filters).last()
 
@@ -28,17 +33,17 @@ def test_a_rejected_csrf_token_is_audited_and_answered_in_chinese(cast):
     assert event.bureau_id == cast.bureau.pk
 
 
-def test_an_anonymous_csrf_rejection_is_kept_for_the_platform_operator(cast):
+def test_an_anonymous_csrf_rejection_is_kept_for_the_platform_operator(cast, auditor):
     client = Client(enforce_csrf_checks=True)
     client.post(reverse("login"), {"username": "x", "password": "y"})
     event = _denials(actor__isnull=True)
     assert event is not None and event.bureau_id is None
     operator = UserFactory(bureau=None, role="", is_superuser=True, username="operator")
     assert event in audit_events(user=operator, filters=AuditFilter())
-    assert event not in audit_events(user=cast.admin, filters=AuditFilter())
+    assert event not in audit_events(user=auditor, filters=AuditFilter())
 
 
-def test_a_probe_from_another_bureau_is_shown_to_the_probed_bureau(cast):
+def test_a_probe_from_another_bureau_is_shown_to_the_probed_bureau(cast, auditor):
     client = Client()
     client.force_login(cast.other_admin)
     url = reverse("orgs:school-detail", kwargs={"school_id": cast.school_a.pk})
@@ -47,24 +52,37 @@ def test_a_probe_from_another_bureau_is_shown_to_the_probed_bureau(cast):
     assert event.school_id == cast.school_a.pk
     assert event.bureau_id == cast.other_bureau.pk
     assert event.target_bureau_id == cast.bureau.pk
-    assert event in audit_events(user=cast.admin, filters=AuditFilter())
-    assert event in audit_events(user=cast.other_admin, filters=AuditFilter())
-    assert event not in audit_events(user=cast.sibling_admin, filters=AuditFilter())
+    assert event in audit_events(user=auditor, filters=AuditFilter())
+    other_auditor = UserFactory(bureau=cast.other_bureau, role="auditor", username="auditor2")
+    assert event in audit_events(user=other_auditor, filters=AuditFilter())
+    sibling_auditor = UserFactory(bureau=cast.sibling_bureau, role="auditor", username="auditor3")
+    assert event not in audit_events(user=sibling_auditor, filters=AuditFilter())
 
 
-def test_a_refusal_on_a_bureau_owned_row_names_the_owning_bureau(cast):
+def test_a_refusal_on_a_bureau_owned_row_names_the_owning_bureau(cast, auditor):
     client = Client()
     client.force_login(cast.sibling_admin)
     url = reverse("orgs:department-edit", kwargs={"department_id": cast.safety_dept.pk})
     assert client.get(url).status_code == 404
     event = _denials(actor=cast.sibling_admin)
     assert event.target_bureau_id == cast.bureau.pk
-    assert event in audit_events(user=cast.admin, filters=AuditFilter())
+    assert event in audit_events(user=auditor, filters=AuditFilter())
 
 
-def test_failed_logins_with_unknown_usernames_reach_the_platform_operator(cast):
+def test_failed_logins_with_unknown_usernames_reach_the_platform_operator(cast, auditor):
     Client().post(reverse("login"), {"username": "nobody-here", "password": TEST_PASSWORD})
     event = AuditEvent.objects.filter(action=Action.LOGIN_FAILED, actor_name="nobody-here").get()
     operator = UserFactory(bureau=None, role="", is_superuser=True, username="operator")
     assert event in audit_events(user=operator, filters=AuditFilter())
-    assert event not in audit_events(user=cast.admin, filters=AuditFilter())
+    assert event not in audit_events(user=auditor, filters=AuditFilter())
+
+
+def test_the_account_administrator_cannot_read_the_audit_log(cast, auditor):
+    """三员分立: the log records what administrators do; they do not read it."""
+    admin = Client()
+    admin.force_login(cast.admin)
+    assert admin.get(reverse("audit:event-list")).status_code == 403
+    assert not audit_events(user=cast.admin, filters=AuditFilter()).exists()
+    reader = Client()
+    reader.force_login(auditor)
+    assert reader.get(reverse("audit:event-list")).status_code == 200

@@ -36,7 +36,8 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        (Role.ADMINISTRATOR, [*EVERYONE, "账号管理", "工作日历", "消息推送", "审计日志"]),
+        (Role.ADMINISTRATOR, [*EVERYONE, "账号管理", "工作日历", "消息推送"]),
+        (Role.AUDITOR, [*EVERYONE, "审计日志"]),
         (Role.BUREAU_LEADER, [*EVERYONE, "工作日历", "审计日志"]),
         (Role.DEPARTMENT_STAFF, [*EVERYONE, "工作日历"]),
         (Role.SCHOOL_USER, EVERYONE),
