@@ -16,9 +16,15 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] == "demo":
         # The demo runs on the embedded default and may use the demo secret key.
         os.environ.setdefault("EDUBUREAU_DEMO", "1")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["edubureau", *args])
+    try:
+        execute_from_command_line(["edubureau", *args])
+    except ImproperlyConfigured as exc:
+        # A missing variable is the operator's to fix: one line naming it, no traceback.
+        sys.stderr.write(f"edubureau: 配置错误：{exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

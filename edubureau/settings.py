@@ -7,6 +7,8 @@ instead of misbehaving later.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import sys
 import tempfile
@@ -74,6 +76,18 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-demo-key-never-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (see .env.example)")
+
+# Keys of the encrypted columns (phone numbers): comma-separated Fernet keys, the
+# first encrypts. Generate one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if DEBUG or TESTING or env_bool("EDUBUREAU_DEMO", False):
+        # Derived from the demo's secret key: the demo and the tests only.
+        _demo_digest = hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()
+        FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_demo_digest).decode()]
+    else:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (see .env.example)")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from edubureau.core.crypto import EncryptedTextField
 from edubureau.core.roles import Role
 from edubureau.orgs.scoping import (
     BureauQuerySet,
@@ -291,7 +292,8 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     full_name = models.CharField("姓名", max_length=40, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    # Personal: encrypted at rest (edubureau/core/crypto.py), never searched by SQL.
+    phone = EncryptedTextField("手机号", blank=True)
     department = models.ForeignKey(
         Department,
         on_delete=models.PROTECT,

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -16,6 +18,7 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
     clean.update(
         SECRET_KEY="x" * 20 + "production-secret-key-of-sufficient-length-1234567890",
         ALLOWED_HOSTS="edu.example.gov.cn",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         DEBUG="false",
         **env,
     )

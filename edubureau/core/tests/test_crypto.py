@@ -1,0 +1,53 @@
+"""Phone numbers are stored encrypted; a key can be rotated."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from edubureau.core.crypto import PREFIX, decrypt, encrypt
+from edubureau.orgs.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored_phone(user: User) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM orgs_user WHERE id = %s", [user.pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_a_phone_number_is_unreadable_in_the_database(cast):
+    cast.school_a_officer.phone = "13912345678"
+    cast.school_a_officer.save()
+    stored = _stored_phone(cast.school_a_officer)
+    assert stored.startswith(PREFIX) and "13912345678" not in stored
+    assert User.objects.get(pk=cast.school_a_officer.pk).phone == "13912345678"
+
+
+def test_the_same_number_encrypts_differently_each_time():
+    assert encrypt("13912345678") != encrypt("13912345678")
+
+
+def test_an_empty_phone_stays_empty(cast):
+    cast.leader.phone = ""
+    cast.leader.save()
+    assert _stored_phone(cast.leader) == ""
+
+
+def test_a_value_written_before_encryption_is_still_read():
+    assert decrypt("13912345678") == "13912345678"
+
+
+def test_a_new_key_first_still_reads_values_of_the_old_one(settings):
+    old_value = encrypt("13912345678")
+    settings.FIELD_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
+    assert decrypt(old_value) == "13912345678"
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        decrypt(old_value)
