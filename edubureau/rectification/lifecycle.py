@@ -92,14 +92,32 @@ def _require_writer(actor: Any, obj: Rectifiable) -> None:
 
 
 def can_verify(actor: Any, obj: Rectifiable) -> bool:
-    """Whether ``actor`` may verify and close ``obj`` (its model's ``verifiable_by``)."""
+    """Whether ``actor`` may verify and close ``obj``: its model's ``verifiable_by``,
+    and never the person who rectified it (separation of duties)."""
     manager = type(obj)._default_manager
-    return bool(manager.verifiable_by(actor).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
+    if not manager.verifiable_by(actor).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+        return False
+    return not rectified_by(actor, obj)
+
+
+def rectified_by(actor: Any, obj: Rectifiable) -> bool:
+    """Whether ``actor`` recorded the latest rectification of ``obj``."""
+    last = (
+        RectificationStep.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, action="rectify"
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return last is not None and last == getattr(actor, "pk", None)
 
 
 def _require_verifier(actor: Any, obj: Rectifiable) -> None:
     if getattr(actor, "school_id", None) == obj.school_id or actor.role == Role.SCHOOL_USER:  # type: ignore[attr-defined]
         raise NotAllowed("学校不能复查、销号本校的隐患，须由教育局股室或责任督学复查")
+    if rectified_by(actor, obj):
+        raise NotAllowed("整改结果须由整改人以外的人员复查、销号，您不能复查自己提交的整改")
     if not can_verify(actor, obj):
         raise NotAllowed("您没有复查该隐患的权限")
 

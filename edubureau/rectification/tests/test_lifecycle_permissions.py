@@ -11,6 +11,7 @@ from django.utils import timezone
 from edubureau.audit.services import snapshot
 from edubureau.rectification.lifecycle import (
     NotAllowed,
+    can_verify,
     rectification_close,
     rectification_plan,
     rectification_rectify,
@@ -108,3 +109,30 @@ def test_it_lets_safety_staff_and_the_assigned_inspector_verify_and_close(cast, 
 def test_it_refuses_an_inspector_the_schools_not_assigned_to_them(cast):
     hazard = hazard_in_state(cast, Status.RECTIFIED, school=cast.school_b)
     _assert_refused(_verify, cast.inspector, hazard, "没有复查该隐患的权限")
+
+
+# Separation of duties -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rectifier", ["inspector", "safety_staff"])
+def test_whoever_rectified_may_not_verify_or_close_it(cast, rectifier):
+    """One account cannot plan, rectify, verify and close a hazard alone."""
+    user = getattr(cast, rectifier)
+    hazard = _rectify(user, _plan(user, hazard_in_state(cast, Status.REPORTED)))
+    _assert_refused(_verify, user, hazard, "须由整改人以外的人员复查")
+    assert not can_verify(user, hazard)
+    other = cast.safety_staff if rectifier == "inspector" else cast.inspector
+    assert can_verify(other, hazard)
+    hazard = _verify(other, hazard)
+    _assert_refused(_close, user, hazard, "须由整改人以外的人员复查")
+    assert _close(other, hazard).status == Status.CLOSED
+
+
+def test_after_a_rejection_the_new_rectifier_is_the_one_kept_apart(cast):
+    hazard = _rectify(cast.inspector, _plan(cast.inspector, hazard_in_state(cast, Status.REPORTED)))
+    hazard = rectification_verify(
+        actor=cast.safety_staff, obj=hazard, accept=False, reason="未更换"
+    )
+    hazard = _rectify(cast.school_a_officer, hazard)
+    # The inspector no longer rectified the latest round and may verify it.
+    assert _verify(cast.inspector, hazard).status == Status.VERIFIED
