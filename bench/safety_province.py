@@ -451,52 +451,57 @@ def time_part(label: str, run: Callable[[], Any], *, runs: int, warmup: int) -> 
 def dashboard_parts(user: Any, today: date) -> list[tuple[str, Callable[[], Any]]]:
     """The parts of safety_dashboard for the bureau view, each a callable."""
     from edubureau.core.facts import Period
-    from edubureau.orgs.models import School
+    from edubureau.orgs.scoping import scope_for
     from edubureau.safety import facts
+    from edubureau.safety.facts.units import unit_breakdown
     from edubureau.safety.selectors import dashboard as d
 
     period = Period.calendar_year(today.year)  # the page's default view
     month = d.completion_month(period, today)
     links = facts.Links(scope={})
 
-    def schools() -> Any:
-        return School.objects.visible_to(user)
+    def scope() -> Any:
+        return scope_for(user)
 
     def completion() -> Any:
-        return d._completion(schools=schools(), month=month, links=links, is_school=False)
+        return d._completion(scope=scope(), month=month, links=links, one_school=False)
+
+    def units() -> Any:
+        return unit_breakdown(scope=scope(), period=period, month=month, today=today)
 
     def open_hazards() -> Any:
-        return d._open_hazards(schools=schools(), today=today, links=links, is_school=False)
+        return d._open_hazards(scope=scope(), today=today, links=links, by_township=True)
 
     def overdue() -> Any:
-        return d._overdue(schools=schools(), today=today)
+        return d._overdue(scope=scope(), today=today)
 
     def rectification() -> Any:
-        cells = facts.hazard_cells(schools=schools(), period=period, today=today)
-        return cells, facts.close_days(schools=schools(), period=period)
+        cells = facts.hazard_cells(scope=scope(), period=period, today=today)
+        return cells, facts.close_days(scope=scope(), period=period)
 
     def repeats() -> Any:
-        return facts.repeat_fact(schools=schools(), period=period, links=links)
+        return facts.repeat_fact(scope=scope(), period=period, links=links)
 
     def late() -> Any:
-        return facts.late_fact(schools=schools(), period=period, links=links)
+        return facts.late_fact(scope=scope(), period=period, links=links)
 
     def trend() -> Any:
-        return d._trend(schools=schools(), ending=min(period.end, today), links=links)
+        return d._trend(scope=scope(), ending=min(period.end, today), links=links)
 
     def coverage() -> Any:
-        s = schools()
-        due = s.filter(is_active=True).count()
-        return d._coverage(user=user, schools=s, active_schools=due, today=today, links=links)
+        s = scope()
+        due = s.schools().filter(is_active=True).count()
+        return d._coverage(scope=s, active_schools=due, today=today, links=links)
 
     def campaigns() -> Any:
-        return d._campaigns(user=user, schools=schools())
+        return d._campaigns(scope=scope())
 
     def whole_page() -> Any:
-        return d.safety_dashboard(user=user, period=period, today=today)
+        return d.safety_dashboard(scope=scope(), period=period, today=today)
 
     return [
         ("本月自查完成情况 completion this month", completion),
+        ("各下级单位 parts (child bureaus / townships)", units),
         ("未整改隐患 类别×乡镇×等级 open hazards", open_hazards),
         ("逾期隐患清单 overdue list", overdue),
         ("整改率与销号用时中位数 rate + median days", rectification),

@@ -54,7 +54,7 @@ class Period:
     @classmethod
     def half_year(cls, year: int, half: int) -> Period:
         if half not in (1, 2):
-            raise ValueError("半年只能是上半年(1)或下半年(2)")
+            raise ValueError("半年只能是上半年（1）或下半年（2）")
         if half == 1:
             return cls(date(year, 1, 1), date(year, 6, 30), f"{year}年上半年", "half_year")
         return cls(date(year, 7, 1), date(year, 12, 31), f"{year}年下半年", "half_year")
@@ -93,7 +93,9 @@ class Period:
                     return cls.month(year, month)
         except ValueError:
             pass
-        raise ValueError(f"无法识别的统计期间“{text[:20]}”,请填写年份(如 2026)或月份(如 2026-05)")
+        raise ValueError(
+            f"无法识别的统计期间“{text[:20]}”，请填写年份（如 2026）或月份（如 2026-05）"
+        )
 
     @property
     def token(self) -> str:

@@ -251,3 +251,431 @@ def is_department_staff(user: Any, code: str) -> bool:
 def _assigned_school_ids(user: Any) -> models.QuerySet:
     # A subquery, so an inspector's scope costs one query however many schools.
     return user.assigned_schools.values("pk")
+
+
+# The many-schools scope as an object, made only by the door ---------------------
+
+# Only the two door functions below hold this: a scope cannot be made by hand.
+_DOOR = object()
+
+
+def _subtree_of(bureau: Any) -> models.QuerySet:
+    """The keys of ``bureau`` and every bureau below it (a subquery)."""
+    from edubureau.orgs.models import Bureau
+
+    if bureau is None or not bureau.path:
+        return Bureau.objects.none().values("pk")
+    return Bureau.objects.filter(path__startswith=bureau.path).values("pk")
+
+
+class SchoolScope:
+    """The schools a reader looks at, and their rows: the viewer's visible schools,
+    narrowed to one bureau's subtree, to the schools one bureau runs itself (``direct``:
+    a city's 市直, a province's 省直 schools; a county runs all of its own), to a
+    township or to one school.
+
+    Made only by :func:`scope_for` (a signed-in viewer; ids outside what the viewer
+    may see answer 404 and are audited) or :func:`system_scope` (a job or command that
+    runs without a user). Immutable. Facts, dashboards and circulars take a scope, never
+    a queryset of schools their caller had to limit.
+
+    - ``rows(Model)`` is ``Model.objects.visible_to(viewer)`` narrowed, so every rule of
+      the model (``sensitive``, …) applies; for bureau-owned models (campaigns, school
+      years) it is what the viewer may read, not narrowed (callers narrow by schools);
+    - ``schools()`` is ``rows(School)``;
+    - ``params`` are the list filters that repeat the narrowing (``bureau``, ``direct``,
+      ``township``, ``school``): the safety lists read the same names;
+    - ``kind`` is ``"bureau"`` (a subtree), ``"direct"``, ``"township"``, ``"school"``
+      or ``"assigned"`` (an inspector's schools).
+    """
+
+    __slots__ = ("_bureau", "_kind", "_narrowed", "_root", "_school", "_township", "_viewer")
+
+    _viewer: Any
+    _root: Any
+    _kind: str
+    _bureau: Any
+    _township: Any
+    _school: Any
+    _narrowed: dict[str, Any]
+
+    def __init__(
+        self,
+        door: object,
+        *,
+        viewer: Any,
+        root: Any,
+        kind: str,
+        bureau: Any,
+        township: Any,
+        school: Any,
+        narrowed: dict[str, Any],
+    ) -> None:
+        if door is not _DOOR:
+            raise TypeError("SchoolScope is made by scope_for() or system_scope(), never by hand")
+        for name, value in (
+            ("_viewer", viewer),
+            ("_root", root),
+            ("_kind", kind),
+            ("_bureau", bureau),
+            ("_township", township),
+            ("_school", school),
+            ("_narrowed", dict(narrowed)),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("SchoolScope is immutable")
+
+    def __repr__(self) -> str:
+        who = "system" if self._viewer is None else f"user={self._viewer.pk}"
+        return f"<SchoolScope {who} {self._kind} {self.params}>"
+
+    # What it is ---------------------------------------------------------------
+
+    @property
+    def viewer(self) -> Any:
+        """The user reading, or None for a system scope."""
+        return self._viewer
+
+    @property
+    def is_system(self) -> bool:
+        return self._viewer is None
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def bureau(self) -> Bureau | None:
+        """The bureau of the scope: the subtree's top, the bureau running the direct
+        schools, the township's or the school's bureau."""
+        return self._bureau
+
+    @property
+    def township(self) -> Any:
+        return self._township
+
+    @property
+    def school(self) -> School | None:
+        return self._school
+
+    @property
+    def direct(self) -> bool:
+        return bool(self._narrowed.get("direct"))
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the scope is narrower than what its viewer sees by default."""
+        return bool(self._narrowed) and not self.is_system
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The narrowing as list filters (empty for the viewer's whole scope)."""
+        if self.is_system:
+            return {}
+        n, out = self._narrowed, {}
+        if "bureau" in n:
+            out["bureau"] = str(n["bureau"].pk)
+            if n.get("direct"):
+                out["direct"] = "1"
+        if "township" in n:
+            out["township"] = str(n["township"].pk)
+        if "school" in n:
+            out["school"] = str(n["school"].pk)
+        return out
+
+    @property
+    def label(self) -> str:
+        """What the scope is called on a page: “甲县教育局全部学校”, “甲镇”, …"""
+        from edubureau.orgs.models import DIRECT_LABELS
+
+        if self._kind == "school" and self._school is not None:
+            return str(self._school.name)
+        if self._kind == "township" and self._township is not None:
+            return str(self._township.name)
+        if self._kind == "direct" and self._bureau is not None:
+            label = DIRECT_LABELS.get(self._bureau.level, "直属")
+            return f"{self._bureau.display_name}{label}学校"
+        if self._kind == "bureau" and self._bureau is not None:
+            return f"{self._bureau.name}全部学校"
+        return "责任区学校"
+
+    # Its rows -----------------------------------------------------------------
+
+    def rows(self, model: type[models.Model], *, active: bool = False) -> models.QuerySet:
+        """The rows of ``model`` in the scope: ``visible_to(viewer)`` narrowed (with
+        ``active``, only rows of schools still open).
+
+        The read rule of school rows is a rule on the row's school, so for a model that
+        does not refine ``visible_to`` the rows are written as "school among the scope's
+        schools" (:meth:`school_ids`, one subquery): the same rows, in the shape the
+        province benchmark measured for every dashboard aggregate."""
+        queryset = model._default_manager.all()
+        if isinstance(queryset, SchoolScopedQuerySet):
+            school_key, bureau_key = queryset._scope_keys()
+            if school_key != "pk" and not _refines_read_rule(queryset):
+                return queryset.filter(
+                    **{f"{school_key}__in": self.school_ids(model, active=active)}
+                )
+            base = queryset if self._viewer is None else queryset.visible_to(self._viewer)
+            if active:
+                active_key = "is_active" if school_key == "pk" else school_key[:-3] + "__is_active"
+                base = base.filter(**{active_key: True})
+            return base.filter(self._narrow_q(school_key, bureau_key))
+        if self._viewer is not None:
+            return queryset.visible_to(self._viewer)  # type: ignore[attr-defined]
+        return queryset.filter(bureau_id__in=_subtree_of(self._root))
+
+    def schools(self) -> models.QuerySet[School]:
+        """The schools of the scope (closed ones included: filter ``is_active``)."""
+        from edubureau.orgs.models import School
+
+        return self.rows(School)
+
+    def school_ids(self, model: type[models.Model], *, active: bool = False) -> models.QuerySet:
+        """The keys of the schools whose rows of ``model`` the scope holds (with
+        ``active``, open schools only), as a subquery, for aggregates and hand-written SQL
+        keyed on ``school_id``: the rows of ``model`` whose school is among these are
+        exactly ``rows(model)``, unless the model refines ``visible_to`` (then use
+        ``rows``; these are the schools of those rows)."""
+        from edubureau.orgs.models import School
+
+        queryset = model._default_manager.all()
+        if not isinstance(queryset, SchoolScopedQuerySet):
+            raise TypeError(f"{model.__name__} is not a school-owned model")
+        if _refines_read_rule(queryset):
+            school_key, _ = queryset._scope_keys()
+            return self.rows(model, active=active).order_by().values(school_key).distinct()
+        schools = School.objects.all()
+        if self._viewer is not None:
+            sensitive = bool(getattr(model, "sensitive", False))
+            schools = schools.filter(
+                school_read_q(
+                    self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
+                )
+            )
+        if active:
+            schools = schools.filter(is_active=True)
+        return schools.filter(self._narrow_q("pk", "bureau_id")).order_by().values("pk")
+
+    def bureaus(self) -> models.QuerySet[Bureau]:
+        """The bureaus of a subtree scope the viewer may read (the scope's own bureau for
+        any other kind): for grouping figures by child bureau."""
+        from edubureau.orgs.models import Bureau
+
+        if self._bureau is None:
+            return Bureau.objects.none()
+        if self._kind != "bureau":
+            return Bureau.objects.filter(pk=self._bureau.pk)
+        base = (
+            Bureau.objects.all()
+            if self._viewer is None
+            else Bureau.objects.visible_to(self._viewer)
+        )
+        return base.filter(path__startswith=self._bureau.path)
+
+    def narrow(
+        self,
+        *,
+        bureau: Any = None,
+        township: Any = None,
+        school: Any = None,
+        direct: bool = False,
+    ) -> SchoolScope:
+        """A narrower scope for the same viewer (or system bureau), through the door again."""
+        if self._viewer is None:
+            from edubureau.orgs.models import Bureau
+
+            target = self._root
+            if bureau is not None:
+                target = Bureau.objects.filter(
+                    pk=_pk(bureau), path__startswith=self._root.path
+                ).first()
+                if target is None:
+                    raise LookupError(f"教育局 {_pk(bureau)} 不在{self._root.name}范围内")
+            return system_scope(target, township=township, school=school, direct=direct)
+        n = self._narrowed
+        return scope_for(
+            self._viewer,
+            bureau=bureau if bureau is not None else n.get("bureau"),
+            township=township if township is not None else n.get("township"),
+            school=school if school is not None else n.get("school"),
+            direct=direct or bool(n.get("direct")),
+        )
+
+    def _narrow_q(self, school_key: str, bureau_key: str) -> models.Q:
+        township_key = "township_id" if school_key == "pk" else school_key[:-3] + "__township_id"
+        n, q = self._narrowed, models.Q()
+        if "bureau" in n:
+            if n.get("direct"):
+                q &= models.Q(**{bureau_key: n["bureau"].pk})
+            else:
+                q &= models.Q(**{f"{bureau_key}__in": _subtree_of(n["bureau"])})
+        if "township" in n:
+            q &= models.Q(**{township_key: n["township"].pk})
+        if "school" in n:
+            q &= models.Q(**{school_key: n["school"].pk})
+        return q
+
+
+def _refines_read_rule(queryset: SchoolScopedQuerySet) -> bool:
+    """Whether a school-owned model's queryset reads by a rule of its own, not only by
+    the row's school."""
+    return type(queryset).visible_to is not SchoolScopedQuerySet.visible_to
+
+
+def _pk(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _make_scope(
+    *,
+    viewer: Any,
+    root: Any,
+    default_kind: str,
+    default_bureau: Any,
+    default_township: Any,
+    default_school: Any,
+    bureau: Any,
+    township: Any,
+    school: Any,
+    direct: bool,
+) -> SchoolScope:
+    narrowed: dict[str, Any] = {}
+    if bureau is not None:
+        narrowed["bureau"] = bureau
+        if direct:
+            narrowed["direct"] = True
+    if township is not None:
+        narrowed["township"] = township
+    if school is not None:
+        narrowed["school"] = school
+    if school is not None:
+        kind, scope_bureau = "school", school.bureau
+    elif township is not None:
+        kind, scope_bureau = "township", township.bureau
+    elif bureau is not None:
+        kind, scope_bureau = ("direct" if direct else "bureau"), bureau
+    else:
+        kind, scope_bureau = default_kind, default_bureau
+    return SchoolScope(
+        _DOOR,
+        viewer=viewer,
+        root=root,
+        kind=kind,
+        bureau=scope_bureau,
+        township=township
+        if township is not None
+        else (default_township if kind == default_kind else None),
+        school=school if school is not None else (default_school if kind == default_kind else None),
+        narrowed=narrowed,
+    )
+
+
+def scope_for(
+    user: User | Any,
+    *,
+    bureau: Any = None,
+    township: Any = None,
+    school: Any = None,
+    direct: bool = False,
+) -> SchoolScope:
+    """The viewer's schools, narrowed (each argument an id or an object) to a bureau's
+    subtree — or, with ``direct``, to the schools that bureau runs itself (``school.bureau``
+    is it: a city's 市直 schools; ``direct`` alone: the viewer's own bureau's) —, a
+    township or a school. Each must be one the viewer may see: another answers 404 and writes an
+    ``access_denied`` audit event (:func:`~edubureau.orgs.access.get_visible_or_404`).
+    Several narrow together (their intersection)."""
+    from edubureau.orgs.access import get_visible_or_404
+    from edubureau.orgs.models import Bureau, School, Township
+
+    found_bureau = get_visible_or_404(Bureau, user, _pk(bureau)) if bureau is not None else None
+    if direct and found_bureau is None:
+        if not getattr(user, "bureau_id", None):
+            from django.http import Http404
+
+            raise Http404("记录不存在或无权访问")
+        found_bureau = user.bureau
+    found_township = (
+        get_visible_or_404(Township, user, _pk(township)) if township is not None else None
+    )
+    found_school = get_visible_or_404(School, user, _pk(school)) if school is not None else None
+    role = getattr(user, "role", None)
+    own = user.bureau if getattr(user, "bureau_id", None) else None
+    if role in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR) and own is not None:
+        kind, default_township, default_school = "bureau", None, None
+    elif role == TOWNSHIP_STAFF and getattr(user, "township_id", None):
+        kind, default_township, default_school = "township", user.township, None
+    elif role == SCHOOL_USER and getattr(user, "school_id", None):
+        kind, default_township, default_school = "school", None, user.school
+    else:
+        kind, default_township, default_school = "assigned", None, None
+    return _make_scope(
+        viewer=user,
+        root=own,
+        default_kind=kind,
+        default_bureau=own,
+        default_township=default_township,
+        default_school=default_school,
+        bureau=found_bureau,
+        township=found_township,
+        school=found_school,
+        direct=direct,
+    )
+
+
+def scope_from_params(user: User | Any, params: Any) -> SchoolScope:
+    """:func:`scope_for` from a page's GET parameters ``bureau``, ``direct=1``,
+    ``township`` and ``school`` (a malformed value is ignored, like every list filter;
+    an id the viewer may not see answers 404)."""
+    from edubureau.core.params import param_id
+
+    return scope_for(
+        user,
+        bureau=param_id(params.get("bureau")),
+        township=param_id(params.get("township")),
+        school=param_id(params.get("school")),
+        direct=params.get("direct") == "1",
+    )
+
+
+def system_scope(
+    bureau: Bureau,
+    *,
+    direct: bool = False,
+    township: Any = None,
+    school: Any = None,
+) -> SchoolScope:
+    """FOR JOBS AND COMMANDS THAT RUN WITHOUT A USER (a scheduled circular, a digest):
+    every school of ``bureau``'s subtree — no viewer, so no viewer's rule applies —
+    optionally narrowed to the bureau's direct schools, one of its townships or one of
+    its schools. Never call it from a view or an API endpoint: a request has a user,
+    and its scope is :func:`scope_for`. (``orgs/tests/test_school_scope.py`` checks
+    where it is called.)"""
+    from edubureau.orgs.models import Bureau, School, Township
+
+    if not isinstance(bureau, Bureau) or not bureau.path:
+        raise TypeError("system_scope needs a saved Bureau")
+    inside = Bureau.objects.filter(path__startswith=bureau.path)
+
+    def find(model: Any, value: Any) -> Any:
+        if value is None:
+            return None
+        found = model.objects.filter(pk=_pk(value), bureau__in=inside).first()
+        if found is None:
+            raise LookupError(f"{model._meta.verbose_name} {_pk(value)} 不在{bureau.name}范围内")
+        return found
+
+    return _make_scope(
+        viewer=None,
+        root=bureau,
+        default_kind="bureau",
+        default_bureau=bureau,
+        default_township=None,
+        default_school=None,
+        bureau=bureau,
+        township=find(Township, township),
+        school=find(School, school),
+        direct=direct,
+    )

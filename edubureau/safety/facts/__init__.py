@@ -1,9 +1,22 @@
 """The numbers of an annual (or half-year, school-year, monthly) safety summary.
 
-``safety_facts(schools=…, period=…)`` returns a :class:`~edubureau.core.facts.FactSet`:
+``safety_facts(scope=…, period=…)`` returns a :class:`~edubureau.core.facts.FactSet`:
 every figure the summaries of seed 004 quote, each with the list URL of the rows
 it counts and, where the figure belongs to a period, last year's value. The
 ``reports`` module phrases them; the dashboards show some of them.
+
+The scope is a :class:`~edubureau.orgs.scoping.SchoolScope`, made only by the
+scoping door: ``scope_for(user)`` (what the user sees), ``scope_for(user, bureau=…)``
+(one bureau's subtree within it: a city's county), ``…, township=…`` or
+``…, school=…``; a job without a user takes ``system_scope(bureau)``. Every row is
+read through ``scope.rows(Model)`` (``visible_to`` narrowed), never from a
+queryset of schools a caller limited.
+
+Aggregating upward: a city's facts are the sums of its counties' and its 市直
+schools' for every fact except those in :data:`NOT_ADDITIVE`: the rates of
+:data:`RATES`, recomputed from the summed numerator and denominator (never
+averaged), the median days to close, and the number of campaigns (a city's
+campaign covers schools of several counties).
 
 Definitions (the same on the dashboard, in circulars and in reports):
 
@@ -33,15 +46,13 @@ re-exports what dashboards, circulars and tests use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from edubureau.core.facts import Fact, FactSet, Period
-from edubureau.orgs.models import School
+from edubureau.orgs.scoping import SchoolScope, scope_for
 from edubureau.safety.facts.common import (
     EXPIRY_DAYS,
     Links,
@@ -49,7 +60,6 @@ from edubureau.safety.facts.common import (
     closed_by,
     closed_params,
     found_params,
-    school_ids,
 )
 from edubureau.safety.facts.hazards import (
     CloseDays,
@@ -74,6 +84,8 @@ from edubureau.safety.facts.ledgers import (
 
 __all__ = [
     "EXPIRY_DAYS",
+    "NOT_ADDITIVE",
+    "RATES",
     "CloseDays",
     "HazardCell",
     "Links",
@@ -92,59 +104,64 @@ __all__ = [
     "repeat_items",
     "safety_facts",
     "safety_facts_for_user",
-    "school_ids",
     "school_year_for",
     "self_inspection_months",
     "vehicle_facts",
 ]
 
 
+# Adding up ------------------------------------------------------------------------
+
+# Each rate and the facts it divides (numerator, denominator), in per cent.
+RATES: dict[str, tuple[str, str]] = {
+    "hazards.rectification_rate": ("hazards.closed", "hazards.found"),
+    "inspections.self.on_time_rate": ("inspections.self.on_time", "inspections.self.due"),
+    "letters.rate": ("letters.signed", "letters.due"),
+    "canteens.a_grade_share": ("canteens.a_grade", "canteens.count"),
+}
+
+# Facts whose value over a bureau is not the sum of its parts' (their breakdowns are
+# not added either, except a campaign's schools covered, which are).
+NOT_ADDITIVE = frozenset({*RATES, "hazards.median_days_to_close", "inspections.campaigns"})
+
+
 # The entry point -------------------------------------------------------------------
 
 
-def _period_facts(
-    *, schools: QuerySet[School], period: Period, today: date, links: Links
-) -> list[Fact]:
+def _period_facts(*, scope: SchoolScope, period: Period, today: date, links: Links) -> list[Fact]:
     return [
-        *inspection_facts(schools=schools, period=period, today=today, links=links),
-        *hazard_facts(schools=schools, period=period, today=today, links=links),
-        *drill_and_education_facts(schools=schools, period=period, links=links),
-        *letter_facts(schools=schools, on=period.end, links=links),
+        *inspection_facts(scope=scope, period=period, today=today, links=links),
+        *hazard_facts(scope=scope, period=period, today=today, links=links),
+        *drill_and_education_facts(scope=scope, period=period, links=links),
+        *letter_facts(scope=scope, on=period.end, links=links),
     ]
 
 
-def safety_facts(
-    *,
-    schools: QuerySet[School],
-    period: Period,
-    today: date | None = None,
-    scope: Mapping[str, object] | None = None,
-) -> FactSet:
-    """The safety facts of ``schools`` over ``period``, with last year's values.
+def safety_facts(*, scope: SchoolScope, period: Period, today: date | None = None) -> FactSet:
+    """The safety facts of ``scope`` over ``period``, with last year's values.
 
-    ``schools`` is the scope, already limited to what the caller may see (e.g.
-    ``School.objects.visible_to(user)``, or one township's schools of a bureau).
-    ``scope`` is added to every source link when the list pages need it to show
-    the same rows (e.g. ``{"township": 3}``). ``today`` (default: the local date)
-    decides what is overdue, which months are due and which documents expire.
+    Every source link carries the scope's narrowing (``scope.params``: ``bureau``,
+    ``township``, ``school``), so the list shows the rows counted. ``today`` (default:
+    the local date) decides what is overdue, which months are due and which documents
+    expire.
     """
     today = today or timezone.localdate()
-    links = Links(scope=dict(scope or {}))
+    links = Links.of(scope)
     earlier_period = period.previous()
     earlier = FactSet.combine(
         earlier_period,
-        _period_facts(schools=schools, period=earlier_period, today=today, links=links),
+        _period_facts(scope=scope, period=earlier_period, today=today, links=links),
     )
     current = [
-        *_period_facts(schools=schools, period=period, today=today, links=links),
+        *_period_facts(scope=scope, period=period, today=today, links=links),
         # Registries are as they stand now: no year-over-year value.
-        *vehicle_facts(schools=schools, today=today, links=links),
-        *canteen_facts(schools=schools, links=links),
-        *security_facts(schools=schools, links=links),
+        *vehicle_facts(scope=scope, today=today, links=links),
+        *canteen_facts(scope=scope, links=links),
+        *security_facts(scope=scope, links=links),
     ]
     return FactSet.combine(period, current, earlier)
 
 
 def safety_facts_for_user(*, user: Any, period: Period, today: date | None = None) -> FactSet:
     """``safety_facts`` over everything ``user`` may see (a school user: their school)."""
-    return safety_facts(schools=School.objects.visible_to(user), period=period, today=today)
+    return safety_facts(scope=scope_for(user), period=period, today=today)

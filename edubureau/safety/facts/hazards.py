@@ -23,7 +23,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from edubureau.core.facts import Fact, Period, median, percent
-from edubureau.orgs.models import School
+from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import Severity, Status
 from edubureau.safety.facts.common import (
     Links,
@@ -31,7 +31,6 @@ from edubureau.safety.facts.common import (
     closed_by,
     closed_params,
     found_params,
-    school_ids,
 )
 from edubureau.safety.models import (
     Hazard,
@@ -53,14 +52,11 @@ class HazardCell:
     overdue: int
 
 
-def hazard_cells(*, schools: QuerySet[School], period: Period, today: date) -> list[HazardCell]:
+def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[HazardCell]:
     """Found / closed (by the period's end) / overdue, per category and severity: one query."""
     rows = (
-        Hazard.objects.filter(
-            school__in=school_ids(schools),
-            reported_on__gte=period.start,
-            reported_on__lte=period.end,
-        )
+        scope.rows(Hazard)
+        .filter(reported_on__gte=period.start, reported_on__lte=period.end)
         .values("category_key", "severity")
         .annotate(
             category_name=Max("category__name"),
@@ -83,17 +79,17 @@ def hazard_cells(*, schools: QuerySet[School], period: Period, today: date) -> l
     ]
 
 
-def _closed_in(*, schools: QuerySet[School], period: Period) -> QuerySet[Hazard]:
-    return Hazard.objects.filter(
-        closed_between(period.start, period.end),
-        school__in=school_ids(schools),
-        status=Status.CLOSED,
-    ).order_by()
+def _closed_in(*, scope: SchoolScope, period: Period) -> QuerySet[Hazard]:
+    return (
+        scope.rows(Hazard)
+        .filter(closed_between(period.start, period.end), status=Status.CLOSED)
+        .order_by()
+    )
 
 
-def days_to_close(*, schools: QuerySet[School], period: Period) -> list[int]:
+def days_to_close(*, scope: SchoolScope, period: Period) -> list[int]:
     """Calendar days from report to close-out of each hazard closed in the period (one query)."""
-    rows = _closed_in(schools=schools, period=period).values_list("reported_on", "closed_at")
+    rows = _closed_in(scope=scope, period=period).values_list("reported_on", "closed_at")
     return [(timezone.localdate(closed_at) - reported_on).days for reported_on, closed_at in rows]
 
 
@@ -121,12 +117,12 @@ class CloseDays:
     median: Decimal | None
 
 
-def close_days(*, schools: QuerySet[School], period: Period) -> CloseDays:
+def close_days(*, scope: SchoolScope, period: Period) -> CloseDays:
     """Count and median days to close (report to the local date of close-out) of the
     hazards closed in the period: one row from PostgreSQL, else the rows' days in Python."""
-    closed = _closed_in(schools=schools, period=period)
+    closed = _closed_in(scope=scope, period=period)
     if connections[closed.db].vendor != "postgresql":
-        days = days_to_close(schools=schools, period=period)
+        days = days_to_close(scope=scope, period=period)
         return CloseDays(count=len(days), median=median(days))
     row = closed.aggregate(
         n=Count("pk"),
@@ -140,10 +136,8 @@ def close_days(*, schools: QuerySet[School], period: Period) -> CloseDays:
     return CloseDays(count=row["n"], median=exact)
 
 
-def hazard_facts(
-    *, schools: QuerySet[School], period: Period, today: date, links: Links
-) -> list[Fact]:
-    cells = hazard_cells(schools=schools, period=period, today=today)
+def hazard_facts(*, scope: SchoolScope, period: Period, today: date, links: Links) -> list[Fact]:
+    cells = hazard_cells(scope=scope, period=period, today=today)
     found_q = found_params(period)
     severities = list(Severity)
 
@@ -198,7 +192,7 @@ def hazard_facts(
         facts.append(
             Fact(
                 f"{key}_by_category",
-                f"{label}(按类别)",
+                f"{label}（按类别）",
                 total,
                 "个",
                 source,
@@ -216,11 +210,11 @@ def hazard_facts(
             ),
         )
     )
-    closed_days = close_days(schools=schools, period=period)
+    closed_days = close_days(scope=scope, period=period)
     facts.append(
         Fact(
             "hazards.median_days_to_close",
-            "隐患整改销号用时(中位数)",
+            "隐患整改销号用时（中位数）",
             closed_days.median,
             "天",
             links.hazards(status=Status.CLOSED.value, **closed_params(period)),
@@ -235,8 +229,8 @@ def hazard_facts(
             links.hazards(status=Status.CLOSED.value, **closed_params(period)),
         )
     )
-    facts.append(repeat_fact(schools=schools, period=period, links=links))
-    facts.append(late_fact(schools=schools, period=period, links=links))
+    facts.append(repeat_fact(scope=scope, period=period, links=links))
+    facts.append(late_fact(scope=scope, period=period, links=links))
     return facts
 
 
@@ -249,12 +243,12 @@ class RepeatItem:
 
 
 def repeat_items(
-    *, schools: QuerySet[School], period: Period, limit: int | None = None
+    *, scope: SchoolScope, period: Period, limit: int | None = None
 ) -> list[RepeatItem]:
     """Repeat hazards found in the period, grouped by checklist item, most first (one query)."""
     rows = (
-        Hazard.objects.filter(
-            school__in=school_ids(schools),
+        scope.rows(Hazard)
+        .filter(
             reported_on__gte=period.start,
             reported_on__lte=period.end,
             repeat_of__isnull=False,
@@ -273,7 +267,7 @@ def repeat_items(
     return [
         RepeatItem(
             item_key=row["item_key"],
-            text=row["text"] or f"{row['category_name'] or ''}(其他事项)",
+            text=row["text"] or f"{row['category_name'] or ''}（其他事项）",
             hazards=row["n"],
             schools=row["school_count"],
         )
@@ -281,8 +275,8 @@ def repeat_items(
     ]
 
 
-def repeat_fact(*, schools: QuerySet[School], period: Period, links: Links) -> Fact:
-    items = repeat_items(schools=schools, period=period)
+def repeat_fact(*, scope: SchoolScope, period: Period, links: Links) -> Fact:
+    items = repeat_items(scope=scope, period=period)
     params = {**found_params(period), "repeat": "1"}
     return Fact(
         "hazards.repeats",
@@ -304,12 +298,12 @@ def repeat_fact(*, schools: QuerySet[School], period: Period, links: Links) -> F
     )
 
 
-def late_fact(*, schools: QuerySet[School], period: Period, links: Links) -> Fact:
+def late_fact(*, scope: SchoolScope, period: Period, links: Links) -> Fact:
     """Hazards closed in the period but rectified after their deadline, by township."""
     rows = (
-        Hazard.objects.filter(
+        scope.rows(Hazard)
+        .filter(
             closed_between(period.start, period.end),
-            school__in=school_ids(schools),
             status=Status.CLOSED,
             rectified_on__gt=F("deadline"),
         )

@@ -9,15 +9,13 @@ from django.db.models import (
     Count,
     F,
     Q,
-    QuerySet,
 )
 
 from edubureau.core.facts import Fact, Period, percent
-from edubureau.orgs.models import School
+from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.facts.common import (
     Links,
     found_params,
-    school_ids,
 )
 from edubureau.safety.models import (
     Campaign,
@@ -47,18 +45,17 @@ class SelfInspectionMonth:
 
 
 def self_inspection_months(
-    *, schools: QuerySet[School], period: Period, today: date
+    *, scope: SchoolScope, period: Period, today: date
 ) -> list[SelfInspectionMonth]:
     """Per due month: active schools (due), submitted self-inspections, on time (two queries)."""
     months = due_months(period, today)
     if not months:
         return []
-    active = schools.filter(is_active=True)
-    due = active.count()
+    due = scope.schools().filter(is_active=True).count()
     rows = {
         row["period"]: row
-        for row in Inspection.objects.filter(
-            school__in=school_ids(active),
+        for row in scope.rows(Inspection, active=True)
+        .filter(
             kind=InspectionKind.SELF,
             status=InspectionStatus.SUBMITTED,
             period__gte=months[0],
@@ -83,9 +80,9 @@ def self_inspection_months(
 
 
 def inspection_facts(
-    *, schools: QuerySet[School], period: Period, today: date, links: Links
+    *, scope: SchoolScope, period: Period, today: date, links: Links
 ) -> list[Fact]:
-    months = self_inspection_months(schools=schools, period=period, today=today)
+    months = self_inspection_months(scope=scope, period=period, today=today)
     due = sum(m.due for m in months)
     submitted = sum(m.submitted for m in months)
     on_time = sum(m.on_time for m in months)
@@ -153,18 +150,16 @@ def inspection_facts(
             links.inspections(**submitted_q),
         ),
     ]
-    facts.extend(_kind_and_campaign_facts(schools=schools, period=period, links=links))
+    facts.extend(_kind_and_campaign_facts(scope=scope, period=period, links=links))
     return facts
 
 
-def _kind_and_campaign_facts(
-    *, schools: QuerySet[School], period: Period, links: Links
-) -> list[Fact]:
+def _kind_and_campaign_facts(*, scope: SchoolScope, period: Period, links: Links) -> list[Fact]:
     dated = found_params(period)
     by_kind = {
         row["kind"]: row
-        for row in Inspection.objects.filter(
-            school__in=school_ids(schools),
+        for row in scope.rows(Inspection)
+        .filter(
             status=InspectionStatus.SUBMITTED,
             inspected_on__gte=period.start,
             inspected_on__lte=period.end,
@@ -183,11 +178,15 @@ def _kind_and_campaign_facts(
         )
         for kind in InspectionKind
     )
+    # Campaigns the viewer may read that cover schools of the scope; ``covered``
+    # counts only the scope's schools (the filter's join is the one counted).
+    schools = scope.schools()
     campaigns = list(
-        Campaign.objects.filter(
+        scope.rows(Campaign)
+        .filter(
             starts_on__lte=period.end,
             ends_on__gte=period.start,
-            schools__in=school_ids(schools),
+            schools__in=schools.order_by().values("pk"),
         )
         .values("pk", "name", "kind", "starts_on")
         .annotate(covered=Count("schools", distinct=True))
@@ -201,7 +200,7 @@ def _kind_and_campaign_facts(
     return [
         Fact(
             "inspections.by_kind",
-            "开展安全检查(已提交)",
+            "开展安全检查（已提交）",
             sum(k.value or 0 for k in kinds),
             "次",
             links.inspections(status="submitted", **dated),

@@ -8,17 +8,16 @@ from typing import Any
 from django.db.models import (
     Count,
     Q,
-    QuerySet,
     Sum,
 )
 
 from edubureau.core.facts import Fact, Period, percent
-from edubureau.orgs.models import School, SchoolYear
+from edubureau.orgs.models import SchoolYear
+from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.facts.common import (
     EXPIRY_DAYS,
     Links,
     found_params,
-    school_ids,
 )
 from edubureau.safety.models import (
     Canteen,
@@ -36,27 +35,25 @@ from edubureau.safety.models import (
 # Ledgers -----------------------------------------------------------------------
 
 
-def school_year_for(*, schools: QuerySet[School], day: date) -> SchoolYear | None:
-    """The bureau's school year in force on ``day`` (the latest begun by then)."""
+def school_year_for(*, scope: SchoolScope, day: date) -> SchoolYear | None:
+    """The school year in force on ``day`` (the latest begun by then) of the bureaus
+    running the scope's schools. Every bureau keeps its own school years; the scope's
+    letters are those of every bureau's year that starts in the same year."""
     return (
         SchoolYear.objects.filter(
-            bureau_id__in=schools.order_by().values("bureau_id"), starts_on__lte=day
+            bureau_id__in=scope.schools().order_by().values("bureau_id"), starts_on__lte=day
         )
-        .order_by("-starts_on")
+        .order_by("-starts_on", "pk")
         .first()
     )
 
 
-def drill_and_education_facts(
-    *, schools: QuerySet[School], period: Period, links: Links
-) -> list[Fact]:
+def drill_and_education_facts(*, scope: SchoolScope, period: Period, links: Links) -> list[Fact]:
     dated = found_params(period)
-    ids = school_ids(schools)
     drills = {
         row["kind"]: row
-        for row in Drill.objects.filter(
-            school__in=ids, held_on__gte=period.start, held_on__lte=period.end
-        )
+        for row in scope.rows(Drill)
+        .filter(held_on__gte=period.start, held_on__lte=period.end)
         .values("kind")
         .annotate(n=Count("pk"), people=Sum("participants"))
         .order_by()
@@ -75,9 +72,11 @@ def drill_and_education_facts(
             if kind.value in drills
         )
 
-    education = EducationActivity.objects.filter(
-        school__in=ids, held_on__gte=period.start, held_on__lte=period.end
-    ).aggregate(n=Count("pk"), sessions=Sum("sessions"), people=Sum("participants"))
+    education = (
+        scope.rows(EducationActivity)
+        .filter(held_on__gte=period.start, held_on__lte=period.end)
+        .aggregate(n=Count("pk"), sessions=Sum("sessions"), people=Sum("participants"))
+    )
     activity_link = links.ledger("activity", **dated)
     return [
         Fact(
@@ -116,7 +115,7 @@ def drill_and_education_facts(
 
 def letter_facts(
     *,
-    schools: QuerySet[School],
+    scope: SchoolScope,
     on: date,
     links: Links,
     year: SchoolYear | None = None,
@@ -125,7 +124,7 @@ def letter_facts(
     """Letters due and signed per tier in the school year in force ``on`` that day
     (``year`` when the caller has already looked it up). ``with_schools=False`` leaves
     out ``letters.schools`` and its COUNT(DISTINCT), a sort over every letter."""
-    year = year or school_year_for(schools=schools, day=on)
+    year = year or school_year_for(scope=scope, day=on)
     rows: dict[str, dict[str, Any]] = {}
     if year is not None:
         measures: dict[str, Any] = {"due": Sum("due_count"), "signed": Sum("signed_count")}
@@ -136,15 +135,15 @@ def letter_facts(
             )
         rows = {
             row["tier"]: row
-            for row in ResponsibilityLetter.objects.filter(
-                school__in=school_ids(schools), school_year=year
-            )
+            # Each bureau's own year starting in the same year: a city adds its counties'.
+            for row in scope.rows(ResponsibilityLetter)
+            .filter(school_year__start_year=year.start_year)
             .values("tier")
             .annotate(**measures)
             .order_by()
         }
     year_id = year.pk if year is not None else ""
-    label = f"({year})" if year is not None else ""
+    label = f"（{year}）" if year is not None else ""
 
     def tier_value(tier: str, measure: str) -> int:
         return int(rows[tier][measure] or 0) if tier in rows else 0
@@ -207,7 +206,7 @@ def letter_facts(
     return facts
 
 
-def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> list[Fact]:
+def vehicle_facts(*, scope: SchoolScope, today: date, links: Links) -> list[Fact]:
     """Active school buses and shuttles: by kind, with GPS, with a document (driver's
     licence, inspection, insurance) expiring within 30 days or already expired."""
     limit = today + timedelta(days=EXPIRY_DAYS)
@@ -218,7 +217,8 @@ def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> li
     )
     rows = {
         row["kind"]: row
-        for row in Vehicle.objects.filter(school__in=school_ids(schools), is_active=True)
+        for row in scope.rows(Vehicle)
+        .filter(is_active=True)
         .values("kind")
         .annotate(
             n=Count("pk"),
@@ -262,7 +262,7 @@ def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> li
         ),
         Fact(
             "vehicles.expiring",
-            f"证件{EXPIRY_DAYS}日内到期(含已过期)的车辆",
+            f"证件{EXPIRY_DAYS}日内到期（含已过期）的车辆",
             sum(r["expiring"] for r in rows.values()),
             "辆",
             links.ledger("vehicle", **expiring),
@@ -271,11 +271,12 @@ def vehicle_facts(*, schools: QuerySet[School], today: date, links: Links) -> li
     ]
 
 
-def canteen_facts(*, schools: QuerySet[School], links: Links) -> list[Fact]:
+def canteen_facts(*, scope: SchoolScope, links: Links) -> list[Fact]:
     """Active canteens by grade, A-grade count and share."""
     grades = {
         row["grade"]: row["n"]
-        for row in Canteen.objects.filter(school__in=school_ids(schools), is_active=True)
+        for row in scope.rows(Canteen)
+        .filter(is_active=True)
         .values("grade")
         .annotate(n=Count("pk"))
         .order_by()
@@ -326,9 +327,9 @@ SECURITY_FLAGS = (
 )
 
 
-def security_facts(*, schools: QuerySet[School], links: Links) -> list[Fact]:
+def security_facts(*, scope: SchoolScope, links: Links) -> list[Fact]:
     """Guards and cameras (人防物防技防) as registered, one row per school."""
-    totals = SecurityResources.objects.filter(school__in=school_ids(schools)).aggregate(
+    totals = scope.rows(SecurityResources).aggregate(
         schools=Count("pk"),
         guards=Sum("guards_full_time"),
         cameras=Sum("cameras"),

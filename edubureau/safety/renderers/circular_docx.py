@@ -2,7 +2,7 @@
 
 A pure function of its input: no database, no clock. The layout is readable and
 close to official documents — A4, the GB/T 9704 margins, title centred, headings
-numbered 一、(一)1., body in 仿宋 with a two-character first-line indent, level-1
+numbered 一、（一）1.（1）, body in 仿宋 with a two-character first-line indent, level-1
 headings in 黑体, level-2 in 楷体, tables in a smaller 仿宋 with a repeated header
 row. The complete GB/T 9704 layout (版头, 文号, page numbers "— 1 —") comes with
 the reports module.
@@ -54,14 +54,14 @@ def chinese_number(n: int) -> str:
 
 
 def heading_number(level: int, n: int) -> str:
-    """The official numbering: 一、 (一) 1. (1)"""
+    """The official numbering: 一、 （一） 1. （1）"""
     if level == 1:
         return f"{chinese_number(n)}、"
     if level == 2:
-        return f"({chinese_number(n)})"
+        return f"（{chinese_number(n)}）"
     if level == 3:
         return f"{n}."
-    return f"({n})"
+    return f"（{n}）"
 
 
 def _east_asian(element: object, name: str) -> None:

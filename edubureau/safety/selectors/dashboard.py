@@ -1,33 +1,43 @@
 """The safety dashboard: what a bureau (or one school) needs to see at a glance.
 
-One function, :func:`safety_dashboard`, reads everything for one user and one
-period. Every figure carries the URL of the list of rows behind it (the list
-filters shared by the safety pages), and the period figures are the same
+One function, :func:`safety_dashboard`, reads everything for one scope (a
+:class:`~edubureau.orgs.scoping.SchoolScope` made by the scoping door: what the
+viewer sees, or one bureau, township or school within it) and one period. Every
+figure carries the URL of the list of rows behind it (the list filters shared by
+the safety pages, with the scope's narrowing), and the period figures are the same
 :mod:`edubureau.safety.facts` a report quotes, so the page and the report agree.
 
+A scope splits one level down the tree (:mod:`edubureau.safety.facts.units`): a
+province into its cities, a city into its counties and its 市直 schools, a county
+into its townships, a township into its schools. Each part links to its own
+dashboard (the drill-down) and to the lists of its rows.
+
 Aggregates run in the database; the number of queries is fixed, whatever the
-number of schools (tests assert it with 30 and 60 schools).
+number of schools and bureaus (tests assert it with 30 and 60 schools, and with
+two and four counties).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
-from edubureau.core.facts import Fact, Period, display, last_months, percent, ratio
-from edubureau.orgs.models import Role, School
+from edubureau.core.facts import Fact, Period, display, last_months, link, percent, ratio
+from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township
+from edubureau.orgs.scoping import SchoolScope
 from edubureau.orgs.selectors import current_semester
 from edubureau.rectification.models import OPEN_STATUSES, UNRESOLVED_STATUSES, Severity, Status
 from edubureau.safety import facts
-from edubureau.safety.facts import school_ids
+from edubureau.safety.facts.units import TOWNSHIP, Unit, Units, direct_label, unit_breakdown
 from edubureau.safety.models import (
     Campaign,
     ChecklistCategory,
@@ -64,14 +74,6 @@ class Figure:
         return display(self.value)
 
 
-@dataclass(frozen=True)
-class TownshipMissing:
-    township_id: int
-    name: str
-    missing: int
-    url: str
-
-
 @dataclass
 class Completion:
     """Monthly self-inspection completion for ``month``."""
@@ -81,10 +83,9 @@ class Completion:
     submitted: int
     on_time: int
     missing_schools: list[School]
-    missing_by_township: list[TownshipMissing]
     submitted_url: str
     missing_url: str
-    own_status: str = ""  # school view: this school's status this month
+    own_status: str = ""  # one school's view: its status this month
 
     @property
     def missing(self) -> int:
@@ -111,7 +112,7 @@ class Cell:
 
 @dataclass
 class OpenRow:
-    """Unresolved hazards of one category (and township, on the bureau view)."""
+    """Unresolved hazards of one category (and township, on a county's view)."""
 
     category_key: str
     category: str
@@ -123,9 +124,10 @@ class OpenRow:
 
 @dataclass
 class OpenHazards:
-    """``by_category``: every unresolved hazard by category and severity. ``rows`` (bureau
-    view): by category and township for the ``OPEN_TOWNSHIPS`` townships with most of
-    them; ``more_townships`` when other townships have some too (the list shows all)."""
+    """``by_category``: every unresolved hazard by category and severity. ``rows`` (a view
+    split by township): by category and township for the ``OPEN_TOWNSHIPS`` townships with
+    most of them; ``more_townships`` when other townships have some too (the list shows
+    all). A view split by child bureau shows them per bureau in its units instead."""
 
     by_category: list[OpenRow]
     rows: list[OpenRow]
@@ -139,6 +141,9 @@ class OpenHazards:
 class OverdueLine:
     hazard_id: int
     school: str
+    bureau: str  # the school's bureau (short name)
+    area: str  # its township, or 市直/县直 for a school run directly
+    in_township: bool
     category: str
     description: str
     severity: str
@@ -188,9 +193,42 @@ class CampaignLink:
     ends_on: date
 
 
+@dataclass(frozen=True)
+class Crumb:
+    """One step of the path from the viewer's whole scope down to the one shown."""
+
+    label: str
+    url: str  # "" for the scope shown
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """One part of the scope (a child bureau, township or school) with its links: its
+    own dashboard and the lists of the rows each figure counts."""
+
+    unit: Unit
+    drill: str
+    submitted_url: str
+    missing_url: str
+    found_url: str
+    closed_url: str
+    unresolved_url: str
+    overdue_url: str
+
+
+@dataclass
+class UnitTable:
+    grouping: str
+    heading: str
+    title: str
+    lines: list[UnitLine]
+    total: UnitLine
+
+
 @dataclass
 class Dashboard:
-    user_is_school: bool
+    user_is_school: bool  # the viewer is a school's account
+    one_school: bool  # the scope is one school (the viewer's, or one drilled to)
     scope_label: str
     period: Period
     today: date
@@ -208,6 +246,10 @@ class Dashboard:
     coverage: Coverage
     campaigns: list[CampaignLink] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
+    crumbs: list[Crumb] = field(default_factory=list)
+    units: UnitTable | None = None
+    grouping: str | None = None  # how the scope splits: "bureau", "township", "school"
+    links: facts.Links = field(default_factory=lambda: facts.Links(scope={}))
 
 
 # The period shown ------------------------------------------------------------------
@@ -228,58 +270,43 @@ def completion_month(period: Period, today: date) -> Period:
 
 
 def _completion(
-    *, schools: QuerySet[School], month: Period, links: facts.Links, is_school: bool
+    *, scope: SchoolScope, month: Period, links: facts.Links, one_school: bool
 ) -> Completion:
-    active = schools.filter(is_active=True)
     token = f"{month.start:%Y-%m}"
-    row = Inspection.objects.filter(
-        school__in=school_ids(active),
-        kind=InspectionKind.SELF,
-        status=InspectionStatus.SUBMITTED,
-        period=month.start,
-    ).aggregate(
-        submitted=Count("pk"),
-        on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))),
+    row = (
+        scope.rows(Inspection, active=True)
+        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
+        .aggregate(
+            submitted=Count("pk"),
+            on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))),
+        )
     )
-    due = active.count()
-    # The same rule as the missing page and the chase (inspections service).
-    missing_qs = missing_self_inspection_schools(schools=schools, period=month.start)
+    schools = scope.schools()
+    due = schools.filter(is_active=True).count()
     missing_schools: list[School] = []
-    by_township: list[TownshipMissing] = []
     own_status = ""
-    if is_school:
+    if one_school:
         own = (
-            Inspection.objects.filter(
-                school__in=school_ids(schools), kind=InspectionKind.SELF, period=month.start
-            )
+            scope.rows(Inspection)
+            .filter(kind=InspectionKind.SELF, period=month.start)
             .values_list("status", "submitted_at", "due_on")
             .first()
         )
         own_status = _own_status(own)
     else:
+        # The same rule as the missing page and the chase (inspections service).
+        missing_qs = missing_self_inspection_schools(schools=schools, period=month.start)
         missing_schools = list(
-            missing_qs.select_related("township").order_by(
-                "township__sort_order", "township_id", "name"
+            missing_qs.select_related("township", "bureau").order_by(
+                "bureau__path", "township__sort_order", "township_id", "name"
             )[:MISSING_SHOWN]
         )
-        by_township = [
-            TownshipMissing(
-                township_id=r["township_id"],
-                name=r["township__name"],
-                missing=r["n"],
-                url=links.missing(period=token, township=r["township_id"]),
-            )
-            for r in missing_qs.values("township_id", "township__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "township__name")
-        ]
     return Completion(
         month=month,
         due=due,
         submitted=row["submitted"],
         on_time=row["on_time"],
         missing_schools=missing_schools,
-        missing_by_township=by_township,
         submitted_url=links.inspections(kind="self", period=token, status="submitted"),
         missing_url=links.missing(period=token),
         own_status=own_status,
@@ -293,7 +320,7 @@ def _own_status(row: tuple[str, Any, date | None] | None) -> str:
     if status != InspectionStatus.SUBMITTED:
         return InspectionStatus(status).label
     if submitted_at and due_on and timezone.localdate(submitted_at) > due_on:
-        return "已提交(逾期)"
+        return "已提交（逾期）"
     return "已按时提交"
 
 
@@ -337,14 +364,13 @@ def _open_rows(rows: Any, *, links: facts.Links, township: bool) -> list[OpenRow
 
 
 def _open_hazards(
-    *, schools: QuerySet[School], today: date, links: facts.Links, is_school: bool
+    *, scope: SchoolScope, today: date, links: facts.Links, by_township: bool
 ) -> OpenHazards:
-    """Category × severity over everything (one query); on the bureau view, the
+    """Category × severity over everything (one query); on a view split by township, the
     ``OPEN_TOWNSHIPS`` townships with most open hazards (one query) by category and
-    severity (one query). A province has ~1,500 townships: no full matrix."""
-    unresolved_qs = Hazard.objects.filter(
-        school__in=school_ids(schools), status__in=UNRESOLVED_STATUSES
-    ).order_by()
+    severity (one query). A county has a few dozen townships, a province ~1,500: a view
+    above the county splits by child bureau (the units), never a township matrix."""
+    unresolved_qs = scope.rows(Hazard).filter(status__in=UNRESOLVED_STATUSES).order_by()
     category_meta = {
         "category_name": Max("category__name"),
         "category_order": Max("category__sort_order"),
@@ -356,7 +382,7 @@ def _open_hazards(
     )
     rows: list[OpenRow] = []
     more = False
-    if not is_school and totals:
+    if by_township and totals:
         top = [
             r["school__township_id"]
             for r in unresolved_qs.values("school__township_id")
@@ -364,7 +390,7 @@ def _open_hazards(
             .order_by("-n", "school__township_id")[: OPEN_TOWNSHIPS + 1]
         ]
         more = len(top) > OPEN_TOWNSHIPS
-        by_township = (
+        by_township_rows = (
             unresolved_qs.filter(school__township_id__in=top[:OPEN_TOWNSHIPS])
             .values("category_key", "school__township_id", "severity")
             .annotate(
@@ -374,7 +400,7 @@ def _open_hazards(
                 **category_meta,
             )
         )
-        rows = _open_rows(by_township, links=links, township=True)
+        rows = _open_rows(by_township_rows, links=links, township=True)
     severity_totals: dict[str, int] = defaultdict(int)
     for r in totals:
         severity_totals[r["severity"]] += r["n"]
@@ -401,26 +427,31 @@ def _open_hazards(
     )
 
 
-def _overdue(*, schools: QuerySet[School], today: date) -> list[OverdueLine]:
+def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
     """The ``OVERDUE_TOP`` hazards longest past their deadline (one query, plain rows).
 
     The one hand-written query of the dashboard. The list is a ~1.5 ms index read,
     and building and compiling it through the ORM cost as much again, every time the
-    page loads; written out, only the scope (``visible_to``, the one scoping
-    mechanism) is compiled by Django. ``overdue_q`` is the definition this repeats:
-    test_dashboard checks the two select the same rows in the same order.
+    page loads; written out, only the scope (``scope.school_ids(Hazard)``, the schools
+    whose hazards the scoping door lets the viewer read) is compiled by Django.
+    ``overdue_q`` is the definition this repeats: test_dashboard checks the two select
+    the same rows in the same order.
 
     Working days overdue are additive over the deadlines in order (every deadline is
     before ``today``), so the calendar is walked once, from the oldest deadline to
     ``today``, however many rows are shown."""
-    scope_sql, scope_params = school_ids(schools).query.sql_with_params()
+    scope_sql, scope_params = scope.school_ids(Hazard).query.sql_with_params()
     hazard, school = Hazard._meta.db_table, School._meta.db_table
+    bureau, township = Bureau._meta.db_table, Township._meta.db_table
     category = ChecklistCategory._meta.db_table
     open_statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
     sql = (
-        "SELECT h.id, s.name, c.name, h.description, h.severity, h.deadline, h.overdue_level"
+        "SELECT h.id, s.name, c.name, h.description, h.severity, h.deadline, h.overdue_level,"
+        " b.short_name, b.name, b.level, t.name"
         f" FROM {hazard} h JOIN {school} s ON s.id = h.school_id"
         f" JOIN {category} c ON c.id = h.category_id"
+        f" JOIN {bureau} b ON b.id = s.bureau_id"
+        f" LEFT JOIN {township} t ON t.id = s.township_id"
         f" WHERE h.school_id IN ({scope_sql}) AND h.status IN ({open_statuses})"
         " AND h.deadline < %s ORDER BY h.deadline, h.reported_on, h.id LIMIT %s"
     )
@@ -438,18 +469,33 @@ def _overdue(*, schools: QuerySet[School], today: date) -> list[OverdueLine]:
         OverdueLine(
             hazard_id=pk,
             school=school,
+            bureau=short_name or bureau_name,
+            area=township_name or direct_label(level),
+            in_township=township_name is not None,
             category=category,
             description=description,
             severity=severities.get(severity, severity),
             deadline=deadline,
             days=days[deadline],
-            escalation=level,
+            escalation=overdue_level,
         )
-        for pk, school, category, description, severity, deadline, level in rows
+        for (
+            pk,
+            school,
+            category,
+            description,
+            severity,
+            deadline,
+            overdue_level,
+            short_name,
+            bureau_name,
+            level,
+            township_name,
+        ) in rows
     ]
 
 
-def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> list[TrendPoint]:
+def _trend(*, scope: SchoolScope, ending: date, links: facts.Links) -> list[TrendPoint]:
     months = last_months(ending=ending, count=TREND_MONTHS)
     start, end = months[0], Period.month(ending.year, ending.month).end
     # One scan for both series: a count per month of what was reported and of what was
@@ -464,7 +510,7 @@ def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> li
             "pk", filter=Q(status=Status.CLOSED) & facts.closed_between(p.start, p.end)
         )
     row = (
-        Hazard.objects.filter(school__in=school_ids(schools))
+        scope.rows(Hazard)
         .filter(
             Q(reported_on__gte=start, reported_on__lte=end)
             | (Q(status=Status.CLOSED) & facts.closed_between(start, end))
@@ -498,16 +544,13 @@ def _trend(*, schools: QuerySet[School], ending: date, links: facts.Links) -> li
 
 def _coverage(
     *,
-    user: Any,
-    schools: QuerySet[School],
+    scope: SchoolScope,
     active_schools: int,
     today: date,
     links: facts.Links,
 ) -> Coverage:
-    year = facts.school_year_for(schools=schools, day=today)
-    letters = facts.letter_facts(
-        schools=schools, on=today, links=links, year=year, with_schools=False
-    )
+    year = facts.school_year_for(scope=scope, day=today)
+    letters = facts.letter_facts(scope=scope, on=today, links=links, year=year, with_schools=False)
     by_key = {f.key: f for f in letters}
     signed, due, rate = by_key["letters.signed"], by_key["letters.due"], by_key["letters.rate"]
     tiers = [
@@ -520,16 +563,18 @@ def _coverage(
         )
         for s, d, r in zip(signed.breakdown, due.breakdown, rate.breakdown, strict=True)
     ]
-    since, until = current_semester(user=user, today=today)
+    since, until = current_semester(user=scope.viewer, today=today)
     dated = {"since": since.isoformat(), "until": until.isoformat()}
     # All drills of the scope (what the linked list shows); schools counted if still open.
-    drills = Drill.objects.filter(
-        school__in=school_ids(schools), held_on__gte=since, held_on__lte=until
-    ).aggregate(
-        n=Count("pk"),
-        schools=Count("school_id", distinct=True, filter=Q(school__is_active=True)),
+    drills = (
+        scope.rows(Drill)
+        .filter(held_on__gte=since, held_on__lte=until)
+        .aggregate(
+            n=Count("pk"),
+            schools=Count("school_id", distinct=True, filter=Q(school__is_active=True)),
+        )
     )
-    vehicles = {f.key: f for f in facts.vehicle_facts(schools=schools, today=today, links=links)}
+    vehicles = {f.key: f for f in facts.vehicle_facts(scope=scope, today=today, links=links)}
     return Coverage(
         school_year=str(year) if year is not None else "",
         letters=tiers,
@@ -560,10 +605,10 @@ def _coverage(
     )
 
 
-def _campaigns(*, user: Any, schools: QuerySet[School]) -> list[CampaignLink]:
+def _campaigns(*, scope: SchoolScope) -> list[CampaignLink]:
     rows = (
-        Campaign.objects.visible_to(user)
-        .filter(schools__in=school_ids(schools))
+        scope.rows(Campaign)
+        .filter(schools__in=scope.schools().order_by().values("pk"))
         .values("pk", "name", "starts_on", "ends_on")
         .distinct()
         .order_by("-starts_on", "-pk")[:RECENT_CAMPAIGNS]
@@ -581,10 +626,10 @@ def _charts(board: Dashboard) -> dict[str, Any]:
         for i, cell in enumerate(row.cells):
             entry["counts"][i] += cell.count
     keys = list(categories)
-    links = facts.Links(scope={})
+    links = board.links
     open_chart = {
         "type": "hbar-stacked",
-        "title": "未整改完成隐患(按类别、等级)",
+        "title": "未整改完成隐患（按类别、等级）",
         "categories": [categories[k]["name"] for k in keys],
         "series": [
             {
@@ -599,7 +644,7 @@ def _charts(board: Dashboard) -> dict[str, Any]:
     }
     trend_chart = {
         "type": "line",
-        "title": "隐患发现与销号(近12个月)",
+        "title": "隐患发现与销号（近12个月）",
         "categories": [f"{p.month:%Y-%m}" for p in board.trend],
         "series": [
             {
@@ -617,31 +662,142 @@ def _charts(board: Dashboard) -> dict[str, Any]:
     return {"open": open_chart, "trend": trend_chart}
 
 
+# Drilling down ----------------------------------------------------------------------
+
+
+def _period_params(period: Period) -> dict[str, object]:
+    if period.kind == "month":
+        return {"year": period.start.year, "month": period.start.month}
+    return {"year": period.start.year}
+
+
+def dashboard_url(period: Period, params: dict[str, str]) -> str:
+    """The dashboard of the same period narrowed by ``params`` (a unit's, a crumb's)."""
+    return link(reverse("safety:dashboard"), {**_period_params(period), **params})
+
+
+def _unit_line(unit: Unit, *, period: Period, month: Period, links: facts.Links | None) -> UnitLine:
+    """A part's links; a part no filter can name (``links`` None) gets none."""
+    if links is None:
+        return UnitLine(unit, "", "", "", "", "", "", "")
+    token = f"{month.start:%Y-%m}"
+    found = facts.found_params(period)
+    return UnitLine(
+        unit=unit,
+        drill=dashboard_url(period, unit.params or {}),
+        submitted_url=links.inspections(kind="self", period=token, status="submitted"),
+        missing_url=links.missing(period=token),
+        found_url=links.hazards(**found),
+        closed_url=links.hazards(
+            **found, status=Status.CLOSED.value, closed_until=period.end.isoformat()
+        ),
+        unresolved_url=links.hazards(status="unresolved"),
+        overdue_url=links.hazards(overdue="1"),
+    )
+
+
+def _unit_table(units: Units | None, *, links: facts.Links) -> UnitTable | None:
+    if units is None:
+        return None
+
+    def line(u: Unit) -> UnitLine:
+        own = facts.Links(scope=u.params) if u.params is not None else None
+        return _unit_line(u, period=units.period, month=units.month, links=own)
+
+    total = _unit_line(units.total, period=units.period, month=units.month, links=links)
+    return UnitTable(
+        grouping=units.grouping,
+        heading=units.heading,
+        title=units.title,
+        lines=[line(u) for u in units.rows],
+        total=replace(total, drill=""),
+    )
+
+
+def _crumbs(scope: SchoolScope, period: Period) -> list[Crumb]:
+    """From the viewer's whole scope down to the one shown (one query for the bureaus
+    between them)."""
+    viewer = scope.viewer
+    top = viewer.bureau if viewer is not None and viewer.bureau_id else None
+    if viewer is None or viewer.role not in (
+        Role.BUREAU_LEADER,
+        Role.DEPARTMENT_STAFF,
+        Role.ADMINISTRATOR,
+    ):
+        top = None
+    steps: list[tuple[str, dict[str, str]]] = []
+    if top is not None:
+        steps.append((top.display_name, {}))
+        target = scope.bureau
+        if target is not None and target.pk != top.pk and top.is_ancestor_of(target):
+            chain = (
+                Bureau.objects.visible_to(viewer)
+                .filter(pk__in=[*target.ancestor_ids, target.pk], path__startswith=top.path)
+                .exclude(pk=top.pk)
+                .order_by("path")
+            )
+            steps += [(b.display_name, {"bureau": str(b.pk)}) for b in chain]
+    else:
+        steps.append((_viewer_label(viewer), {}))
+    school = scope.school if scope.kind == "school" else None
+    township = scope.township if scope.kind == "township" else None
+    if school is not None and school.township_id is not None:
+        township = school.township
+    default_township = getattr(viewer, "township_id", None)
+    if township is not None and township.pk != default_township:
+        steps.append((township.name, {"township": str(township.pk)}))
+    bureau = scope.bureau
+    direct = scope.kind == "direct" or (school is not None and school.township_id is None)
+    # A county runs every one of its schools: its "direct" ones are all of them.
+    if direct and bureau is not None and top is not None and bureau.level != BureauLevel.COUNTY:
+        label = direct_label(bureau.level)
+        steps.append((label, {"bureau": str(bureau.pk), "direct": "1"}))
+    if school is not None and getattr(viewer, "school_id", None) != school.pk:
+        steps.append((school.name, {"school": str(school.pk)}))
+    crumbs = [Crumb(label, dashboard_url(period, params)) for label, params in steps]
+    if crumbs:
+        crumbs[-1] = Crumb(crumbs[-1].label, "")
+    return crumbs
+
+
+def _viewer_label(viewer: Any) -> str:
+    role = getattr(viewer, "role", None)
+    if role == Role.SCHOOL_USER and viewer.school_id:
+        return str(viewer.school.name)
+    if role == Role.TOWNSHIP_STAFF and viewer.township_id:
+        return str(viewer.township.name)
+    return "责任区学校"
+
+
 # The entry point -------------------------------------------------------------------
 
 
-def safety_dashboard(*, user: Any, period: Period, today: date | None = None) -> Dashboard:
-    """Everything the dashboard shows for ``user`` (their visible schools) and ``period``."""
+def safety_dashboard(*, scope: SchoolScope, period: Period, today: date | None = None) -> Dashboard:
+    """Everything the dashboard shows for ``scope`` and ``period``."""
     today = today or timezone.localdate()
-    is_school = getattr(user, "role", None) == Role.SCHOOL_USER
-    schools = School.objects.visible_to(user)
-    links = facts.Links(scope={})
+    viewer = scope.viewer
+    one_school = scope.kind == "school"
+    links = facts.Links.of(scope)
     month = completion_month(period, today)
-    completion = _completion(schools=schools, month=month, links=links, is_school=is_school)
+    units = unit_breakdown(scope=scope, period=period, month=month, today=today)
+    grouping = units.grouping if units is not None else None
+    completion = _completion(scope=scope, month=month, links=links, one_school=one_school)
     hazard_facts = {
-        f.key: f
-        for f in facts.hazard_facts(schools=schools, period=period, today=today, links=links)
+        f.key: f for f in facts.hazard_facts(scope=scope, period=period, today=today, links=links)
     }
     repeats = hazard_facts["hazards.repeats"]
     trend_end = min(period.end, today)
     board = Dashboard(
-        user_is_school=is_school,
-        scope_label=user.school.name if is_school and user.school else _scope_label(user),
+        user_is_school=getattr(viewer, "role", None) == Role.SCHOOL_USER,
+        one_school=one_school,
+        scope_label=scope.label,
         period=period,
         today=today,
         completion=completion,
-        open_hazards=_open_hazards(schools=schools, today=today, links=links, is_school=is_school),
-        overdue=_overdue(schools=schools, today=today),
+        open_hazards=_open_hazards(
+            scope=scope, today=today, links=links, by_township=grouping == TOWNSHIP
+        ),
+        overdue=_overdue(scope=scope, today=today),
         found=hazard_facts["hazards.found"],
         closed=hazard_facts["hazards.closed"],
         rectification_rate=hazard_facts["hazards.rectification_rate"],
@@ -649,22 +805,18 @@ def safety_dashboard(*, user: Any, period: Period, today: date | None = None) ->
         closed_in_period=hazard_facts["hazards.closed_count_in_period"],
         repeats=list(repeats.breakdown[:REPEAT_TOP]),
         repeats_total=repeats,
-        trend=_trend(schools=schools, ending=trend_end, links=links),
+        trend=_trend(scope=scope, ending=trend_end, links=links),
         coverage=_coverage(
-            user=user,
-            schools=schools,
+            scope=scope,
             active_schools=completion.due,
             today=today,
             links=links,
         ),
-        campaigns=[] if is_school else _campaigns(user=user, schools=schools),
+        campaigns=[] if one_school else _campaigns(scope=scope),
+        crumbs=_crumbs(scope, period),
+        units=_unit_table(units, links=links),
+        grouping=grouping,
+        links=links,
     )
     board.charts = _charts(board)
     return board
-
-
-def _scope_label(user: Any) -> str:
-    if getattr(user, "role", None) == Role.INSPECTOR:
-        return "责任区学校"
-    bureau = getattr(user, "bureau", None)
-    return f"{bureau.name}全部学校" if bureau is not None else ""

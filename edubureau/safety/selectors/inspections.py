@@ -3,9 +3,10 @@ form's sections (only the items that apply to the school's kind), an inspection'
 history, campaign progress and the missing self-inspections of a month.
 
 The inspection list's GET parameters are shared with the dashboards, which link to it
-(docs/HELPERS-BRIEF.md): kind, period (YYYY-MM), school, township, status, campaign.
-The missing page takes period (YYYY-MM), township and bureau (a bureau's subtree;
-with direct=1 the schools it runs itself).
+(docs/HELPERS-BRIEF.md): kind, period (YYYY-MM), school, township, status, campaign,
+and bureau (a bureau's subtree; with direct=1 the schools it runs itself), which
+narrows through the scoping door (``scope_for``: another bureau's id answers 404).
+The missing page takes period (YYYY-MM), township and bureau (direct=1).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from edubureau.audit.models import AuditEvent
 from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id, param_month
 from edubureau.orgs.models import Role, School
+from edubureau.orgs.scoping import scope_for
 from edubureau.safety.models import (
     Campaign,
     Checklist,
@@ -59,6 +61,8 @@ class InspectionFilter:
     campaign_id: int | None = None
     since: date | None = None
     until: date | None = None
+    bureau_id: int | None = None
+    direct: bool = False
 
     @classmethod
     def from_params(cls, params: Any) -> InspectionFilter:
@@ -75,11 +79,23 @@ class InspectionFilter:
             campaign_id=param_id(params.get("campaign")),
             since=param_date(params.get("since")),
             until=param_date(params.get("until")),
+            bureau_id=param_id(params.get("bureau")),
+            direct=params.get("direct") == "1",
         )
 
 
+def _readable(user: Any, *, bureau_id: int | None, direct: bool) -> QuerySet[Inspection]:
+    """The user's inspections, narrowed to a bureau's subtree (or its direct schools)
+    by the scoping door when asked."""
+    if bureau_id is None and not direct:
+        return Inspection.objects.visible_to(user)
+    return scope_for(user, bureau=bureau_id, direct=direct).rows(Inspection)
+
+
 def inspection_list(*, user: Any, filters: InspectionFilter) -> QuerySet[Inspection]:
-    qs = Inspection.objects.visible_to(user).select_related("school__township", "campaign")
+    qs = _readable(user, bureau_id=filters.bureau_id, direct=filters.direct).select_related(
+        "school__township", "campaign"
+    )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.period:
@@ -358,14 +374,13 @@ def missing_report(
     period = month_start(period)
     today = today or timezone.localdate()
     due_on = self_inspection_due_on(period)
-    schools = School.objects.visible_to(user).filter(is_active=True)
+    schools: QuerySet[School]
+    if bureau_id is None and not direct:
+        schools = School.objects.visible_to(user).filter(is_active=True)
+    else:
+        schools = scope_for(user, bureau=bureau_id, direct=direct).schools().filter(is_active=True)
     if township_id:
         schools = schools.filter(township_id=township_id)
-    if bureau_id and direct:
-        schools = schools.filter(bureau_id=bureau_id)
-    elif bureau_id:
-        # A county of a city's subtree (the rows are the door's already).
-        schools = schools.filter(bureau__path__contains=f"/{int(bureau_id)}/")
     missing = list(
         missing_self_inspection_schools(schools=schools, period=period)
         .select_related("township")

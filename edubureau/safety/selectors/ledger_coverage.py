@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from edubureau.orgs.models import School, SchoolYear, User
+from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.models.ledgers import (
     Drill,
     LetterTier,
@@ -102,17 +103,26 @@ def documents_expiring(
     within_days: int,
     today: date,
     user: User | None = None,
+    scope: SchoolScope | None = None,
     schools: QuerySet[School] | None = None,
 ) -> list[ExpiringDocument]:
     """Every expiring document of every ledger, soonest first (three queries): those
-    ``user`` sees, or, for jobs that run without a user, those of ``schools``."""
-    if (user is None) == (schools is None):
-        raise TypeError("documents_expiring needs exactly one of user= and schools=")
+    ``user`` sees, or those of ``scope`` (a :class:`~edubureau.orgs.scoping.SchoolScope`
+    from the door: ``scope_for(user, …)``, or ``system_scope(bureau, direct=True)`` for
+    the weekly reminder, which runs without a user).
+
+    ``schools`` (a queryset the caller limited) is the old entrance the reminder job
+    (services/expiry.py) still uses; it goes once the job passes
+    ``scope=system_scope(bureau, direct=True)``."""
+    if sum(x is not None for x in (user, scope, schools)) != 1:
+        raise TypeError("documents_expiring needs exactly one of user=, scope= and schools=")
     found = []
     for key in _EXPIRING_SUBJECT:
         spec = LEDGERS[key]
         if user is not None:
             rows = _visible(spec, user)
+        elif scope is not None:
+            rows = scope.rows(spec.model)
         else:
             assert schools is not None  # checked above
             rows = spec.model.objects.filter(school__in=schools.order_by().values("pk"))
@@ -193,7 +203,7 @@ class TierTotal:
 
 def letters_by_tier(*, user: User, school_year: SchoolYear) -> list[TierTotal]:
     """Letters due and signed per tier over the user's scope (for summaries:
-    "与教职工签订责任书3120份,签订率98.7%")."""
+    “与教职工签订责任书3120份，签订率98.7%”)."""
     rows = {
         row["tier"]: row
         for row in ResponsibilityLetter.objects.visible_to(user)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from docx.oxml.ns import qn
 
 from edubureau.audit.models import Action, AuditEvent
-from edubureau.orgs.models import School
+from edubureau.orgs.scoping import scope_for
 from edubureau.safety.circulars import (
     Document,
     Section,
@@ -40,6 +40,11 @@ def data(cast):
         yield build_dataset(cast)
 
 
+def one(data, school):
+    """One school, as the county's safety staff read it."""
+    return scope_for(data.cast.safety_staff, school=school)
+
+
 def opened(content: bytes) -> docx.document.Document:
     return docx.Document(io.BytesIO(content))
 
@@ -53,7 +58,9 @@ def cells(document: docx.document.Document) -> list[list[str]]:
 
 
 def test_it_reads_a_campaign_circular_from_the_record(data):
-    content = circular_for_campaign(campaign=data.campaign, today=TODAY)
+    content = circular_for_campaign(
+        campaign=data.campaign, scope=scope_for(data.cast.leader), today=TODAY
+    )
     assert (content.schools_total, content.schools_inspected) == (2, 1)
     assert (content.found, content.closed, content.unresolved, content.overdue) == (2, 1, 1, 1)
     assert {c.key: c.found for c in content.by_category} == {"fire": 1, "building": 1}
@@ -65,23 +72,25 @@ def test_it_reads_a_campaign_circular_from_the_record(data):
 
 
 def test_it_renders_the_campaign_circular_as_a_numbered_docx(data):
-    content = circular_for_campaign(campaign=data.campaign, today=TODAY)
+    content = circular_for_campaign(
+        campaign=data.campaign, scope=scope_for(data.cast.leader), today=TODAY
+    )
     document = opened(render(circular_outline(content)))
     lines = texts(document)
     assert lines[0] == "关于2026年春季开学安全专项检查情况的通报"
-    assert lines[2].startswith("2026年3月21日至2026年3月28日,甲县教育局组织开展了")
+    assert lines[2].startswith("2026年3月21日至2026年3月28日，甲县教育局组织开展了")
     for heading in (
         "一、基本情况",
         "二、检查发现的问题",
-        "(一)隐患类别分布",
-        "(二)各校检查情况",
+        "（一）隐患类别分布",
+        "（二）各校检查情况",
         "三、逾期未整改隐患",
         "四、好的做法",
         "五、整改要求",
     ):
         assert heading in lines, heading
     body = "\n".join(lines)
-    assert "共发现安全隐患2个,已整改销号1个,整改率50.0%" in body
+    assert "共发现安全隐患2个，已整改销号1个，整改率50.0%" in body
     assert "甲镇中心小学建立了隐患排查“日巡查、周检查、月总结”制度。" in body
     assert lines[-1] == "2026年6月15日" and lines[-2] == data.cast.bureau.name
     rows = cells(document)
@@ -94,9 +103,8 @@ def test_it_renders_the_campaign_circular_as_a_numbered_docx(data):
 
 
 def test_it_reads_a_month_circular_for_the_active_schools(data):
-    schools = School.objects.filter(bureau=data.cast.bureau)
     content = circular_for_month(
-        bureau=data.cast.bureau, schools=schools, month=date(2026, 3, 9), today=TODAY
+        scope=scope_for(data.cast.leader), month=date(2026, 3, 9), today=TODAY
     )
     assert content.title == "关于2026年3月学校安全隐患排查整改情况的通报"
     assert (content.schools_total, content.schools_inspected, content.schools_on_time) == (4, 2, 2)
@@ -105,8 +113,8 @@ def test_it_reads_a_month_circular_for_the_active_schools(data):
     assert len(content.overdue_hazards) == 3  # every hazard overdue today
     document = opened(render(circular_outline(content)))
     body = "\n".join(texts(document))
-    assert "应报送月度自查学校4所,已报送2所,其中按时报送2所,按时报送率50.0%" in body
-    assert "未按时报送月度自查的学校,须在3个工作日内补报" in body
+    assert "应报送月度自查学校4所，已报送2所，其中按时报送2所，按时报送率50.0%" in body
+    assert "未按时报送月度自查的学校，须在3个工作日内补报" in body
     assert OTHER_BUREAU_MARKER not in response_text_of(document)
 
 
@@ -124,18 +132,18 @@ def test_it_numbers_headings_the_official_way():
         "三十五",
     ]
     assert heading_number(1, 3) == "三、"
-    assert heading_number(2, 12) == "(十二)"
+    assert heading_number(2, 12) == "（十二）"
     assert heading_number(3, 2) == "2."
     outline = Document(
         title="通报",
-        recipients="各校:",
+        recipients="各校：",
         opening=("开头。",),
         sections=(Section("甲", tables=(Table(("列",), (("值",),)),)),),
         issuer="甲县教育局",
         dated=date(2026, 1, 2),
     )
     document = opened(render(outline))
-    assert texts(document)[:4] == ["通报", "各校:", "开头。", "一、甲"]
+    assert texts(document)[:4] == ["通报", "各校：", "开头。", "一、甲"]
     assert cells(document) == [["列"], ["值"]]
 
 
@@ -202,7 +210,9 @@ def test_it_keeps_the_isolation_target_campaign_from_school_a(cast, client_for):
 
 
 def test_it_reads_a_campaigns_feedback_for_one_school(data):
-    content = campaign_feedback(campaign=data.campaign, school=data.cast.school_a, today=TODAY)
+    content = campaign_feedback(
+        campaign=data.campaign, scope=one(data, data.cast.school_a), today=TODAY
+    )
     assert content.kind == "feedback" and content.recipients == data.cast.school_a.name
     assert content.title == "2026年春季开学安全专项检查检查情况反馈"
     assert (content.found, content.closed, content.unresolved, content.overdue) == (2, 1, 1, 1)
@@ -212,18 +222,22 @@ def test_it_reads_a_campaigns_feedback_for_one_school(data):
 
 
 def test_it_renders_the_feedback_without_naming_other_schools(data):
-    content = campaign_feedback(campaign=data.campaign, school=data.cast.school_a, today=TODAY)
+    content = campaign_feedback(
+        campaign=data.campaign, scope=one(data, data.cast.school_a), today=TODAY
+    )
     lines = texts(opened(render(circular_outline(content))))
-    assert lines[:2] == ["2026年春季开学安全专项检查检查情况反馈", f"{data.cast.school_a.name}:"]
+    assert lines[:2] == ["2026年春季开学安全专项检查检查情况反馈", f"{data.cast.school_a.name}："]
     body = "\n".join(lines)
-    assert "检查组于2026年3月22日对你校(园)进行了检查,共发现安全隐患2个" in body
-    assert "你校(园)要切实落实安全工作主体责任,对本反馈指出的问题" in body
+    assert "检查组于2026年3月22日对你校（园）进行了检查，共发现安全隐患2个" in body
+    assert "你校（园）要切实落实安全工作主体责任，对本反馈指出的问题" in body
     for heading in ("一、基本情况", "二、检查发现的问题", "三、逾期未整改隐患", "四、整改要求"):
         assert heading in lines, heading
     assert SCHOOL_B_MARKER not in body and "各校检查情况" not in body
-    not_yet = campaign_feedback(campaign=data.campaign, school=data.cast.school_b, today=TODAY)
+    not_yet = campaign_feedback(
+        campaign=data.campaign, scope=one(data, data.cast.school_b), today=TODAY
+    )
     text = "\n".join(texts(opened(render(circular_outline(not_yet)))))
-    assert "检查组尚未完成对你校(园)的检查" in text and "检查发现的问题" not in text
+    assert "检查组尚未完成对你校（园）的检查" in text and "检查发现的问题" not in text
 
 
 def test_it_lets_a_school_download_its_own_feedback(data, client_for):

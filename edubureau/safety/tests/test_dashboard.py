@@ -17,7 +17,7 @@ from django.urls import resolve, reverse
 
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Period
-from edubureau.orgs.models import School
+from edubureau.orgs.scoping import scope_for
 from edubureau.safety.facts import safety_facts
 from edubureau.safety.models import Hazard
 from edubureau.safety.tests.factories_dashboard import local, make_hazard_row
@@ -47,7 +47,7 @@ def test_it_shows_the_bureau_the_same_numbers_as_the_facts(data, client_for):
     response = client_for(data.cast.leader).get(URL, {"year": 2026})
     assert response.status_code == 200
     board = response.context["board"]
-    facts = safety_facts(schools=School.objects.filter(bureau=data.cast.bureau), period=YEAR)
+    facts = safety_facts(scope=scope_for(data.cast.leader), period=YEAR)
     for shown, key in (
         (board.found, "hazards.found"),
         (board.closed, "hazards.closed"),
@@ -121,12 +121,12 @@ def test_the_overdue_list_selects_what_the_overdue_filter_selects(cast, frozen):
     make_hazard_row(cast.school_a, reported_on=TODAY, deadline=TODAY)
     make_hazard_row(cast.other_school, reported_on=date(2026, 1, 5), deadline=date(2026, 1, 10))
 
-    board = safety_dashboard(user=cast.leader, period=YEAR, today=TODAY)
+    board = safety_dashboard(scope=scope_for(cast.leader), period=YEAR, today=TODAY)
     expected = hazard_list(user=cast.leader, filters=HazardFilter(overdue=True), today=TODAY)
     expected = expected.order_by("deadline", "reported_on", "pk")[:OVERDUE_TOP]
     assert [line.hazard_id for line in board.overdue] == [h.pk for h in expected]
     assert len(board.overdue) == OVERDUE_TOP
-    mine = safety_dashboard(user=cast.school_a_officer, period=YEAR, today=TODAY)
+    mine = safety_dashboard(scope=scope_for(cast.school_a_officer), period=YEAR, today=TODAY)
     assert {line.school for line in mine.overdue} == {cast.school_a.name}
 
 
@@ -134,7 +134,7 @@ def test_it_shows_a_school_only_its_own_numbers(data, client_for):
     response = client_for(data.cast.school_a_officer).get(URL, {"year": 2026})
     assert response.status_code == 200
     board = response.context["board"]
-    mine = safety_facts(schools=School.objects.filter(pk=data.cast.school_a.pk), period=YEAR)
+    mine = safety_facts(scope=scope_for(data.cast.school_a_officer), period=YEAR)
     assert board.user_is_school
     assert board.found.value == mine["hazards.found"].value == 3
     assert board.open_hazards.total.value == 1

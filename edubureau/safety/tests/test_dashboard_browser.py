@@ -69,6 +69,6 @@ def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_pag
         screenshot(page, "safety-campaign-school-375")
         with page.expect_download() as download:
             page.click("[data-testid=feedback]")
-        assert download.value.suggested_filename.endswith("检查情况反馈(甲镇中心小学).docx")
+        assert download.value.suggested_filename.endswith("检查情况反馈（甲镇中心小学）.docx")
         assert not errors
         school.close()

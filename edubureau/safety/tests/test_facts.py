@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from edubureau.core.facts import Fact, Period, display, percent
 from edubureau.orgs.models import School
+from edubureau.orgs.scoping import scope_for
 from edubureau.rectification.models import Status
 from edubureau.safety.facts import (
     CloseDays,
@@ -51,7 +52,7 @@ def data(cast):
 @pytest.fixture
 def facts(data):
     with time_machine.travel(local(TODAY), tick=False):
-        return safety_facts(schools=School.objects.filter(bureau=data.cast.bureau), period=YEAR)
+        return safety_facts(scope=scope_for(data.cast.leader), period=YEAR)
 
 
 def hazards_of(bureau) -> list[Hazard]:
@@ -137,11 +138,12 @@ def test_it_takes_the_mean_of_the_middle_two_for_an_even_count_of_closed_hazards
     )
     closed = closed_within(hazards_of(data.cast.bureau), YEAR)
     days = [(timezone.localdate(h.closed_at) - h.reported_on).days for h in closed]
-    schools = School.objects.filter(bureau=data.cast.bureau)
-    result = close_days(schools=schools, period=YEAR)
+    scope = scope_for(data.cast.leader)
+    result = close_days(scope=scope, period=YEAR)
     assert (result.count, len(days)) == (6, 6)
     assert result.median == Decimal(str(median(days)))
-    assert close_days(schools=School.objects.none(), period=YEAR) == CloseDays(0, None)
+    nothing = scope_for(data.cast.other_admin)  # another county: none of these
+    assert close_days(scope=nothing, period=YEAR) == CloseDays(0, None)
 
 
 def test_close_outs_count_by_their_local_date_around_midnight(data):
@@ -162,23 +164,22 @@ def test_close_outs_count_by_their_local_date_around_midnight(data):
             closed_at=closed_at,
         )
     rows = hazards_of(data.cast.bureau)
-    schools = School.objects.filter(bureau=data.cast.bureau)
+    scope = scope_for(data.cast.leader)
     with time_machine.travel(local(TODAY), tick=False):
-        facts = safety_facts(schools=schools, period=YEAR)
+        facts = safety_facts(scope=scope, period=YEAR)
     within = closed_within(rows, YEAR)
-    assert close_days(schools=schools, period=YEAR).count == len(within) == 5 + 2
+    assert close_days(scope=scope, period=YEAR).count == len(within) == 5 + 2
     assert facts["hazards.closed"].value == len(closed_by_end(rows, YEAR)) == 4 + 1
     late = [h for h in within if h.rectified_on and h.rectified_on > h.deadline]
     assert facts["hazards.closed_late"].value == len(late)
 
 
 def test_it_leaves_out_the_signed_schools_count_when_not_asked(data):
-    schools = School.objects.filter(bureau=data.cast.bureau)
+    scope = scope_for(data.cast.leader)
     links = Links(scope={})
-    full = {f.key: f.value for f in letter_facts(schools=schools, on=TODAY, links=links)}
+    full = {f.key: f.value for f in letter_facts(scope=scope, on=TODAY, links=links)}
     short = {
-        f.key: f.value
-        for f in letter_facts(schools=schools, on=TODAY, links=links, with_schools=False)
+        f.key: f.value for f in letter_facts(scope=scope, on=TODAY, links=links, with_schools=False)
     }
     assert "letters.schools" in full and "letters.schools" not in short
     assert short == {k: v for k, v in full.items() if k != "letters.schools"}
@@ -210,10 +211,10 @@ def test_it_groups_repeats_by_item_and_late_closures_by_township(data, facts):
 
 
 def test_late_closure_links_filter_on_the_township_with_or_without_a_scope(data):
-    schools = School.objects.filter(bureau=data.cast.bureau)
+    everything = scope_for(data.cast.leader)
     for scope in ({}, {"school": data.cast.school_a.pk}, {"township": data.cast.township_a.pk}):
         links = Links(scope=scope)
-        fact = late_fact(schools=schools, period=YEAR, links=links)
+        fact = late_fact(scope=everything, period=YEAR, links=links)
         assert fact.breakdown
         for f in fact.breakdown:
             township = int(f.key.rsplit(".", 1)[1])
@@ -345,9 +346,7 @@ def test_it_counts_only_the_schools_in_scope(data):
     with time_machine.travel(local(TODAY), tick=False):
         mine = safety_facts_for_user(user=data.cast.school_a_officer, period=YEAR)
         scoped = safety_facts(
-            schools=School.objects.filter(pk=data.cast.school_a.pk),
-            period=YEAR,
-            scope={"school": data.cast.school_a.pk},
+            scope=scope_for(data.cast.leader, school=data.cast.school_a), period=YEAR
         )
     rows = [h for h in hazards_of(data.cast.bureau) if h.school_id == data.cast.school_a.pk]
     assert mine["hazards.found"].value == len(found_in(rows, YEAR)) == 3
@@ -358,6 +357,6 @@ def test_it_counts_only_the_schools_in_scope(data):
 
 
 def test_it_runs_a_fixed_number_of_queries(data, django_assert_max_num_queries):
-    schools = School.objects.filter(bureau=data.cast.bureau)
+    scope = scope_for(data.cast.leader)
     with time_machine.travel(local(TODAY), tick=False), django_assert_max_num_queries(40):
-        safety_facts(schools=schools, period=YEAR)
+        safety_facts(scope=scope, period=YEAR)

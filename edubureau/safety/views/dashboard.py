@@ -3,8 +3,13 @@
 Who sees what:
 - the dashboard: everyone signed in, over the schools they may see (a school user
   their own school, an inspector their assigned schools, bureau staff, leaders and
-  administrators the whole bureau — safety records are not sensitive data);
-- circulars (.docx): the safety department's staff and bureau leaders. A school
+  administrators their bureau's subtree — safety records are not sensitive data),
+  narrowed by ``?bureau=`` (a bureau of that subtree; with ``direct=1`` the schools
+  it runs itself), ``?township=`` or ``?school=`` through the scoping door
+  (``scope_from_params``): another bureau's, township's or school's id answers 404
+  and is audited;
+- circulars (.docx): the safety department's staff and bureau leaders, over their
+  whole scope (a city's circular names its counties and their schools). A school
   user gets 403 for every circular, their own school's included: a circular names
   every school of its scope;
 - a campaign's feedback to one school (检查情况反馈, .docx): anyone who sees the
@@ -30,8 +35,7 @@ from edubureau.core.downloads import attachment
 from edubureau.core.facts import Period
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import School
-from edubureau.orgs.scoping import bureau_of
+from edubureau.orgs.scoping import scope_for, scope_from_params
 from edubureau.safety.circulars import (
     CircularContent,
     campaign_feedback,
@@ -55,7 +59,7 @@ def _period(request: AuthedRequest, today: date) -> Period:
     try:
         return Period.parse(f"{year}-{int(month):02d}" if month else year)
     except ValueError as exc:
-        messages.error(request, f"{exc};已显示{today.year}年的数据。")
+        messages.error(request, f"{exc}；已显示{today.year}年的数据。")
         return Period.calendar_year(today.year)
 
 
@@ -64,9 +68,11 @@ def _period(request: AuthedRequest, today: date) -> Period:
 def dashboard(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     period = _period(request, today)
-    board = safety_dashboard(user=request.user, period=period, today=today)
+    scope = scope_from_params(request.user, request.GET)
+    board = safety_dashboard(scope=scope, period=period, today=today)
     context = {
         "board": board,
+        "scope_params": scope.params,
         "years": range(today.year, today.year - 6, -1),
         "months": range(1, 13),
         "can_download": can_download_circulars(request.user),
@@ -80,7 +86,7 @@ def _docx(request: AuthedRequest, content: CircularContent, name: str) -> HttpRe
         actor=request.user,
         action=Action.EXPORT,
         model_label=Campaign._meta.label if content.kind != "month" else "safety.Circular",
-        detail=f"下载通报:{content.title}",
+        detail=f"下载通报：{content.title}",
     )
     return attachment(data, content_type=DOCX_CONTENT_TYPE, filename=name)
 
@@ -91,9 +97,7 @@ def circular_campaign(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载检查通报")
-    content = circular_for_campaign(
-        campaign=campaign, schools=School.objects.visible_to(request.user)
-    )
+    content = circular_for_campaign(campaign=campaign, scope=scope_for(request.user))
     return _docx(request, content, f"{campaign.name}通报.docx")
 
 
@@ -103,11 +107,12 @@ def campaign_feedback_download(
     request: AuthedRequest, campaign_id: int, school_id: int
 ) -> HttpResponse:
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
-    school = get_visible_or_404(School, request.user, school_id)
-    if not campaign.schools.filter(pk=school.pk).exists():
+    scope = scope_for(request.user, school=school_id)
+    school = scope.school
+    if school is None or not campaign.schools.filter(pk=school.pk).exists():
         raise Http404("该学校不在本次检查范围内")
-    content = campaign_feedback(campaign=campaign, school=school)
-    return _docx(request, content, f"{campaign.name}检查情况反馈({school.name}).docx")
+    content = campaign_feedback(campaign=campaign, scope=scope)
+    return _docx(request, content, f"{campaign.name}检查情况反馈（{school.name}）.docx")
 
 
 @login_required
@@ -116,10 +121,6 @@ def circular_month(request: AuthedRequest, year: int, month: int) -> HttpRespons
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载月度通报")
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return HttpResponse("月份无效:年份须在2000至2100之间,月份须在1至12之间", status=400)
-    content = circular_for_month(
-        bureau=bureau_of(request.user),
-        schools=School.objects.visible_to(request.user),
-        month=date(year, month, 1),
-    )
+        return HttpResponse("月份无效：年份须在2000至2100之间，月份须在1至12之间", status=400)
+    content = circular_for_month(scope=scope_for(request.user), month=date(year, month, 1))
     return _docx(request, content, f"{year}年{month}月安全隐患排查整改情况通报.docx")

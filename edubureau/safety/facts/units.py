@@ -1,0 +1,301 @@
+"""Figures per part of a scope, one level down the tree.
+
+A province's scope splits into its cities, a city's into its counties, each with
+the schools the bureau runs itself (省直、市直) as one more part; a county's into
+its townships (and its 县直 schools, if any); a township's, or a bureau's direct
+schools, into schools. :func:`unit_breakdown` counts, per part: active schools,
+the month's self-inspections submitted (on time) and missing, hazards found in
+the period and closed by its end (the facts' definitions), and hazards unresolved
+and overdue now. The dashboard's drill-down table and a city circular's per-county
+table read it; every part carries the narrowing (``params``) that opens its own
+dashboard and its lists.
+
+Four queries at most (the bureaus of the subtree, schools, self-inspections,
+hazards), whatever the number of schools or bureaus: every count is grouped in
+the database by the row's bureau, township or school and mapped to its part here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Max, Q
+
+from edubureau.core.facts import Period, percent
+from edubureau.orgs.models import DIRECT_LABELS, BureauLevel
+from edubureau.orgs.scoping import SchoolScope
+from edubureau.rectification.models import UNRESOLVED_STATUSES, Status
+from edubureau.safety.facts.common import closed_by
+from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
+from edubureau.safety.selectors.hazards import overdue_q
+
+BUREAU, TOWNSHIP, SCHOOL = "bureau", "township", "school"
+
+# What the parts of each grouping are called (column heading, section title).
+CHILD_NAMES: dict[str, str] = {BureauLevel.CITY.value: "市", BureauLevel.COUNTY.value: "县（区）"}
+_HEADINGS = {TOWNSHIP: "乡镇（街道）", SCHOOL: "学校"}
+
+
+def direct_label(level: str) -> str:
+    """What the schools a bureau of ``level`` runs itself are called: 市直, 省直, 县直."""
+    return {str(k.value): v for k, v in DIRECT_LABELS.items()}.get(str(level), "直属")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One part of the scope and its figures. ``params`` narrow a page to it (None for a
+    part no list filter can name: a county's schools outside any township)."""
+
+    key: str
+    name: str
+    params: dict[str, str] | None
+    schools: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    found: int = 0
+    closed: int = 0
+    unresolved: int = 0
+    overdue: int = 0
+    direct: bool = False  # the schools a bureau runs itself (市直…)
+
+    @property
+    def missing(self) -> int:
+        return max(self.schools - self.submitted, 0)
+
+    @property
+    def submitted_rate(self) -> Decimal | None:
+        return percent(self.submitted, self.schools)
+
+    @property
+    def rectification_rate(self) -> Decimal | None:
+        return percent(self.closed, self.found)
+
+
+MEASURES = ("schools", "submitted", "on_time", "found", "closed", "unresolved", "overdue")
+
+
+@dataclass(frozen=True)
+class Units:
+    """The parts of a scope, in display order, and their total."""
+
+    grouping: str  # BUREAU, TOWNSHIP or SCHOOL
+    heading: str  # the column heading: 市 / 县（区） / 乡镇（街道） / 学校
+    period: Period
+    month: Period
+    rows: tuple[Unit, ...]
+    total: Unit = field(default_factory=lambda: Unit("total", "合计", {}))
+    top_id: int | None = None  # the scope's bureau
+    children: tuple[tuple[str, str], ...] = ()  # (unit key, bureau path) of child bureaus
+
+    @property
+    def title(self) -> str:
+        return f"各{self.heading}"
+
+    def key_for(self, school: Any) -> str | None:
+        """The key of the part ``school`` belongs to (its ``bureau`` loaded)."""
+        if self.grouping == SCHOOL:
+            return f"school:{school.pk}"
+        if self.grouping == TOWNSHIP:
+            return f"township:{school.township_id}" if school.township_id else "direct"
+        if school.bureau_id == self.top_id:
+            return "direct"
+        for key, path in self.children:
+            if school.bureau.path.startswith(path):
+                return key
+        return None
+
+
+def _total(rows: tuple[Unit, ...]) -> Unit:
+    sums = {m: sum(getattr(r, m) for r in rows) for m in MEASURES}
+    return Unit("total", "合计", {}, **sums)
+
+
+def grouping_of(scope: SchoolScope, bureaus: list[Any] | None) -> str | None:
+    """How the scope splits: by child bureau, township or school (None: one school)."""
+    if scope.kind == "school":
+        return None
+    if scope.kind in ("township", "direct"):
+        return SCHOOL
+    if scope.bureau is None:
+        return None
+    if (
+        scope.kind == "bureau"
+        and bureaus
+        and any(b["parent_id"] == scope.bureau.pk for b in bureaus)
+    ):
+        return BUREAU
+    return TOWNSHIP
+
+
+def unit_breakdown(
+    *,
+    scope: SchoolScope,
+    period: Period,
+    month: Period,
+    today: date,
+    closed_by_day: date | None = None,
+) -> Units | None:
+    """The scope's parts with their figures (None for a one-school scope).
+
+    ``closed`` counts the hazards found in the period that were closed by the period's
+    end (the facts' definition), or by ``closed_by_day`` (a circular: closed by the day
+    it is written)."""
+    bureaus: list[Any] | None = None
+    if scope.kind == "bureau":
+        bureaus = list(
+            scope.bureaus().values(
+                "pk", "parent_id", "path", "name", "short_name", "level", "region_code"
+            )
+        )
+    grouping = grouping_of(scope, bureaus)
+    if grouping is None:
+        return None
+    assert scope.bureau is not None or grouping == SCHOOL
+    direct_name = direct_label(scope.bureau.level) if scope.bureau else "直属"
+    direct_params = {"bureau": str(scope.bureau.pk), "direct": "1"} if scope.bureau else {}
+
+    # Parts, and the part of each group key (bureau, township or school id) ----------
+    parts: dict[str, Unit] = {}
+    order: dict[str, tuple[Any, ...]] = {}
+    part_of: dict[Any, str] = {}
+    if grouping == BUREAU:
+        assert bureaus is not None and scope.bureau is not None
+        top = scope.bureau
+        children = [b for b in bureaus if b["parent_id"] == top.pk]
+        heading = CHILD_NAMES.get(children[0]["level"], "下级教育局") if children else ""
+        for child in children:
+            child_key = f"bureau:{child['pk']}"
+            parts[child_key] = Unit(
+                child_key, child["short_name"] or child["name"], {"bureau": str(child["pk"])}
+            )
+            order[child_key] = (0, child["region_code"] or "~", child["pk"])
+        for b in bureaus:
+            if b["pk"] == top.pk:
+                part_of[b["pk"]] = "direct"
+                continue
+            for child in children:
+                if b["path"].startswith(child["path"]):
+                    part_of[b["pk"]] = f"bureau:{child['pk']}"
+                    break
+        school_key, row_key = "bureau_id", "school__bureau_id"
+    elif grouping == TOWNSHIP:
+        heading = _HEADINGS[TOWNSHIP]
+        school_key, row_key = "township_id", "school__township_id"
+    else:
+        heading = _HEADINGS[SCHOOL]
+        school_key, row_key = "pk", "school_id"
+
+    def part(group: Any) -> str | None:
+        if grouping == BUREAU:
+            return part_of.get(group)
+        if grouping == TOWNSHIP:
+            return f"township:{group}" if group is not None else "direct"
+        return f"school:{group}"
+
+    # Schools -------------------------------------------------------------------
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    schools = scope.schools().order_by()
+    rows: Any
+    if grouping == SCHOOL:
+        rows = schools.values("pk", "name", "is_active")
+    elif grouping == TOWNSHIP:
+        rows = schools.values(school_key).annotate(
+            n=Count("pk", filter=Q(is_active=True)),
+            name=Max("township__name"),
+            sort=Max("township__sort_order"),
+        )
+    else:
+        rows = schools.values(school_key).annotate(n=Count("pk", filter=Q(is_active=True)))
+    shown: set[str] = set(parts)
+    for r in rows:
+        key = part(r[school_key])
+        if key is None:
+            continue
+        if grouping == SCHOOL:
+            counts[key]["schools"] += 1 if r["is_active"] else 0
+            parts.setdefault(key, Unit(key, r["name"], {"school": str(r["pk"])}))
+            order[key] = (0 if r["is_active"] else 1, r["name"], r["pk"])  # closed ones last
+            if r["is_active"]:
+                shown.add(key)
+            continue
+        counts[key]["schools"] += r["n"]
+        shown.add(key)
+        if grouping == TOWNSHIP and key != "direct":
+            parts.setdefault(key, Unit(key, r["name"], {"township": str(r[school_key])}))
+            order[key] = (0, r["sort"] or 0, r[school_key])
+
+    # The month's self-inspections ---------------------------------------------------
+    submitted = (
+        scope.rows(Inspection, active=True)
+        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
+        .values(row_key)
+        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
+        .order_by()
+    )
+    for r in submitted:
+        key = part(r[row_key])
+        if key is not None:
+            counts[key]["submitted"] += r["n"]
+            counts[key]["on_time"] += r["on_time"]
+
+    # Hazards: found in the period (closed by its end), unresolved and overdue now ---
+    in_period = Q(reported_on__gte=period.start, reported_on__lte=period.end)
+    hazards = (
+        scope.rows(Hazard)
+        .filter(in_period | Q(status__in=UNRESOLVED_STATUSES))
+        .values(row_key)
+        .annotate(
+            found=Count("pk", filter=in_period),
+            closed=Count(
+                "pk",
+                filter=in_period & Q(status=Status.CLOSED) & closed_by(closed_by_day or period.end),
+            ),
+            unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
+            overdue=Count("pk", filter=overdue_q(today)),
+        )
+        .order_by()
+    )
+    for r in hazards:
+        key = part(r[row_key])
+        if key is None:
+            continue
+        for measure in ("found", "closed", "unresolved", "overdue"):
+            counts[key][measure] += r[measure]
+        if any(r[m] for m in ("found", "unresolved")):
+            shown.add(key)
+
+    if "direct" in counts or "direct" in shown:
+        # A city's own schools are its 市直 (bureau=…&direct=1); a county runs every one
+        # of its schools, and those outside a township have no filter of their own.
+        params = direct_params if grouping == BUREAU else None
+        parts["direct"] = Unit("direct", direct_name, params, direct=True)
+        order["direct"] = (1,)
+    keys = sorted((k for k in parts if k in shown or grouping == BUREAU), key=lambda k: order[k])
+    units = tuple(
+        Unit(
+            parts[k].key,
+            parts[k].name,
+            parts[k].params,
+            direct=parts[k].direct,
+            **{m: counts[k][m] for m in MEASURES},
+        )
+        for k in keys
+    )
+    return Units(
+        grouping=grouping,
+        heading=heading,
+        period=period,
+        month=month,
+        rows=units,
+        total=_total(units),
+        top_id=scope.bureau.pk if scope.bureau is not None else None,
+        children=tuple(
+            (f"bureau:{b['pk']}", b["path"])
+            for b in (bureaus or [])
+            if grouping == BUREAU and scope.bureau is not None and b["parent_id"] == scope.bureau.pk
+        ),
+    )
