@@ -39,7 +39,7 @@ class SchoolMoveForm(forms.Form):
     )
     moved_on = forms.DateField(
         label="调整日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="此日期之前的记录仍属原教育局",
     )
     reason = forms.CharField(label="调整原因", max_length=200, required=False)

@@ -243,9 +243,18 @@ class LedgerDemo:
         return len(rows)
 
     def _plate(self) -> str:
+        """A plate unique in the whole demo: in the county demo 川J and five digits; in
+        a city or province demo the city's letter, then the last two digits of the
+        bureau's division code and three digits (each bureau has its own numbers)."""
+        code = self.ctx.bureau.region_code
+        tree = self.ctx.scale.name != "county" and len(code) == 6 and code.isdigit()
         while True:
-            letter = "J" if self.ctx.scale.name == "county" else self.rng.choice(PLATE_LETTERS)
-            plate = f"川{letter}{self.rng.randrange(10000, 100000)}"
+            if tree:
+                # 5109 (示例市) gets 川J, as the county demo; each city its own letter.
+                letter = PLATE_LETTERS[(int(code[2:4]) - 2) % len(PLATE_LETTERS)]
+                plate = f"川{letter}{code[4:6]}{self.rng.randrange(1000):03d}"
+            else:
+                plate = f"川J{self.rng.randrange(10000, 100000)}"
             if plate not in self._plates:
                 self._plates.add(plate)
                 return plate

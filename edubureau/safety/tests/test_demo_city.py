@@ -13,7 +13,14 @@ from django.db import transaction
 
 from edubureau.orgs.demo import DemoContext, build_demo
 from edubureau.orgs.models import Bureau, School
-from edubureau.safety.models import Campaign, Checklist, Hazard, Inspection, InspectionKind
+from edubureau.safety.models import (
+    Campaign,
+    Checklist,
+    Hazard,
+    Inspection,
+    InspectionKind,
+    Vehicle,
+)
 
 TODAY = dt.date(2026, 11, 16)
 
@@ -59,3 +66,12 @@ def test_a_county_campaign_covers_only_that_countys_schools(city):
         bureaus = set(campaign.schools.values_list("bureau_id", flat=True))
         assert bureaus <= {campaign.bureau_id}, campaign
     assert Bureau.objects.filter(parent=city.bureau).count() == 8
+
+
+def test_plates_are_unique_across_the_tree_and_name_the_bureau(city):
+    # Plates are unique site-wide: each bureau numbers its own (川J + code digits + 3).
+    vehicles = list(Vehicle.objects.select_related("school__bureau"))
+    assert vehicles
+    for v in vehicles:
+        code = v.school.bureau.region_code
+        assert v.plate.startswith(f"川J{code[4:6]}") and len(v.plate) == 7, v.plate
