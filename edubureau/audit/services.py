@@ -15,6 +15,7 @@ from django.db import models
 from edubureau.audit.chain import append
 from edubureau.audit.context import current_request_info
 from edubureau.audit.models import Action, AuditEvent
+from edubureau.core.crypto import EncryptedTextField, fingerprint
 
 
 def _jsonable(value: Any) -> Any:
@@ -31,12 +32,16 @@ def _jsonable(value: Any) -> Any:
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """Concrete field values of ``obj`` (foreign keys as ids), JSON-ready.
-    Password hashes are never copied into the log."""
+    Password hashes are never copied into the log; encrypted columns (phone
+    numbers) only as a fingerprint that shows a change without the value."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if field.name in {"password"}:
             continue
-        data[field.attname] = _jsonable(getattr(obj, field.attname))
+        value = getattr(obj, field.attname)
+        if isinstance(field, EncryptedTextField) and value:
+            value = fingerprint(str(value))
+        data[field.attname] = _jsonable(value)
     return data
 
 

@@ -14,6 +14,8 @@ docs/security.md.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import cache
 from typing import Any
 
@@ -40,6 +42,15 @@ def cipher() -> MultiFernet:
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (see .env.example)")
     return _cipher(keys)
+
+
+def fingerprint(value: str) -> str:
+    """What the audit log keeps of an encrypted value: a keyed digest that shows
+    whether it changed without revealing it (a plain hash of an 11-digit phone
+    number would be reversed by trying them all)."""
+    key = tuple(getattr(settings, "FIELD_ENCRYPTION_KEYS", ()) or ())[:1]
+    digest = hmac.new("".join(key).encode(), value.encode(), hashlib.sha256).hexdigest()
+    return f"（已加密，指纹{digest[:10]}）"
 
 
 def encrypt(value: str) -> str:

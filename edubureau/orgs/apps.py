@@ -14,8 +14,13 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织机构"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from edubureau.core import hooks, navigation
         from edubureau.core.roles import Role
+        from edubureau.orgs.middleware import mark_session_start
+
+        user_logged_in.connect(mark_session_start, dispatch_uid="orgs.session_start")
 
         # core sits below orgs and knows no bureau: it asks through this hook.
         hooks.set_shared_deployment_check(bureaus_share_deployment)

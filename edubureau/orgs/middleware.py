@@ -11,13 +11,24 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 _SESSION_KEY = "last_seen"
+# When the session began: the absolute lifetime (SESSION_COOKIE_AGE, 12 hours) is
+# counted from here. The cookie's own expiry moves forward whenever the session is
+# saved, so it cannot enforce an absolute limit on a busy session.
+_STARTED_KEY = "started_at"
 # Refresh the stored timestamp at most once a minute, so an active user does
 # not cost a session write on every request.
 _REFRESH_SECONDS = 60
 
 
+def mark_session_start(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """user_logged_in: the absolute lifetime counts from the login itself."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_STARTED_KEY] = time.time()
+
+
 class IdleTimeoutMiddleware:
-    """Ends a session after IDLE_TIMEOUT without a request."""
+    """Ends a session after IDLE_TIMEOUT without a request, and in any case
+    SESSION_COOKIE_AGE after it began."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -26,14 +37,21 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             last_seen = request.session.get(_SESSION_KEY)
-            if (
-                last_seen is not None
-                and now - float(last_seen) > settings.IDLE_TIMEOUT.total_seconds()
-            ):
+            started = request.session.setdefault(_STARTED_KEY, now)
+            idle = last_seen is not None and (
+                now - float(last_seen) > settings.IDLE_TIMEOUT.total_seconds()
+            )
+            if idle or now - float(started) > settings.SESSION_COOKIE_AGE:
                 logout(request)
-                messages.info(request, "您已长时间未操作,为保护数据安全已自动退出,请重新登录。")
+                message = (
+                    "您已长时间未操作，为保护数据安全已自动退出，请重新登录。"
+                    if idle
+                    else f"登录已超过{settings.SESSION_COOKIE_AGE // 3600}小时，"
+                    "为保护数据安全已自动退出，请重新登录。"
+                )
+                messages.info(request, message)
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "会话已超时,请重新登录。"}, status=401)
+                    return JsonResponse({"detail": "会话已超时，请重新登录。"}, status=401)
                 return redirect(f"{reverse('login')}?next={request.path}")
             if last_seen is None or now - float(last_seen) > _REFRESH_SECONDS:
                 request.session[_SESSION_KEY] = now

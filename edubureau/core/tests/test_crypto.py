@@ -51,3 +51,23 @@ def test_a_new_key_first_still_reads_values_of_the_old_one(settings):
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(ImproperlyConfigured, match="cannot be read"):
         decrypt(old_value)
+
+
+def test_the_audit_log_shows_a_phone_change_but_not_the_number(cast):
+    from edubureau.audit.models import AuditEvent
+    from edubureau.orgs.services.accounts import user_reassign
+
+    user_reassign(
+        actor=cast.admin,
+        user=cast.leader,
+        role=cast.leader.role,
+        department=None,
+        school=None,
+        school_position="",
+        read_only=False,
+        phone="13912345678",
+    )
+    event = AuditEvent.objects.filter(object_id=str(cast.leader.pk)).last()
+    before, after = event.changes["phone"]
+    assert "13912345678" not in str(event.changes) and after.startswith("（已加密")
+    assert before != after

@@ -30,6 +30,7 @@ from django.db.models.functions import Substr
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff, snapshot
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion
 from edubureau.core.excel import Column, write_workbook
 from edubureau.orgs.models import Department, Role, School, SchoolPosition, User
 from edubureau.orgs.passwords import generate_initial_password, make_initial_password_hash
@@ -348,7 +349,7 @@ def user_reassign(
     assigned_schools: Iterable[School] | None = None,
     full_name: str | None = None,
     phone: str | None = None,
-    loaded_version: str | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> User:
     """Move an account to another role, school or department (staff move), and
     optionally update the holder's name and phone in the same audited change.
@@ -357,8 +358,15 @@ def user_reassign(
     gets, when ``assigned_schools`` is given) their schools, anyone else loses them.
     """
     locked = _writable(actor, user)
-    if loaded_version is not None and user_version(locked) != loaded_version:
-        raise ValidationError("该账号已被他人修改,请刷新页面查看最新内容后重新编辑。")
+    if loaded_version is not UNCHECKED:
+        # A form without its version is refused like a stale one (lost updates).
+        if not loaded_version:
+            raise ValidationError(
+                "该账号的编辑页面缺少版本信息，无法确认是否已被他人修改，"
+                "请刷新页面查看最新内容后重新编辑。"
+            )
+        if user_version(locked) != loaded_version:
+            raise ValidationError("该账号已被他人修改，请刷新页面查看最新内容后重新编辑。")
     if locked.pk == actor.pk and role != locked.role:
         raise ValidationError({"role": "不能修改自己的角色"})
     before = _state(locked)

@@ -449,3 +449,15 @@ def test_it_renders_the_account_pages(cast, client_for, name):
     response = client_for(cast.admin).get(reverse(f"orgs:{name}"))
     assert response.status_code == 200
     assert 'name="viewport"' in response.content.decode()
+
+
+def test_it_refuses_an_edit_that_lost_its_version(cast, client_for):
+    client = client_for(cast.admin)
+    url = reverse("orgs:user-edit", kwargs={"user_id": cast.school_a_teacher.pk})
+    response = client.post(
+        url,
+        {"role": Role.SCHOOL_USER, "school": cast.school_b.pk, "school_position": "staff"},
+    )
+    assert response.status_code == 200
+    assert "缺少版本信息" in response.content.decode()
+    assert User.objects.get(pk=cast.school_a_teacher.pk).school == cast.school_a

@@ -121,3 +121,18 @@ def test_it_rejects_passwords_with_fewer_than_three_character_classes(cast):
     assert "至少3类" in response.content.decode()
     cast.school_a_officer.refresh_from_db()
     assert cast.school_a_officer.check_password(TEST_PASSWORD)
+
+
+def test_it_ends_even_a_busy_session_twelve_hours_after_login(cast):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        _login(client, "a_officer", TEST_PASSWORD)
+        for _ in range(11 * 3 + 2):  # a request every 20 minutes for 11 h 40 min
+            clock.shift(timedelta(minutes=20))
+            assert client.get(reverse("home")).status_code == 200
+        clock.shift(timedelta(minutes=25))  # 12 h 5 min after login, 25 min idle
+        response = client.get(reverse("home"), follow=True)
+        assert response.redirect_chain[0][0].startswith(reverse("login"))
+        assert "登录已超过12小时" in response.content.decode()
+        assert client.get(reverse("home")).status_code == 302

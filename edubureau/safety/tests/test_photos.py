@@ -64,7 +64,7 @@ def test_it_strips_the_gps_position_and_serves_the_photo_privately(cast, client_
 
     served = client.get(response.json()["url"])
     assert served.status_code == 200
-    assert served["Cache-Control"].startswith("private")
+    assert served["Cache-Control"] == "no-store, private"
     body = b"".join(served.streaming_content)
     stored = Image.open(io.BytesIO(body))
     assert not stored.getexif().get_ifd(0x8825)

@@ -221,7 +221,6 @@ def hazard_photo(request: AuthedRequest, hazardphoto_id: int) -> FileResponse:
     except (OSError, PhotoRejected):
         raise Http404("照片文件不存在") from None
     response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -430,7 +430,6 @@ def inspection_photo(request: AuthedRequest, inspectionphoto_id: int) -> FileRes
     except (OSError, PhotoRejected):
         raise Http404("照片文件不存在") from None
     response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
