@@ -484,7 +484,7 @@ def test_it_serves_a_photo_privately_to_those_who_may_see_the_hazard(cast, clien
     response = client_for(cast.school_a_teacher).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert response["Cache-Control"].startswith("private")
+    assert response["Cache-Control"] == "no-store, private"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     assert client_for(cast.school_b_officer).get(url).status_code == 404
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.excel import XLSX_CONTENT_TYPE
 from edubureau.notifications.models import Notification
+from edubureau.orgs.models import School
 from edubureau.safety.models import InspectionStatus
 from edubureau.safety.services.chase import CHASE_TOPIC
 from edubureau.safety.services.inspections import self_inspection_due_on
@@ -150,8 +151,9 @@ def test_it_runs_the_daily_job_on_working_days_only(cast, month):
     assert chase_self_inspections()["ran"] is False  # Saturday 17 October: nobody is chased
     with time_machine.travel(at(date(2026, 10, 19)), tick=False):
         outcome = chase_self_inspections()
-    # Every bureau: school A and B here, and the other bureau's school.
-    assert outcome["ran"] is True and outcome["schools"] == 3
+    # Every bureau: the cast's schools A and B, the sibling county's, the city's own
+    # 市直 school and the other city's county's school.
+    assert outcome["ran"] is True and outcome["schools"] == School.objects.count() == 5
 
 
 @time_machine.travel(at(date(2026, 10, 14)), tick=False)
