@@ -255,3 +255,22 @@ def test_open_hazards_the_parts_count_are_the_citys(city, client_for):
         school__bureau__path__startswith=city.cast.city.path, status__in=UNRESOLVED_STATUSES
     ).count()
     assert sum(line.unit.unresolved for line in board.units.lines) == open_rows
+
+
+def test_a_township_and_an_inspector_split_their_schools_their_own_way(city, client_for):
+    cast = city.cast
+    township, html = board_of(client_for(cast.township_staff))
+    assert township.scope_label == "甲镇" and township.units.grouping == "school"
+    assert {line.unit.name for line in township.units.lines} == {
+        "甲镇中心小学",
+        "甲镇第二小学",
+        "撤并村小",
+    }
+    assert 'data-testid="crumbs"' not in html  # nothing above to go back to
+    school, _ = board_of(client_for(cast.township_staff), school=cast.school_a.pk)
+    assert [c.label for c in school.crumbs] == ["甲镇", "甲镇中心小学"]
+    assert client_for(cast.township_staff).get(URL, {"school": cast.school_b.pk}).status_code == 404
+    inspector, _ = board_of(client_for(cast.inspector))
+    assert inspector.scope_label == "责任区学校" and inspector.units.grouping == "township"
+    assert [line.unit.name for line in inspector.units.lines] == ["甲镇"]
+    assert inspector.units.total.unit.schools == 1
