@@ -27,7 +27,7 @@ from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, Role, School
-from edubureau.orgs.scoping import schools_writable_by
+from edubureau.orgs.scoping import schools_writable_by, scope_for
 from edubureau.rectification.lifecycle import default_deadline, steps_for
 from edubureau.rectification.models import (
     OPEN_STATUSES,
@@ -117,7 +117,16 @@ def supervised_q(today: date) -> Q:
 
 def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Hazard]:
     """The hazards ``user`` may see that match ``filters``, newest first."""
-    qs = Hazard.objects.visible_to(user).select_related("school__township", "category")
+    # The narrowing (a bureau's subtree or its own schools, a township, a school) is
+    # the door's: an id outside the viewer's scope answers 404 and is audited.
+    scope = scope_for(
+        user,
+        bureau=filters.bureau_id,
+        direct=filters.direct,
+        township=filters.township_id,
+        school=filters.school_id,
+    )
+    qs = scope.rows(Hazard).select_related("school__township", "category")
     if filters.status == UNRESOLVED:
         qs = qs.filter(status__in=UNRESOLVED_STATUSES)
     elif filters.status:
@@ -126,16 +135,6 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         qs = qs.filter(category_key=filters.category)
     if filters.severity:
         qs = qs.filter(severity=filters.severity)
-    if filters.bureau_id and filters.direct:
-        qs = qs.filter(school__bureau_id=filters.bureau_id)
-    elif filters.bureau_id:
-        # A bureau's whole subtree; the rows are the door's already, so another
-        # city's bureau here finds nothing.
-        qs = qs.filter(school__bureau__path__contains=f"/{filters.bureau_id}/")
-    if filters.township_id:
-        qs = qs.filter(school__township_id=filters.township_id)
-    if filters.school_id:
-        qs = qs.filter(school_id=filters.school_id)
     if filters.overdue:
         qs = qs.filter(overdue_q(today))
     if filters.supervised:
@@ -266,7 +265,7 @@ STEP_LABELS = {
     "plan": "制定整改方案",
     "rectify": "提交整改结果",
     "verify": "复查通过",
-    "reject": "复查未通过,退回整改",
+    "reject": "复查未通过，退回整改",
     "close": "销号",
     "escalate": "逾期督办升级",
 }
@@ -301,7 +300,7 @@ def visible_schools(user: Any) -> QuerySet[School]:
 
 EXPORT_COLUMNS = [
     Column("school", "学校", width=28),
-    Column("township", "乡镇(街道)", width=12),
+    Column("township", "乡镇（街道）", width=12),
     Column("category", "隐患类别", width=18),
     Column("item", "排查事项", width=30),
     Column("description", "隐患描述", width=40),
