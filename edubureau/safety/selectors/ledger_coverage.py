@@ -104,28 +104,22 @@ def documents_expiring(
     today: date,
     user: User | None = None,
     scope: SchoolScope | None = None,
-    schools: QuerySet[School] | None = None,
 ) -> list[ExpiringDocument]:
     """Every expiring document of every ledger, soonest first (three queries): those
     ``user`` sees, or those of ``scope`` (a :class:`~edubureau.orgs.scoping.SchoolScope`
     from the door: ``scope_for(user, …)``, or ``system_scope(bureau, direct=True)`` for
-    the weekly reminder, which runs without a user).
-
-    ``schools`` (a queryset the caller limited) is the old entrance the reminder job
-    (services/expiry.py) still uses; it goes once the job passes
-    ``scope=system_scope(bureau, direct=True)``."""
-    if sum(x is not None for x in (user, scope, schools)) != 1:
-        raise TypeError("documents_expiring needs exactly one of user=, scope= and schools=")
+    the weekly reminder, which runs without a user). Schools no longer open have
+    nothing to renew and are left out."""
+    if (user is None) == (scope is None):
+        raise TypeError("documents_expiring needs exactly one of user= and scope=")
     found = []
     for key in _EXPIRING_SUBJECT:
         spec = LEDGERS[key]
         if user is not None:
             rows = _visible(spec, user)
-        elif scope is not None:
-            rows = scope.rows(spec.model)
         else:
-            assert schools is not None  # checked above
-            rows = spec.model.objects.filter(school__in=schools.order_by().values("pk"))
+            assert scope is not None  # checked above
+            rows = scope.rows(spec.model, active=True)
         found += _expiring(spec, rows, within_days=within_days, today=today)
     return sorted(found, key=lambda d: (d.expires_on, d.school_name, d.subject))
 

@@ -34,6 +34,7 @@ from edubureau.core.calendar import is_working_day
 from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
+from edubureau.orgs.scoping import system_scope
 from edubureau.safety.models import Hazard
 from edubureau.safety.selectors.ledger_coverage import ExpiringDocument, documents_expiring
 from edubureau.safety.selectors.ledger_specs import DEFAULT_EXPIRY_DAYS
@@ -43,7 +44,7 @@ SCHOOL_TOPIC = "safety.documents_expiring"
 BUREAU_TOPIC = "safety.documents_expiring_digest"
 # A notification lists at most this many documents; the link shows them all.
 LISTED = 10
-SYSTEM_ACTOR_NAME = "系统(证照到期提醒任务)"
+SYSTEM_ACTOR_NAME = "系统（证照到期提醒任务）"
 
 
 @dataclass
@@ -88,8 +89,10 @@ def documents_expiry_remind(*, today: date, dry_run: bool = False) -> ExpiryRun:
 
 
 def _remind_bureau(bureau: Bureau, *, run: ExpiryRun, since: datetime, dry_run: bool) -> None:
-    schools = School.objects.filter(bureau=bureau, is_active=True)
-    docs = documents_expiring(schools=schools, within_days=DEFAULT_EXPIRY_DAYS, today=run.today)
+    # The schools the bureau runs itself: each bureau reminds its own, once.
+    docs = documents_expiring(
+        scope=system_scope(bureau, direct=True), within_days=DEFAULT_EXPIRY_DAYS, today=run.today
+    )
     if not docs:
         return
     per_school: dict[int, list[ExpiringDocument]] = defaultdict(list)
@@ -100,7 +103,8 @@ def _remind_bureau(bureau: Bureau, *, run: ExpiryRun, since: datetime, dry_run: 
             topic=SCHOOL_TOPIC, school_id__in=per_school, created_at__gte=since
         ).values_list("school_id", flat=True)
     )
-    due = [s for s in schools.filter(pk__in=per_school).order_by("pk") if s.pk not in reminded]
+    schools = School.objects.filter(pk__in=per_school).order_by("pk")
+    due = [s for s in schools if s.pk not in reminded]
     run.skipped += len(per_school) - len(due)
     recipients = recipients_by_school([s.pk for s in due])
     # A school without an account that can act is left to the department's digest.
@@ -158,8 +162,8 @@ def _remind_bureau(bureau: Bureau, *, run: ExpiryRun, since: datetime, dry_run: 
             action=Action.CREATE,
             model_label=Notification._meta.label,
             detail=(
-                f"{bureau.name}证照到期提醒:{len(due)}所学校"
-                f"{',安全股汇总' if digest_due else ''},通知{notified}人次"
+                f"{bureau.name}证照到期提醒：{len(due)}所学校"
+                f"{'，安全股汇总' if digest_due else ''}，通知{notified}人次"
             ),
         )
     run.notified += notified
@@ -169,7 +173,7 @@ def _counts(docs: list[ExpiringDocument]) -> str:
     expired = sum(d.expired for d in docs)
     text = f"{len(docs) - expired}份证照{DEFAULT_EXPIRY_DAYS}天内到期"
     if expired:
-        text += f",{expired}份已过期"
+        text += f"，{expired}份已过期"
     return text
 
 
@@ -188,6 +192,6 @@ def _body(docs: list[ExpiringDocument], *, with_school: bool = False) -> str:
         school = f"{doc.school_name}:" if with_school else ""
         lines.append(f"{school}{doc.subject} {doc.document} {doc.expires_on:%Y-%m-%d}({when})")
     if len(docs) > LISTED:
-        lines.append(f"……共{len(docs)}份,请在安全台账中查看全部。")
-    lines.append("请及时办理年检、换证或修订,并在安全台账中更新日期。")
+        lines.append(f"……共{len(docs)}份，请在安全台账中查看全部。")
+    lines.append("请及时办理年检、换证或修订，并在安全台账中更新日期。")
     return "\n".join(lines)
