@@ -75,3 +75,35 @@ def test_plates_are_unique_across_the_tree_and_name_the_bureau(city):
     for v in vehicles:
         code = v.school.bureau.region_code
         assert v.plate.startswith(f"川J{code[4:6]}") and len(v.plate) == 7, v.plate
+
+
+def test_the_citys_facts_are_the_sums_of_its_counties_and_its_own_schools(city):
+    """Issue 8's check on the demo data itself: every additive figure of the city
+    equals the sum over its 8 counties and districts plus its 市直 schools."""
+    from edubureau.core.facts import Period
+    from edubureau.orgs.scoping import scope_for
+    from edubureau.safety.facts import safety_facts
+    from edubureau.safety.tests.test_bureau_facts import additive
+
+    viewer = city.users["safety"]
+    year = Period.calendar_year(TODAY.year)
+
+    def figures(scope):
+        return additive(safety_facts(scope=scope, period=year, today=TODAY))
+
+    with time_machine.travel(
+        dt.datetime.combine(TODAY, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+    ):
+        whole = figures(scope_for(viewer))
+        counties = Bureau.objects.filter(parent=city.bureau)
+        pieces = [figures(scope_for(viewer, bureau=c)) for c in counties]
+        pieces.append(figures(scope_for(viewer, bureau=city.bureau, direct=True)))
+    assert len(pieces) == 9
+    keys = set(whole).union(*pieces)
+    wrong = {
+        k: (whole.get(k, 0), [p.get(k, 0) for p in pieces])
+        for k in sorted(keys)
+        if whole.get(k, 0) != sum(p.get(k, 0) for p in pieces)
+    }
+    assert not wrong
+    assert whole["hazards.found"] > max(p["hazards.found"] for p in pieces) > 0
