@@ -1,58 +1,98 @@
-"""The generic isolation test: every route, as a school-A user and as school A's
-inspector, against school B's and another bureau's objects."""
+"""The generic isolation test: every route, as every role of every level of the
+bureau tree, against the rows of school B, the sibling county, the city's 市直
+school and the other city (edubureau/testing/isolation.py; its self-tests are in
+edubureau/testing/tests/test_isolation_selftest.py).
+
+A failure found in a route this test does not own is listed in KNOWN with what is
+wrong: the walk passes without it, and the matching strict xfail below fails as
+soon as the route is fixed, so that the entry is removed."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import pytest
-from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
 
 from edubureau.orgs.models import School
-from edubureau.testing.isolation import check_isolation, iter_routes
+from edubureau.testing import isolation
 
 
-def test_it_denies_every_route_to_other_schools_objects(cast):
-    failures = check_isolation(cast, [cast.school_a_officer, cast.inspector])
-    assert failures == [], "\n".join(map(str, failures))
+@dataclass(frozen=True)
+class Known:
+    route: str
+    users: frozenset[str]
+    says: str  # part of the problem
+    reason: str
+
+    def matches(self, failure: isolation.Failure) -> bool:
+        return (
+            failure.route == self.route
+            and failure.user in self.users
+            and self.says in failure.problem
+        )
+
+
+KNOWN: list[Known] = []
+
+
+_walked: dict[str, list[isolation.Failure]] = {}
+
+
+def walked(cast, settings, tmp_path) -> list[isolation.Failure]:
+    """The failures of one walk as every viewer (made once, shared by these tests)."""
+    if "failures" not in _walked:
+        settings.MEDIA_ROOT = tmp_path
+        started = time.monotonic()
+        walk = isolation.prepare(cast)
+        failures = isolation.run(walk, isolation.viewers_for(cast, isolation.every_viewer(cast)))
+        seconds = time.monotonic() - started
+        print(f"isolation walk: {walk.requests} requests in {seconds:.0f}s")
+        assert walk.requests > 3000, "the walk reached far fewer routes than it should"
+        _walked["failures"] = failures
+    return _walked["failures"]
+
+
+def test_it_walks_every_route_as_every_role(cast, settings, tmp_path):
+    failures = walked(cast, settings, tmp_path)
+    unknown = [f for f in failures if not any(k.matches(f) for k in KNOWN)]
+    assert unknown == [], "\n".join(map(str, unknown))
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=k.reason), id=k.route)
+        for k in KNOWN
+    ],
+)
+def test_a_known_failure_is_still_there(known, cast, settings, tmp_path):
+    found = [f for f in walked(cast, settings, tmp_path) if known.matches(f)]
+    assert found == [], "\n".join(map(str, found))
+
+
+def test_it_walks_every_role_of_every_level(cast):
+    roles = {(u.role, u.bureau.level) for u in isolation.every_viewer(cast)}
+    assert len(roles) >= 9
+    relations = {
+        (v.name, p.key): v.relations[p.key]
+        for v in isolation.viewers_for(cast, isolation.every_viewer(cast))
+        for p in isolation.parties(cast)
+    }
+    # Sideways, upward, and the other city: hidden; below: read.
+    assert relations["leader", "sibling"] == isolation.HIDDEN
+    assert relations["leader", "city"] == isolation.HIDDEN
+    assert relations["sibling_admin", "school_b"] == isolation.HIDDEN
+    assert relations["city_safety", "other_city"] == isolation.HIDDEN
+    assert relations["city_safety", "sibling"] == isolation.READS
+    assert relations["province_leader", "other_city"] == isolation.READS
+    assert relations["a_teacher", "school_b"] == isolation.HIDDEN
 
 
 def test_it_walks_api_and_page_routes():
-    names = {r.name for r in iter_routes()}
+    names = {r.name for r in isolation.iter_routes()}
     # The walk must reach the pages, the REST API and nested namespaces.
     assert {"orgs:school-detail", "api:school-detail", "orgs:school-list", "api:api-me"} <= names
-
-
-# A deliberately unscoped view, served only by the urlconf below.
-def leaky_school(request: HttpRequest, school_id: int) -> HttpResponse:
-    return HttpResponse(School.objects.get(pk=school_id).name)
-
-
-def leaky_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(", ".join(School.objects.values_list("name", flat=True)))
-
-
-def unnamed_kwarg_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse("ok")
-
-
-urlpatterns = [
-    path("", include("edubureau.urls")),
-    path("leaky/<int:school_id>/", leaky_school, name="leaky-school"),
-    path("leaky-list/", leaky_list, name="leaky-list"),
-    path("opaque/<int:pk>/", unnamed_kwarg_view, name="opaque"),
-]
-
-
-@pytest.mark.urls(__name__)
-def test_it_flags_a_route_added_without_scoping(cast):
-    failures = check_isolation(cast, [cast.school_a_officer])
-    flagged = {f.route for f in failures}
-    assert "leaky-school" in flagged
-    problems = " ".join(str(f) for f in failures if f.route == "leaky-school")
-    assert "answered 200" in problems and "leaked" in problems
-    assert "leaky-list" in flagged
-    # A route whose id the check cannot interpret is itself a failure.
-    assert "opaque" in flagged
 
 
 def test_it_scopes_every_school_owned_model():

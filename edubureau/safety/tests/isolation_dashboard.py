@@ -1,9 +1,11 @@
-"""Isolation-check targets for the dashboard routes (see edubureau/testing/isolation.py).
+"""Isolation-check targets for the campaign and dashboard routes (see
+edubureau/testing/isolation.py).
 
-``campaign_id`` (the campaign circular): a campaign whose scope is school B only,
-named with school B's marker, with one of school B's hazards, so a leak into the
-.docx would be caught. School A's officer must get 404 (the campaign does not
-include school A) and the inspector assigned to school A likewise.
+``campaign_id``: each party's campaign, run by the bureau of the party's school over
+that school alone, named with its marker, with one of the school's hazards found by
+the campaign, so a leak into the circular (.docx) would be caught. School B's is
+甲县's campaign over school B: school A's officer and inspector must get 404 (it does
+not include school A). A campaign is its bureau's record: the bureaus above read it.
 """
 
 from __future__ import annotations
@@ -16,24 +18,28 @@ from edubureau.safety.tests.factories_dashboard import (
     make_campaign,
     make_hazard_row,
 )
-from edubureau.testing.cast import SCHOOL_B_MARKER, Cast
-from edubureau.testing.isolation import register_target
+from edubureau.testing.cast import Cast
+from edubureau.testing.isolation import Party, parties, register_rowless_route, register_target
 
 
-def _school_b_campaign(cast: Cast) -> Campaign:
-    existing = Campaign.objects.filter(
-        bureau=cast.bureau, name=f"乙校专项检查{SCHOOL_B_MARKER}"
-    ).first()
+def _campaign(cast: Cast, party: Party) -> Campaign:
+    name = f"专项检查{party.marker}"
+    existing = Campaign.objects.filter(name=name).first()
     if existing is not None:
         return existing
-    campaign = make_campaign(cast.bureau, [cast.school_b], name=f"乙校专项检查{SCHOOL_B_MARKER}")
+    campaign = make_campaign(party.school_bureau, [party.school], name=name)
     make_hazard_row(
-        cast.school_b,
+        party.school,
         reported_on=timezone.localdate(),
-        inspection=campaign_inspection(campaign, cast.school_b),
-        description=f"乙校围墙破损{SCHOOL_B_MARKER}",
+        inspection=campaign_inspection(campaign, party.school),
+        description=f"围墙破损{party.marker}",
     )
     return campaign
 
 
-register_target("campaign_id", _school_b_campaign)
+def _school_b_campaign(cast: Cast) -> Campaign:
+    return _campaign(cast, parties(cast)[0])
+
+
+register_target("campaign_id", _campaign, listed_by=("safety:campaign-list",))
+register_rowless_route("safety:ledger-home", "counts per ledger; its expiring list is dated")

@@ -1,14 +1,40 @@
-"""Isolation-check targets for the ledgers routes (see edubureau/testing/isolation.py)."""
+"""Isolation-check targets for the ledgers routes (see edubureau/testing/isolation.py):
+a row of every ledger at each party's school."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from edubureau.safety.selectors.ledger_specs import LEDGERS
 from edubureau.safety.tests import factories_ledgers as f
-from edubureau.testing.isolation import register_target
+from edubureau.testing.cast import Cast
+from edubureau.testing.isolation import Party, register_rowless_route, register_target
 
-register_target(
-    "responsibilityletter_id", lambda c: f.ResponsibilityLetterFactory(school=c.school_b)
-)
-register_target("emergencyplan_id", lambda c: f.EmergencyPlanFactory(school=c.school_b))
-register_target("drill_id", lambda c: f.DrillFactory(school=c.school_b))
-register_target("educationactivity_id", lambda c: f.EducationActivityFactory(school=c.school_b))
-register_target("vehicle_id", lambda c: f.VehicleFactory(school=c.school_b))
-register_target("canteen_id", lambda c: f.CanteenFactory(school=c.school_b))
-register_target("securityresources_id", lambda c: f.SecurityResourcesFactory(school=c.school_b))
+FACTORIES: dict[str, Callable[..., Any]] = {
+    "responsibilityletter_id": f.ResponsibilityLetterFactory,
+    "emergencyplan_id": f.EmergencyPlanFactory,
+    "drill_id": f.DrillFactory,
+    "educationactivity_id": f.EducationActivityFactory,
+    "vehicle_id": f.VehicleFactory,
+    "canteen_id": f.CanteenFactory,
+    "securityresources_id": f.SecurityResourcesFactory,
+}
+
+
+def _maker(factory: Callable[..., Any]) -> Callable[[Cast, Party], Any]:
+    def make(cast: Cast, party: Party) -> Any:
+        model = factory._meta.model
+        return model.objects.filter(school=party.school).first() or factory(school=party.school)
+
+    return make
+
+
+for spec in LEDGERS.values():
+    register_target(
+        spec.id_kwarg,
+        _maker(FACTORIES[spec.id_kwarg]),
+        listed_by=(f"safety:{spec.key}-list", f"safety:{spec.key}-export"),
+    )
+    register_rowless_route(f"safety:{spec.key}-create", "a form")
+    register_rowless_route(f"safety:{spec.key}-import", "an upload form")
