@@ -78,8 +78,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.apps import apps
-from django.db import connection, models
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.http import QueryDict
+from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.datastructures import MultiValueDict
@@ -511,6 +513,7 @@ class Rows:
         self.models = _watched_models()
         self.tables = {m._meta.db_table.lower() for m, _ in self.models}
         self.dirty = False
+        self.writes = 0  # statements that wrote to a watched table
         self.audited = False
         self.current = self.take()
 
@@ -546,6 +549,7 @@ class Rows:
                 table = match.group(2).lower()
                 if table in self.tables:
                     self.dirty = True
+                    self.writes += 1
                 elif table == AUDIT_TABLE and match.group(1).upper().startswith("INSERT"):
                     self.audited = True
             return execute(sql, params, many, context)
@@ -879,9 +883,29 @@ def _request(
     walk: Walk, viewer: Viewer, label: str, method: str, url: str, data: Any = None
 ) -> tuple[Any, str]:
     """One request, and the checks that hold for every answer: no 5xx, no marker of a
-    hidden party, no row changed that the viewer may not write."""
+    hidden party, no row changed that the viewer may not write, still signed in.
+
+    A POST runs in a savepoint rolled back after the checks: what one viewer writes
+    (its own rows included, deletions too) never changes what the next one meets."""
     walk.requests += 1
     shown = f"{method.upper()} {url}" + (f" {str(data)[:300]}" if data else "")
+    if method != "post":
+        return _checked(walk, viewer, label, method, url, data, shown)
+    session = viewer.client.cookies.get(settings.SESSION_COOKIE_NAME)
+    writes = walk.rows.writes
+    with transaction.atomic():
+        answer = _checked(walk, viewer, label, method, url, data, shown)
+        transaction.set_rollback(True)
+    if walk.rows.writes != writes:
+        walk.rows.current = walk.rows.take()
+    if viewer.client.cookies.get(settings.SESSION_COOKIE_NAME) != session:
+        viewer.client.force_login(viewer.user)  # its session was rolled back too
+    return answer
+
+
+def _checked(
+    walk: Walk, viewer: Viewer, label: str, method: str, url: str, data: Any, shown: str
+) -> tuple[Any, str]:
     try:
         response = getattr(viewer.client, method)(url, data or {})
     except Exception as exc:  # a server error in production
@@ -891,8 +915,11 @@ def _request(
     text = response_text(response)
     if walk.trace is not None:
         walk.trace.append((viewer.name, method, url, data, response.status_code))
-    if response.status_code >= 500:
-        walk.fail(label, viewer, f"{shown} answered {response.status_code}")
+    status = response.status_code
+    if status >= 500:
+        walk.fail(label, viewer, f"{shown} answered {status}")
+    if status in (301, 302) and response["Location"].startswith(resolve_url(settings.LOGIN_URL)):
+        walk.fail(label, viewer, f"{shown} was sent to sign in: the rest of its walk is void")
     leaked = [p.marker for p in viewer.with_relation(walk.parties, HIDDEN) if p.marker in text]
     if leaked:
         walk.fail(label, viewer, f"{shown} leaked {leaked}")
@@ -937,7 +964,7 @@ def _object_route(walk: Walk, viewer: Viewer, route: Route) -> None:
             rel = viewer.relations[party.key]
             if rel == HIDDEN:
                 _hidden_object(walk, viewer, str(route.name), url, party, refused)
-            elif rel == READS or route.is_read:
+            else:
                 _subtree_object(walk, viewer, route, url, party, refused)
 
 
@@ -963,7 +990,8 @@ def _hidden_object(
 def _subtree_object(
     walk: Walk, viewer: Viewer, route: Route, url: str, party: Party, refused: set[str]
 ) -> None:
-    """The converse: a bureau reads its subtree's rows and writes only its own."""
+    """The converse: a bureau reads its subtree's rows and writes only its own; and
+    its own rows' forms do not take a school or bureau it hides."""
     label = str(route.name)
     rel = viewer.relations[party.key]
     readers = set.intersection(*(set(TARGETS[k].readers) for k in route.id_kwargs))
@@ -989,9 +1017,15 @@ def _subtree_object(
                 f"own {viewer.role_key[0]} reads it",
             )
         page = text if status == 200 else ""
-    if rel == OWN or "post" in refused:
+    if "post" in refused or (rel == OWN and route.is_read):
         return
-    body = _forged_body(walk, party, form_body(page, url))
+    # A row of its own bureau: the viewer may change it, not move it to a school or
+    # bureau it hides. Any other: its ids, which the viewer may not write.
+    hidden = viewer.with_relation(walk.parties, HIDDEN)
+    forged = hidden[0] if rel == OWN and hidden else party
+    if rel == OWN and not hidden:
+        return
+    body = _forged_body(walk, forged, form_body(page, url))
     response, _ = _request(walk, viewer, label, "post", url, body)
     if response is not None and response.status_code == 405:
         refused.add("post")

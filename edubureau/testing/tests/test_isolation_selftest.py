@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 
@@ -126,6 +128,20 @@ def _hazard_note(request: HttpRequest, hazard_id: int) -> HttpResponse:
     return HttpResponse("ok")
 
 
+def _hazard_move(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    """Its writers may edit the hazard, and move it to whichever school is posted."""
+    hazard = get_visible_or_404(Hazard, request.user, hazard_id, for_write=True)
+    if request.method == "POST" and request.POST.get("school", "").isdigit():
+        Hazard.objects.filter(pk=hazard.pk).update(school_id=request.POST["school"])
+    return HttpResponse("ok")
+
+
+@login_required
+def _sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return HttpResponse("ok")
+
+
 def _widget(request: HttpRequest, widget_id: int) -> HttpResponse:
     return HttpResponse("ok")
 
@@ -137,6 +153,8 @@ urlpatterns = [
     path("planted/heading/", _school_heading, name="planted-heading"),
     path("planted/drills/", _drill_anywhere, name="planted-drill"),
     path("planted/hazards/<int:hazard_id>/note/", _hazard_note, name="planted-hazard-note"),
+    path("planted/hazards/<int:hazard_id>/move/", _hazard_move, name="planted-hazard-move"),
+    path("planted/sign-out/", _sign_out, name="planted-sign-out"),
     path("planted/widgets/<int:widget_id>/", _widget, name="planted-widget"),
     path("planted/undeclared/", _all_hazards, name="planted-undeclared"),
 ]
@@ -149,6 +167,7 @@ def planted(monkeypatch):
         monkeypatch.setitem(isolation.LISTINGS, name, {"hazard_id"})
     monkeypatch.setitem(isolation.LISTINGS, "planted-heading", {"school_id"})
     monkeypatch.setitem(isolation.ROWLESS_ROUTES, "planted-drill", "a planted form")
+    monkeypatch.setitem(isolation.ROWLESS_ROUTES, "planted-sign-out", "a planted page")
 
 
 pytestmark = pytest.mark.urls(__name__)
@@ -178,6 +197,20 @@ def test_it_posts_other_partys_ids_to_forms(cast, monkeypatch, planted):
     failures = walk_of(cast, monkeypatch, ["planted-drill"], [cast.school_a_officer])
     found = problems(failures, "planted-drill", "a_officer")
     assert "changed rows it may not write" in found and "safety.Drill#" in found
+    # Every POST of the walk is rolled back: the next viewer meets the rows as made.
+    assert not Drill.objects.filter(school=cast.school_b, participants=1).exists()
+
+
+def test_it_flags_a_form_that_moves_a_row_to_a_school_the_writer_hides(cast, monkeypatch, planted):
+    """甲县's safety staff may edit school B's hazard: not move it to the sibling."""
+    failures = walk_of(cast, monkeypatch, ["planted-hazard-move"], [cast.safety_staff])
+    found = problems(failures, "planted-hazard-move", "safety")
+    assert "changed rows it may not write: ['safety.Hazard#" in found
+
+
+def test_it_flags_a_walk_signed_out_half_way(cast, monkeypatch, planted):
+    failures = walk_of(cast, monkeypatch, ["planted-sign-out"], [cast.leader])
+    assert "was sent to sign in" in problems(failures, "planted-sign-out", "leader")
 
 
 def test_it_flags_a_higher_bureau_writing_a_countys_row(cast, monkeypatch, planted):
