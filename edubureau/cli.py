@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         execute_from_command_line(["edubureau", *args])
     except ImproperlyConfigured as exc:
         # A missing variable is the operator's to fix: one line naming it, no traceback.
-        sys.stderr.write(f"edubureau: 配置错误：{exc}\n")
+        sys.stderr.write(f"edubureau：配置错误：{exc}\n")
         raise SystemExit(2) from None
 
 

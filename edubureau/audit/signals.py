@@ -41,5 +41,5 @@ def on_locked_out(sender: Any, request: Any, username: str | None = None, **kwar
     name = (username or "")[:150]
     user = get_user_model()._default_manager.filter(username=name).first()
     audit_log(
-        actor=user, actor_name=name, action=Action.LOCKED_OUT, detail="连续登录失败,账号已锁定"
+        actor=user, actor_name=name, action=Action.LOCKED_OUT, detail="连续登录失败，账号已锁定"
     )

@@ -36,7 +36,7 @@ Coverage = Literal["official", "package", "fallback"]
 COVERAGE_LABELS: dict[Coverage, str] = {
     "official": "已录入官方安排",
     "package": "内置节假日数据",
-    "fallback": "未录入,按周一至周五",
+    "fallback": "未录入，按周一至周五",
 }
 
 CACHE_SECONDS = 300
@@ -256,12 +256,12 @@ def calendar_warnings(today: date) -> list[str]:
     messages = []
     if year_coverage(today.year) == "fallback":
         messages.append(
-            f"{today.year}年的节假日安排尚未录入,工作日暂按周一至周五计算,"
+            f"{today.year}年的节假日安排尚未录入，工作日暂按周一至周五计算，"
             "请尽快录入国务院办公厅发布的节假日安排。"
         )
     if today.month >= 11 and year_coverage(today.year + 1) == "fallback":
         messages.append(
-            f"{today.year + 1}年的节假日安排尚未录入,工作日暂按周一至周五计算,"
+            f"{today.year + 1}年的节假日安排尚未录入，工作日暂按周一至周五计算，"
             "请在国务院办公厅发布通知后录入。"
         )
     return messages
@@ -272,7 +272,7 @@ def calendar_warnings(today: date) -> list[str]:
 
 def day_label(day: date) -> str:
     """``2025-10-11(周六)``: the form used on pages and in the paste format."""
-    return f"{day.isoformat()}(周{WEEKDAY_NAMES[day.weekday()]})"
+    return f"{day.isoformat()}（周{WEEKDAY_NAMES[day.weekday()]}）"
 
 
 def group_ranges(entries: Iterable[CalendarEntry]) -> list[EntryRange]:

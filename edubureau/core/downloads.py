@@ -28,7 +28,7 @@ def export_refused(request: HttpRequest, total: int, *, list_url: str) -> HttpRe
         return None
     messages.error(
         request,
-        f"符合条件的记录有{total}条,超过单次导出上限{EXPORT_ROW_LIMIT}条,"
+        f"符合条件的记录有{total}条，超过单次导出上限{EXPORT_ROW_LIMIT}条，"
         "请按时间、乡镇或类型缩小范围后再导出。",
     )
     query = request.GET.urlencode()

@@ -91,8 +91,8 @@ class CellError:
         if self.column:
             where += f"{self.column}列"
         if self.header:
-            where += f"(“{self.header}”)"
-        return f"{where}:{self.rule}"
+            where += f"（“{self.header}”）"
+        return f"{where}：{self.rule}"
 
 
 class ImportRejected(Exception):
@@ -108,6 +108,17 @@ def file_error(rule: str) -> CellError:
 
 
 Parser = Callable[[Any], Any]
+
+
+# Headers and choice labels are matched whatever the width of their punctuation: a
+# sheet exported before they took full-width punctuation (“校长(园长)”, “A级(优秀)”)
+# imports as one exported now (“校长（园长）”).
+_FULL_WIDTH = str.maketrans(",;:()?!", "，；：（）？！")
+
+
+def header_key(header: Any) -> str:
+    """A header (or a choice label) as matched against the expected ones."""
+    return str(header).strip().translate(_FULL_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -321,9 +332,9 @@ def _read_rows(workbook: Any, columns: Sequence[Column], sheet_name: str | None)
         result.errors.append(CellError(title, 1, "", "", too_many_columns()))
         return result
     positions: dict[str, int] = {}
-    headers = [str(h).strip() if h is not None else "" for h in header[1]]
+    headers = [header_key(h) if h is not None else "" for h in header[1]]
     for column in columns:
-        names = (column.header, *column.aliases)
+        names = {header_key(name) for name in (column.header, *column.aliases)}
         index = next((i for i, h in enumerate(headers) if h in names), None)
         if index is None:
             if column.required:
@@ -410,17 +421,19 @@ def parse_text(max_length: int) -> Parser:
 
 
 def parse_choice(choices: Iterable[tuple[Any, Any]]) -> Parser:
-    """Accepts the Chinese label (as shown in exports) or the code."""
-    by_label = {label: code for code, label in choices}
-    codes = set(by_label.values())
+    """Accepts the Chinese label (as shown in exports, whatever the width of its
+    punctuation) or the code."""
+    labels = {label: code for code, label in choices}
+    by_label = {header_key(label): code for label, code in labels.items()}
+    codes = set(labels.values())
 
     def parse(value: Any) -> str:
         text = str(value).strip()
-        if text in by_label:
-            return by_label[text]
+        if header_key(text) in by_label:
+            return by_label[header_key(text)]
         if text in codes:
             return text
-        raise ValueError(f"“{text}”不是有效选项,应为:{'、'.join(by_label)}")
+        raise ValueError(f"“{text}”不是有效选项，应为：{'、'.join(labels)}")
 
     return parse
 
@@ -467,7 +480,7 @@ def parse_date(value: Any) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"“{value}”不是日期,应为 2026-09-01 格式")
+    raise ValueError(f"“{value}”不是日期，应为 2026-09-01 格式")
 
 
 # Export ----------------------------------------------------------------------

@@ -9,11 +9,11 @@ from django import forms
 from edubureau.core.models import MAX_YEAR, MIN_YEAR
 
 SCHEDULE_HELP = (
-    "每行一条:日期(或“开始日期至结束日期”)、节日名称、放假或上班,用空格分隔。例如:<br>"
+    "每行一条：日期（或“开始日期至结束日期”）、节日名称、放假或上班，用空格分隔。例如：<br>"
     "2027-01-01 元旦 放假<br>"
     "2027-02-06至2027-02-12 春节 放假<br>"
     "2027-02-14 春节 上班<br>"
-    "放假区间请包含其中的周六、周日;保存后将整体替换该年已录入的安排。"
+    "放假区间请包含其中的周六、周日；保存后将整体替换该年已录入的安排。"
 )
 
 
@@ -50,7 +50,7 @@ class WorkingDayCalculatorForm(forms.Form):
         label="工作日数",
         min_value=-1000,
         max_value=1000,
-        help_text="正数向后推算,负数向前推算;0表示起始日当天或之后的第一个工作日。",
+        help_text="正数向后推算，负数向前推算；0表示起始日当天或之后的第一个工作日。",
     )
 
     def clean_start(self) -> date:

@@ -24,7 +24,7 @@ from edubureau.core.roles import Role
 
 # core.views compares against this name; it is the Role, not a copy of its value.
 ADMINISTRATOR = Role.ADMINISTRATOR
-SHARED_CALENDAR_NOTE = "多个教育局共用本平台,节假日安排由平台运维人员统一录入。"
+SHARED_CALENDAR_NOTE = "多个教育局共用本平台，节假日安排由平台运维人员统一录入。"
 CALENDAR_VIEWER_ROLES = frozenset({Role.ADMINISTRATOR, Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF})
 
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 30
@@ -46,7 +46,7 @@ PASTE_EXAMPLE = "2027-01-01 元旦 放假"
 
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _RANGE_SEPARATOR = re.compile(r"\s*(?:至|到|~|～|—|–)\s*")
-_LIST_SEPARATOR = re.compile(r"[,,、;;]")
+_LIST_SEPARATOR = re.compile(r"[,，、;；]")
 
 
 def calendar_can_view(user: Any) -> bool:
@@ -91,17 +91,17 @@ def calendar_text_parse(*, text: str, year: int) -> list[CalendarEntry]:
         try:
             line_entries = _parse_line(line)
         except ValueError as exc:
-            errors.append(f"第{number}行:{exc}")
+            errors.append(f"第{number}行：{exc}")
             continue
         for entry in line_entries:
             problems = _entry_problems(entry, year)
             if entry.day in first_line:
                 problems.append(f"{entry.day.isoformat()}已在第{first_line[entry.day]}行出现")
             first_line.setdefault(entry.day, number)
-            errors.extend(f"第{number}行:{p}" for p in problems)
+            errors.extend(f"第{number}行：{p}" for p in problems)
             entries.append(entry)
     if not entries and not errors:
-        errors.append(f"请至少填写一行安排,如“{PASTE_EXAMPLE}”")
+        errors.append(f"请至少填写一行安排，如“{PASTE_EXAMPLE}”")
     if errors:
         raise ValidationError(errors)
     return entries
@@ -121,11 +121,11 @@ def _parse_line(line: str) -> list[CalendarEntry]:
     line = _RANGE_SEPARATOR.sub("至", _LIST_SEPARATOR.sub(" ", line))
     tokens = line.split()
     if len(tokens) < 3:
-        raise ValueError(f"格式应为“日期 名称 放假/上班”,如“{PASTE_EXAMPLE}”")
+        raise ValueError(f"格式应为“日期 名称 放假/上班”，如“{PASTE_EXAMPLE}”")
     when, name, word = tokens[0], "".join(tokens[1:-1]), tokens[-1]
     kind = KIND_WORDS.get(word)
     if kind is None:
-        raise ValueError(f"“{word}”不是有效类型,应为“放假”或“上班”")
+        raise ValueError(f"“{word}”不是有效类型，应为“放假”或“上班”")
     start_text, _, end_text = when.partition("至")
     start = _parse_date(start_text)
     end = _parse_date(end_text) if end_text else start
@@ -133,7 +133,7 @@ def _parse_line(line: str) -> list[CalendarEntry]:
         raise ValueError(f"结束日期{end.isoformat()}早于开始日期{start.isoformat()}")
     days = (end - start).days + 1
     if days > MAX_RANGE_DAYS:
-        raise ValueError(f"日期区间超过{MAX_RANGE_DAYS}天,请检查")
+        raise ValueError(f"日期区间超过{MAX_RANGE_DAYS}天，请检查")
     return [CalendarEntry(start + timedelta(days=i), kind, name) for i in range(days)]
 
 
@@ -144,7 +144,7 @@ def _parse_date(text: str) -> date:
             return date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-    raise ValueError(f"“{text}”不是有效日期,应为 2027-01-01 格式")
+    raise ValueError(f"“{text}”不是有效日期，应为 2027-01-01 格式")
 
 
 def _entry_problems(entry: CalendarEntry, year: int) -> list[str]:
@@ -153,14 +153,14 @@ def _entry_problems(entry: CalendarEntry, year: int) -> list[str]:
     if entry.day.year != year:
         problems.append(f"{entry.day.isoformat()}不在{year}年内")
     if entry.kind not in CalendarDayKind.values:
-        problems.append(f"类型“{entry.kind}”无效,应为“放假”或“上班”")
+        problems.append(f"类型“{entry.kind}”无效，应为“放假”或“上班”")
     if not entry.name.strip():
         problems.append("缺少节日名称")
     elif len(entry.name) > NAME_MAX_LENGTH:
         problems.append(f"节日名称不能超过{NAME_MAX_LENGTH}个字")
     if entry.kind == CalendarDayKind.WORKDAY and entry.day.weekday() < 5:
         problems.append(
-            f"{calendar.day_label(entry.day)}本来就是工作日,调休上班的日期应是周六或周日"
+            f"{calendar.day_label(entry.day)}本来就是工作日，调休上班的日期应是周六或周日"
         )
     return problems
 
@@ -233,14 +233,14 @@ def calendar_year_delete(*, actor: Any, year: int) -> None:
     with transaction.atomic():
         calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
         if calendar_year is None:
-            raise ValidationError(f"{year}年尚未录入节假日安排,无需删除")
+            raise ValidationError(f"{year}年尚未录入节假日安排，无需删除")
         before = _summary(calendar_year)
         hooks.audit(
             actor=actor,
             action="delete",
             obj=calendar_year,
             changes={k: [v, None] for k, v in before.items()},
-            detail=f"删除{year}年节假日安排,恢复使用内置数据或按周一至周五计算",
+            detail=f"删除{year}年节假日安排，恢复使用内置数据或按周一至周五计算",
         )
         calendar_year.delete()
         _invalidate_now_and_on_commit()
@@ -267,7 +267,7 @@ def _validate(*, year: int, entries: list[CalendarEntry], note: str) -> None:
         if entry.day in seen:
             problems.append("日期重复")
         seen.add(entry.day)
-        errors.extend(f"{entry.day.isoformat()}:{p}" for p in problems)
+        errors.extend(f"{entry.day.isoformat()}：{p}" for p in problems)
     if len(note.strip()) > 200:
         errors.append("文号或说明不能超过200个字")
     if errors:
@@ -311,7 +311,7 @@ def _detail(year: int, entries: list[CalendarEntry], *, replaced: bool) -> str:
     off = sum(1 for e in entries if e.kind == CalendarDayKind.HOLIDAY)
     work = len(entries) - off
     verb = "更新" if replaced else "录入"
-    return f"{verb}{year}年节假日安排:放假{off}天,调休上班{work}天"
+    return f"{verb}{year}年节假日安排：放假{off}天，调休上班{work}天"
 
 
 def _invalidate_now_and_on_commit() -> None:

@@ -74,7 +74,7 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
         except EditConflict as exc:
             errors = [str(exc)]
         else:
-            messages.success(request, f"{year}年节假日安排已保存,工作日计算即刻按新安排执行。")
+            messages.success(request, f"{year}年节假日安排已保存，工作日计算即刻按新安排执行。")
             return redirect("core:calendar-year", year=year)
     schedule = year_schedule(year)
     context = {

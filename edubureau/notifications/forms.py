@@ -13,10 +13,11 @@ URL_HELP = (
     "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…;钉钉形如 "
     "https://oapi.dingtalk.com/robot/send?access_token=…"
 )
-SECRET_HELP = "仅钉钉:机器人安全设置选择“加签”时,填写以 SEC 开头的密钥。"
+SECRET_HELP = "仅钉钉：机器人安全设置选择“加签”时，填写以 SEC 开头的密钥。"
 TOPICS_HELP = (
-    "逗号分隔,如 safety, plans.task_overdue;填 safety 即接收所有 safety.* 主题。留空接收全部通知。"
-    "若钉钉机器人使用“自定义关键词”,可设关键词为“工作平台”。"
+    "逗号分隔，如 safety，plans.task_overdue；填 safety 即接收所有 safety.* 主题。"
+    "留空接收全部通知。"
+    "若钉钉机器人使用“自定义关键词”，可设关键词为“工作平台”。"
 )
 
 
@@ -45,8 +46,8 @@ class WebhookEndpointForm(forms.Form):
         label="仅限学校",
         queryset=School.objects.none(),
         required=False,
-        empty_label="不限(接收全局通知)",
-        help_text="选择一所学校后,此群只接收与该校有关的通知(如学校自己的工作群)。",
+        empty_label="不限（接收全局通知）",
+        help_text="选择一所学校后，此群只接收与该校有关的通知（如学校自己的工作群）。",
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
@@ -71,10 +72,10 @@ class WebhookEndpointForm(forms.Form):
             return
         # The stored address and secret are credentials: never put them back into the page.
         self.fields["url"].required = False
-        self.fields["url"].help_text = f"当前:{endpoint.masked_url}。留空则保持不变。"
+        self.fields["url"].help_text = f"当前：{endpoint.masked_url}。留空则保持不变。"
         if endpoint.secret:
             self.fields["secret"].help_text = (
-                f"当前:{endpoint.masked_secret}。留空则保持不变。" + SECRET_HELP
+                f"当前：{endpoint.masked_secret}。留空则保持不变。" + SECRET_HELP
             )
         else:
             del self.fields["clear_secret"]
@@ -82,5 +83,5 @@ class WebhookEndpointForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("kind") == WebhookKind.WECOM and data.get("secret"):
-            self.add_error("secret", "企业微信群机器人没有加签设置,请不要填写加签密钥")
+            self.add_error("secret", "企业微信群机器人没有加签设置，请不要填写加签密钥")
         return data

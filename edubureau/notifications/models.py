@@ -136,7 +136,7 @@ class WebhookEndpoint(models.Model):
         "订阅主题",
         max_length=500,
         blank=True,
-        help_text="逗号分隔,如 safety, plans.task_overdue;留空表示接收全部通知",
+        help_text="逗号分隔，如 safety，plans.task_overdue；留空表示接收全部通知",
     )
     school = models.ForeignKey(
         "orgs.School",
@@ -145,7 +145,7 @@ class WebhookEndpoint(models.Model):
         blank=True,
         related_name="webhook_endpoints",
         verbose_name="仅限学校",
-        help_text="选择后,此群只接收与该校有关的通知",
+        help_text="选择后，此群只接收与该校有关的通知",
     )
     is_active = models.BooleanField("启用", default=True)
     created_by = models.ForeignKey(
@@ -266,7 +266,7 @@ class WebhookAttempt(models.Model):
     )
     number = models.PositiveSmallIntegerField("第几次")
     started_at = models.DateTimeField("时间")
-    duration_ms = models.PositiveIntegerField("耗时(毫秒)", default=0)
+    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
     status_code = models.PositiveSmallIntegerField("HTTP状态码", null=True, blank=True)
     succeeded = models.BooleanField("成功", default=False)
     error = models.CharField("错误", max_length=500, blank=True)

@@ -217,7 +217,7 @@ def webhook_send_test(*, actor: User, endpoint: WebhookEndpoint) -> WebhookDeliv
             payload=webhooks.build_payload(
                 endpoint.kind,
                 title=title,
-                body=f"这是一条来自{PRODUCT_NAME}的测试消息,收到即表示推送地址“{endpoint.name}”配置正确。",
+                body=f"这是一条来自{PRODUCT_NAME}的测试消息，收到即表示推送地址“{endpoint.name}”配置正确。",
                 footer=_footer(endpoint),
             ),
             created_at=now,
@@ -353,9 +353,9 @@ def _apply(endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
         errors["url"] = [refusal]
     bad = webhooks.invalid_topics(topics)
     if bad:
-        errors["topics"] = [f"主题只能包含小写字母、数字、下划线和点:{'、'.join(bad)}"]
+        errors["topics"] = [f"主题只能包含小写字母、数字、下划线和点：{'、'.join(bad)}"]
     if endpoint.kind == WebhookKind.WECOM and endpoint.secret:
-        errors["secret"] = ["企业微信群机器人没有加签设置,请不要填写加签密钥"]
+        errors["secret"] = ["企业微信群机器人没有加签设置，请不要填写加签密钥"]
     if endpoint.school is not None and endpoint.school.bureau_id != endpoint.bureau_id:
         errors["school"] = ["只能选择本局的学校"]
     try:

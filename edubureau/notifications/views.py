@@ -154,10 +154,10 @@ def webhook_test(request: AuthedRequest, endpoint_id: int) -> HttpResponse:
     _require_admin(request)
     endpoint = get_visible_or_404(WebhookEndpoint, request.user, endpoint_id, for_write=True)
     if not endpoint.is_active:
-        messages.error(request, "推送地址已停用,请先在编辑页启用。")
+        messages.error(request, "推送地址已停用，请先在编辑页启用。")
         return redirect("notifications:webhook-list")
     delivery = services.webhook_send_test(actor=request.user, endpoint=endpoint)
-    messages.success(request, "测试消息已加入发送队列,结果见推送记录。")
+    messages.success(request, "测试消息已加入发送队列，结果见推送记录。")
     return redirect("notifications:delivery-detail", delivery_id=delivery.pk)
 
 

@@ -47,7 +47,7 @@ _TOPIC_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 def split_topics(raw: str) -> list[str]:
     """``"safety, plans.task_overdue"`` → ``["safety", "plans.task_overdue"]`` (also splits on
     the full-width comma and whitespace)."""
-    return [t for t in re.split(r"[,,;;\s]+", raw.strip()) if t]
+    return [t for t in re.split(r"[,，;；\s]+", raw.strip()) if t]
 
 
 def invalid_topics(topics: list[str]) -> list[str]:
@@ -211,14 +211,14 @@ def _post_json(url: str, payload: dict[str, Any], *, timeout: float) -> SendResu
         text = _read_error_body(exc)
         return SendResult(False, exc.code, f"HTTP {exc.code}", text[:500])
     except TimeoutError:
-        return SendResult(False, None, f"请求超时({timeout:g}秒)")
+        return SendResult(False, None, f"请求超时（{timeout:g}秒）")
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            return SendResult(False, None, f"请求超时({timeout:g}秒)")
-        return SendResult(False, None, f"连接失败:{reason}")
+            return SendResult(False, None, f"请求超时（{timeout:g}秒）")
+        return SendResult(False, None, f"连接失败：{reason}")
     except (OSError, ValueError) as exc:
-        return SendResult(False, None, f"连接失败:{exc}")
+        return SendResult(False, None, f"连接失败：{exc}")
     if status != 200:
         return SendResult(False, status, f"HTTP {status}", text[:500])
     try:
@@ -228,7 +228,7 @@ def _post_json(url: str, payload: dict[str, Any], *, timeout: float) -> SendResu
     errcode = answer.get("errcode") if isinstance(answer, dict) else None
     if errcode != 0:
         errmsg = answer.get("errmsg", "") if isinstance(answer, dict) else ""
-        error = f"机器人返回错误:errcode={errcode} {errmsg}".strip()
+        error = f"机器人返回错误：errcode={errcode} {errmsg}".strip()
         return SendResult(False, status, error, text[:500])
     return SendResult(True, status, "", text[:500])
 

@@ -82,7 +82,7 @@ class MeSerializer(serializers.ModelSerializer):
         OpenApiParameter("kind", str),
         OpenApiParameter("ownership", str),
         OpenApiParameter("locality", str),
-        OpenApiParameter("active", str, description="1(默认)、0 或 all"),
+        OpenApiParameter("active", str, description="1（默认）、0 或 all"),
     ]
 )
 class SchoolViewSet(ScopedReadOnlyViewSet):

@@ -267,7 +267,7 @@ def build_demo(
     started = time.perf_counter()
     plan = plan_organisation(scale=scale, seed=seed, schools=schools)
     log(
-        f"规划组织机构 plan ({len(plan.bureaus)} 个教育局, {len(plan.schools):,} 所学校)",
+        f"规划组织机构 plan（{len(plan.bureaus)} 个教育局，{len(plan.schools):,} 所学校）",
         time.perf_counter() - started,
     )
     with transaction.atomic():
@@ -332,7 +332,8 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn, reference_date: date) -
             f"数据库中已有{'、'.join(clashing[:3]) or spec.bureau_name}或同名账号"
             f"（{'、'.join(taken[:5]) or '—'}），请使用 --reset 重建或换一个空数据库。"
         )
-    with timed(log, f"教育局、股室、乡镇 bureaus ({len(plan.bureaus)}), departments, townships"):
+    label = f"教育局、股室、乡镇（{len(plan.bureaus)} 个教育局）/ bureaus, departments, townships"
+    with timed(log, label):
         bureaus: dict[str, Bureau] = {}
         for b in plan.bureaus:  # top down: a parent exists before its children
             bureaus[b.code] = Bureau.objects.create(
@@ -370,7 +371,7 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn, reference_date: date) -
             townships.setdefault(t.bureau_id, []).append(t)
         township_ids = {(t.bureau_id, t.name): t.pk for ts in townships.values() for t in ts}
 
-    with timed(log, f"学校 schools ({len(plan.schools):,})"):
+    with timed(log, f"学校 schools（{len(plan.schools):,}）"):
         School.objects.bulk_create(
             (
                 School(
@@ -400,7 +401,7 @@ def _write_orgs(plan: OrgPlan, *, seed: int, log: LogFn, reference_date: date) -
     with timed(log, "学年与学期 school years"):
         school_years = _write_school_years([bureaus[b.code] for b in content], reference_date)
 
-    with timed(log, f"演示账号 accounts ({len(plan.accounts):,})"):
+    with timed(log, f"演示账号 accounts（{len(plan.accounts):,}）"):
         password_hash = make_password(DEMO_PASSWORD)
         users: dict[str, dict[str, User]] = {}
         for a in plan.accounts:

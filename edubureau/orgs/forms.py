@@ -12,8 +12,8 @@ from edubureau.orgs.services.schools import SCHOOL_CONTACT_FIELDS
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码错误。连续失败5次,账号将被锁定30分钟。",
-        "inactive": "该账号已停用,请联系系统管理员。",
+        "invalid_login": "用户名或密码错误。连续失败5次，账号将被锁定30分钟。",
+        "inactive": "该账号已停用，请联系系统管理员。",
     }
 
 
@@ -57,7 +57,7 @@ class SchoolForm(forms.ModelForm):
 
 
 class SchoolImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件(.xlsx)")
+    file = forms.FileField(label="Excel文件（.xlsx）")
 
 
 class DepartmentForm(forms.Form):
@@ -68,8 +68,8 @@ class DepartmentForm(forms.Form):
         label="分管局领导",
         queryset=User.objects.none(),
         required=False,
-        empty_label="未设置(逾期事项报全体局领导)",
-        help_text="本股室负责的事项逾期时,督办升级到分管局领导;未设置时通知全体局领导。",
+        empty_label="未设置（逾期事项报全体局领导）",
+        help_text="本股室负责的事项逾期时，督办升级到分管局领导；未设置时通知全体局领导。",
     )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 

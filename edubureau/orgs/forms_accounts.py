@@ -36,7 +36,7 @@ def _schools(actor: User) -> Any:
 
 class SchoolChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: School) -> str:
-        return f"{obj.name}({obj.identifier})"
+        return f"{obj.name}（{obj.identifier}）"
 
 
 class _RoleFields(forms.Form):
@@ -62,7 +62,7 @@ class _RoleFields(forms.Form):
         help_text="学校用户必填",
     )
     read_only = forms.BooleanField(
-        label="只读", required=False, help_text="只读的学校用户只能查看本校记录,不能修改"
+        label="只读", required=False, help_text="只读的学校用户只能查看本校记录，不能修改"
     )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
@@ -73,7 +73,7 @@ class _RoleFields(forms.Form):
 
 class UserCreateForm(_RoleFields):
     username = forms.CharField(
-        label="用户名", max_length=150, help_text="登录用,建议用拼音或手机号;创建后不可修改"
+        label="用户名", max_length=150, help_text="登录用，建议用拼音或手机号；创建后不可修改"
     )
     full_name = forms.CharField(label="姓名", max_length=40, required=False)
     phone = forms.CharField(label="手机号", max_length=20, required=False)
@@ -81,7 +81,7 @@ class UserCreateForm(_RoleFields):
         label="督导学校",
         queryset=School.objects.none(),
         required=False,
-        help_text="仅责任督学;可稍后在账号页面调整",
+        help_text="仅责任督学；可稍后在账号页面调整",
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     field_order = ["username", "full_name", "phone", "role"]
@@ -146,7 +146,7 @@ class SensitiveAccessForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="开启时必填,将记入审计日志",
+        help_text="开启时必填，将记入审计日志",
     )
 
 

@@ -109,7 +109,7 @@ class Bureau(models.Model):
 class Department(models.Model):
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="departments")
     name = models.CharField("名称", max_length=60)
-    code = models.SlugField("代码", max_length=40, help_text="英文代码,如 safety")
+    code = models.SlugField("代码", max_length=40, help_text="英文代码，如 safety")
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
     # 分管局领导: the leader a department answers to. What the department lets slip
@@ -149,8 +149,8 @@ class Township(models.Model):
     objects = BureauScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "乡镇(街道)"
-        verbose_name_plural = "乡镇(街道)"
+        verbose_name = "乡镇（街道）"
+        verbose_name_plural = "乡镇（街道）"
         ordering = ["sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["bureau", "name"], name="township_unique_name"),
@@ -209,7 +209,7 @@ class School(models.Model):
         blank=True,
     )
     address = models.CharField("地址", max_length=200, blank=True)
-    principal = models.CharField("校长(园长)", max_length=40, blank=True)
+    principal = models.CharField("校长（园长）", max_length=40, blank=True)
     phone = models.CharField("联系电话", max_length=40, blank=True)
     founded_year = models.PositiveSmallIntegerField(
         "建校年份",
@@ -251,7 +251,7 @@ class School(models.Model):
 
 
 class SchoolPosition(models.TextChoices):
-    PRINCIPAL = "principal", "校长(园长)"
+    PRINCIPAL = "principal", "校长（园长）"
     SAFETY_OFFICER = "safety_officer", "安全专干"
     STAFF = "staff", "工作人员"
 
@@ -330,7 +330,7 @@ class User(AbstractUser):
     can_read_sensitive = models.BooleanField(
         "可查看学生敏感信息",
         default=False,
-        help_text="管理员默认不可查看学生敏感信息;仅在确有需要时开启。",
+        help_text="管理员默认不可查看学生敏感信息；仅在确有需要时开启。",
     )
 
     objects: ClassVar[ScopedUserManager] = ScopedUserManager()
@@ -408,8 +408,8 @@ class SchoolYear(models.Model):
 
 class Semester(models.Model):
     class Term(models.IntegerChoices):
-        AUTUMN = 1, "第一学期(秋季)"
-        SPRING = 2, "第二学期(春季)"
+        AUTUMN = 1, "第一学期（秋季）"
+        SPRING = 2, "第二学期（春季）"
 
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="semesters")
     term = models.PositiveSmallIntegerField("学期", choices=Term.choices)

@@ -202,7 +202,7 @@ def school_import(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"导入成功:新增{result.created}所,更新{result.updated}所,未变{result.unchanged}所。",
+                f"导入成功：新增{result.created}所，更新{result.updated}所，未变{result.unchanged}所。",
             )
             return redirect("orgs:school-list")
     return render(request, "orgs/school_import.html", {"form": form, "errors": errors})

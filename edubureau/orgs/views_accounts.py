@@ -129,9 +129,9 @@ def user_bulk_create(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         if result is not None and result.created:
-            skipped = [f"已跳过:{s}" for s in result.skipped]
+            skipped = [f"已跳过：{s}" for s in result.skipped]
             content = accounts.initial_passwords_workbook(result.created, notes=skipped)
-            messages.success(request, f"已创建{len(result.created)}个账号,初始密码表已下载。")
+            messages.success(request, f"已创建{len(result.created)}个账号，初始密码表已下载。")
             response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
             response["Content-Disposition"] = _attachment_name("学校账号初始密码")
             add_never_cache_headers(response)
@@ -218,7 +218,7 @@ def user_password_reset(request: AuthedRequest, user_id: int) -> HttpResponse:
         request,
         account,
         title="重置密码",
-        message="将生成新的初始密码,原密码立即失效,该账号已登录的会话将退出;下次登录须修改密码。",
+        message="将生成新的初始密码，原密码立即失效，该账号已登录的会话将退出；下次登录须修改密码。",
         button="重置密码",
     )
 
@@ -239,7 +239,7 @@ def user_deactivate(request: AuthedRequest, user_id: int) -> HttpResponse:
         request,
         account,
         title="停用账号",
-        message="停用后该账号不能登录,已登录的会话将失效;账号的历史记录保留,可随时重新启用。",
+        message="停用后该账号不能登录，已登录的会话将失效；账号的历史记录保留，可随时重新启用。",
         button="停用",
         danger=True,
     )
@@ -261,7 +261,7 @@ def user_reactivate(request: AuthedRequest, user_id: int) -> HttpResponse:
         request,
         account,
         title="启用账号",
-        message="启用后该账号可以使用原密码登录。如该账号换了使用人,请同时重置密码。",
+        message="启用后该账号可以使用原密码登录。如该账号换了使用人，请同时重置密码。",
         button="启用",
     )
 
@@ -273,7 +273,7 @@ def user_unlock(request: AuthedRequest, user_id: int) -> HttpResponse:
     if accounts.user_unlock(actor=request.user, user=account):
         messages.success(request, f"已解除账号 {account.username} 的登录锁定。")
     else:
-        messages.info(request, "该账号当前没有登录失败记录,无需解锁。")
+        messages.info(request, "该账号当前没有登录失败记录，无需解锁。")
     return redirect("orgs:user-detail", user_id=account.pk)
 
 
@@ -294,7 +294,7 @@ def user_sensitive_access(request: AuthedRequest, user_id: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "学生敏感信息查看权限已更新,并已记入审计日志。")
+            messages.success(request, "学生敏感信息查看权限已更新，并已记入审计日志。")
             return redirect("orgs:user-detail", user_id=account.pk)
     return render(request, "orgs/accounts/user_sensitive.html", {"form": form, "account": account})
 

@@ -125,7 +125,7 @@ def _require_verifier(actor: Any, obj: Rectifiable) -> None:
 def _require_status(obj: Rectifiable, *allowed: str, action: str) -> None:
     if obj.status not in allowed:
         current = Status(obj.status).label
-        raise TransitionError(f"当前状态为“{current}”,不能{action}")
+        raise TransitionError(f"当前状态为“{current}”，不能{action}")
 
 
 def _step(actor: Any, obj: Rectifiable, *, action: str, before: str, note: str = "") -> None:
@@ -161,7 +161,7 @@ def rectification_plan(
     _require_status(obj, Status.REPORTED, Status.PLANNED, action="制定整改方案")
     kind = PlanKind(plan.kind) if plan.kind in PlanKind.values else None
     if kind is None:
-        raise TransitionError("请选择整改方式:立即整改、限期整改或暂无法整改")
+        raise TransitionError("请选择整改方式：立即整改、限期整改或暂无法整改")
     before, before_status = snapshot(obj), obj.status
     obj.plan_kind = kind
     obj.plan_text = plan.plan_text.strip()
@@ -193,7 +193,7 @@ def rectification_plan(
             if not value.strip()
         ]
         if missing:
-            raise TransitionError(f"暂无法整改须填写:{'、'.join(missing)}")
+            raise TransitionError(f"暂无法整改须填写：{'、'.join(missing)}")
         obj.deferral_reason = plan.deferral_reason.strip()
         obj.interim_measures = plan.interim_measures.strip()
         obj.escalated_to = plan.escalated_to.strip()

@@ -34,7 +34,7 @@ UNRESOLVED_STATUSES = (Status.REPORTED, Status.PLANNED, Status.RECTIFIED)
 class PlanKind(models.TextChoices):
     IMMEDIATE = "immediate", "立即整改"
     BY_DEADLINE = "by_deadline", "限期整改"
-    DEFERRED = "deferred", "暂无法整改(落实管控措施)"
+    DEFERRED = "deferred", "暂无法整改（落实管控措施）"
 
 
 class Severity(models.TextChoices):
@@ -77,7 +77,7 @@ class Rectifiable(models.Model):
     deadline = models.DateField("整改期限", null=True, blank=True, db_index=True)
     deferral_reason = models.TextField("暂无法整改的原因", blank=True)
     interim_measures = models.TextField("临时管控措施", blank=True)
-    escalated_to = models.CharField("已报告(上报)至", max_length=100, blank=True)
+    escalated_to = models.CharField("已报告（上报）至", max_length=100, blank=True)
     evidence_text = models.TextField("整改情况说明", blank=True)
     rectified_on = models.DateField("整改完成日期", null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -95,7 +95,7 @@ class Rectifiable(models.Model):
     overdue_level = models.PositiveSmallIntegerField(
         "督办级别",
         default=0,
-        help_text="0 未逾期;1 责任人;2 校长;3 股室;4 分管局领导;5 挂牌督办",
+        help_text="0 未逾期；1 责任人；2 校长；3 股室；4 分管局领导；5 挂牌督办",
     )
     overdue_since = models.DateField("逾期起始日", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -176,14 +176,14 @@ def test_it_falls_back_to_monday_to_friday_for_2030():
 
 def test_it_warns_administrators_about_uncovered_years():
     assert calendar_warnings(d("2030-03-01")) == [
-        "2030年的节假日安排尚未录入,工作日暂按周一至周五计算,"
+        "2030年的节假日安排尚未录入，工作日暂按周一至周五计算，"
         "请尽快录入国务院办公厅发布的节假日安排。"
     ]
     # From November on, next year matters too.
     november = calendar_warnings(d("2029-11-20"))
     assert len(november) == 2
     assert november[1] == (
-        "2030年的节假日安排尚未录入,工作日暂按周一至周五计算,请在国务院办公厅发布通知后录入。"
+        "2030年的节假日安排尚未录入，工作日暂按周一至周五计算，请在国务院办公厅发布通知后录入。"
     )
     assert calendar_warnings(d("2029-10-31")) == [calendar_warnings(d("2029-03-01"))[0]]
     assert calendar_warnings(d("2025-06-01")) == []

@@ -59,7 +59,7 @@ def test_it_lists_years_with_their_coverage(cast, client_for):
     with frozen(2027, 3, 1):
         body = client_for(cast.leader).get(OVERVIEW).content.decode()
     assert "2026年" in body and "已录入官方安排" in body
-    assert "2028年" in body and "未录入,按周一至周五" in body
+    assert "2028年" in body and "未录入，按周一至周五" in body
 
 
 def test_it_refuses_edits_by_anyone_but_administrators(cast, client_for):
@@ -88,8 +88,8 @@ def test_it_answers_404_for_an_impossible_year(cast, client_for):
 def test_it_shows_the_package_schedule_with_its_make_up_days(cast, client_for):
     body = client_for(cast.safety_staff).get(year_url(2025)).content.decode()
     assert "内置节假日数据" in body
-    assert "2025-10-01(周三)至2025-10-05(周日)" in body
-    assert "2025-09-28(周日)" in body and "2025-10-11(周六)" in body
+    assert "2025-10-01（周三）至2025-10-05（周日）" in body
+    assert "2025-09-28（周日）" in body and "2025-10-11（周六）" in body
     assert "调休上班" in body
 
 
@@ -111,7 +111,7 @@ def test_it_saves_a_pasted_schedule(cast, client_for):
     assert AuditEvent.objects.filter(model_label="core.CalendarYear", action=Action.CREATE).exists()
     assert is_working_day(datetime(2026, 10, 5).date())  # the entry now wins over the package
     page = client_for(cast.admin).get(year_url(2026)).content.decode()
-    assert "已录入官方安排" in page and "2026-10-17(周六)" in page
+    assert "已录入官方安排" in page and "2026-10-17（周六）" in page
 
 
 def test_it_shows_per_line_errors_and_changes_nothing(cast, client_for):
@@ -127,7 +127,7 @@ def test_it_shows_per_line_errors_and_changes_nothing(cast, client_for):
     assert response.status_code == 200
     body = response.content.decode()
     assert "未保存" in body
-    assert "第2行:“2026-10-32”不是有效日期" in body
+    assert "第2行：“2026-10-32”不是有效日期" in body
     assert list(CalendarDay.objects.values_list("date", "kind", "name")) == before
 
 
@@ -164,9 +164,9 @@ def test_it_jumps_to_another_year(cast, client_for):
 def test_it_calculates_working_days_across_national_day(cast, client_for):
     response = client_for(cast.safety_staff).get(OVERVIEW, {"start": "2025-09-30", "n": "3"})
     body = response.content.decode()
-    assert "2025-09-30(周二)之后第3个工作日是:<strong>2025-10-11(周六)</strong>" in body
+    assert "2025-09-30（周二）之后第3个工作日是：<strong>2025-10-11（周六）</strong>" in body
     back = client_for(cast.safety_staff).get(OVERVIEW, {"start": "2025-10-09", "n": "-1"})
-    assert "<strong>2025-09-30(周二)</strong>" in back.content.decode()
+    assert "<strong>2025-09-30（周二）</strong>" in back.content.decode()
 
 
 def test_it_rejects_bad_calculator_input(cast, client_for):

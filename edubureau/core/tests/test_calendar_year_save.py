@@ -72,19 +72,19 @@ def test_it_reports_every_bad_line_by_number_and_rule():
         ]
     )
     assert errors_of(text) == [
-        "第2行:“2027-13-01”不是有效日期,应为 2027-01-01 格式",
-        "第3行:2026-12-31不在2027年内",
-        "第4行:“休假”不是有效类型,应为“放假”或“上班”",
-        "第5行:2027-01-01已在第1行出现",
-        "第6行:2027-02-08(周一)本来就是工作日,调休上班的日期应是周六或周日",
-        "第7行:结束日期2027-01-02早于开始日期2027-01-03",
-        "第8行:格式应为“日期 名称 放假/上班”,如“2027-01-01 元旦 放假”",
-        "第9行:日期区间超过31天,请检查",
+        "第2行：“2027-13-01”不是有效日期，应为 2027-01-01 格式",
+        "第3行：2026-12-31不在2027年内",
+        "第4行：“休假”不是有效类型，应为“放假”或“上班”",
+        "第5行：2027-01-01已在第1行出现",
+        "第6行：2027-02-08（周一）本来就是工作日，调休上班的日期应是周六或周日",
+        "第7行：结束日期2027-01-02早于开始日期2027-01-03",
+        "第8行：格式应为“日期 名称 放假/上班”，如“2027-01-01 元旦 放假”",
+        "第9行：日期区间超过31天，请检查",
     ]
 
 
 def test_it_refuses_an_empty_paste():
-    assert errors_of("\n  \n# 只有注释\n") == ["请至少填写一行安排,如“2027-01-01 元旦 放假”"]
+    assert errors_of("\n  \n# 只有注释\n") == ["请至少填写一行安排，如“2027-01-01 元旦 放假”"]
 
 
 def test_it_formats_a_schedule_so_that_it_parses_back(db):
@@ -114,7 +114,7 @@ def test_it_creates_a_year_and_writes_an_audit_row(cast):
     event = AuditEvent.objects.get(model_label="core.CalendarYear")
     assert event.action == Action.CREATE
     assert event.actor == cast.admin
-    assert event.detail == "录入2027年节假日安排:放假10天,调休上班2天"
+    assert event.detail == "录入2027年节假日安排：放假10天，调休上班2天"
     assert event.changes["note"] == [None, "国办发明电〔2026〕×号"]
     assert "2027-02-14 春节 上班" in event.changes["schedule"][1]
 
@@ -162,10 +162,10 @@ def test_it_validates_entries_given_directly_and_changes_nothing(cast):
         calendar_year_save(actor=cast.admin, year=2027, entries=bad)
 
     assert caught.value.messages == [
-        "2027-10-01:日期重复",
-        "2028-01-01:2028-01-01不在2027年内",
-        "2027-10-02:类型“vacation”无效,应为“放假”或“上班”",
-        "2027-10-03:缺少节日名称",
+        "2027-10-01：日期重复",
+        "2028-01-01：2028-01-01不在2027年内",
+        "2027-10-02：类型“vacation”无效，应为“放假”或“上班”",
+        "2027-10-03：缺少节日名称",
     ]
     assert CalendarDay.objects.count() == 12
     assert AuditEvent.objects.filter(model_label="core.CalendarYear").count() == 1

@@ -239,7 +239,7 @@ HOSTILE_FILES: dict[str, tuple[Callable[[], bytes], str]] = {
     "4 million cells": (_four_million_cells, "压缩比例异常"),
     "100,000 rows with their dimension": (lambda: _rows(100_000, True), "超过20000行"),
     "100,000 rows without a dimension": (lambda: _rows(100_000, False), "超过20000行"),
-    "a damaged number": (_bad_number, "第2行:该行内容已损坏"),
+    "a damaged number": (_bad_number, "第2行：该行内容已损坏"),
     "billion laughs in a sheet": (lambda: _with_dtd(SHEET, LAUGHS), "DOCTYPE或ENTITY"),
     "an external entity in a sheet": (lambda: _with_dtd(SHEET, XXE), "DOCTYPE或ENTITY"),
     "an external entity in the workbook": (
@@ -338,20 +338,20 @@ def test_the_row_limit_holds_for_rows_the_sheet_only_implies(monkeypatch):
         io.BytesIO(_package(_parts() | {SHEET: _sheet_xml(HEADER_ROW + far)})), COLUMNS
     )
     assert [str(e) for e in parsed.errors] == [
-        "工作表“学校名录”第302行:数据超过300行，请拆分后导入"
+        "工作表“学校名录”第302行：数据超过300行，请拆分后导入"
     ]
     # A dimension claiming more rows than allowed is refused before any row is read.
     claim = b'<dimension ref="A1:B5000"/>'
     sheet = _sheet_xml(HEADER_ROW, claim)
     parsed = read_sheet(io.BytesIO(_package(_parts() | {SHEET: sheet})), COLUMNS)
-    assert [str(e) for e in parsed.errors] == ["工作表“学校名录”:数据超过300行，请拆分后导入"]
+    assert [str(e) for e in parsed.errors] == ["工作表“学校名录”：数据超过300行，请拆分后导入"]
 
 
 def test_the_column_limit_refuses_a_sheet_too_wide(monkeypatch):
     monkeypatch.setattr(excel, "MAX_IMPORT_COLUMNS", 5)
     assert read_sheet(_workbook(3, columns=5), COLUMNS).errors == []
     parsed = read_sheet(_workbook(3, columns=6), COLUMNS)
-    assert [str(e) for e in parsed.errors] == ["工作表“Sheet”第1行:超过5列，请删除无关的列后导入"]
+    assert [str(e) for e in parsed.errors] == ["工作表“Sheet”第1行：超过5列，请删除无关的列后导入"]
 
 
 def test_a_file_level_error_names_no_sheet():

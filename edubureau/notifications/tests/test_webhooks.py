@@ -39,6 +39,14 @@ def test_it_matches_topics_exactly_or_by_prefix():
     assert webhooks.invalid_topics(["safety", "Bad Topic", "a..b"]) == ["Bad Topic", "a..b"]
 
 
+def test_topics_may_be_separated_as_the_help_text_shows_with_full_width_commas():
+    assert webhooks.split_topics("safety，plans.task_overdue；aid") == [
+        "safety",
+        "plans.task_overdue",
+        "aid",
+    ]
+
+
 def test_it_signs_as_dingtalk_documents():
     ts = 1700000000000
     digest = hmac.new(

@@ -141,7 +141,7 @@ def _apply_role(
         elif school.bureau_id != actor.bureau_id:
             errors["school"] = "该学校不属于本局"
         elif not school.is_active:
-            errors["school"] = "该学校已停办,不能为其设置账号"
+            errors["school"] = "该学校已停办，不能为其设置账号"
         if school_position not in SchoolPosition.values:
             errors["school_position"] = "学校用户必须选择学校岗位"
     if role == Role.DEPARTMENT_STAFF:
@@ -218,7 +218,7 @@ def user_create(*, actor: User, data: dict[str, Any]) -> tuple[User, str]:
         action=Action.CREATE,
         obj=user,
         changes={key: [None, value] for key, value in _state(user).items()},
-        detail="新建账号,已生成初始密码(首次登录须修改)",
+        detail="新建账号，已生成初始密码（首次登录须修改）",
     )
     return user, password
 
@@ -230,7 +230,7 @@ class SkippedPosition:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.school.name} {SchoolPosition(self.position).label}:{self.reason}"
+        return f"{self.school.name} {SchoolPosition(self.position).label}：{self.reason}"
 
 
 @dataclass
@@ -321,14 +321,14 @@ def school_accounts_create(
                 action=Action.CREATE,
                 obj=user,
                 changes={key: [None, value] for key, value in snapshot(user).items()},
-                detail="批量创建学校账号,已生成初始密码(首次登录须修改)",
+                detail="批量创建学校账号，已生成初始密码（首次登录须修改）",
             )
             result.created.append((user, password))
     audit_log(
         actor=actor,
         action=Action.CREATE,
         model_label=User._meta.label,
-        detail=f"批量创建学校账号{len(result.created)}个,跳过{len(result.skipped)}个",
+        detail=f"批量创建学校账号{len(result.created)}个，跳过{len(result.skipped)}个",
     )
     return result
 
@@ -428,7 +428,7 @@ def user_deactivate(*, actor: User, user: User) -> User:
 def user_reactivate(*, actor: User, user: User) -> User:
     locked = _writable(actor, user)
     if locked.role == Role.SCHOOL_USER and locked.school and not locked.school.is_active:
-        raise ValidationError("该账号所属学校已停办,请先调整账号所属学校")
+        raise ValidationError("该账号所属学校已停办，请先调整账号所属学校")
     before = _state(locked)
     locked.is_active = True
     locked.save(update_fields=["is_active"])
@@ -448,7 +448,7 @@ def user_password_reset(*, actor: User, user: User) -> str:
         actor=actor,
         action=Action.PASSWORD_RESET,
         obj=locked,
-        detail="管理员重置密码,已生成新的初始密码(下次登录须修改)",
+        detail="管理员重置密码，已生成新的初始密码（下次登录须修改）",
     )
     return password
 
@@ -466,7 +466,7 @@ def user_unlock(*, actor: User, user: User) -> int:
             actor=actor,
             action=Action.UPDATE,
             obj=locked,
-            detail=f"解除登录锁定(清除{cleared}条登录失败记录)",
+            detail=f"解除登录锁定（清除{cleared}条登录失败记录）",
         )
     return cleared
 
@@ -484,7 +484,7 @@ def user_set_sensitive_access(*, actor: User, user: User, enabled: bool, reason:
     locked.can_read_sensitive = bool(enabled)
     locked.save(update_fields=["can_read_sensitive"])
     verb = "开启" if enabled else "关闭"
-    detail = f"{verb}学生敏感信息查看权限" + (f":{reason}" if reason else "")
+    detail = f"{verb}学生敏感信息查看权限" + (f"：{reason}" if reason else "")
     _audit_update(actor=actor, user=locked, before=before, detail=detail)
     return locked
 
@@ -501,11 +501,11 @@ PASSWORD_COLUMNS: tuple[Column, ...] = (
 )
 
 PASSWORD_NOTE = """初始密码说明
-1. 首次登录须修改密码。新密码至少8位,须包含大写字母、小写字母、数字、符号中的至少3类。
-2. 初始密码只在本表中出现一次,系统不保存明文;请逐一分发给本人,分发后删除本文件。
-3. 初始密码不含易混淆字符(数字0、1与字母O、l、I)。
-4. 遗失或泄露时,请联系系统管理员重置密码。
-登录地址:{site_url}"""
+1. 首次登录须修改密码。新密码至少8位，须包含大写字母、小写字母、数字、符号中的至少3类。
+2. 初始密码只在本表中出现一次，系统不保存明文；请逐一分发给本人，分发后删除本文件。
+3. 初始密码不含易混淆字符（数字0、1与字母O、l、I）。
+4. 遗失或泄露时，请联系系统管理员重置密码。
+登录地址：{site_url}"""
 
 
 def initial_passwords_workbook(

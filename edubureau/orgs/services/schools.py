@@ -40,19 +40,19 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
     Column("locality", "城乡分类", required=True, parse=parse_choice(Locality.choices), width=10),
     Column("township", "所在乡镇", required=True, parse=parse_text(60), width=14),
     Column("address", "地址", parse=parse_text(200), width=30),
-    Column("principal", "校长(园长)", parse=parse_text(40), aliases=("校长", "园长")),
+    Column("principal", "校长（园长）", parse=parse_text(40), aliases=("校长", "园长")),
     Column("phone", "联系电话", parse=parse_text(40)),
     Column("founded_year", "建校年份", parse=parse_int(1800, 2100), width=10),
     Column("is_active", "在办", parse=parse_bool, width=8),
 )
 
 IMPORT_NOTE = """学校名录导入说明
-1. 第1行为表头,请勿修改;从第2行起每行一所学校。
-2. 以“学校标识码”(10位数字)识别学校:已存在的学校按表格内容更新,不存在的新增。
-3. 办学类型:幼儿园、小学、初级中学、九年一贯制学校、完全中学、高级中学、
+1. 第1行为表头，请勿修改；从第2行起每行一所学校。
+2. 以“学校标识码”（10位数字）识别学校：已存在的学校按表格内容更新，不存在的新增。
+3. 办学类型：幼儿园、小学、初级中学、九年一贯制学校、完全中学、高级中学、
    中等职业学校、特殊教育学校、教学点。
-4. 举办者:公办、民办;城乡分类:城区、镇区、乡村;所在乡镇须为系统中已有的乡镇名称。
-5. 任一行有错误时整个文件不导入,请按错误提示(工作表、行、列、规则)修改后重新导入。"""
+4. 举办者：公办、民办；城乡分类：城区、镇区、乡村；所在乡镇须为系统中已有的乡镇名称。
+5. 任一行有错误时整个文件不导入，请按错误提示（工作表、行、列、规则）修改后重新导入。"""
 
 
 def schools_workbook(schools: Any) -> bytes:
@@ -124,7 +124,7 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
             seen_names.setdefault(name, row.row)
             owner = names_in_use.get(name)
             if owner is not None and owner != identifier:
-                parsed.error(row.row, "name", f"名称已被学校(标识码{owner})使用", SCHOOL_COLUMNS)
+                parsed.error(row.row, "name", f"名称已被学校（标识码{owner}）使用", SCHOOL_COLUMNS)
         if township and township not in townships:
             parsed.error(row.row, "township", f"系统中没有乡镇“{township}”", SCHOOL_COLUMNS)
     if parsed.errors:
@@ -151,7 +151,7 @@ def school_import(*, actor: User, upload: IO[bytes]) -> ImportResult:
             actor=actor,
             action=Action.IMPORT,
             model_label=School._meta.label,
-            detail=f"学校名录导入:新增{created}所,更新{updated}所,未变{unchanged}所",
+            detail=f"学校名录导入：新增{created}所，更新{updated}所，未变{unchanged}所",
         )
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
 

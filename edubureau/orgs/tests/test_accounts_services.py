@@ -185,7 +185,7 @@ def test_it_hashes_generated_passwords_with_the_initial_hasher(cast):
 def test_it_writes_the_initial_password_workbook(cast):
     first, second = _two_new_schools(cast)
     result = accounts.school_accounts_create(actor=cast.admin, schools=[first, second])
-    content = accounts.initial_passwords_workbook(result.created, notes=["已跳过:某校"])
+    content = accounts.initial_passwords_workbook(result.created, notes=["已跳过：某校"])
 
     workbook = load_workbook(io.BytesIO(content))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
@@ -195,7 +195,7 @@ def test_it_writes_the_initial_password_workbook(cast):
     assert by_username["5109210101xz"] == (
         "5109210101",
         "甲镇第二小学",
-        "校长(园长)",
+        "校长（园长）",
         "赵校长",
         "5109210101xz",
         password,
@@ -203,7 +203,7 @@ def test_it_writes_the_initial_password_workbook(cast):
     assert by_username["5109210102aq"][2] == "安全专干"
     notes = " ".join(str(r[0]) for r in workbook["说明"].iter_rows(values_only=True))
     assert "首次登录须修改密码" in notes
-    assert "已跳过:某校" in notes
+    assert "已跳过：某校" in notes
 
 
 # Single accounts ----------------------------------------------------------------

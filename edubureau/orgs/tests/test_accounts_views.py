@@ -415,7 +415,7 @@ def test_it_toggles_sensitive_access_with_a_warning_and_a_reason(cast, client_fo
         .order_by("id")
         .values_list("detail", flat=True)
     )
-    assert details == ["开启学生敏感信息查看权限:核对资助名单", "关闭学生敏感信息查看权限"]
+    assert details == ["开启学生敏感信息查看权限：核对资助名单", "关闭学生敏感信息查看权限"]
 
 
 def test_it_offers_no_other_way_to_grant_sensitive_access(cast, client_for):

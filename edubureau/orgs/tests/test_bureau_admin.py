@@ -259,15 +259,15 @@ def test_a_bad_import_changes_nothing_and_names_sheet_row_and_column(cast):
     messages = [str(e) for e in exc.value.errors]
     # core.excel.CellError names the place; the rule follows.
     assert (
-        "工作表“下级教育局”第3行A列(“行政区划代码”):"
+        "工作表“下级教育局”第3行A列（“行政区划代码”）："
         "应以上级教育局行政区划代码的前4位“5199”开头" in messages
     )
     assert (
-        "工作表“学校”第2行G列(“所在乡镇”):"
+        "工作表“学校”第2行G列（“所在乡镇”）："
         "该教育局没有乡镇（街道）“无此镇”，请先在“乡镇（街道）”中列出" in messages
     )
     assert (
-        "工作表“学校”第3行A列(“所属教育局代码”):本局及下级中没有行政区划代码为519999的教育局"
+        "工作表“学校”第3行A列（“所属教育局代码”）：本局及下级中没有行政区划代码为519999的教育局"
         in messages
     )
     assert (Bureau.objects.count(), Township.objects.count(), School.objects.count()) == before

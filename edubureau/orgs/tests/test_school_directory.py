@@ -71,7 +71,7 @@ def _sheet(rows: list[list]) -> io.BytesIO:
             "举办者",
             "城乡分类",
             "所在乡镇",
-            "校长(园长)",
+            "校长（园长）",
             "建校年份",
         ]
     )
@@ -129,11 +129,11 @@ def test_it_rejects_a_sheet_with_any_bad_row_and_changes_nothing(cast, client_fo
     assert response.status_code == 200
     errors = response.context["errors"]
     text = "\n".join(errors)
-    assert "工作表“学校名录”第3行A列(“学校标识码”):学校标识码必须是10位数字" in text
-    assert "第4行C列(“办学类型”):“大学”不是有效选项" in text
-    assert "第4行F列(“所在乡镇”):系统中没有乡镇“火星镇”" in text
-    assert "第4行H列(“建校年份”):“一九五八”不是整数" in text
-    assert "第5行B列(“学校名称”):名称已被学校" in text
+    assert "工作表“学校名录”第3行A列（“学校标识码”）：学校标识码必须是10位数字" in text
+    assert "第4行C列（“办学类型”）：“大学”不是有效选项" in text
+    assert "第4行F列（“所在乡镇”）：系统中没有乡镇“火星镇”" in text
+    assert "第4行H列（“建校年份”）：“一九五八”不是整数" in text
+    assert "第5行B列（“学校名称”）：名称已被学校" in text
     assert list(School.objects.order_by("pk").values()) == before
 
 

@@ -25,8 +25,8 @@ from edubureau.safety.tests.factories_hazards import at, hazard_in_state, make_h
 pytestmark = pytest.mark.time_machine(at(date(2026, 9, 10)))
 
 DEFERRED_FIELDS = {
-    "deferral_reason": "需拆除重建,已列入明年校舍改造计划",
-    "interim_measures": "设置警戒线,停止使用该教室",
+    "deferral_reason": "需拆除重建，已列入明年校舍改造计划",
+    "interim_measures": "设置警戒线，停止使用该教室",
     "escalated_to": "县教育局安全股",
 }
 DEFERRED_LABELS = {

@@ -89,6 +89,6 @@ def test_it_refuses_an_illegal_transition_and_changes_nothing(cast, status, acti
         ACTIONS[action](cast, hazard)
 
     current = Status(status).label
-    assert str(refused.value).startswith(f"当前状态为“{current}”,不能")
+    assert str(refused.value).startswith(f"当前状态为“{current}”，不能")
     assert snapshot(Hazard.objects.get(pk=hazard.pk)) == before
     assert RectificationStep.objects.count() == steps_before

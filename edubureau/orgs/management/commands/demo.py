@@ -142,8 +142,8 @@ class Command(BaseCommand):
                 )
             reference_date = options["date"] or timezone.localdate()
             self.stdout.write(
-                f"生成演示数据 building the demo ({SCALES[scale].bureau_name}, "
-                f"{reference_date:%Y-%m-%d}) …"
+                f"生成演示数据（{SCALES[scale].bureau_name}，{reference_date:%Y-%m-%d}）"
+                " / building the demo …"
             )
             try:
                 ctx = build_demo(scale=scale, log=self.log, reference_date=reference_date)
@@ -154,7 +154,9 @@ class Command(BaseCommand):
         with self.step("收集静态文件 collectstatic"):
             call_command("collectstatic", interactive=False, verbosity=0)
         total = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(f"完成 done: 共用时 total {total:.1f} s"))
+        self.stdout.write(
+            self.style.SUCCESS(f"完成，共用时 {total:.1f} 秒 / done in {total:.1f} s")
+        )
 
         host, port = options["host"], options["port"]
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
@@ -229,13 +231,13 @@ class Command(BaseCommand):
             f" · 乡镇（街道） {townships:,} 个 · 本局股室 {departments} 个"
         )
         if serving:
-            w(f"  网址 URL: {url}")
+            w(f"  网址 URL：{url}")
         else:
             w(
-                f"  网址 URL: {url}"
+                f"  网址 URL：{url}"
                 "（运行 `edubureau demo` 启动服务 / run `edubureau demo` to serve）"
             )
-        w("  演示账号 demo logins（首次登录无需改密码 / no password change required）:")
+        w("  演示账号 demo logins（首次登录无需改密码 / no password change required）：")
         w("")
         header = (
             "单位 unit",
