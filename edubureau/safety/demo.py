@@ -686,9 +686,9 @@ class SafetyDemo:
     @staticmethod
     def _summary(total: int, hazards: int) -> str:
         if not hazards:
-            return f"对照排查指南逐项开展自查,共排查{total}项,未发现安全隐患。"
+            return f"对照排查指南逐项开展自查，共排查{total}项，未发现安全隐患。"
         return (
-            f"对照排查指南逐项开展自查,共排查{total}项,发现隐患{hazards}处,"
+            f"对照排查指南逐项开展自查，共排查{total}项，发现隐患{hazards}处，"
             "已明确整改责任人和整改时限。"
         )
 
@@ -723,7 +723,7 @@ class SafetyDemo:
                     participants=f"{self.safety.full_name}、{self.inspector.full_name}、"
                     + (f"{p.township}中心校安全专干" if p.school.township_id else "学校安全专干"),
                     summary=(
-                        f"{campaign.name}:检查{total}项,发现隐患{len(hazards)}处,"
+                        f"{campaign.name}：检查{total}项，发现隐患{len(hazards)}处，"
                         "已当场反馈学校并提出整改要求。"
                     ),
                     client_id=self._uuid(),
@@ -964,7 +964,7 @@ class SafetyDemo:
                     hazard.rejection_count, hazard.last_rejection_reason = 1, reason
             if rectified <= today:
                 first_rectified_on = first_rectified_on or rectified
-                note = f"整改责任人:{p.officer}"
+                note = f"整改责任人：{p.officer}"
                 h.steps.append(
                     ("rectify", Status.PLANNED, Status.RECTIFIED, school_actor, note,
                      when(rectified, 15, 17))
@@ -974,7 +974,7 @@ class SafetyDemo:
             if rectified <= today and verify_day <= today:
                 verified_at = when(verify_day, 9, 16)
                 h.steps.append(
-                    ("verify", Status.RECTIFIED, Status.VERIFIED, verifier, "现场复查,整改到位",
+                    ("verify", Status.RECTIFIED, Status.VERIFIED, verifier, "现场复查，整改到位",
                      verified_at)
                 )  # fmt: skip
                 hazard.status = Status.VERIFIED
@@ -1019,7 +1019,7 @@ class SafetyDemo:
         for reached in range(1, level + 1):
             days = thresholds[reached - 1]
             day = deadline + timedelta(days=1) if days == 0 else add_working_days(deadline, days)
-            note = f"逾期{days}个工作日,督办升级为第{reached}级:{ESCALATION_LABELS[reached]}"
+            note = f"逾期{days}个工作日，督办升级为第{reached}级：{ESCALATION_LABELS[reached]}"
             moment = datetime.combine(day, time(7, 0), tzinfo=self.tz)
             status = Status.PLANNED if planned_at and moment > planned_at else Status.REPORTED
             h.steps.append(("escalate", status, status, None, note, moment))
@@ -1037,14 +1037,14 @@ class SafetyDemo:
 def build(ctx: DemoContext, *, months: int | None = None) -> SafetyDemo:
     """The safety demo contributor (see :mod:`edubureau.orgs.demo`)."""
     demo = SafetyDemo(ctx, months=months)
-    with ctx.step("安全:排查指南 checklist"):
+    with ctx.step("安全：排查指南 checklist"):
         demo.install_checklist()
-    with ctx.step("安全:检查活动 campaigns"):
+    with ctx.step("安全：检查活动 campaigns"):
         demo.write_campaigns()
-    with ctx.step(f"安全:月度自查与专项检查 inspections ({len(demo.months)}个月)"):
+    with ctx.step(f"安全：月度自查与专项检查 inspections（{len(demo.months)}个月）"):
         for batch in demo.inspection_batches():
             demo.write_inspections(batch)
-    with ctx.step("安全:隐患与整改记录 hazards"):
+    with ctx.step("安全：隐患与整改记录 hazards"):
         demo.write_hazards()
     demo.write_ledgers()
     return demo

@@ -53,7 +53,7 @@ class LedgerDemo:
             ("学校食堂 canteens", self.write_canteens),
             ("人防物防技防 security", self.write_security),
         ):
-            with ctx.step(f"安全台账:{label}"):
+            with ctx.step(f"安全台账：{label}"):
                 write()
 
     def write_letters(self) -> int:

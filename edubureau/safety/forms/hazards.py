@@ -29,8 +29,8 @@ MAX_PHOTOS = 9
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 _DAYS = DEFAULT_DEADLINE_WORKING_DAYS
 DEADLINE_HELP = (
-    f"默认按隐患等级以工作日计算(一般{_DAYS[Severity.MINOR]}个、较大{_DAYS[Severity.MAJOR]}个、"
-    f"重大{_DAYS[Severity.CRITICAL]}个工作日,节假日顺延),可修改"
+    f"默认按隐患等级以工作日计算（一般{_DAYS[Severity.MINOR]}个、较大{_DAYS[Severity.MAJOR]}个、"
+    f"重大{_DAYS[Severity.CRITICAL]}个工作日，节假日顺延），可修改"
 )
 AD_HOC_SOURCES = [c for c in HazardSource.choices if c[0] != HazardSource.INSPECTION]
 
@@ -51,7 +51,7 @@ class PhotosField(forms.FileField):
         kwargs.setdefault(
             "widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT, "data-photos": ""})
         )
-        kwargs.setdefault("help_text", f"JPEG、PNG或WebP格式,每张不超过10MB,最多{MAX_PHOTOS}张")
+        kwargs.setdefault("help_text", f"JPEG、PNG或WebP格式，每张不超过10MB，最多{MAX_PHOTOS}张")
         super().__init__(**kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
@@ -91,8 +91,8 @@ class HazardReportForm(forms.Form):
         label="对应排查事项",
         queryset=None,
         required=False,
-        empty_label="(不对应具体事项)",
-        help_text="对应《排查指南》中的事项时,同一事项在本校再次出现会被标记为重复隐患",
+        empty_label="（不对应具体事项）",
+        help_text="对应《排查指南》中的事项时，同一事项在本校再次出现会被标记为重复隐患",
     )
     severity = forms.ChoiceField(label="隐患等级", choices=Severity.choices)
     location = forms.CharField(label="隐患部位", max_length=100, required=False)
@@ -130,7 +130,7 @@ class HazardReportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.checklist is None:
-            raise forms.ValidationError("本局尚未发布现行的《排查指南》,暂不能登记隐患")
+            raise forms.ValidationError("本局尚未发布现行的《排查指南》，暂不能登记隐患")
         item: ChecklistItem | None = data.get("item")
         category = data.get("category")
         if item is not None and category is not None and item.category_id != category.pk:
@@ -149,7 +149,7 @@ class PlanForm(VersionedForm):
         label="整改措施", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     deadline = forms.DateField(
-        label="整改期限(限期整改)",
+        label="整改期限（限期整改）",
         required=False,
         widget=_date_widget(),
         help_text=DEADLINE_HELP,
@@ -167,13 +167,13 @@ class PlanForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     escalated_to = forms.CharField(
-        label="已报告(上报)至",
+        label="已报告（上报）至",
         max_length=100,
         required=False,
-        help_text="如:县教育局安全股、镇人民政府",
+        help_text="如：县教育局安全股、镇人民政府",
     )
     target_date = forms.DateField(
-        label="预计整改日期(暂无法整改,可不填)", required=False, widget=_date_widget()
+        label="预计整改日期（暂无法整改，可不填）", required=False, widget=_date_widget()
     )
 
     def __init__(self, *args: Any, hazard: Hazard, **kwargs: Any) -> None:
@@ -214,11 +214,11 @@ class VerifyForm(VersionedForm):
 
     decision = forms.ChoiceField(
         label="复查结论",
-        choices=[(ACCEPT, "复查通过"), (REJECT, "复查不通过,退回整改")],
+        choices=[(ACCEPT, "复查通过"), (REJECT, "复查不通过，退回整改")],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label="复查意见(不通过时必填原因)",
+        label="复查意见（不通过时必填原因）",
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

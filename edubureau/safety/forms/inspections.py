@@ -150,7 +150,7 @@ class CampaignForm(forms.Form):
         queryset=Township.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="所选乡镇的全部学校(可与学校类型组合)",
+        help_text="所选乡镇的全部学校（可与学校类型组合）",
     )
     kinds = forms.MultipleChoiceField(
         label="按学校类型选择",
@@ -212,7 +212,7 @@ class CampaignForm(forms.Form):
         label_choices(
             model_choices(self, "team"),
             lambda u: (
-                f"{u.display_name}({u.department.name if u.department else u.get_role_display()})"
+                f"{u.display_name}（{u.department.name if u.department else u.get_role_display()}）"
             ),
         )
         if not self.is_bound:
@@ -225,7 +225,7 @@ class CampaignForm(forms.Form):
             self.add_error("ends_on", "结束日期不能早于开始日期")
         data["scope"] = self.scope(data)
         if not data["scope"]:
-            raise forms.ValidationError("请选择检查范围:按乡镇、按学校类型或逐校选择至少一所学校")
+            raise forms.ValidationError("请选择检查范围：按乡镇、按学校类型或逐校选择至少一所学校")
         return data
 
     def scope(self, data: Mapping[str, Any]) -> list[School]:
@@ -265,7 +265,7 @@ class ChecklistItemForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="写明怎样才算合格,检查人据此判断",
+        help_text="写明怎样才算合格，检查人据此判断",
     )
     basis = forms.CharField(
         label="依据", max_length=200, required=False, help_text="如《中小学幼儿园安全管理办法》"

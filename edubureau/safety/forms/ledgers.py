@@ -83,4 +83,4 @@ class LedgerForm(forms.Form):
 
 
 class LedgerImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件(.xlsx)")
+    file = forms.FileField(label="Excel文件（.xlsx）")

@@ -73,12 +73,12 @@ class Checklist(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}(第{self.version}版)"
+        return f"{self.name}（第{self.version}版）"
 
 
 class ChecklistCategory(models.Model):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="categories")
-    key = models.SlugField("代码", max_length=40, help_text="跨版本稳定的英文代码,如 fire")
+    key = models.SlugField("代码", max_length=40, help_text="跨版本稳定的英文代码，如 fire")
     name = models.CharField("大类名称", max_length=40)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -99,7 +99,7 @@ class ChecklistCategory(models.Model):
 class ChecklistItem(models.Model):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
     category = models.ForeignKey(ChecklistCategory, on_delete=models.CASCADE, related_name="items")
-    key = models.SlugField("代码", max_length=60, help_text="跨版本稳定,用于识别重复隐患")
+    key = models.SlugField("代码", max_length=60, help_text="跨版本稳定，用于识别重复隐患")
     text = models.CharField("排查事项", max_length=200)
     guidance = models.TextField("合格标准", blank=True)
     basis = models.CharField("依据", max_length=200, blank=True)

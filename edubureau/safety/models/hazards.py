@@ -113,7 +113,7 @@ class Hazard(Rectifiable):
         null=True,
         blank=True,
         related_name="repeats",
-        verbose_name="重复出现(上次隐患)",
+        verbose_name="重复出现（上次隐患）",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -132,7 +132,7 @@ class Hazard(Rectifiable):
         ]
 
     def __str__(self) -> str:
-        return f"{self.school}:{self.description[:30]}"
+        return f"{self.school}：{self.description[:30]}"
 
     @property
     def is_repeat(self) -> bool:

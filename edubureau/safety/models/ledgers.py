@@ -88,7 +88,7 @@ class Drill(LedgerBase):
     held_on = models.DateField("演练日期")
     kind = models.CharField("演练类型", max_length=12, choices=DrillKind.choices)
     participants = models.PositiveIntegerField("参与人数")
-    duration_minutes = models.PositiveSmallIntegerField("用时(分钟)", null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField("用时（分钟）", null=True, blank=True)
 
     class Meta:
         verbose_name = "应急演练"
@@ -143,13 +143,13 @@ class Vehicle(LedgerBase):
         ordering = ["school", "plate"]
 
     def __str__(self) -> str:
-        return f"{self.plate}({self.get_kind_display()})"
+        return f"{self.plate}（{self.get_kind_display()}）"
 
 
 class CanteenGrade(models.TextChoices):
-    A = "A", "A级(优秀)"
-    B = "B", "B级(良好)"
-    C = "C", "C级(一般)"
+    A = "A", "A级（优秀）"
+    B = "B", "B级（良好）"
+    C = "C", "C级（一般）"
 
 
 class Canteen(LedgerBase):

@@ -105,7 +105,7 @@ LETTER = LedgerSpec(
     rate=("签订率", "signed_count", "due_count"),
     related=("school_year",),
     order=("-school_year__start_year",),
-    hint="逐级签订:教育局与学校、学校与教职工、学校与家长。每校每学年每个层级一行。",
+    hint="逐级签订：教育局与学校、学校与教职工、学校与家长。每校每学年每个层级一行。",
 )
 PLAN = LedgerSpec(
     key="plan",
@@ -180,7 +180,7 @@ VEHICLE = LedgerSpec(
     ),
     choice_filters=("kind",),
     totals=(Total("核载人数", "seats"), Total("安装卫星定位", "gps_fitted", count_true=True)),
-    hint="车牌号如 川A12345(“川A·12345”亦可,保存时统一格式)。证件到期前30天提醒。",
+    hint="车牌号如 川A12345（“川A·12345”亦可，保存时统一格式）。证件到期前30天提醒。",
 )
 CANTEEN = LedgerSpec(
     key="canteen",
@@ -231,7 +231,7 @@ SECURITY = LedgerSpec(
         Total("重点部位全覆盖", "key_areas_covered", count_true=True),
         Total("一键报警", "one_key_alarm", count_true=True),
     ),
-    hint="每校一行,保持最新。",
+    hint="每校一行，保持最新。",
 )
 
 LEDGERS: dict[str, LedgerSpec] = {

@@ -70,7 +70,7 @@ def campaign_create(*, actor: Any, data: CampaignData) -> Campaign:
     audit_create(
         actor=actor,
         obj=campaign,
-        detail=f"检查范围{len(data.schools)}所学校;检查组{len(data.team)}人",
+        detail=f"检查范围{len(data.schools)}所学校；检查组{len(data.team)}人",
     )
     return campaign
 
@@ -79,11 +79,11 @@ def _check_campaign(actor: Any, data: CampaignData) -> None:
     if not data.name.strip():
         raise InspectionError("请填写检查活动名称")
     if data.kind not in CAMPAIGN_KINDS:
-        raise InspectionError("请选择检查类型:抽查、专项检查或督查")
+        raise InspectionError("请选择检查类型：抽查、专项检查或督查")
     if data.ends_on < data.starts_on:
         raise InspectionError("结束日期不能早于开始日期")
     if not data.schools:
-        raise InspectionError("请选择检查范围(至少一所学校)")
+        raise InspectionError("请选择检查范围（至少一所学校）")
     reachable = set(
         schools_visible_to(actor)
         .filter(pk__in=[s.pk for s in data.schools])

@@ -32,7 +32,7 @@ from edubureau.safety.services.inspections import (
 )
 
 CHASE_TOPIC = "safety.self_inspection_missing"
-SYSTEM_ACTOR_NAME = "系统(自查催报任务)"
+SYSTEM_ACTOR_NAME = "系统（自查催报任务）"
 
 
 def missing_self_inspection_schools(*, schools: Any, period: date) -> Any:
@@ -97,7 +97,7 @@ def self_inspection_chase(
                 recipients=users,
                 title=f"【催报】请尽快报送{period:%Y年%m月}安全隐患月度自查",
                 body=(
-                    f"{school.name}{period:%Y年%m月}的安全隐患月度自查尚未提交,"
+                    f"{school.name}{period:%Y年%m月}的安全隐患月度自查尚未提交，"
                     f"应报日期{when}{due_on:%Y年%m月%d日}。请对照排查指南逐项检查并在系统中提交。"
                 ),
                 link=link,
@@ -112,7 +112,7 @@ def self_inspection_chase(
             action=Action.CREATE,
             model_label=Notification._meta.label,
             detail=(
-                f"催报{period:%Y年%m月}月度自查:{len(result.schools)}所学校,"
+                f"催报{period:%Y年%m月}月度自查：{len(result.schools)}所学校，"
                 f"通知{result.notified}人次"
             ),
         )

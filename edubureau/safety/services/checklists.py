@@ -81,7 +81,7 @@ def checklist_install_default(*, bureau: Bureau, actor: Any = None) -> Checklist
                 )
             )
     ChecklistItem.objects.bulk_create(items)
-    audit_create(actor=actor, obj=checklist, detail=f"安装默认排查指南:{len(items)}个事项")
+    audit_create(actor=actor, obj=checklist, detail=f"安装默认排查指南：{len(items)}个事项")
     return checklist
 
 
@@ -124,7 +124,7 @@ def checklist_new_version(*, actor: Any, base: Checklist, changes: ChecklistChan
     base = Checklist.objects.select_for_update().get(pk=base.pk)
     before = snapshot(base)
     if not base.is_current:
-        raise EditConflict("排查指南已有更新的版本,请刷新页面后在最新版本上修改。")
+        raise EditConflict("排查指南已有更新的版本，请刷新页面后在最新版本上修改。")
 
     categories = list(base.categories.order_by("sort_order", "id"))
     items = list(
@@ -134,7 +134,7 @@ def checklist_new_version(*, actor: Any, base: Checklist, changes: ChecklistChan
     cat_by_key = {c.key: c for c in categories}
     unknown = [k for k in [*changes.edits, *changes.removals] if k not in by_key]
     if unknown:
-        raise ChecklistError("要修改或删除的事项不在当前版本中:" + "、".join(unknown))
+        raise ChecklistError("要修改或删除的事项不在当前版本中：" + "、".join(unknown))
     if len(changes.removals) >= len(items) and not changes.additions:
         raise ChecklistError("排查指南至少要保留一个事项")
 
@@ -232,7 +232,7 @@ def _clean_item_values(values: Mapping[str, Any], *, partial: bool) -> dict[str,
         kinds = list(values.get("applies_to") or [])
         bad = [k for k in kinds if k not in SchoolKind.values]
         if bad:
-            raise ChecklistError("适用学校类型无效:" + "、".join(map(str, bad)))
+            raise ChecklistError("适用学校类型无效：" + "、".join(map(str, bad)))
         # Every kind listed is the same as "all kinds": keep it empty.
         out["applies_to"] = [] if set(kinds) == set(SchoolKind.values) else kinds
     return out
@@ -248,9 +248,9 @@ def _new_key(category_key: str, used: set[str]) -> str:
 def _change_summary(changes: ChecklistChanges) -> str:
     parts = [changes.note.strip()]
     if changes.edits:
-        parts.append("修改:" + "、".join(changes.edits))
+        parts.append("修改：" + "、".join(changes.edits))
     if changes.additions:
         parts.append(f"新增{len(changes.additions)}项")
     if changes.removals:
-        parts.append("删除:" + "、".join(changes.removals))
-    return ";".join(parts)
+        parts.append("删除：" + "、".join(changes.removals))
+    return "；".join(parts)

@@ -189,8 +189,8 @@ def _body(docs: list[ExpiringDocument], *, with_school: bool = False) -> str:
             if doc.expired
             else ("今天到期" if doc.days_left == 0 else f"还有{doc.days_left}天")
         )
-        school = f"{doc.school_name}:" if with_school else ""
-        lines.append(f"{school}{doc.subject} {doc.document} {doc.expires_on:%Y-%m-%d}({when})")
+        school = f"{doc.school_name}：" if with_school else ""
+        lines.append(f"{school}{doc.subject} {doc.document} {doc.expires_on:%Y-%m-%d}（{when}）")
     if len(docs) > LISTED:
         lines.append(f"……共{len(docs)}份，请在安全台账中查看全部。")
     lines.append("请及时办理年检、换证或修订，并在安全台账中更新日期。")

@@ -132,7 +132,7 @@ def hazard_report_ad_hoc(
     above), with its photos, for a school whose hazards the actor may write (the
     door's ``schools_writable_by``)."""
     if source not in HazardSource.values or source == HazardSource.INSPECTION:
-        raise ValueError("请选择隐患来源:日常巡查、群众举报或上级通报")
+        raise ValueError("请选择隐患来源：日常巡查、群众举报或上级通报")
     writable = schools_writable_by(actor, owner=Hazard.owner_department_code)
     if not writable.filter(pk=school.pk, is_active=True).exists():
         raise NotAllowed("您不能为该学校登记隐患")

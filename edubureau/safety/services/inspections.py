@@ -220,7 +220,7 @@ def inspection_start_self(
     """The school's self-inspection for ``period``'s month: the existing one, or a new
     draft against the current checklist. One per school per month (a constraint)."""
     if not can_fill_self(actor, school):
-        raise NotAllowed("只有本校(非只读)用户可以填报本校的月度自查")
+        raise NotAllowed("只有本校（非只读）用户可以填报本校的月度自查")
     period = month_start(period)
     today = timezone.localdate()
     if period > month_start(today):
@@ -273,7 +273,7 @@ def inspection_start_campaign(
                 client_id=client_id or uuid.uuid4(),
                 created_by=actor,
             )
-            audit_create(actor=actor, obj=inspection, detail=f"开始检查:{campaign.name}")
+            audit_create(actor=actor, obj=inspection, detail=f"开始检查：{campaign.name}")
     except IntegrityError:
         return Inspection.objects.get(campaign=campaign, school=school)
     return inspection
@@ -375,7 +375,7 @@ def _save_locked(
     if submit and locked.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=locked, already_submitted=True)
     if not is_editable(locked):
-        raise InspectionError("本次检查已提交,不能再修改;如需修改,请联系教育局安全股退回。")
+        raise InspectionError("本次检查已提交，不能再修改；如需修改，请联系教育局安全股退回。")
     before = snapshot(locked)
     items = applicable_items(locked.checklist, locked.school.kind)
     by_id = {i.pk: i for i in items}
@@ -414,7 +414,7 @@ def _save_locked(
         )
         locked.hazards_found = Hazard.objects.filter(inspection=locked).count()
         locked.save()
-        detail = "重新提交(退回后)" if resubmit else "提交检查"
+        detail = "重新提交（退回后）" if resubmit else "提交检查"
         audit_change(actor=actor, obj=locked, before=before, detail=detail)
         outcome.submitted = True
     else:
@@ -442,7 +442,7 @@ def _check_entry(item: ChecklistItem, entry: ItemEntry) -> None:
     if entry.severity and entry.severity not in Severity.values:
         raise InspectionError(f"“{item.text}”的隐患等级无效")
     if len(entry.note) > 500 or len(entry.description) > 500 or len(entry.location) > 100:
-        raise InspectionError(f"“{item.text}”的说明过长(备注、描述不超过500字,部位不超过100字)")
+        raise InspectionError(f"“{item.text}”的说明过长（备注、描述不超过500字，部位不超过100字）")
 
 
 def _apply_header(inspection: Inspection, header: Header) -> None:
@@ -467,7 +467,7 @@ def _check_complete(items: Sequence[ChecklistItem], results: Mapping[str, Any]) 
     missing = [i for i in items if not results.get(str(i.pk), {}).get("r")]
     if missing:
         raise InspectionIncomplete(
-            f"还有{len(missing)}个事项未填写检查结果,请逐项选择“合格”“存在隐患”或“不适用”后再提交:"
+            f"还有{len(missing)}个事项未填写检查结果，请逐项选择“合格”“存在隐患”或“不适用”后再提交："
             + _list_items(missing),
             missing,
         )
@@ -478,14 +478,14 @@ def _check_complete(items: Sequence[ChecklistItem], results: Mapping[str, Any]) 
     ]
     if undescribed:
         raise InspectionIncomplete(
-            "以下存在隐患的事项请填写隐患描述:" + _list_items(undescribed), undescribed
+            "以下存在隐患的事项请填写隐患描述：" + _list_items(undescribed), undescribed
         )
 
 
 def _list_items(items: Sequence[ChecklistItem]) -> str:
     shown = [f"{i.category.name}—{i.text}" for i in items[:MAX_MISSING_LISTED]]
-    more = f"等,共{len(items)}项" if len(items) > MAX_MISSING_LISTED else ""
-    return ";".join(shown) + more + "。"
+    more = f"等，共{len(items)}项" if len(items) > MAX_MISSING_LISTED else ""
+    return "；".join(shown) + more + "。"
 
 
 def _report_hazards(
@@ -546,13 +546,13 @@ def inspection_return(*, actor: Any, inspection: Inspection, reason: str) -> Ins
     locked.status = InspectionStatus.RETURNED
     locked.return_reason = reason[:2000]
     locked.save()
-    audit_change(actor=actor, obj=locked, before=before, detail=f"退回:{reason[:200]}")
+    audit_change(actor=actor, obj=locked, before=before, detail=f"退回：{reason[:200]}")
     users = school_recipients(locked.school_id)
     if users:
         notify(
             recipients=users,
-            title=f"{locked}被退回,请修改后重新提交"[:200],
-            body=f"退回原因:{reason}",
+            title=f"{locked}被退回，请修改后重新提交"[:200],
+            body=f"退回原因：{reason}",
             link=reverse("safety:inspection-edit", kwargs={"inspection_id": locked.pk}),
             level=Level.WARNING,
             topic=RETURN_TOPIC,
@@ -592,7 +592,7 @@ def inspection_photo_add(
     if not can_fill(actor, inspection):
         raise NotAllowed("您不能为该检查上传照片")
     if not is_editable(inspection):
-        raise InspectionError("本次检查已提交,不能再上传照片")
+        raise InspectionError("本次检查已提交，不能再上传照片")
     if item is not None and (
         item.checklist_id != inspection.checklist_id
         or not item.applies_to_kind(inspection.school.kind)
@@ -609,7 +609,7 @@ def inspection_photo_delete(*, actor: Any, photo: InspectionPhoto) -> None:
     if not can_fill(actor, inspection):
         raise NotAllowed("您不能删除该照片")
     if not is_editable(inspection):
-        raise InspectionError("本次检查已提交,不能再删除照片")
+        raise InspectionError("本次检查已提交，不能再删除照片")
     path = photo.path
     audit_delete(actor=actor, obj=photo)
     photo.delete()
@@ -626,5 +626,5 @@ def _photo_row(
         uploaded_by=actor,
         **stored.fields(),
     )
-    audit_create(actor=actor, obj=photo, detail=f"检查照片:{item.text if item else '现场照片'}")
+    audit_create(actor=actor, obj=photo, detail=f"检查照片：{item.text if item else '现场照片'}")
     return photo

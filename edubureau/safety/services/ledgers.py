@@ -73,7 +73,7 @@ def normalise_plate(text: str) -> str:
     """ "川a·12345" -> "川A12345"; raises ``ValueError`` with a Chinese message."""
     plate = re.sub(r"[\s·•.．\-_]", "", str(text)).upper()
     if not PLATE_RE.match(plate):
-        raise ValueError(f"车牌号“{text}”格式不正确,应如 川A12345 或 川A·12345")
+        raise ValueError(f"车牌号“{text}”格式不正确，应如 川A12345 或 川A·12345")
     return plate
 
 
@@ -81,7 +81,7 @@ def _not_future(
     errors: dict[str, str], v: dict[str, Any], name: str, what: str, today: date
 ) -> None:
     if v.get(name) is not None and v[name] > today:
-        errors[name] = f"{what}不能晚于今天({today:%Y-%m-%d})"
+        errors[name] = f"{what}不能晚于今天（{today:%Y-%m-%d}）"
 
 
 def _positive(errors: dict[str, str], v: dict[str, Any], name: str, what: str) -> None:
@@ -94,7 +94,7 @@ def _letter_rules(v: dict[str, Any], today: date) -> dict[str, str]:
     _positive(errors, v, "due_count", "应签份数")
     due, signed = v.get("due_count"), v.get("signed_count")
     if due is not None and signed is not None and signed > due:
-        errors["signed_count"] = f"已签份数({signed})不能大于应签份数({due})"
+        errors["signed_count"] = f"已签份数（{signed}）不能大于应签份数（{due}）"
     _not_future(errors, v, "signed_on", "签订日期", today)
     return errors
 
@@ -145,7 +145,7 @@ def _canteen_rules(v: dict[str, Any], today: date) -> dict[str, str]:
 def _security_rules(v: dict[str, Any], today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if v.get("key_areas_covered") and not v.get("cameras"):
-        errors["cameras"] = "已勾选“重点部位监控全覆盖”,监控摄像头数应大于0"
+        errors["cameras"] = "已勾选“重点部位监控全覆盖”，监控摄像头数应大于0"
     if v.get("alarm_linked_to_police") and not v.get("one_key_alarm"):
         errors["alarm_linked_to_police"] = "报警与公安联网须先配备一键报警"
     return errors
@@ -163,15 +163,15 @@ RULES: dict[str, Callable[[dict[str, Any], date], dict[str, str]]] = {
 
 # A second row with the same natural key: (field the message goes to, message).
 DUPLICATE: dict[str, tuple[str, str]] = {
-    "letter": ("tier", "该校该学年已登记此层级的责任书,请编辑原记录"),
-    "plan": ("name", "该校已登记同名应急预案,请编辑原记录"),
-    "drill": ("kind", "该校当天已登记同类演练,请编辑原记录"),
-    "activity": ("title", "该校当天已登记同主题的教育活动,请编辑原记录"),
-    "vehicle": ("plate", "该车牌号已登记,请编辑原记录"),
-    "canteen": ("name", "该校已登记同名食堂,请编辑原记录"),
-    "security": ("school", "该校已登记人防物防技防情况,请编辑原记录"),
+    "letter": ("tier", "该校该学年已登记此层级的责任书，请编辑原记录"),
+    "plan": ("name", "该校已登记同名应急预案，请编辑原记录"),
+    "drill": ("kind", "该校当天已登记同类演练，请编辑原记录"),
+    "activity": ("title", "该校当天已登记同主题的教育活动，请编辑原记录"),
+    "vehicle": ("plate", "该车牌号已登记，请编辑原记录"),
+    "canteen": ("name", "该校已登记同名食堂，请编辑原记录"),
+    "security": ("school", "该校已登记人防物防技防情况，请编辑原记录"),
 }
-FOREIGN_PLATE = "该车牌号已由其他单位登记,请联系安全股核实"
+FOREIGN_PLATE = "该车牌号已由其他单位登记，请联系安全股核实"
 
 
 def ledger_errors(*, spec: LedgerSpec, obj: LedgerBase, today: date) -> dict[str, str]:
@@ -310,7 +310,7 @@ def _parse_school_year(value: Any) -> int:
         return int(value)
     years = [int(y) for y in re.findall(r"\d{4}", str(value))]
     if not years or len(years) > 2 or (len(years) == 2 and years[1] != years[0] + 1):
-        raise ValueError(f"“{value}”不是学年,应如 2025—2026学年")
+        raise ValueError(f"“{value}”不是学年，应如 2025—2026学年")
     return years[0]
 
 
@@ -376,11 +376,11 @@ def import_note(spec: LedgerSpec) -> str:
     return "\n".join(
         [
             f"{spec.title}导入说明",
-            "1. 第1行为表头,请勿修改;从第2行起每行一条记录。",
-            "   “学校名称”“所在乡镇”两列仅供核对,导入时以学校标识码为准。",
-            f"2. 按“{keys}”识别记录:已有的按表格内容更新,没有的新增。",
-            "3. 只能导入您有权填报的学校;日期格式如 2026-09-01;是否类填“是”或“否”。",
-            "4. 任一行有错误时整个文件不导入,请按错误提示(工作表、行、列、规则)修改后重新导入。",
+            "1. 第1行为表头，请勿修改；从第2行起每行一条记录。",
+            "   “学校名称”“所在乡镇”两列仅供核对，导入时以学校标识码为准。",
+            f"2. 按“{keys}”识别记录：已有的按表格内容更新，没有的新增。",
+            "3. 只能导入您有权填报的学校；日期格式如 2026-09-01；是否类填“是”或“否”。",
+            "4. 任一行有错误时整个文件不导入，请按错误提示（工作表、行、列、规则）修改后重新导入。",
             *([f"5. {spec.hint}"] if spec.hint else []),
         ]
     )
@@ -435,14 +435,14 @@ def ledger_import(
                 actor=actor,
                 action=Action.IMPORT,
                 model_label=spec.model._meta.label,
-                detail=f"{spec.title}导入:新增{created}条,更新{updated}条,未变{unchanged}条",
+                detail=f"{spec.title}导入：新增{created}条，更新{updated}条，未变{unchanged}条",
             )
     except IntegrityError as exc:
         # Someone saved a clashing row between our checks and the write.
         raise ImportRejected(
             [
                 CellError(
-                    parsed.title, 0, "", "", "与他人同时保存的记录冲突,未导入任何数据,请重新导入"
+                    parsed.title, 0, "", "", "与他人同时保存的记录冲突，未导入任何数据，请重新导入"
                 )
             ]
         ) from exc
@@ -484,7 +484,7 @@ def _plan_import(
         if v.get("school_year") is not None:
             year = years.get(v["school_year"])
             if year is None:
-                error(row.row, "school_year", "系统中没有该学年,请联系系统管理员先设置学年")
+                error(row.row, "school_year", "系统中没有该学年，请联系系统管理员先设置学年")
             v["school_year"] = year
         if row.row in bad_rows or len(parsed.errors) > errors_before:
             continue  # the cells are wrong already; the rules would only repeat it
@@ -498,7 +498,7 @@ def _plan_import(
         if len(key) == len(spec.natural_key):
             if key in seen:
                 field, _ = DUPLICATE[spec.key]
-                error(number, field, f"与第{seen[key]}行是同一条记录,请合并")
+                error(number, field, f"与第{seen[key]}行是同一条记录，请合并")
                 continue
             seen[key] = number
         obj = existing.get(key)

@@ -60,7 +60,7 @@ from edubureau.safety.services.inspections import month_start, self_inspection_d
 DEFAULT_ESCALATION_WORKING_DAYS = (0, 2, 5, 10, 20)
 MAX_LEVEL = 5
 TOPIC = "safety.hazard_overdue"
-SYSTEM_ACTOR_NAME = "系统(逾期督办任务)"
+SYSTEM_ACTOR_NAME = "系统（逾期督办任务）"
 
 
 def escalation_thresholds() -> tuple[int, ...]:
@@ -157,7 +157,7 @@ def _escalate(
         return None
     hazard.overdue_level, hazard.overdue_since = level, since
     days = working_days_between(hazard.deadline, today)
-    note = f"逾期{days}个工作日,督办升级为第{level}级:{ESCALATION_LABELS[level]}"
+    note = f"逾期{days}个工作日，督办升级为第{level}级：{ESCALATION_LABELS[level]}"
     RectificationStep.objects.create(
         school_id=hazard.school_id,
         content_type=ContentType.objects.get_for_model(Hazard),
@@ -200,19 +200,19 @@ def _iso(value: date | None) -> str | None:
 
 def _title(hazard: Hazard, level: int) -> str:
     prefix = "【挂牌督办】" if level >= MAX_LEVEL else "【隐患逾期】"
-    return f"{prefix}{hazard.school.name}:{hazard.description[:40]}"[:200]
+    return f"{prefix}{hazard.school.name}：{hazard.description[:40]}"[:200]
 
 
 def _body(hazard: Hazard, *, level: int, days: int) -> str:
     severity = Severity(hazard.severity).label
     lines = [
-        f"学校:{hazard.school.name}",
-        f"隐患:{hazard.description}",
-        f"等级:{severity};整改期限:{hazard.deadline:%Y-%m-%d};已逾期{days}个工作日。",
-        f"督办级别:第{level}级({ESCALATION_LABELS[level]})。",
+        f"学校：{hazard.school.name}",
+        f"隐患：{hazard.description}",
+        f"等级：{severity}；整改期限：{hazard.deadline:%Y-%m-%d}；已逾期{days}个工作日。",
+        f"督办级别：第{level}级（{ESCALATION_LABELS[level]}）。",
     ]
     if hazard.responsible_person:
-        lines.append(f"整改责任人:{hazard.responsible_person}")
+        lines.append(f"整改责任人：{hazard.responsible_person}")
     lines.append("请尽快落实整改并在系统中提交整改结果。")
     return "\n".join(lines)
 

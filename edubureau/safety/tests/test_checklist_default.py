@@ -19,7 +19,7 @@ AREAS = [
     "道路交通安全",
     "校车安全",
     "预防溺水",
-    "安全保卫(人防物防技防)",
+    "安全保卫（人防物防技防）",
     "安全管理建档",
     "校园周边环境",
 ]
@@ -49,7 +49,7 @@ def test_it_installs_the_default_checklist_once(cast):
         len(c["items"]) for c in default_checklist_data()["categories"]
     )
     assert ChecklistItem.objects.filter(
-        checklist=first, text="灭火器按规定配置,在有效期内且压力正常"
+        checklist=first, text="灭火器按规定配置，在有效期内且压力正常"
     ).exists()
 
 

@@ -52,11 +52,11 @@ def test_it_keeps_past_inspections_on_their_version(cast, client_for, v1):
         "灭火器每月检查一次并有记录",
         Severity.MAJOR,
     )
-    assert v1.items.get(key="fire_extinguishers").text == "灭火器按规定配置,在有效期内且压力正常"
+    assert v1.items.get(key="fire_extinguishers").text == "灭火器按规定配置，在有效期内且压力正常"
     inspection.refresh_from_db()
     assert inspection.checklist == v1
     detail = client.get(reverse("safety:inspection-detail", args=[inspection.pk]))
-    assert "灭火器按规定配置,在有效期内且压力正常" in detail.text
+    assert "灭火器按规定配置，在有效期内且压力正常" in detail.text
     assert "第1版" in detail.text
     # The next month's inspection uses the new version.
     assert Checklist.objects.get(bureau=cast.bureau, is_current=True) == v2

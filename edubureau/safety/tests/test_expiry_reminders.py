@@ -57,16 +57,16 @@ def test_it_tells_each_school_of_its_own_documents_only(cast, documents):
     # The officer and the principal, not the read-only teacher.
     assert {n.recipient for n in mine} == {cast.school_a_officer, cast.school_a_principal}
     note = mine.first()
-    assert note.title == "【证照到期】本校1份证照30天内到期,1份已过期"
-    assert "川A10001 驾驶证 2026-03-10(已过期6天)" in note.body
-    assert "川A10001 车辆检验 2026-03-30(还有14天)" in note.body
+    assert note.title == "【证照到期】本校1份证照30天内到期，1份已过期"
+    assert "川A10001 驾驶证 2026-03-10（已过期6天）" in note.body
+    assert "川A10001 车辆检验 2026-03-30（还有14天）" in note.body
     assert "川A10002" not in note.body and "川A10003" not in note.body
     assert "乙校" not in note.body
     assert note.link == "/safety/ledgers/"
     assert {n.recipient for n in _notes(SCHOOL_TOPIC, school_id=cast.school_b.pk)} == {
         cast.school_b_officer
     }
-    assert "乙校食堂 食品经营许可证 2026-04-10(还有25天)" in (
+    assert "乙校食堂 食品经营许可证 2026-04-10（还有25天）" in (
         _notes(SCHOOL_TOPIC, school_id=cast.school_b.pk).get().body
     )
 
@@ -76,11 +76,11 @@ def test_it_sends_each_safety_department_a_digest_of_its_bureau(cast, documents)
     documents_expiry_remind(today=MONDAY)
 
     digest = _notes(BUREAU_TOPIC, recipient=cast.safety_staff).get()
-    assert digest.title == "【证照到期】2所学校2份证照30天内到期,1份已过期"
+    assert digest.title == "【证照到期】2所学校2份证照30天内到期，1份已过期"
     assert (
         digest.body.index("驾驶证") < digest.body.index("车辆检验") < digest.body.index("乙校食堂")
     )
-    assert f"{cast.school_a.name}:川A10001" in digest.body
+    assert f"{cast.school_a.name}：川A10001" in digest.body
     assert "外局预案" not in digest.body
     # Only the safety department: other bureau staff and leaders are not told weekly.
     assert not _notes(BUREAU_TOPIC, recipient=cast.office_staff).exists()
@@ -121,8 +121,8 @@ def test_it_runs_from_the_command_and_the_daily_job(cast, documents):
     call_command("safety_remind_expiring_documents", "--date", "2026-03-21", stdout=out)
     assert "不是工作日" in out.getvalue()
     call_command("safety_remind_expiring_documents", "--dry-run", stdout=out)
-    assert "将提醒2所学校(3份证照)" in out.getvalue()
-    assert f"1所学校没有可接收提醒的账号({cast.other_school.name})" in out.getvalue()
+    assert "将提醒2所学校（3份证照）" in out.getvalue()
+    assert f"1所学校没有可接收提醒的账号（{cast.other_school.name}）" in out.getvalue()
     assert not Notification.objects.exists()
 
     assert "safety.remind_expiring_documents" in registry

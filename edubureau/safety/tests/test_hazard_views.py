@@ -197,7 +197,7 @@ def test_it_refuses_an_export_too_big_to_use(cast, client_for, monkeypatch):
     make_hazard(cast, school=cast.school_b)
     response = client_for(cast.safety_staff).get(EXPORT, follow=True)
     assert response.redirect_chain[-1][0] == reverse("safety:hazard-list")
-    assert "符合条件的记录有2条,超过单次导出上限1条" in response.content.decode()
+    assert "符合条件的记录有2条，超过单次导出上限1条" in response.content.decode()
     assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
     one = client_for(cast.safety_staff).get(EXPORT, {"school": cast.school_b.pk})
     assert len(_export_rows(one)) == 1
@@ -306,7 +306,7 @@ def test_it_plans_a_deferred_rectification(cast, client_for):
         {
             "kind": PlanKind.DEFERRED,
             "deferral_reason": "需整体拆除重建",
-            "interim_measures": "封闭该楼梯,设置警示标志",
+            "interim_measures": "封闭该楼梯，设置警示标志",
             "escalated_to": "县教育局安全股",
             "deadline": "2026-09-30",  # belongs to the other way: ignored
             **_loaded(hazard),
@@ -333,7 +333,7 @@ def test_it_shows_the_lifecycles_message_when_a_deferral_lacks_a_field(cast, cli
         },
     )
     assert response.status_code == 400
-    assert "暂无法整改须填写:临时管控措施" in response.text
+    assert "暂无法整改须填写：临时管控措施" in response.text
     assert "需拆除重建" in response.text  # what was typed is kept
     assert Hazard.objects.get(pk=hazard.pk).status == Status.REPORTED
 
@@ -407,7 +407,7 @@ def test_it_shows_the_transition_error_of_an_action_the_state_does_not_allow(cas
         {"evidence_text": "已整改", "rectified_on": "2026-09-10", **_loaded(hazard)},
     )
     assert response.status_code == 400
-    assert "当前状态为“待制定整改方案”,不能提交整改结果" in response.text
+    assert "当前状态为“待制定整改方案”，不能提交整改结果" in response.text
     assert Hazard.objects.get(pk=hazard.pk).status == Status.REPORTED
 
 
@@ -466,16 +466,16 @@ def test_it_refuses_the_second_of_two_concurrent_edits(cast, client_for):
     assert first == second
     response = principal.post(
         _url("hazard-plan", hazard),
-        {"kind": PlanKind.BY_DEADLINE, "plan_text": "校长:本周内更换", "version": first},
+        {"kind": PlanKind.BY_DEADLINE, "plan_text": "校长：本周内更换", "version": first},
     )
     assert response.status_code == 302
     response = officer.post(
         _url("hazard-plan", hazard),
-        {"kind": PlanKind.BY_DEADLINE, "plan_text": "专干:下月更换", "version": second},
+        {"kind": PlanKind.BY_DEADLINE, "plan_text": "专干：下月更换", "version": second},
     )
     assert response.status_code == 409
     assert "该隐患已被他人修改，请刷新页面" in response.text
-    assert Hazard.objects.get(pk=hazard.pk).plan_text == "校长:本周内更换"
+    assert Hazard.objects.get(pk=hazard.pk).plan_text == "校长：本周内更换"
 
 
 # Photos -------------------------------------------------------------------------------

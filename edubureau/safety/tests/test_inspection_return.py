@@ -36,7 +36,7 @@ def url(name, inspection):
 
 def test_it_sends_back_and_takes_a_resubmission(cast, client_for, submitted):
     first_submitted_at = submitted.submitted_at
-    reason = "栏杆检查结果与现场照片不符,请复核"
+    reason = "栏杆检查结果与现场照片不符，请复核"
     with time_machine.travel(at(date(2026, 10, 15)), tick=False):
         response = client_for(cast.safety_staff).post(
             url("inspection-return", submitted), {"reason": reason}
@@ -69,7 +69,7 @@ def test_it_sends_back_and_takes_a_resubmission(cast, client_for, submitted):
     # Timeliness stays that of the first submission.
     assert submitted.submitted_at == first_submitted_at and submitted.submitted_on_time is True
     history = client_for(cast.leader).get(url("inspection-detail", submitted)).text
-    for step in ("开始月度自查", "提交检查", f"退回:{reason}", "重新提交(退回后)"):
+    for step in ("开始月度自查", "提交检查", f"退回：{reason}", "重新提交（退回后）"):
         assert step in history
 
 

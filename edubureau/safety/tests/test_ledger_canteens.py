@@ -124,7 +124,7 @@ def test_it_imports_canteens_by_school_and_name(cast, client_for):
     upload = xlsx(
         HEADERS,
         [
-            ["5109210001", "学生食堂", "A级(优秀)", "JY1", "2028-01-01", "自主经营", ""],
+            ["5109210001", "学生食堂", "A级（优秀）", "JY1", "2028-01-01", "自主经营", ""],
             ["5109210001", "教工食堂", "C", "JY2", "2027-01-01", "委托经营", "某公司"],
         ],
     )
@@ -150,6 +150,6 @@ def test_it_rejects_a_canteen_sheet_with_a_bad_row(cast, client_for):
         reverse("safety:canteen-import"), {"file": upload}
     )
     errors = response.context["errors"]
-    assert any(e.startswith("工作表“食堂”第3行C列(“量化分级”)") for e in errors)
-    assert any(e.startswith("工作表“食堂”第3行E列(“许可证有效期至”)") for e in errors)
+    assert any(e.startswith("工作表“食堂”第3行C列（“量化分级”）") for e in errors)
+    assert any(e.startswith("工作表“食堂”第3行E列（“许可证有效期至”）") for e in errors)
     assert not Canteen.objects.exists()

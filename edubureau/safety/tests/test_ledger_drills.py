@@ -13,7 +13,7 @@ from edubureau.core.concurrency import version_token
 from edubureau.safety.models import Drill
 from edubureau.safety.tests.factories_ledgers import DrillFactory, xlsx, xlsx_rows
 
-HEADERS = ["学校标识码", "学校名称", "所在乡镇", "演练日期", "演练类型", "参与人数", "用时(分钟)"]
+HEADERS = ["学校标识码", "学校名称", "所在乡镇", "演练日期", "演练类型", "参与人数", "用时（分钟）"]
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def test_it_refuses_a_drill_in_the_future_or_without_participants(cast, client_f
         _post(school=cast.school_a.pk, held_on="2026-03-17", participants="0"),
     )
     body = response.content.decode()
-    assert "演练日期不能晚于今天(2026-03-16)" in body
+    assert "演练日期不能晚于今天（2026-03-16）" in body
     assert "参与人数应大于0" in body
     assert not Drill.objects.exists()
 
@@ -138,7 +138,7 @@ def test_it_imports_drills_and_rejects_bad_rows_as_a_whole(cast, client_for):
     )
     response = client.post(reverse("safety:drill-import"), {"file": bad})
     errors = response.context["errors"]
-    assert "工作表“演练”第3行D列(“演练日期”):演练日期不能晚于今天(2026-03-16)" in errors
-    assert "工作表“演练”第3行F列(“参与人数”):参与人数应大于0" in errors
-    assert "工作表“演练”第4行E列(“演练类型”):与第2行是同一条记录,请合并" in errors
+    assert "工作表“演练”第3行D列（“演练日期”）：演练日期不能晚于今天（2026-03-16）" in errors
+    assert "工作表“演练”第3行F列（“参与人数”）：参与人数应大于0" in errors
+    assert "工作表“演练”第4行E列（“演练类型”）：与第2行是同一条记录，请合并" in errors
     assert Drill.objects.count() == 2

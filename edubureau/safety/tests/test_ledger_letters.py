@@ -72,7 +72,7 @@ def test_it_refuses_more_letters_signed_than_due(cast, client_for, year):
         _post(year, school=cast.school_a.pk, due_count="3", signed_count="5"),
     )
     assert response.status_code == 200
-    assert "已签份数(5)不能大于应签份数(3)" in response.content.decode()
+    assert "已签份数（5）不能大于应签份数（3）" in response.content.decode()
     assert not ResponsibilityLetter.objects.exists()
 
 
@@ -205,7 +205,7 @@ def test_it_rejects_a_letter_sheet_with_any_bad_row_and_writes_nothing(cast, cli
     )
     assert response.status_code == 200
     errors = response.context["errors"]
-    assert "工作表“责任书”第3行F列(“已签份数”):已签份数(12)不能大于应签份数(10)" in errors
+    assert "工作表“责任书”第3行F列（“已签份数”）：已签份数（12）不能大于应签份数（10）" in errors
     assert any(
         e.startswith("工作表“责任书”第4行A列") and "不存在或您无权填报该学校" in e for e in errors
     )
@@ -235,5 +235,5 @@ def test_it_turns_a_twin_saved_concurrently_into_the_same_message(cast, year, mo
                 "signed_count": 5,
             },
         )
-    assert caught.value.message_dict == {"tier": ["该校该学年已登记此层级的责任书,请编辑原记录"]}
+    assert caught.value.message_dict == {"tier": ["该校该学年已登记此层级的责任书，请编辑原记录"]}
     assert ResponsibilityLetter.objects.count() == 1

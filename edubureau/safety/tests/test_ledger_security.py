@@ -52,7 +52,7 @@ def test_it_keeps_one_record_per_school(cast, client_for):
     response = client_for(cast.school_a_officer).post(
         reverse("safety:security-create"), _post(school=cast.school_a.pk)
     )
-    assert "该校已登记人防物防技防情况,请编辑原记录" in response.content.decode()
+    assert "该校已登记人防物防技防情况，请编辑原记录" in response.content.decode()
     assert SecurityResources.objects.count() == 1
 
 
@@ -131,7 +131,7 @@ def test_it_rejects_two_rows_for_one_school(cast, client_for):
         reverse("safety:security-import"), {"file": upload}
     )
     assert (
-        "工作表“三防”第3行A列(“学校标识码”):与第2行是同一条记录,请合并"
+        "工作表“三防”第3行A列（“学校标识码”）：与第2行是同一条记录，请合并"
         in response.context["errors"]
     )
     assert not SecurityResources.objects.exists()

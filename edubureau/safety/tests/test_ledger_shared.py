@@ -107,7 +107,7 @@ def test_it_imports_activities_and_plans(cast, client_for):
     )
     response = client.post(reverse("safety:plan-import"), {"file": plans})
     assert response.context["errors"] == [
-        "工作表“预案”第2行E列(“修订到期日”):修订到期日应晚于印发日期"
+        "工作表“预案”第2行E列（“修订到期日”）：修订到期日应晚于印发日期"
     ]
 
 

@@ -223,7 +223,7 @@ def test_it_refuses_to_import_a_plate_registered_by_another_school(cast, client_
         reverse("safety:vehicle-import"), {"file": upload}
     )
     assert response.context["errors"] == [
-        "工作表“车辆”第3行C列(“车牌号”):该车牌号已由其他单位登记,请联系安全股核实"
+        "工作表“车辆”第3行C列（“车牌号”）：该车牌号已由其他单位登记，请联系安全股核实"
     ]
     assert Vehicle.objects.count() == 1
     assert Vehicle.objects.get().seats == 35

@@ -226,7 +226,7 @@ def test_the_command_runs_as_of_a_date_and_reports(cast):
     hazard = _overdue_hazard(cast)
     out = StringIO()
     call_command("safety_mark_overdue", "--date", "2026-10-14", "--dry-run", stdout=out)
-    assert "逾期隐患1个,将升级1个" in out.getvalue()
+    assert "逾期隐患1个，将升级1个" in out.getvalue()
     assert Hazard.objects.get(pk=hazard.pk).overdue_level == 0
     call_command("safety_mark_overdue", "--date", "2026-10-14", stdout=out)
     assert Hazard.objects.get(pk=hazard.pk).overdue_level == 2

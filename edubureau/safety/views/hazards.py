@@ -132,7 +132,7 @@ def hazard_report(request: AuthedRequest) -> HttpResponse:
         except (PhotoRejected, ValueError, TransitionError) as exc:
             form.add_error("photos" if isinstance(exc, PhotoRejected) else None, str(exc))
         else:
-            messages.success(request, "隐患已登记,请尽快制定整改方案。")
+            messages.success(request, "隐患已登记，请尽快制定整改方案。")
             return redirect("safety:hazard-detail", hazard_id=hazard.pk)
     return render(request, "safety/hazards/report.html", {"form": form}, status=_status(form))
 
@@ -183,7 +183,7 @@ def hazard_rectify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
             photos=d["photos"],
         )
         if done:
-            return _saved(request, hazard, "整改结果已提交,等待复查。")
+            return _saved(request, hazard, "整改结果已提交，等待复查。")
     return _detail(request, hazard, rectify_form=form)
 
 
@@ -196,7 +196,7 @@ def hazard_verify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
         accept = form.cleaned_data["decision"] == VerifyForm.ACCEPT
         reason = form.cleaned_data["reason"]
         if _act(form, rectification_verify, request, obj=hazard, accept=accept, reason=reason):
-            text = "复查通过,可以销号。" if accept else "复查未通过,已退回学校重新整改。"
+            text = "复查通过，可以销号。" if accept else "复查未通过，已退回学校重新整改。"
             return _saved(request, hazard, text)
     return _detail(request, hazard, verify_form=form)
 

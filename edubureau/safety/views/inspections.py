@@ -178,7 +178,7 @@ def inspection_return(request: AuthedRequest, inspection_id: int) -> HttpRespons
         except services.InspectionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "已退回学校,学校修改后将重新提交。")
+            messages.success(request, "已退回学校，学校修改后将重新提交。")
             return redirect("safety:inspection-detail", inspection_id=inspection.pk)
     return _detail(request, inspection, return_form=form, status=400)
 
@@ -219,7 +219,7 @@ def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
     if request.method == "POST":
         return _save(request, inspection=inspection)
     if not services.is_editable(inspection):
-        messages.info(request, "本次检查已提交,不能再修改。")
+        messages.info(request, "本次检查已提交，不能再修改。")
         return redirect("safety:inspection-detail", inspection_id=inspection.pk)
     return _form_page(request, inspection=inspection)
 
@@ -254,7 +254,7 @@ def _save(
         kwargs: dict[str, Any] = {"entries": entries, "header": header, "photos": photos}
         if inspection is None:
             if client_id is None:
-                raise services.InspectionError("表单已过期,请刷新页面后重新填写")
+                raise services.InspectionError("表单已过期，请刷新页面后重新填写")
             outcome = services.inspection_save_new_self(
                 actor=request.user,
                 school=school,
@@ -294,10 +294,10 @@ def _save(
         )
     saved = outcome.inspection
     if outcome.already_submitted:
-        messages.info(request, "本次检查已提交,重复提交已忽略。")
+        messages.info(request, "本次检查已提交，重复提交已忽略。")
     elif outcome.submitted:
         n = len(outcome.hazards_created)
-        text = f"已提交。发现隐患{n}个,已生成隐患整改记录。" if n else "已提交,未发现隐患。"
+        text = f"已提交。发现隐患{n}个，已生成隐患整改记录。" if n else "已提交，未发现隐患。"
         messages.success(request, text)
     else:
         messages.success(request, "草稿已保存。")
@@ -518,10 +518,10 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
     result = chase.self_inspection_chase(actor=user, schools=schools, period=period)
     if result.schools:
         messages.success(
-            request, f"已向{len(result.schools)}所学校发出催报通知(共{result.notified}人)。"
+            request, f"已向{len(result.schools)}所学校发出催报通知（共{result.notified}人）。"
         )
     if result.skipped_today:
-        messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过,未重复发送。")
+        messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过，未重复发送。")
     if not result.schools and not result.skipped_today:
         messages.info(request, "没有需要催报的学校。")
     query = f"?period={period:%Y-%m}" + (f"&township={township_id}" if township_id else "")
@@ -568,7 +568,7 @@ def campaign_create(request: AuthedRequest) -> HttpResponse:
         except services.InspectionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"检查活动已创建,检查范围{len(d['scope'])}所学校。")
+            messages.success(request, f"检查活动已创建，检查范围{len(d['scope'])}所学校。")
             return redirect("safety:campaign-detail", campaign_id=campaign.pk)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "safety/inspections/campaign_form.html", {"form": form}, status=status)
@@ -756,7 +756,7 @@ def _new_version(request: AuthedRequest, form: Any, checklist: Checklist, change
     """Make the new version; a refusal (stale page, bad value) goes on the form."""
     try:
         if form.cleaned_data["version"] != checklist.version:
-            raise EditConflict("排查指南已有更新的版本,请刷新页面后在最新版本上修改。")
+            raise EditConflict("排查指南已有更新的版本，请刷新页面后在最新版本上修改。")
         new = checklist_services.checklist_new_version(
             actor=request.user, base=checklist, changes=changes
         )
@@ -765,7 +765,7 @@ def _new_version(request: AuthedRequest, form: Any, checklist: Checklist, change
     except (EditConflict, checklist_services.ChecklistError) as exc:
         form.add_error(None, str(exc))
         return False
-    messages.success(request, f"已保存为第{new.version}版排查指南;此前的检查仍按原版本保存。")
+    messages.success(request, f"已保存为第{new.version}版排查指南；此前的检查仍按原版本保存。")
     return True
 
 

@@ -204,7 +204,7 @@ def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"导入成功:新增{result.created}条,更新{result.updated}条,"
+                f"导入成功：新增{result.created}条，更新{result.updated}条，"
                 f"未变{result.unchanged}条。",
             )
             return redirect(f"safety:{spec.key}-list")

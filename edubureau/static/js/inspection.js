@@ -54,7 +54,7 @@
     });
     let json = {};
     try { json = await response.json(); } catch (e) { /* an error page */ }
-    if (!response.ok || !json.ok) throw new Error(json.error || "自动保存失败,请点“保存草稿”");
+    if (!response.ok || !json.ok) throw new Error(json.error || "自动保存失败，请点“保存草稿”");
     // The first save of a new form creates the draft: later saves go to its own URL.
     if (json.action) form.setAttribute("action", json.action);
     if (json.photo_url) form.dataset.photoUrl = json.photo_url;
@@ -158,7 +158,7 @@
     const button = event.target.closest("[data-delete-photo]");
     if (!button) return;
     event.preventDefault();
-    if (!window.confirm("删除这张照片?")) return;
+    if (!window.confirm("删除这张照片？")) return;
     fetch(button.dataset.deletePhoto, {
       method: "POST",
       credentials: "same-origin",

@@ -67,7 +67,7 @@
     });
     let json = {};
     try { json = await response.json(); } catch (e) { /* not JSON: a server error page */ }
-    if (!response.ok || !json.ok) throw new Error(json.error || "照片上传失败,请重试");
+    if (!response.ok || !json.ok) throw new Error(json.error || "照片上传失败，请重试");
     return json;
   }
 

@@ -21,7 +21,9 @@ from edubureau.safety.services.chase import self_inspections_chase_due
 
 
 class Command(BaseCommand):
-    help = "催报: notify schools whose monthly self-inspection is missing after the due date."
+    help = (
+        "月度自查催报 / notify schools whose monthly self-inspection is missing after the due date."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--period", help="month to chase, YYYY-MM (default: this month)")
@@ -38,24 +40,24 @@ class Command(BaseCommand):
         try:
             today = date.fromisoformat(day) if day else timezone.localdate()
         except ValueError:
-            raise CommandError(f"日期格式应为 YYYY-MM-DD:{day}") from None
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{day}") from None
         month = parse_period(period) if period else None
         if period and month is None:
-            raise CommandError(f"月份格式应为 YYYY-MM:{period}")
+            raise CommandError(f"月份格式应为 YYYY-MM：{period}")
         run = self_inspections_chase_due(today=today, period=month, dry_run=dry_run)
-        label = f"{run.period:%Y年%m月}月度自查(应报日期{run.due_on:%Y-%m-%d})"
+        label = f"{run.period:%Y年%m月}月度自查（应报日期{run.due_on:%Y-%m-%d}）"
         if not run.ran:
-            self.stdout.write(f"{label}尚未到期,不催报。")
+            self.stdout.write(f"{label}尚未到期，不催报。")
             return
         verb = "将催报" if dry_run else "已催报"
         for bureau, result in run.results:
-            line = f"{bureau.name}:{verb}{len(result.schools)}所学校"
+            line = f"{bureau.name}：{verb}{len(result.schools)}所学校"
             if result.skipped_today:
-                line += f",今天已催报过{len(result.skipped_today)}所"
+                line += f"，今天已催报过{len(result.skipped_today)}所"
             self.stdout.write(line)
             for school in result.schools:
                 self.stdout.write(f"  {school.name}")
-        summary = f"{label}:{verb}{run.schools}所学校"
+        summary = f"{label}：{verb}{run.schools}所学校"
         if not dry_run:
-            summary += f",发送通知{run.notified}条"
+            summary += f"，发送通知{run.notified}条"
         self.stdout.write(summary)

@@ -19,8 +19,9 @@ from edubureau.safety.services.overdue import hazards_mark_overdue
 
 class Command(BaseCommand):
     help = (
-        "Mark overdue hazards and escalate them (responsible person → principal → "
-        "safety department → bureau leader → 挂牌督办), notifying once per new level."
+        "逾期隐患督办升级 / mark overdue hazards and escalate them (responsible person → "
+        "principal → safety department → bureau leader → public listing), notifying once "
+        "per new level."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -33,11 +34,13 @@ class Command(BaseCommand):
         try:
             today = date.fromisoformat(day) if day else timezone.localdate()
         except ValueError:
-            raise CommandError(f"日期格式应为 YYYY-MM-DD:{day}") from None
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{day}") from None
         run = hazards_mark_overdue(today=today, dry_run=dry_run)
         verb = "将升级" if dry_run else "已升级"
-        self.stdout.write(f"{today:%Y-%m-%d}:逾期隐患{run.overdue}个,{verb}{run.escalated_total}个")
+        self.stdout.write(
+            f"{today:%Y-%m-%d}：逾期隐患{run.overdue}个，{verb}{run.escalated_total}个"
+        )
         for level, count in sorted(run.escalated.items()):
-            self.stdout.write(f"  第{level}级({ESCALATION_LABELS[level]}):{count}个")
+            self.stdout.write(f"  第{level}级（{ESCALATION_LABELS[level]}）：{count}个")
         if not dry_run:
             self.stdout.write(f"发送通知{run.notified}条")

@@ -20,7 +20,7 @@ from edubureau.safety.services.expiry import documents_expiry_remind
 
 
 class Command(BaseCommand):
-    help = "证照到期提醒: weekly reminder of ledger documents expiring within 30 days."
+    help = "证照到期提醒 / weekly reminder of ledger documents expiring within 30 days."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -34,20 +34,20 @@ class Command(BaseCommand):
         try:
             today = date.fromisoformat(day) if day else timezone.localdate()
         except ValueError:
-            raise CommandError(f"日期格式应为 YYYY-MM-DD:{day}") from None
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{day}") from None
         run = documents_expiry_remind(today=today, dry_run=dry_run)
         if not run.ran:
-            self.stdout.write(f"{today:%Y-%m-%d}不是工作日,不提醒。")
+            self.stdout.write(f"{today:%Y-%m-%d}不是工作日，不提醒。")
             return
         verb = "将提醒" if dry_run else "已提醒"
         for school in run.schools:
             self.stdout.write(f"  {school.name}")
-        summary = f"{verb}{len(run.schools)}所学校({run.documents}份证照)"
+        summary = f"{verb}{len(run.schools)}所学校（{run.documents}份证照）"
         if run.skipped:
-            summary += f",本周已提醒过{run.skipped}所"
+            summary += f"，本周已提醒过{run.skipped}所"
         if run.unreachable:
             names = "、".join(s.name for s in run.unreachable)
-            summary += f";{len(run.unreachable)}所学校没有可接收提醒的账号({names})"
+            summary += f"；{len(run.unreachable)}所学校没有可接收提醒的账号（{names}）"
         if not dry_run:
-            summary += f";安全股汇总{run.bureaus}份,发送通知{run.notified}条"
+            summary += f"；安全股汇总{run.bureaus}份，发送通知{run.notified}条"
         self.stdout.write(summary)
