@@ -451,7 +451,7 @@ def checklist_versions(user: Any) -> Sequence[Checklist]:
 
 INSPECTION_EXPORT_COLUMNS = [
     Column("school", "学校", width=28),
-    Column("township", "乡镇(街道)"),
+    Column("township", "乡镇（街道）"),
     Column("kind", "检查类型", width=10),
     Column("subject", "月份或检查活动", width=26),
     Column("inspected_on", "检查日期", width=12),
@@ -491,10 +491,10 @@ def inspection_export_rows(inspections: QuerySet[Inspection]) -> list[list[Any]]
 
 
 MISSING_EXPORT_COLUMNS = [
-    Column("township", "乡镇(街道)"),
+    Column("township", "乡镇（街道）"),
     Column("school", "学校", width=28),
     Column("kind", "学校类型", width=12),
-    Column("principal", "校长(园长)", width=12),
+    Column("principal", "校长（园长）", width=12),
     Column("phone", "联系电话", width=16),
     Column("state", "情况", width=14),
 ]

@@ -168,7 +168,7 @@ def test_it_exports_the_missing_schools_with_whom_to_call(cast, client_for, mont
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     header, *rows = xlsx_rows(response.content)
-    assert header == ("乡镇(街道)", "学校", "学校类型", "校长(园长)", "联系电话", "情况")
+    assert header == ("乡镇（街道）", "学校", "学校类型", "校长（园长）", "联系电话", "情况")
     by_school = {r[1]: r for r in rows}
     assert set(by_school) == {cast.school_a.name, cast.school_b.name}  # C has submitted
     assert by_school[cast.school_a.name][3:] == ("王校长", "13800000001", "未开始")
@@ -186,7 +186,7 @@ def test_it_exports_the_filtered_inspection_list_in_the_users_scope(cast, client
     response = client_for(cast.leader).get(EXPORT, {"kind": "self", "period": "2026-10"})
     assert response.status_code == 200
     header, *rows = xlsx_rows(response.content)
-    assert header[:4] == ("学校", "乡镇(街道)", "检查类型", "月份或检查活动")
+    assert header[:4] == ("学校", "乡镇（街道）", "检查类型", "月份或检查活动")
     by_school = {r[0]: r for r in rows}
     assert set(by_school) == {cast.school_b.name, month.name}
     assert by_school[month.name][3] == "2026年10月"
