@@ -1,5 +1,5 @@
-"""Test support: the objects of this app that the generic isolation check must not
-reach (see edubureau.testing.isolation), and a fake group robot on 127.0.0.1."""
+"""Test support: a fake group robot on 127.0.0.1 (the isolation targets of this app
+are in notifications/tests/isolation_targets.py)."""
 
 from __future__ import annotations
 
@@ -11,48 +11,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from edubureau.notifications.models import (
-    Notification,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookKind,
-)
-from edubureau.testing.cast import SCHOOL_B_MARKER, Cast
-from edubureau.testing.isolation import OTHER_BUREAU_MARKER, register_target
-
-
-def _other_users_notification(cast: Cast) -> Notification:
-    return Notification.objects.create(
-        recipient=cast.school_b_officer,
-        title=f"隐患逾期提醒{SCHOOL_B_MARKER}",
-        school=cast.school_b,
-    )
-
-
-def _other_bureaus_endpoint(cast: Cast) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.get_or_create(
-        bureau=cast.other_bureau,
-        name=f"丙县安全群{OTHER_BUREAU_MARKER}",
-        defaults={
-            "kind": WebhookKind.WECOM,
-            "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=other-bureau-key-0001",
-        },
-    )[0]
-
-
-def _other_bureaus_delivery(cast: Cast) -> WebhookDelivery:
-    return WebhookDelivery.objects.create(
-        endpoint=_other_bureaus_endpoint(cast),
-        title=f"测试消息{OTHER_BUREAU_MARKER}",
-        payload={"msgtype": "markdown", "markdown": {"content": OTHER_BUREAU_MARKER}},
-    )
-
-
-def register_isolation_targets() -> None:
-    register_target("notification_id", _other_users_notification)
-    register_target("endpoint_id", _other_bureaus_endpoint)
-    register_target("delivery_id", _other_bureaus_delivery)
 
 
 @dataclass
