@@ -144,6 +144,10 @@ def _apply_role(
             errors["school"] = "该学校已停办，不能为其设置账号"
         if school_position not in SchoolPosition.values:
             errors["school_position"] = "学校用户必须选择学校岗位"
+    if role == Role.TOWNSHIP_STAFF and user.township_id is None:
+        # The account pages have no township field yet: refuse clearly rather than
+        # let the database constraint answer with a server error.
+        errors["role"] = "中心校（学区）工作人员账号须指定所属乡镇，暂不能在此页面设置"
     if role == Role.DEPARTMENT_STAFF:
         if department is None:
             errors["department"] = "股室工作人员必须选择所属股室"

@@ -461,3 +461,16 @@ def test_it_refuses_an_edit_that_lost_its_version(cast, client_for):
     assert response.status_code == 200
     assert "缺少版本信息" in response.content.decode()
     assert User.objects.get(pk=cast.school_a_teacher.pk).school == cast.school_a
+
+
+def test_it_refuses_a_township_staff_account_without_a_township_instead_of_failing(
+    cast, client_for
+):
+    client = client_for(cast.admin)
+    response = client.post(
+        reverse("orgs:user-create"),
+        {"username": "zhongxin2", "full_name": "中心校干事", "role": Role.TOWNSHIP_STAFF},
+    )
+    assert response.status_code == 200
+    assert "须指定所属乡镇" in response.content.decode()
+    assert not User.objects.filter(username="zhongxin2").exists()
