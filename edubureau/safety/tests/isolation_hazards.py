@@ -4,6 +4,8 @@ registered with the directory's targets in edubureau/testing/isolation.py.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from edubureau.safety.models import Hazard, HazardPhoto
 from edubureau.safety.tests.factories_hazards import add_photo, make_hazard
 from edubureau.testing.cast import Cast
@@ -24,8 +26,20 @@ def _hazard(cast: Cast, party: Party) -> Hazard:
         cast,
         school=party.school,
         description=f"实验室危化品柜未上锁{party.marker}",
-        actor=cast.safety_staff,
+        actor=_reporter(cast, party),
     )
+
+
+def _reporter(cast: Cast, party: Party) -> Any:
+    """Someone of the party's own bureau: the hazard's audit row belongs to the bureau
+    of whoever reported it, so a reporter from 甲县 would put another party's hazard
+    into 甲县's audit trail (the walk once read it there as a leak)."""
+    own = {
+        cast.bureau.pk: cast.safety_staff,
+        cast.sibling_bureau.pk: cast.sibling_safety,
+        cast.city.pk: cast.city_safety,
+    }
+    return own.get(party.school.bureau_id)  # 丙县 has no safety staff in the cast
 
 
 def _hazard_photo(cast: Cast, party: Party) -> HazardPhoto:
