@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import transaction
 
 from edubureau.orgs.demo import DemoContext, build_demo
 from edubureau.orgs.models import Bureau, School
@@ -77,11 +77,6 @@ def test_plates_are_unique_across_the_tree_and_name_the_bureau(city):
         assert v.plate.startswith(f"川J{code[4:6]}") and len(v.plate) == 7, v.plate
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason="hung on PostgreSQL in CI inside the module's demo transaction (under investigation; "
-    "the same sums run on PostgreSQL in test_bureau_facts.py)",
-)
 def test_the_citys_facts_are_the_sums_of_its_counties_and_its_own_schools(city):
     """Issue 8's check on the demo data itself: every additive figure of the city
     equals the sum over its 8 counties and districts plus its 市直 schools."""
