@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Near the top, so that every HTML response, whichever layer made it, gets the policy.
     "edubureau.core.security_headers.ContentSecurityPolicyMiddleware",
+    # Before anything reads a parameter: a NUL byte is a server error on PostgreSQL.
+    "edubureau.core.request_guard.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
