@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from edubureau.core.facts import percent
 from edubureau.orgs.models import School, SchoolYear, User
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.models.ledgers import (
@@ -25,7 +27,6 @@ from edubureau.safety.selectors.ledger_specs import (
     VEHICLE,
     LedgerSpec,
     expiring_q,
-    share_percent,
 )
 
 # Expiring documents ---------------------------------------------------------
@@ -149,8 +150,9 @@ class LetterCoverage:
         return self.tiers == len(LetterTier) and self.short_tiers == 0
 
     @property
-    def rate(self) -> float | None:
-        return share_percent(self.signed, self.due)
+    def rate(self) -> Decimal | None:
+        # Exact; rounded once, half up, where it is shown (core.phrasing.percent_text).
+        return percent(self.signed, self.due)
 
 
 def letters_coverage(*, user: User, school_year: SchoolYear) -> list[LetterCoverage]:
@@ -191,8 +193,9 @@ class TierTotal:
     signed: int
 
     @property
-    def rate(self) -> float | None:
-        return share_percent(self.signed, self.due)
+    def rate(self) -> Decimal | None:
+        # Exact; rounded once, half up, where it is shown (core.phrasing.percent_text).
+        return percent(self.signed, self.due)
 
 
 def letters_by_tier(*, user: User, school_year: SchoolYear) -> list[TierTotal]:

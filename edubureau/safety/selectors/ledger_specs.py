@@ -263,8 +263,3 @@ def display_value(obj: Any, name: str) -> Any:
     if isinstance(value, models.Model):
         return str(value)
     return value
-
-
-def share_percent(part: int, whole: int) -> float | None:
-    """``part`` of ``whole`` in per cent, one decimal; None when there is no whole."""
-    return round(100 * part / whole, 1) if whole else None

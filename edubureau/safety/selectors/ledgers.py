@@ -13,7 +13,9 @@ from typing import Any
 
 from django.db.models import Count, F, QuerySet
 
+from edubureau.core.facts import percent
 from edubureau.core.params import param_date, param_id, param_int
+from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import School, SchoolYear, User
 from edubureau.orgs.selectors import current_school_year, current_semester
 from edubureau.safety.selectors.ledger_coverage import (
@@ -30,7 +32,6 @@ from edubureau.safety.selectors.ledger_specs import (
     MAX_EXPIRY_DAYS,
     LedgerSpec,
     expiring_q,
-    share_percent,
 )
 
 # Filters ---------------------------------------------------------------------
@@ -107,15 +108,23 @@ def ledger_rows(
 
 
 def ledger_totals(*, spec: LedgerSpec, rows: QuerySet[Any]) -> dict[str, Any]:
-    """The totals row: ``count`` plus one figure per :class:`Total` (and the rate)."""
+    """The totals row: ``count`` plus one figure per :class:`Total` (and the rate:
+    ``rate`` holds the label and the exact per cent, ``rate_text`` it as shown)."""
     aggregates = {f"t{i}": t.expression() for i, t in enumerate(spec.totals)}
     values = rows.order_by().aggregate(count=Count("pk"), **aggregates)
     figures = [(t.label, values[f"t{i}"] or 0) for i, t in enumerate(spec.totals)]
-    result: dict[str, Any] = {"count": values["count"], "figures": figures, "rate": None}
+    result: dict[str, Any] = {
+        "count": values["count"],
+        "figures": figures,
+        "rate": None,
+        "rate_text": "",
+    }
     if spec.rate is not None:
         label, numerator, denominator = spec.rate
         top = dict(zip([t.field for t in spec.totals], [v for _, v in figures], strict=True))
-        result["rate"] = (label, share_percent(top[numerator], top[denominator]))
+        rate = percent(top[numerator], top[denominator])
+        result["rate"] = (label, rate)
+        result["rate_text"] = percent_text(rate)
     return result
 
 
@@ -165,7 +174,7 @@ def ledger_overview(*, user: User, today: date) -> LedgerOverview:
         )
         figures = list(totals["figures"])
         if totals["rate"] and totals["rate"][1] is not None:
-            figures.append((totals["rate"][0], f"{totals['rate'][1]}%"))
+            figures.append((totals["rate"][0], totals["rate_text"]))
         query = ""
         if spec.date_field:
             query = f"since={since.isoformat()}&until={until.isoformat()}"

@@ -110,7 +110,7 @@ def test_it_lets_a_team_member_inspect_a_school_and_shows_progress(cast, client_
     page = client_for(cast.leader).get(reverse("safety:campaign-detail", args=[campaign.pk]))
     assert page.status_code == 200
     progress = page.text.split('data-testid="campaign-progress"')[1]
-    assert "1/2" in progress and "50%" in progress
+    assert "1/2" in progress and "（50.0%）" in progress
     assert '<div class="n" data-testid="campaign-hazards">1</div>' in progress
 
 

@@ -148,6 +148,7 @@ def test_it_lists_letters_with_totals_and_the_signing_rate(cast, client_for, yea
     assert totals["count"] == 2
     assert dict(totals["figures"]) == {"应签份数": 100, "已签份数": 90}
     assert totals["rate"] == ("签订率", 90.0)
+    assert totals["rate_text"] == "90.0%"
     incomplete = client_for(cast.leader).get(
         reverse("safety:letter-list"), {"incomplete": "1", "school_year": year.pk}
     )
