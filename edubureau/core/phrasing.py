@@ -170,9 +170,9 @@ def large_number(n: Number, unit: str, *, places: int = 2) -> str:
     "1.00万"), and never split into "1亿3500万元". A value that rounds up to the next
     unit takes it (99999999 → "1亿", not "10000万")."""
     value = _decimal(n)
-    sign = "-" if value < 0 else ""
     magnitude = abs(value)
     plain = _round(magnitude, places)
+    sign = "-" if value < 0 and plain else ""  # never "-0元"
     if plain < WAN:
         return f"{sign}{_trimmed(plain)}{unit}"
     wan = _round(magnitude / WAN, places)

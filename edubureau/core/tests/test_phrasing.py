@@ -4,12 +4,15 @@ half-up rounding a float would get wrong, the 万/亿 edges and the enumerations
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from edubureau.core.facts import Fact, rounded
 from edubureau.core.phrasing import (
     chinese_ordinal,
     count_change,
@@ -302,3 +305,45 @@ def test_every_output_uses_full_width_punctuation():
         assert not ASCII_MARK.search(text), text
     enumerated = enumerate_points(["甲（一）", "乙"])
     assert enumerated == "一是甲（一）；二是乙。"
+
+
+def test_a_negative_amount_that_rounds_to_nothing_has_no_sign():
+    assert large_number(D("-0.001"), "元") == "0元"
+
+
+def test_ratio_parts_always_sum_to_the_scale():
+    for a in range(0, 60, 7):
+        for b in range(1, 60, 5):
+            first, second = (D(part) for part in ratio_text(a, b).split(":"))
+            assert first + second == 10, (a, b)
+            assert first == rounded(D(a) * 10 / (a + b), 1)
+
+
+def test_the_growth_it_writes_is_the_facts_growth_rounded_once():
+    # One rule: core.facts.Fact.growth and the sentence agree on every worked case.
+    for previous, current, unit, text in WORKED_COUNTS:
+        growth = Fact("k", "招生", current, unit, previous=previous).growth
+        assert text.endswith(f"增长{rounded(growth, 2)}%")
+        assert count_change(current, previous, unit=unit) == text
+
+
+def test_it_is_a_pure_module():
+    # Stats, plans and reports call it from anywhere: no Django, no database.
+    import edubureau.core.phrasing as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported <= {
+        "__future__",
+        "collections.abc",
+        "datetime",
+        "decimal",
+        "edubureau.core.facts",
+    }
