@@ -1,0 +1,22 @@
+"""The genres a report can be: each a :class:`~edubureau.reports.genres.base.GenreSpec`.
+
+Stats and plans add theirs here as they land (annual work summary and next year's
+ideas, half-year summary and second-half plan, work plan with its issuing notice).
+"""
+
+from __future__ import annotations
+
+from edubureau.reports.genres.base import Context, GenreSpec, SectionSpec
+from edubureau.reports.genres.safety_summary import ANNUAL_SAFETY, HALF_YEAR_SAFETY
+
+GENRES: dict[str, GenreSpec] = {g.key: g for g in (ANNUAL_SAFETY, HALF_YEAR_SAFETY)}
+
+__all__ = ["GENRES", "Context", "GenreSpec", "SectionSpec", "genre"]
+
+
+def genre(key: str) -> GenreSpec:
+    """The genre called ``key``; a Chinese ValueError for an unknown one."""
+    try:
+        return GENRES[key]
+    except KeyError:
+        raise ValueError(f"未知的文种“{key[:20]}”") from None

@@ -1,0 +1,239 @@
+"""Reports: official documents drafted from the record, edited, approved and issued.
+
+A :class:`Report` is one document of one genre (:mod:`edubureau.reports.genres`) for
+one scope and period: a bureau's (its subtree's schools), a school's own, or an
+inspector's schools'. Its text lives in :class:`ReportSection` rows — a heading and
+a template whose numbers are placeholders (``{{hazards.found}}``,
+:mod:`edubureau.reports.placeholders`), so regenerating refreshes the numbers of a
+sentence a person rewrote. Issuing allocates the 发文字号 from :class:`IssueCounter`
+(gapless per bureau, issuer code and year), fixes the 成文日期 and freezes the .docx
+bytes: an issued report re-exports identically whatever happens to the records.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.db import models
+
+from edubureau.core.roles import Role
+from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.scoping import subtree_ids
+
+_NOTHING = models.Q(pk__in=[])
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    APPROVED = "approved", "已审核"
+    ISSUED = "issued", "已印发"
+
+
+class ReportQuerySet(models.QuerySet):
+    """Who reads and who edits reports: the one rule, used by every page and export.
+
+    - bureau leaders and department staff read the reports of their bureau's subtree
+      (a city reads its counties' summaries and their schools'), administrators none
+      (they keep accounts, not documents);
+    - a school's accounts read their school's own reports, township staff those of
+      their township's schools, an inspector the reports they wrote;
+    - drafts are edited by who writes them: a bureau's department staff their own
+      bureau's reports (of the genres their department owns, see ``services``), a
+      school's (not read-only) accounts the school's, an inspector their own.
+    """
+
+    def visible_to(self, user: Any) -> Self:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        role = user.role
+        if role in (Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF) and user.bureau_id:
+            return self.filter(bureau_id__in=subtree_ids(user))
+        if role == Role.SCHOOL_USER and user.school_id:
+            return self.filter(school_id=user.school_id)
+        if role == Role.TOWNSHIP_STAFF and user.township_id:
+            return self.filter(school__township_id=user.township_id)
+        if role == Role.INSPECTOR:
+            return self.filter(inspector_id=user.pk)
+        return self.none()
+
+    def writable_by(self, user: Any) -> Self:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        role = user.role
+        if role == Role.DEPARTMENT_STAFF and user.bureau_id:
+            return self.filter(
+                bureau_id=user.bureau_id, school__isnull=True, inspector__isnull=True
+            )
+        if role == Role.SCHOOL_USER and user.school_id and not user.read_only:
+            return self.filter(school_id=user.school_id)
+        if role == Role.INSPECTOR:
+            return self.filter(inspector_id=user.pk)
+        return self.none()
+
+
+class Report(models.Model):
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="reports", verbose_name="教育局"
+    )
+    # A school's own report (its records only) …
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        null=True,
+        blank=True,
+        verbose_name="学校",
+    )
+    # … or an inspector's report on the schools assigned to them.
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="inspector_reports",
+        null=True,
+        blank=True,
+        verbose_name="责任督学",
+    )
+    genre = models.CharField("文种", max_length=40)
+    period_kind = models.CharField("期间类型", max_length=20)
+    period_start = models.DateField("期间开始")
+    period_end = models.DateField("期间结束")
+    period_label = models.CharField("期间", max_length=60)
+    title = models.CharField("标题", max_length=200)
+    title_edited = models.BooleanField("标题已人工修改", default=False)
+    recipients = models.CharField("主送", max_length=200, blank=True)
+    issuer = models.CharField("落款", max_length=100)
+    status = models.CharField(
+        "状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    # What the numbers were computed from, for the record: the facts of the last
+    # generation (every value, label and source), frozen with the report when issued.
+    facts_snapshot = models.JSONField("数据快照", default=dict, blank=True)
+    generated_at = models.DateTimeField("生成时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="起草人",
+    )
+    created_at = models.DateTimeField("起草时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="审核人",
+    )
+    approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="印发人",
+    )
+    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    issuer_code = models.CharField("发文机关代字", max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField("文号年份", null=True, blank=True)
+    serial = models.PositiveIntegerField("文号序号", null=True, blank=True)
+    number = models.CharField("发文字号", max_length=60, blank=True)
+    dated = models.DateField("成文日期", null=True, blank=True)
+    docx = models.BinaryField("定稿（Word）", null=True, blank=True, editable=False)
+    pdf = models.BinaryField("定稿（PDF）", null=True, blank=True, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报告"
+        verbose_name_plural = "报告"
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["bureau", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "issuer_code", "year", "serial"],
+                condition=models.Q(serial__isnull=False),
+                name="report_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(school__isnull=False, inspector__isnull=False),
+                name="report_one_kind_of_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ReportStatus.DRAFT
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == ReportStatus.ISSUED
+
+    @property
+    def scope_kind(self) -> str:
+        if self.school_id:
+            return "school"
+        if self.inspector_id:
+            return "assigned"
+        return "bureau"
+
+
+class ReportSection(models.Model):
+    """One part of a report: a heading (numbered by the renderer) and its text.
+
+    ``text`` is a template: literal prose with ``{{key}}`` placeholders for facts.
+    ``generated`` is what the genre drafted last; ``edited`` says a person changed
+    ``text``, so regeneration keeps it and only refreshes its placeholders.
+    ``values`` holds each placeholder's text and source as last filled; ``changed``
+    the placeholders whose value moved at the last regeneration (highlighted until
+    the section is saved or marked as checked)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField("段落标识", max_length=60)
+    level = models.PositiveSmallIntegerField("层级", default=1)
+    position = models.PositiveSmallIntegerField("顺序")
+    heading = models.CharField("标题", max_length=120, blank=True)
+    heading_edited = models.BooleanField("标题已人工修改", default=False)
+    run_in = models.BooleanField("标题与正文同段", default=False)
+    text = models.TextField("正文", blank=True)
+    generated = models.TextField("生成的正文", blank=True)
+    edited = models.BooleanField("已人工修改", default=False)
+    values = models.JSONField("数值", default=dict, blank=True)
+    changed = models.JSONField("变动的数值", default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "报告段落"
+        verbose_name_plural = "报告段落"
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="report_section_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading or self.key
+
+
+class IssueCounter(models.Model):
+    """The last serial issued per bureau, issuer code (代字) and year: one row locked
+    while a number is allocated, so numbers are unique and gapless."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
+    issuer_code = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "issuer_code", "year"], name="issue_counter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_code}〔{self.year}〕{self.last}"

@@ -1,0 +1,227 @@
+"""Placeholders: the numbers inside a report's sentences.
+
+A section's text is prose with ``{{key}}`` or ``{{key|format}}`` where a fact's value
+goes: ``全年共排查发现隐患{{hazards.found}}个，整改率{{hazards.rectification_rate}}，
+{{hazards.rectification_rate|change}}``. A person edits the prose; regenerating fills the
+placeholders with the new facts, so their sentence keeps its wording and its numbers
+stay true. Formats:
+
+==========  =====================================================================
+(none)      the value: counts as they are, rates as “94.1%”
+``change``  the comparison with the previous period, “比上年增加8个，增长3.25%” /
+            “比上年提高3.2个百分点”; empty when the previous period has no data
+``big``     a large count with 万/亿 and its unit: “4.6万份”
+``prev``    the previous period's value
+``label``   the fact's label
+==========  =====================================================================
+
+Values are looked up in :class:`Values`, a flat index of a FactSet (breakdown
+entries included: ``hazards.found.major``) plus a few words of the report
+(``period``, ``region`` …) that are not facts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from edubureau.core import phrasing
+from edubureau.core.facts import Fact, FactSet
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*(?:\|\s*([a-z_]+)\s*)?\}\}")
+FORMATS = frozenset({"", "change", "big", "prev", "label"})
+MISSING = "【缺少数据：{key}】"
+
+
+@dataclass(frozen=True)
+class Filled:
+    """One placeholder as filled: its text, where the number comes from and its label."""
+
+    text: str
+    source: str = ""
+    label: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"text": self.text, "source": self.source, "label": self.label}
+
+
+class Values(Mapping[str, Fact]):
+    """Every fact of a FactSet by key, breakdown entries included, and words."""
+
+    def __init__(self, facts: FactSet | None, words: Mapping[str, str] | None = None) -> None:
+        self._facts: dict[str, Fact] = {}
+        self.words: dict[str, str] = dict(words or {})
+        if facts is not None:
+            for fact in facts.values():
+                self._add(fact)
+
+    def _add(self, fact: Fact) -> None:
+        self._facts.setdefault(fact.key, fact)
+        for part in fact.breakdown:
+            self._add(part)
+
+    def __getitem__(self, key: str) -> Fact:
+        return self._facts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def knows(self, key: str) -> bool:
+        return key in self._facts or key in self.words
+
+
+def _number(fact: Fact) -> str:
+    if fact.unit == "%":
+        value = fact.value
+        return phrasing.percent_text(value if isinstance(value, Decimal) else None, fact.places)
+    return fact.display
+
+
+def fill_one(key: str, fmt: str, values: Values) -> Filled | None:
+    """The text of one placeholder, None when its key is unknown."""
+    if key in values.words and not fmt:
+        return Filled(values.words[key])
+    fact = values.get(key)
+    if fact is None:
+        return None
+    if fmt == "change":
+        if fact.unit == "%":
+            text = phrasing.rate_change(
+                _decimal(fact.value), _decimal(fact.previous), places=fact.places
+            )
+        else:
+            text = (
+                phrasing.count_change(int(fact.value), _int(fact.previous), unit=fact.unit)
+                if fact.value is not None
+                else ""
+            )
+        return Filled(text, fact.previous_source or fact.source, f"{fact.label}（比较）")
+    if fmt == "big":
+        text = phrasing.large_number(fact.value, fact.unit) if fact.value is not None else "—"
+        return Filled(text, fact.source, fact.label)
+    if fmt == "prev":
+        return Filled(
+            "—" if fact.previous is None else _number(_as_previous(fact)),
+            fact.previous_source,
+            f"{fact.label}（上期）",
+        )
+    if fmt == "label":
+        return Filled(fact.label, fact.source, fact.label)
+    return Filled(_number(fact), fact.source, fact.label)
+
+
+def _as_previous(fact: Fact) -> Fact:
+    return Fact(fact.key, fact.label, fact.previous, fact.unit, places=fact.places)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders of ``text`` as written (``key`` or ``key|format``), in order."""
+    return [_token(m) for m in PLACEHOLDER.finditer(text)]
+
+
+def _token(match: re.Match[str]) -> str:
+    key, fmt = match.group(1), match.group(2) or ""
+    return f"{key}|{fmt}" if fmt else key
+
+
+def problems(text: str, values: Values) -> list[str]:
+    """What is wrong with the placeholders of ``text``, in Chinese (empty: nothing)."""
+    out = []
+    for match in PLACEHOLDER.finditer(text):
+        key, fmt = match.group(1), match.group(2) or ""
+        if fmt not in FORMATS:
+            out.append(f"“{match.group(0)}”的格式“{fmt}”无法识别（可用：change、big、prev、label）")
+        elif not values.knows(key):
+            out.append(f"“{match.group(0)}”引用的数据“{key}”不存在")
+    if text.count("{{") != len(PLACEHOLDER.findall(text)):
+        out.append("正文中有未闭合或写法有误的“{{…}}”占位符")
+    return out
+
+
+def fill(text: str, values: Values) -> tuple[str, dict[str, dict[str, str]]]:
+    """``text`` with every placeholder replaced, and what each was filled with."""
+    filled: dict[str, dict[str, str]] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        token = _token(match)
+        one = fill_one(match.group(1), match.group(2) or "", values)
+        if one is None:
+            return MISSING.format(key=match.group(1))
+        filled[token] = one.as_json()
+        return one.text
+
+    return _tidy(PLACEHOLDER.sub(replace, text)), filled
+
+
+def render(text: str, filled: Mapping[str, Mapping[str, str]]) -> str:
+    """The text as stored values make it (an issued report's, which no longer reads facts)."""
+
+    def replace(match: re.Match[str]) -> str:
+        one = filled.get(_token(match))
+        return one["text"] if one else MISSING.format(key=match.group(1))
+
+    return _tidy(PLACEHOLDER.sub(replace, text))
+
+
+def render_html(
+    text: str, filled: Mapping[str, Mapping[str, str]], changed: frozenset[str] = frozenset()
+) -> str:
+    """The text as HTML: each number a link to the rows it counts (its label as the
+    title), numbers changed by the last regeneration marked for review."""
+    out, last = [], 0
+    for match in PLACEHOLDER.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        token = _token(match)
+        one = filled.get(token)
+        if one is None:
+            out.append(
+                f'<mark class="missing">{html.escape(MISSING.format(key=match.group(1)))}</mark>'
+            )
+        else:
+            css = "fact changed" if token in changed else "fact"
+            body = html.escape(one["text"])
+            title = html.escape(one.get("label", ""))
+            if one.get("source"):
+                out.append(
+                    f'<a class="{css}" href="{html.escape(one["source"])}" title="{title}"'
+                    f' data-fact="{html.escape(token)}">{body}</a>'
+                )
+            else:
+                out.append(f'<span class="{css}" title="{title}">{body}</span>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def changed_tokens(
+    before: Mapping[str, Mapping[str, str]], after: Mapping[str, Mapping[str, str]]
+) -> list[str]:
+    """Placeholders whose text differs between two fillings (new ones are not changes)."""
+    return sorted(
+        token
+        for token, one in after.items()
+        if token in before and before[token]["text"] != one["text"]
+    )
+
+
+# A comparison that is empty (no previous data) leaves "，，" or "，。" behind.
+_EMPTY_CLAUSES = re.compile(r"，\s*(?=[，。；：])|（\s*）")
+
+
+def _tidy(text: str) -> str:
+    return _EMPTY_CLAUSES.sub("", text)

@@ -1,0 +1,541 @@
+"""What people do with reports: draft one from the record, edit it, regenerate its
+numbers, approve, issue with a 发文字号, export.
+
+Who may do what is decided here and in :class:`~edubureau.reports.models.ReportQuerySet`
+(read and edit); views only call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.concurrency import LoadedVersion, ensure_unchanged
+from edubureau.core.facts import FactSet, Period
+from edubureau.core.officialdoc import OfficialDocument, Section, docx_to_pdf, render_docx
+from edubureau.core.roles import Role
+from edubureau.orgs.models import Bureau, BureauLevel, School
+from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
+from edubureau.reports import placeholders
+from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
+from edubureau.reports.models import IssueCounter, Report, ReportSection, ReportStatus
+from edubureau.reports.placeholders import Values
+
+REGION_WORDS = {
+    BureauLevel.PROVINCE.value: "全省",
+    BureauLevel.CITY.value: "全市",
+    BureauLevel.COUNTY.value: "全县",
+}
+
+
+class ReportError(ValueError):
+    """A refused report action, with a Chinese message for the user."""
+
+
+# Who may -----------------------------------------------------------------------
+
+
+def genres_for(user: Any) -> list[GenreSpec]:
+    """The genres ``user`` may draft: a bureau's department staff those their
+    department owns, a school's accounts and inspectors every genre with their scope."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.role == Role.DEPARTMENT_STAFF:
+        return [g for g in GENRES.values() if is_department_staff(user, g.owner_department)]
+    if user.role == Role.SCHOOL_USER and user.school_id and not user.read_only:
+        return [g for g in GENRES.values() if "school" in g.scopes]
+    if user.role == Role.INSPECTOR:
+        return [g for g in GENRES.values() if "assigned" in g.scopes]
+    return []
+
+
+def can_edit(user: Any, report: Report) -> bool:
+    if not report.is_draft:
+        return False
+    if not Report.objects.writable_by(user).filter(pk=report.pk).exists():
+        return False
+    return (
+        report.school_id is not None
+        or report.inspector_id is not None
+        or any(g.key == report.genre for g in genres_for(user))
+    )
+
+
+def can_approve(user: Any, report: Report) -> bool:
+    """A bureau's (or an inspector's) report is approved by a leader of its bureau; a
+    school's by its principal."""
+    if report.status != ReportStatus.DRAFT or not user.is_authenticated or not user.is_active:
+        return False
+    if report.school_id:
+        return bool(
+            user.role == Role.SCHOOL_USER
+            and user.school_id == report.school_id
+            and user.school_position == "principal"
+            and not user.read_only
+        )
+    return bool(user.role == Role.BUREAU_LEADER and user.bureau_id == report.bureau_id)
+
+
+def can_issue(user: Any, report: Report) -> bool:
+    """An approved report is issued by who drafts it or who approved it."""
+    if report.status != ReportStatus.APPROVED:
+        return False
+    drafts = Report.objects.writable_by(user).filter(pk=report.pk).exists()
+    leads = bool(
+        user.is_authenticated
+        and user.role == Role.BUREAU_LEADER
+        and user.bureau_id == report.bureau_id
+        and report.school_id is None
+    )
+    return drafts or leads or _principal_of(user, report)
+
+
+def can_return(user: Any, report: Report) -> bool:
+    """An approved report goes back to draft by whoever could have approved it."""
+    if report.status != ReportStatus.APPROVED:
+        return False
+    if report.school_id:
+        return _principal_of(user, report)
+    return bool(user.role == Role.BUREAU_LEADER and user.bureau_id == report.bureau_id)
+
+
+def _principal_of(user: Any, report: Report) -> bool:
+    return bool(
+        report.school_id
+        and user.role == Role.SCHOOL_USER
+        and user.school_id == report.school_id
+        and user.school_position == "principal"
+    )
+
+
+# Scope and words -------------------------------------------------------------------
+
+
+def scope_of(report: Report, user: Any) -> SchoolScope:
+    """The schools a report speaks about, as ``user`` reaches them through the door."""
+    if report.school_id:
+        return scope_for(user, school=report.school_id)
+    if report.inspector_id:
+        if user.pk != report.inspector_id:
+            raise ReportError("责任督学的报告只能由其本人生成")
+        return scope_for(user)
+    return scope_for(user, bureau=report.bureau_id)
+
+
+def period_of(report: Report) -> Period:
+    return Period(report.period_start, report.period_end, report.period_label, report.period_kind)
+
+
+@dataclass(frozen=True)
+class Voice:
+    region: str
+    author: str
+    name: str
+    issuer: str
+
+
+def voice(*, bureau: Bureau, school: School | None, inspector: Any) -> Voice:
+    if school is not None:
+        return Voice("我校", "我校", school.name, school.name)
+    if inspector is not None:
+        name = f"{inspector.display_name}责任区"
+        return Voice("责任区", "责任督学", name, f"责任督学{inspector.display_name}")
+    return Voice(REGION_WORDS.get(bureau.level, "全县"), bureau.name, bureau.name, bureau.name)
+
+
+def _context(report: Report, values: Values, today: date) -> Context:
+    v = voice(bureau=report.bureau, school=report.school, inspector=report.inspector)
+    return Context(
+        values=values,
+        period=period_of(report),
+        scope_kind=report.scope_kind,
+        region=v.region,
+        author=v.author,
+        name=v.name,
+        today=today,
+    )
+
+
+# Drafting ---------------------------------------------------------------------------
+
+
+def parse_period(genre_key: str, year: int, half: int | None = None) -> Period:
+    spec = genre(genre_key)
+    if not 2000 <= year <= 2100:
+        raise ReportError("年份须在2000年到2100年之间")
+    if "half_year" in spec.period_kinds:
+        if half not in (1, 2):
+            raise ReportError("请选择上半年或下半年")
+        return Period.half_year(year, half)
+    return Period.calendar_year(year)
+
+
+def create_report(
+    *, user: Any, genre_key: str, period: Period, school: School | None = None
+) -> Report:
+    """A new draft of ``genre_key`` over ``period``: a bureau's for its department staff,
+    the user's school's for a school account, the assigned schools' for an inspector."""
+    spec = genre(genre_key)
+    if spec not in genres_for(user):
+        raise ReportError(f"您不能起草“{spec.label}”")
+    if period.kind not in spec.period_kinds:
+        raise ReportError(
+            f"“{spec.label}”的期间须为{'半年' if 'half_year' in spec.period_kinds else '年度'}"
+        )
+    if period.start > timezone.localdate():
+        raise ReportError("不能为尚未开始的期间起草总结")
+    school = user.school if user.role == Role.SCHOOL_USER else None
+    inspector = user if user.role == Role.INSPECTOR else None
+    bureau = school.bureau if school is not None else user.bureau
+    v = voice(bureau=bureau, school=school, inspector=inspector)
+    report = Report(
+        bureau=bureau,
+        school=school,
+        inspector=inspector,
+        genre=spec.key,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        period_label=period.label,
+        title="",
+        issuer=v.issuer,
+        created_by=user,
+    )
+    with transaction.atomic():
+        report.save()
+        _generate(report, user=user, spec=spec, fresh=True)
+        audit_log(actor=user, action=Action.CREATE, obj=report, detail=f"起草{spec.label}")
+    return report
+
+
+def regenerate(report: Report, *, user: Any, loaded_version: LoadedVersion) -> list[str]:
+    """Refresh every number from the record: sections nobody edited are drafted anew,
+    edited ones keep their text and have their placeholders refilled. Returns the
+    placeholders whose value changed (they are highlighted until checked)."""
+    if not can_edit(user, report):
+        raise ReportError("只有草稿状态的报告可以由起草人重新生成")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        changed = _generate(locked, user=user, spec=genre(locked.genre), fresh=False)
+        audit_log(actor=user, action=Action.UPDATE, obj=locked, detail="重新生成报告数据")
+    report.refresh_from_db()
+    return changed
+
+
+def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> list[str]:
+    today = timezone.localdate()
+    scope = scope_of(report, user)
+    period = period_of(report)
+    facts = spec.fact_set(scope=scope, period=period, today=today)
+    values = Values(facts)
+    ctx = _context(report, values, today)
+    values.words.update(spec.words(ctx))
+    report.title = (
+        report.title if (report.title and not fresh and report.title_edited) else spec.title(ctx)
+    )
+    report.recipients = spec.recipients(ctx) if fresh else report.recipients
+    report.facts_snapshot = facts.to_json()
+    report.generated_at = timezone.now()
+    report.save()
+    existing = {s.key: s for s in report.sections.all()}
+    changed_all: list[str] = []
+    for position, section_spec in enumerate(spec.sections):
+        drafted = section_spec.draft(ctx) if section_spec.draft else ""
+        section = existing.get(section_spec.key)
+        if section is None:
+            section = ReportSection(
+                report=report,
+                key=section_spec.key,
+                level=section_spec.level,
+                position=position,
+                heading=section_spec.heading_in(ctx),
+                run_in=section_spec.run_in,
+            )
+        if not section.edited:
+            section.text = drafted
+            if not section.heading_edited:
+                section.heading = section_spec.heading_in(ctx)
+        section.generated = drafted
+        _, filled = placeholders.fill(section.text, values)
+        changed = placeholders.changed_tokens(section.values or {}, filled) if section.pk else []
+        section.changed = (
+            sorted(set(section.changed or []) | set(changed))
+            if changed
+            else (section.changed or [])
+        )
+        section.values = filled
+        section.save()
+        changed_all.extend(f"{section.key}:{token}" for token in changed)
+    return changed_all
+
+
+def section_values(report: Report) -> Values:
+    """The values of the last generation, rebuilt from the snapshot (for checking an
+    edited text's placeholders without recomputing the facts)."""
+    facts = FactSet.from_json(report.facts_snapshot) if report.facts_snapshot else None
+    values = Values(facts)
+    spec = genre(report.genre)
+    ctx = _context(report, values, timezone.localdate())
+    values.words.update(spec.words(ctx))
+    return values
+
+
+def save_section(
+    report: Report,
+    *,
+    user: Any,
+    key: str,
+    heading: str,
+    text: str,
+    loaded_version: LoadedVersion,
+) -> ReportSection:
+    """A person's edit of one section. Its placeholders must name known facts; the
+    section is marked edited so regeneration keeps the wording."""
+    if not can_edit(user, report):
+        raise ReportError("只有草稿状态的报告可以由起草人修改")
+    heading, text = heading.strip(), text.strip().replace("\r\n", "\n")
+    if len(heading) > 120:
+        raise ReportError("标题不能超过120个字")
+    if len(text) > 20000:
+        raise ReportError("一个段落的正文不能超过20000个字")
+    values = section_values(report)
+    problems = placeholders.problems(text, values)
+    if problems:
+        raise ReportError("；".join(problems))
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        if not locked.is_draft:
+            raise ReportError("报告已审核或印发，不能再修改")
+        section = locked.sections.filter(key=key).first()
+        if section is None:
+            raise ReportError("该段落不存在")
+        before = {"heading": section.heading, "text": section.text}
+        if text != section.text:
+            section.edited = True
+        if heading != section.heading:
+            section.heading_edited = True
+        section.heading, section.text = heading, text
+        _, section.values = placeholders.fill(text, values)
+        section.changed = []
+        section.save()
+        locked.save(update_fields=["updated_at"])
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            changes={"section": key, "before": before, "after": {"heading": heading, "text": text}},
+            detail=f"修改段落“{heading or key}”",
+        )
+    report.refresh_from_db()
+    return section
+
+
+def reset_section(report: Report, *, user: Any, key: str, loaded_version: LoadedVersion) -> None:
+    """Drop a person's wording and go back to the generated text."""
+    if not can_edit(user, report):
+        raise ReportError("只有草稿状态的报告可以由起草人修改")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        section = locked.sections.filter(key=key).first()
+        if section is None:
+            raise ReportError("该段落不存在")
+        section.text, section.edited, section.changed = section.generated, False, []
+        _, section.values = placeholders.fill(section.text, section_values(locked))
+        section.save()
+        locked.save(update_fields=["updated_at"])
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=f"段落“{section.heading or key}”恢复为生成的正文",
+        )
+    report.refresh_from_db()
+
+
+# The lifecycle ------------------------------------------------------------------------
+
+
+def approve(report: Report, *, user: Any, loaded_version: LoadedVersion) -> None:
+    if not can_approve(user, report):
+        raise ReportError("您不能审核该报告（须为草稿，且由本局领导或本校校长审核）")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        locked.status = ReportStatus.APPROVED
+        locked.approved_by, locked.approved_at = user, timezone.now()
+        locked.save()
+        audit_log(actor=user, action=Action.UPDATE, obj=locked, detail="审核通过")
+    report.refresh_from_db()
+
+
+def return_to_draft(
+    report: Report, *, user: Any, reason: str, loaded_version: LoadedVersion
+) -> None:
+    if not can_return(user, report):
+        raise ReportError("只有已审核、未印发的报告可以退回修改")
+    reason = reason.strip()[:200]
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        locked.status = ReportStatus.DRAFT
+        locked.approved_by, locked.approved_at = None, None
+        locked.save()
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=f"退回修改：{reason or '未说明理由'}",
+        )
+    report.refresh_from_db()
+
+
+def issue(
+    report: Report, *, user: Any, dated: date | None = None, loaded_version: LoadedVersion
+) -> None:
+    """Allocate the 发文字号 (bureaus' reports), fix the 成文日期 and freeze the .docx.
+
+    The number comes from the counter row of (bureau, 代字, year), locked in the same
+    transaction that issues the report: two issues at once get consecutive numbers,
+    and a failed issue gives its number back (no gap)."""
+    if not can_issue(user, report):
+        raise ReportError("只有已审核的报告可以印发")
+    dated = dated or timezone.localdate()
+    if dated > timezone.localdate():
+        raise ReportError("成文日期不能晚于今天")
+    if dated < report.period_start:
+        raise ReportError("成文日期不能早于报告期间")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        if locked.status != ReportStatus.APPROVED:
+            raise ReportError("该报告已被他人印发或退回，请刷新页面")
+        if locked.school_id is None and locked.inspector_id is None:
+            code = locked.bureau.issuer_code.strip()
+            if not code:
+                raise ReportError("本局尚未设置发文机关代字，请管理员在教育局信息中填写后再印发")
+            locked.issuer_code, locked.year = code, dated.year
+            locked.serial = next_serial(locked.bureau, code, dated.year)
+            locked.number = f"{code}〔{dated.year}〕{locked.serial}号"
+        locked.dated = dated
+        locked.status = ReportStatus.ISSUED
+        locked.issued_by, locked.issued_at = user, timezone.now()
+        locked.docx = render_docx(document_of(locked))
+        locked.save()
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=f"印发{('，文号' + locked.number) if locked.number else ''}",
+        )
+    report.refresh_from_db()
+
+
+def next_serial(bureau: Bureau, code: str, year: int) -> int:
+    """The next serial of (bureau, 代字, year); call inside the issuing transaction."""
+    IssueCounter.objects.bulk_create(
+        [IssueCounter(bureau=bureau, issuer_code=code, year=year)], ignore_conflicts=True
+    )
+    counter = IssueCounter.objects.select_for_update().get(
+        bureau=bureau, issuer_code=code, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+# The document ---------------------------------------------------------------------------
+
+
+def document_of(report: Report) -> OfficialDocument:
+    """The report as an official document, from its stored sections and values (no facts
+    are read: an issued report stays what it was)."""
+    spec = genre(report.genre)
+    opening: list[str] = []
+    closing: list[str] = []
+    roots: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for section in report.sections.all():
+        text = placeholders.render(section.text, section.values or {})
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        if section.level == 0:
+            (closing if roots else opening).extend(paragraphs)
+            continue
+        node = {"s": section, "paragraphs": paragraphs, "children": []}
+        while stack and stack[-1]["s"].level >= section.level:
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(node)
+        stack.append(node)
+    return OfficialDocument(
+        title=report.title,
+        issuer=report.issuer,
+        dated=report.dated,
+        recipients=report.recipients,
+        opening=tuple(opening),
+        sections=tuple(_section(n) for n in roots if _has_text(n)),
+        closing=tuple(closing),
+        number=report.number,
+        masthead=f"{report.bureau.name}文件" if spec.masthead and not report.school_id else "",
+    )
+
+
+def _has_text(node: dict[str, Any]) -> bool:
+    return bool(node["paragraphs"]) or any(_has_text(c) for c in node["children"])
+
+
+def _section(node: dict[str, Any]) -> Section:
+    s: ReportSection = node["s"]
+    return Section(
+        heading=s.heading,
+        paragraphs=tuple(node["paragraphs"]),
+        children=tuple(_section(c) for c in node["children"] if _has_text(c)),
+        run_in=s.run_in and bool(node["paragraphs"]),
+    )
+
+
+def docx_of(report: Report) -> bytes:
+    """The .docx: an issued report's frozen bytes, a draft's rendered now."""
+    if report.is_issued and report.docx:
+        return bytes(report.docx)
+    return render_docx(document_of(report))
+
+
+# What a failed LibreOffice conversion raises (missing, timed out, no output).
+CONVERSION_ERRORS: tuple[type[Exception], ...] = (RuntimeError, OSError)
+
+
+def pdf_of(report: Report) -> bytes:
+    """The PDF: an issued report's as kept when it was issued (converted from its frozen
+    .docx), a draft's converted now."""
+    if report.is_issued and report.pdf:
+        return bytes(report.pdf)
+    return docx_to_pdf(docx_of(report))
+
+
+def store_pdf(report: Report) -> bool:
+    """Keep the PDF of a just-issued report, so it downloads the same every time. A
+    conversion that fails leaves none kept (the download converts then); False."""
+    try:
+        data = docx_to_pdf(docx_of(report))
+    except CONVERSION_ERRORS:
+        return False
+    Report.objects.filter(pk=report.pk, pdf__isnull=True).update(pdf=data)
+    return True
+
+
+def file_name(report: Report, extension: str) -> str:
+    state = "" if report.is_issued else "（草稿）"
+    return f"{report.title}{state}.{extension}"
+
+
+def visible_reports(user: Any) -> QuerySet[Report]:
+    return Report.objects.visible_to(user).select_related("bureau", "school", "inspector")

@@ -1,0 +1,235 @@
+"""Report pages: the list, drafting, the editor, the lifecycle and the exports.
+Thin: every decision is in :mod:`edubureau.reports.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
+from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.downloads import attachment
+from edubureau.core.params import param_date, param_int
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.reports import placeholders, services
+from edubureau.reports.genres import GENRES
+from edubureau.reports.models import Report, ReportStatus
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    reports = services.visible_reports(request.user)
+    status = request.GET.get("status", "")
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    genre_key = request.GET.get("genre", "")
+    if genre_key in GENRES:
+        reports = reports.filter(genre=genre_key)
+    page = Paginator(reports, 30).get_page(param_int(request.GET.get("page"), minimum=1))
+    today = timezone.localdate()
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "page": page,
+            "genres": GENRES,
+            "statuses": ReportStatus.choices,
+            "status": status,
+            "genre": genre_key,
+            "draftable": services.genres_for(request.user),
+            "years": range(today.year, today.year - 4, -1),
+            "default_half": 1 if today.month >= 7 else 2,
+            "default_year": today.year if today.month >= 7 else today.year - 1,
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_create(request: HttpRequest) -> HttpResponse:
+    genre_key = request.POST.get("genre", "")
+    year = param_int(request.POST.get("year"), minimum=2000, maximum=2100)
+    half = param_int(request.POST.get("half"), minimum=1, maximum=2)
+    try:
+        if genre_key not in GENRES or year is None:
+            raise services.ReportError("请选择文种和年份")
+        period = services.parse_period(genre_key, year, half)
+        report = services.create_report(user=request.user, genre_key=genre_key, period=period)
+    except services.ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:list")
+    messages.success(request, "已根据数据生成草稿，请逐段核对修改。")
+    return redirect("reports:detail", report_id=report.pk)
+
+
+def _report(request: HttpRequest, report_id: int) -> Report:
+    return get_visible_or_404(Report, request.user, report_id)
+
+
+@login_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    user = request.user
+    sections: list[dict[str, Any]] = []
+    changed = 0
+    sources: dict[str, dict[str, str]] = {}
+    for section in report.sections.all():
+        values = section.values or {}
+        changed += len(section.changed or [])
+        for token, one in values.items():
+            if one.get("source") and token.split("|")[0] not in sources:
+                sources[token.split("|")[0]] = one
+        sections.append(
+            {
+                "s": section,
+                "html": mark_safe(
+                    placeholders.render_html(section.text, values, frozenset(section.changed or []))
+                ),
+            }
+        )
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "report": report,
+            "genre": GENRES.get(report.genre),
+            "sections": sections,
+            "sources": sorted(sources.items(), key=lambda kv: kv[1].get("label", "")),
+            "version": version_token(report),
+            "can_edit": services.can_edit(user, report),
+            "can_approve": services.can_approve(user, report),
+            "can_return": services.can_return(user, report),
+            "can_issue": services.can_issue(user, report),
+            "changed": changed,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _act(
+    request: HttpRequest, report_id: int, action: Any, success: str, **kwargs: Any
+) -> HttpResponse:
+    report = _report(request, report_id)
+    try:
+        action(report, user=request.user, loaded_version=request.POST.get("version"), **kwargs)
+    except (services.ReportError, EditConflict) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("reports:detail", report_id=report.pk)
+
+
+@login_required
+@require_POST
+def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    if not services.can_edit(request.user, report):
+        raise PermissionDenied("只有草稿状态的报告可以由起草人修改")
+    key = request.POST.get("section", "")
+    version = request.POST.get("version")
+    try:
+        if request.POST.get("action") == "reset":
+            services.reset_section(report, user=request.user, key=key, loaded_version=version)
+            messages.success(request, "已恢复为生成的正文。")
+        else:
+            services.save_section(
+                report,
+                user=request.user,
+                key=key,
+                heading=request.POST.get("heading", ""),
+                text=request.POST.get("text", ""),
+                loaded_version=version,
+            )
+            messages.success(request, "段落已保存。")
+    except (services.ReportError, EditConflict) as error:
+        messages.error(request, str(error))
+    return redirect(reverse("reports:detail", args=[report.pk]) + f"#s-{key[:60]}")
+
+
+@login_required
+@require_POST
+def report_regenerate(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    if not services.can_edit(request.user, report):
+        raise PermissionDenied("只有草稿状态的报告可以由起草人重新生成")
+    try:
+        changed = services.regenerate(
+            report, user=request.user, loaded_version=request.POST.get("version")
+        )
+    except (services.ReportError, EditConflict) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"已按最新数据重新生成，{len(changed)}处数字有变化，已用黄色标出，请核对。"
+            if changed
+            else "已按最新数据重新生成，数字没有变化。",
+        )
+    return redirect("reports:detail", report_id=report.pk)
+
+
+@login_required
+@require_POST
+def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _act(request, report_id, services.approve, "已审核通过，可以印发。")
+
+
+@login_required
+@require_POST
+def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _act(
+        request,
+        report_id,
+        services.return_to_draft,
+        "已退回修改。",
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@login_required
+@require_POST
+def report_issue(request: HttpRequest, report_id: int) -> HttpResponse:
+    dated = param_date(request.POST.get("dated"))
+    if request.POST.get("dated") and dated is None:
+        messages.error(request, "成文日期格式不正确，请按“2026-12-02”的格式填写")
+        return redirect("reports:detail", report_id=report_id)
+    response = _act(request, report_id, services.issue, "已印发，定稿已保存。", dated=dated)
+    report = _report(request, report_id)
+    if report.is_issued and not report.pdf:
+        services.store_pdf(report)
+    return response
+
+
+@login_required
+def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    data = services.docx_of(report)
+    audit_log(actor=request.user, action=Action.EXPORT, obj=report, detail="下载Word版")
+    return attachment(data, content_type=DOCX, filename=services.file_name(report, "docx"))
+
+
+@login_required
+def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    try:
+        data = services.pdf_of(report)
+    except services.CONVERSION_ERRORS as error:
+        messages.error(request, f"PDF生成失败：{error}")
+        return redirect("reports:detail", report_id=report.pk)
+    audit_log(actor=request.user, action=Action.EXPORT, obj=report, detail="下载PDF版")
+    return attachment(
+        data, content_type="application/pdf", filename=services.file_name(report, "pdf")
+    )
