@@ -16,10 +16,12 @@ a :class:`FactSet`; ``reports`` phrases them. This module knows no app.
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 Number = int | Decimal
@@ -35,8 +37,10 @@ class Period:
     """A span of days, both ends included, with its Chinese label.
 
     ``kind`` says how it was made (``year``, ``half_year``, ``school_year``,
-    ``month``, ``custom``) so that :meth:`previous` gives the comparable span a
-    year earlier ("比上年")."""
+    ``month``, ``to_date``, ``custom``) so that :meth:`previous` gives the comparable
+    span a year earlier ("比上年"). ``to_date`` is a period cut at a day before its end
+    (:meth:`to_date`): a running year "to date", compared with the same span of the
+    year before ("比上年同期"), never with the whole of it."""
 
     start: date
     end: date
@@ -106,8 +110,30 @@ class Period:
             return f"{self.start:%Y-%m}"
         return f"{self.start:%Y-%m-%d}_{self.end:%Y-%m-%d}"
 
+    def to_date(self, today: date) -> Period:
+        """This period cut at ``today`` when it is still running (2026年 on 16 November:
+        "2026年1月1日至11月16日", kind ``to_date``); itself once it is over.
+
+        A whole month cut at a month's end reads "2026年1—10月". A period that has not
+        begun by ``today`` has no "to date": ``ValueError``."""
+        if today >= self.end:
+            return self
+        if today < self.start:
+            raise ValueError("统计期间尚未开始")
+        return Period(self.start, today, span_label(self.start, today), "to_date")
+
+    @property
+    def is_cut(self) -> bool:
+        """Whether the period is a running period cut at a day (:meth:`to_date`)."""
+        return self.kind == "to_date"
+
     def previous(self) -> Period:
         """The same span one year earlier, for year-over-year comparisons."""
+        if self.kind == "to_date":
+            start, end = _year_earlier(self.start), _year_earlier(self.end)
+            if self.end == _month_end(self.end) and end != _month_end(end):
+                end = _month_end(end)  # 1—29 February 2028: 1—28 February 2027
+            return Period(start, end, span_label(start, end), "to_date")
         if self.kind == "year":
             return Period.calendar_year(self.start.year - 1)
         if self.kind == "half_year":
@@ -135,6 +161,24 @@ class Period:
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def span_label(start: date, end: date) -> str:
+    """The Chinese label of a span of days: whole months of one year read
+    "2026年3月" or "2026年1—10月", anything else "2026年1月1日至11月16日" (a span over
+    two years names both: "2025年9月1日至2026年6月15日")."""
+    whole_months = start.day == 1 and end == _month_end(end)
+    if start.year == end.year:
+        if whole_months and start.month == end.month:
+            return f"{start.year}年{start.month}月"
+        if whole_months:
+            return f"{start.year}年{start.month}—{end.month}月"
+        return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+    return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
 
 
 def _year_earlier(day: date) -> date:
@@ -269,6 +313,8 @@ class FactSet(Mapping[str, Fact]):
     period: Period
     facts: tuple[Fact, ...]
     previous_period: Period | None = None
+    # The day the facts were read ("today"): what is overdue, due or expiring is as of it.
+    as_of: date | None = None
     _index: dict[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -288,11 +334,116 @@ class FactSet(Mapping[str, Fact]):
 
     @classmethod
     def combine(
-        cls, period: Period, facts: Iterable[Fact], previous: FactSet | None = None
+        cls,
+        period: Period,
+        facts: Iterable[Fact],
+        previous: FactSet | None = None,
+        *,
+        as_of: date | None = None,
     ) -> FactSet:
         earlier = previous._index if previous is not None else {}
         return cls(
             period=period,
             facts=tuple(f.with_previous(earlier.get(f.key)) for f in facts),
             previous_period=previous.period if previous is not None else None,
+            as_of=as_of,
         )
+
+    # Snapshots: what an issued report stores of the facts it quoted. -------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field as JSON-ready data (``json.dumps`` takes it as it is): ints stay
+        numbers, Decimals become strings (exact: "94.140625"), dates ISO strings, so
+        :meth:`from_json` gives back an equal FactSet."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "period": _period_json(self.period),
+            "previous_period": _period_json(self.previous_period),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "facts": [_fact_json(f) for f in self.facts],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str) -> FactSet:
+        """The FactSet of a :meth:`to_json` snapshot (the dict, or its JSON text)."""
+        if isinstance(data, str):
+            data = json.loads(data)
+        assert isinstance(data, Mapping)
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"无法读取的指标快照版本：{data.get('version')}")
+        period = _period_from(data["period"])
+        assert period is not None
+        return cls(
+            period=period,
+            facts=tuple(_fact_from(f) for f in data["facts"]),
+            previous_period=_period_from(data.get("previous_period")),
+            as_of=date.fromisoformat(data["as_of"]) if data.get("as_of") else None,
+        )
+
+
+SNAPSHOT_VERSION = 1
+
+
+def _number_json(value: Number | None) -> int | str | None:
+    # bool is an int: a fact never holds one, and a snapshot must not invent one.
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a fact's value is an int or a Decimal, not {type(value).__name__}")
+
+
+def _number_from(value: int | str | None) -> Number | None:
+    if value is None or isinstance(value, int):
+        return value
+    return Decimal(value)
+
+
+def _period_json(period: Period | None) -> dict[str, str] | None:
+    if period is None:
+        return None
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "label": period.label,
+        "kind": period.kind,
+    }
+
+
+def _period_from(data: Mapping[str, str] | None) -> Period | None:
+    if data is None:
+        return None
+    return Period(
+        date.fromisoformat(data["start"]),
+        date.fromisoformat(data["end"]),
+        data["label"],
+        data["kind"],
+    )
+
+
+def _fact_json(fact: Fact) -> dict[str, Any]:
+    return {
+        "key": fact.key,
+        "label": fact.label,
+        "value": _number_json(fact.value),
+        "unit": fact.unit,
+        "source": fact.source,
+        "breakdown": [_fact_json(item) for item in fact.breakdown],
+        "previous": _number_json(fact.previous),
+        "previous_source": fact.previous_source,
+        "places": fact.places,
+    }
+
+
+def _fact_from(data: Mapping[str, Any]) -> Fact:
+    return Fact(
+        key=data["key"],
+        label=data["label"],
+        value=_number_from(data["value"]),
+        unit=data["unit"],
+        source=data["source"],
+        breakdown=tuple(_fact_from(item) for item in data["breakdown"]),
+        previous=_number_from(data["previous"]),
+        previous_source=data["previous_source"],
+        places=data["places"],
+    )

@@ -66,6 +66,14 @@ class Bureau(models.Model):
     )
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("电话", max_length=40, blank=True)
+    # The day the bureau's schools started keeping their records here: the facts count
+    # nothing before it as missing and compare with no period it did not wholly cover.
+    go_live = models.DateField(
+        "启用日期",
+        null=True,
+        blank=True,
+        help_text="本局学校开始使用本系统的日期；此日期之前的记录不计为缺报，也不作同比",
+    )
 
     objects = BureauQuerySet.as_manager()
 

@@ -55,11 +55,23 @@ from edubureau.core.facts import Fact, FactSet, Period
 from edubureau.orgs.scoping import SchoolScope, scope_for
 from edubureau.safety.facts.common import (
     EXPIRY_DAYS,
+    GoLive,
     Links,
     closed_between,
     closed_by,
+    closed_by_params,
     closed_params,
+    closed_q,
     found_params,
+    found_q,
+    go_live_of,
+    live_month_q,
+)
+from edubureau.safety.facts.comparison import (
+    FAMILIES,
+    comparable,
+    family_of,
+    recorded_bureaus,
 )
 from edubureau.safety.facts.hazards import (
     CloseDays,
@@ -72,40 +84,63 @@ from edubureau.safety.facts.hazards import (
     repeat_fact,
     repeat_items,
 )
-from edubureau.safety.facts.inspections import due_months, inspection_facts, self_inspection_months
+from edubureau.safety.facts.inspections import (
+    due_months,
+    inspection_facts,
+    self_inspection_months,
+    self_inspection_schools,
+)
 from edubureau.safety.facts.ledgers import (
     canteen_facts,
     drill_and_education_facts,
+    drill_frequency_facts,
+    drills_required,
     letter_facts,
     school_year_for,
     security_facts,
     vehicle_facts,
 )
+from edubureau.safety.selectors.hazards import on_time_q
 
 __all__ = [
     "EXPIRY_DAYS",
+    "FAMILIES",
     "NOT_ADDITIVE",
     "RATES",
     "CloseDays",
+    "GoLive",
     "HazardCell",
     "Links",
     "close_days",
     "closed_between",
     "closed_by",
+    "closed_by_params",
     "closed_params",
+    "closed_q",
+    "comparable",
+    "comparison_period",
     "days_to_close",
+    "drill_frequency_facts",
+    "drills_required",
     "due_months",
+    "family_of",
     "found_params",
+    "found_q",
+    "go_live_of",
     "hazard_cells",
     "hazard_facts",
     "late_fact",
     "letter_facts",
+    "live_month_q",
+    "on_time_q",
+    "recorded_bureaus",
     "repeat_fact",
     "repeat_items",
     "safety_facts",
     "safety_facts_for_user",
     "school_year_for",
     "self_inspection_months",
+    "self_inspection_schools",
     "vehicle_facts",
 ]
 
@@ -115,7 +150,13 @@ __all__ = [
 # Each rate and the facts it divides (numerator, denominator), in per cent.
 RATES: dict[str, tuple[str, str]] = {
     "hazards.rectification_rate": ("hazards.closed", "hazards.found"),
+    "hazards.on_time_rate": ("hazards.closed_on_time", "hazards.found"),
     "inspections.self.on_time_rate": ("inspections.self.on_time", "inspections.self.due"),
+    "inspections.self.schools_rate": (
+        "inspections.self.schools",
+        "inspections.self.schools_due",
+    ),
+    "drills.frequency_rate": ("drills.schools_meeting_frequency", "drills.active_schools"),
     "letters.rate": ("letters.signed", "letters.due"),
     "canteens.a_grade_share": ("canteens.a_grade", "canteens.count"),
 }
@@ -128,38 +169,85 @@ NOT_ADDITIVE = frozenset({*RATES, "hazards.median_days_to_close", "inspections.c
 # The entry point -------------------------------------------------------------------
 
 
-def _period_facts(*, scope: SchoolScope, period: Period, today: date, links: Links) -> list[Fact]:
+def _period_facts(
+    *,
+    scope: SchoolScope,
+    period: Period,
+    today: date,
+    links: Links,
+    letters_on: date,
+    drills: int,
+) -> list[Fact]:
     return [
         *inspection_facts(scope=scope, period=period, today=today, links=links),
         *hazard_facts(scope=scope, period=period, today=today, links=links),
         *drill_and_education_facts(scope=scope, period=period, links=links),
-        *letter_facts(scope=scope, on=period.end, links=links),
+        *drill_frequency_facts(scope=scope, period=period, links=links, required=drills),
+        *letter_facts(scope=scope, on=letters_on, links=links),
     ]
 
 
+def comparison_period(period: Period, today: date) -> Period:
+    """The span of ``period`` its figures cover as of ``today``: a running period to
+    date (2026年 on 16 November: 1 January to 16 November), else the period itself."""
+    if period.start <= today < period.end:
+        return period.to_date(today)
+    return period
+
+
 def safety_facts(*, scope: SchoolScope, period: Period, today: date | None = None) -> FactSet:
-    """The safety facts of ``scope`` over ``period``, with last year's values.
+    """The safety facts of ``scope`` over ``period``, with last year's values where the
+    previous period can be compared (:func:`comparable`).
+
+    A running period (``today`` before its end) holds what is recorded to date and is
+    compared with the same span of the year before (:func:`comparison_period`): on
+    16 November 2026 the FactSet's ``period`` is still 2026年 and its
+    ``previous_period`` is 1 January to 16 November 2025 (kind ``to_date``, "比上年同期"),
+    never the whole of 2025. The drill frequency asked of a school is that of the span to
+    date. Letters are those of the school year in force at the end of the period asked
+    for (and a year before it); registries are as they stand, never compared.
 
     Every source link carries the scope's narrowing (``scope.params``: ``bureau``,
     ``township``, ``school``), so the list shows the rows counted. ``today`` (default:
     the local date) decides what is overdue, which months are due and which documents
-    expire.
+    expire; the FactSet keeps it as ``as_of``.
     """
     today = today or timezone.localdate()
     links = Links.of(scope)
-    earlier_period = period.previous()
+    span = comparison_period(period, today)
+    earlier_span = span.previous()
     earlier = FactSet.combine(
-        earlier_period,
-        _period_facts(scope=scope, period=earlier_period, today=today, links=links),
+        earlier_span,
+        comparable(
+            _period_facts(
+                scope=scope,
+                period=earlier_span,
+                today=today,
+                links=links,
+                letters_on=period.previous().end,
+                drills=drills_required(earlier_span),
+            ),
+            scope=scope,
+            span=earlier_span,
+            go_live=go_live_of(scope),
+            letters_on=period.previous(),
+        ),
     )
     current = [
-        *_period_facts(scope=scope, period=period, today=today, links=links),
+        *_period_facts(
+            scope=scope,
+            period=period,
+            today=today,
+            links=links,
+            letters_on=period.end,
+            drills=drills_required(span),
+        ),
         # Registries are as they stand now: no year-over-year value.
         *vehicle_facts(scope=scope, today=today, links=links),
         *canteen_facts(scope=scope, links=links),
         *security_facts(scope=scope, links=links),
     ]
-    return FactSet.combine(period, current, earlier)
+    return FactSet.combine(period, current, earlier, as_of=today)
 
 
 def safety_facts_for_user(*, user: Any, period: Period, today: date | None = None) -> FactSet:

@@ -1,4 +1,5 @@
-"""What every group of safety facts shares: list links and the period filters."""
+"""What every group of safety facts shares: list links, the period filters, the one
+meaning of "closed in a period" and the bureaus' go-live dates."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.core.facts import Period, link
+from edubureau.orgs.models import Bureau
 from edubureau.orgs.scoping import SchoolScope
+from edubureau.rectification.models import Status
 
 EXPIRY_DAYS = 30
 
@@ -70,6 +73,75 @@ def closed_between(start: date, end: date) -> Q:
 def closed_by(end: date) -> Q:
     """Closed on or before the local date ``end`` (``closed_at__date__lte=end``)."""
     return Q(closed_at__lt=_local_midnight(end, 1))
+
+
+def closed_q(period: Period) -> Q:
+    """The one meaning of "closed" (整改销号) for the hazards of a period, on the
+    dashboard, in circulars and in reports: closed by the end of the period. A past
+    period's figure (a March circular read in June, last year's rate) never changes
+    afterwards; for a running period it is "closed by now". Combine it with the
+    period's hazards (found in it: :func:`found_q`) for the rectification rate."""
+    return Q(status=Status.CLOSED) & closed_by(period.end)
+
+
+def found_q(period: Period) -> Q:
+    """Hazards found (``reported_on``) in the period."""
+    return Q(reported_on__gte=period.start, reported_on__lte=period.end)
+
+
+def closed_by_params(period: Period) -> dict[str, object]:
+    """The hazard-list filters of :func:`closed_q` (with :func:`found_params`)."""
+    return {"status": Status.CLOSED.value, "closed_until": period.end.isoformat()}
+
+
+# Go-live -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoLive:
+    """When the bureaus running a scope's schools started using the system.
+
+    ``dates`` are the distinct go-live dates set (``Bureau.go_live``); ``unset`` the
+    bureaus (ids) that have none set, whose start is not known."""
+
+    dates: tuple[date, ...]
+    unset: frozenset[int]
+
+    @property
+    def latest(self) -> date | None:
+        """The day from which every bureau of the scope with a go-live is live."""
+        return max(self.dates) if self.dates else None
+
+    @property
+    def unknown(self) -> bool:
+        return bool(self.unset)
+
+    def live_throughout(self, period: Period) -> bool:
+        """Whether every bureau with a go-live was live for the whole of ``period``
+        (went live on or before its first day)."""
+        return self.latest is None or self.latest <= period.start
+
+
+def go_live_of(scope: SchoolScope) -> GoLive:
+    """The go-live dates of the bureaus that run the scope's schools (one query): for a
+    school its own bureau's, for a city its counties' and its own (市直)."""
+    rows = list(
+        Bureau.objects.filter(pk__in=scope.schools().order_by().values("bureau_id"))
+        .values_list("pk", "go_live")
+        .order_by()
+    )
+    return GoLive(
+        dates=tuple(sorted({d for _, d in rows if d is not None})),
+        unset=frozenset(pk for pk, d in rows if d is None),
+    )
+
+
+def live_month_q(school: str = "school") -> Q:
+    """A monthly record (``period``: the month's first day) of a month on whose first day
+    the school's bureau was live, or of a bureau without a go-live: months before a
+    bureau's go-live are not due, so nothing of them counts as missing."""
+    go_live = f"{school}__bureau__go_live"
+    return Q(**{f"{go_live}__isnull": True}) | Q(**{f"{go_live}__lte": F("period")})
 
 
 def _local_midnight(day: date, days_after: int = 0) -> datetime:

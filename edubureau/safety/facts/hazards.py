@@ -1,4 +1,5 @@
-"""Facts about hazards: found, closed, overdue, days to close, repeats, closed late."""
+"""Facts about hazards: found, closed, closed on time, overdue, 挂牌督办, deferred,
+days to close, repeats, closed late."""
 
 from __future__ import annotations
 
@@ -24,18 +25,20 @@ from django.utils import timezone
 
 from edubureau.core.facts import Fact, Period, median, percent
 from edubureau.orgs.scoping import SchoolScope
-from edubureau.rectification.models import Severity, Status
+from edubureau.rectification.models import PlanKind, Severity, Status
 from edubureau.safety.facts.common import (
     Links,
     closed_between,
-    closed_by,
+    closed_by_params,
     closed_params,
+    closed_q,
     found_params,
+    found_q,
 )
 from edubureau.safety.models import (
     Hazard,
 )
-from edubureau.safety.selectors.hazards import overdue_q
+from edubureau.safety.selectors.hazards import on_time_q, overdue_q, supervised_q
 
 # Hazards -------------------------------------------------------------------------
 
@@ -50,19 +53,26 @@ class HazardCell:
     found: int
     closed: int
     overdue: int
+    closed_on_time: int = 0
+    escalated: int = 0
+    deferred: int = 0
 
 
 def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[HazardCell]:
-    """Found / closed (by the period's end) / overdue, per category and severity: one query."""
+    """Found / closed (by the period's end) / closed on time / overdue / 挂牌督办 /
+    deferred, per category and severity: one query."""
     rows = (
         scope.rows(Hazard)
-        .filter(reported_on__gte=period.start, reported_on__lte=period.end)
+        .filter(found_q(period))
         .values("category_key", "severity")
         .annotate(
             category_name=Max("category__name"),
             found=Count("pk"),
-            closed=Count("pk", filter=Q(status=Status.CLOSED) & closed_by(period.end)),
+            closed=Count("pk", filter=closed_q(period)),
+            closed_on_time=Count("pk", filter=closed_q(period) & on_time_q()),
             overdue=Count("pk", filter=overdue_q(today)),
+            escalated=Count("pk", filter=supervised_q(today)),
+            deferred=Count("pk", filter=Q(plan_kind=PlanKind.DEFERRED)),
         )
         .order_by()
     )
@@ -74,6 +84,9 @@ def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[Haz
             found=row["found"],
             closed=row["closed"],
             overdue=row["overdue"],
+            closed_on_time=row["closed_on_time"],
+            escalated=row["escalated"],
+            deferred=row["deferred"],
         )
         for row in rows
     ]
@@ -174,12 +187,7 @@ def hazard_facts(*, scope: SchoolScope, period: Period, today: date, links: Link
 
     measures: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         ("found", "hazards.found", "排查发现隐患", {}),
-        (
-            "closed",
-            "hazards.closed",
-            "已整改销号",
-            {"status": Status.CLOSED.value, "closed_until": period.end.isoformat()},
-        ),
+        ("closed", "hazards.closed", "已整改销号", closed_by_params(period)),
         ("overdue", "hazards.overdue", "逾期未整改", {"overdue": "1"}),
     )
     facts: list[Fact] = []
@@ -205,11 +213,46 @@ def hazard_facts(*, scope: SchoolScope, period: Period, today: date, links: Link
             "隐患整改率",
             percent(totals["closed"], totals["found"]),
             "%",
-            links.hazards(
-                **found_q, status=Status.CLOSED.value, closed_until=period.end.isoformat()
-            ),
+            links.hazards(**found_q, **closed_by_params(period)),
         )
     )
+    on_time = sum(c.closed_on_time for c in cells)
+    on_time_link = links.hazards(**found_q, **closed_by_params(period), on_time="1")
+    facts += [
+        Fact(
+            "hazards.closed_on_time",
+            "按期整改销号",
+            on_time,
+            "个",
+            on_time_link,
+            by_severity(
+                "closed_on_time",
+                "hazards.closed_on_time",
+                {**closed_by_params(period), "on_time": "1"},
+            ),
+        ),
+        Fact(
+            "hazards.on_time_rate",
+            "隐患按期整改率",
+            percent(on_time, totals["found"]),
+            "%",
+            on_time_link,
+        ),
+        Fact(
+            "hazards.escalated",
+            "挂牌督办",
+            sum(c.escalated for c in cells),
+            "个",
+            links.hazards(**found_q, supervised="1"),
+        ),
+        Fact(
+            "hazards.deferred",
+            "暂无法整改、落实管控措施",
+            sum(c.deferred for c in cells),
+            "个",
+            links.hazards(**found_q, plan=PlanKind.DEFERRED.value),
+        ),
+    ]
     closed_days = close_days(scope=scope, period=period)
     facts.append(
         Fact(

@@ -9,6 +9,7 @@ from django.db.models import (
     Count,
     F,
     Q,
+    QuerySet,
 )
 
 from edubureau.core.facts import Fact, Period, percent
@@ -16,6 +17,7 @@ from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.facts.common import (
     Links,
     found_params,
+    live_month_q,
 )
 from edubureau.safety.models import (
     Campaign,
@@ -44,23 +46,41 @@ class SelfInspectionMonth:
         return max(self.due - self.submitted, 0)
 
 
+def _due_schools(scope: SchoolScope) -> list[tuple[date | None, int]]:
+    """Active schools of the scope by their bureau's go-live (None: not set), one query."""
+    return [
+        (row["bureau__go_live"], row["n"])
+        for row in scope.schools()
+        .filter(is_active=True)
+        .values("bureau__go_live")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+
+
+def _due_in(month: date, schools: list[tuple[date | None, int]]) -> int:
+    """Active schools for which ``month``'s self-inspection is due: their bureau was
+    live on the month's first day (or has no go-live set)."""
+    return sum(n for go_live, n in schools if go_live is None or go_live <= month)
+
+
 def self_inspection_months(
-    *, scope: SchoolScope, period: Period, today: date
+    *,
+    scope: SchoolScope,
+    period: Period,
+    today: date,
+    schools: list[tuple[date | None, int]] | None = None,
 ) -> list[SelfInspectionMonth]:
-    """Per due month: active schools (due), submitted self-inspections, on time (two queries)."""
+    """Per due month: active schools whose bureau was live on its first day (due),
+    submitted self-inspections of such months, on time (two queries; one when the
+    caller passes the active ``schools`` by go-live)."""
     months = due_months(period, today)
     if not months:
         return []
-    due = scope.schools().filter(is_active=True).count()
+    schools = _due_schools(scope) if schools is None else schools
     rows = {
         row["period"]: row
-        for row in scope.rows(Inspection, active=True)
-        .filter(
-            kind=InspectionKind.SELF,
-            status=InspectionStatus.SUBMITTED,
-            period__gte=months[0],
-            period__lte=months[-1],
-        )
+        for row in _submitted(scope, months)
         .values("period")
         .annotate(
             submitted=Count("pk"),
@@ -71,7 +91,7 @@ def self_inspection_months(
     return [
         SelfInspectionMonth(
             month=m,
-            due=due,
+            due=_due_in(m, schools),
             submitted=rows[m]["submitted"] if m in rows else 0,
             on_time=rows[m]["on_time"] if m in rows else 0,
         )
@@ -79,10 +99,46 @@ def self_inspection_months(
     ]
 
 
+def _submitted(scope: SchoolScope, months: list[date]) -> QuerySet[Inspection]:
+    """Submitted self-inspections of the active schools for ``months`` that were due
+    (the school's bureau live on the month's first day)."""
+    return (
+        scope.rows(Inspection, active=True)
+        .filter(
+            live_month_q(),
+            kind=InspectionKind.SELF,
+            status=InspectionStatus.SUBMITTED,
+            period__gte=months[0],
+            period__lte=months[-1],
+        )
+        .order_by()
+    )
+
+
+def self_inspection_schools(
+    *,
+    scope: SchoolScope,
+    period: Period,
+    today: date,
+    schools: list[tuple[date | None, int]] | None = None,
+) -> tuple[int, int]:
+    """(schools that submitted at least one due self-inspection of the period's due
+    months, active schools for which at least one of those months was due): two
+    queries (one with ``schools`` passed)."""
+    months = due_months(period, today)
+    if not months:
+        return 0, 0
+    schools = _due_schools(scope) if schools is None else schools
+    due = _due_in(months[-1], schools)
+    submitted = _submitted(scope, months).aggregate(n=Count("school_id", distinct=True))["n"]
+    return submitted, due
+
+
 def inspection_facts(
     *, scope: SchoolScope, period: Period, today: date, links: Links
 ) -> list[Fact]:
-    months = self_inspection_months(scope=scope, period=period, today=today)
+    active = _due_schools(scope) if due_months(period, today) else []
+    months = self_inspection_months(scope=scope, period=period, today=today, schools=active)
     due = sum(m.due for m in months)
     submitted = sum(m.submitted for m in months)
     on_time = sum(m.on_time for m in months)
@@ -135,7 +191,7 @@ def inspection_facts(
         Fact(
             "inspections.self.missing",
             "未报送月度自查",
-            due - submitted,
+            sum(m.missing for m in months),
             "次",
             links.missing(period=f"{period.start:%Y-%m}")
             if period.kind == "month"
@@ -146,6 +202,32 @@ def inspection_facts(
             "inspections.self.on_time_rate",
             "月度自查按时报送率",
             percent(on_time, due),
+            "%",
+            links.inspections(**submitted_q),
+        ),
+    ]
+    schools, schools_due = self_inspection_schools(
+        scope=scope, period=period, today=today, schools=active
+    )
+    facts += [
+        Fact(
+            "inspections.self.schools",
+            "报送月度自查的学校",
+            schools,
+            "所",
+            links.inspections(**submitted_q),
+        ),
+        Fact(
+            "inspections.self.schools_due",
+            "应开展月度自查的学校",
+            schools_due,
+            "所",
+            links.inspections(**self_q),
+        ),
+        Fact(
+            "inspections.self.schools_rate",
+            "报送月度自查的学校占比",
+            percent(schools, schools_due),
             "%",
             links.inspections(**submitted_q),
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Count,
     Q,
@@ -46,6 +47,60 @@ def school_year_for(*, scope: SchoolScope, day: date) -> SchoolYear | None:
         .order_by("-starts_on", "pk")
         .first()
     )
+
+
+# 每学期至少组织两次应急演练 (seed 004); a semester is counted as six calendar months.
+DEFAULT_DRILLS_PER_SEMESTER = 2
+SEMESTER_MONTHS = 6
+
+
+def drills_required(period: Period, *, per_semester: int | None = None) -> int:
+    """Drills a school must hold in ``period`` to meet the frequency: ``per_semester``
+    (setting ``SAFETY_DRILLS_PER_SEMESTER``, default 2, "每学期至少2次") for every six
+    months the period touches, rounded up: 4 in a year or a school year, 2 in a half
+    year, 1 in a month; a running year cut at 16 November (11 months): 4."""
+    if per_semester is None:
+        per_semester = int(
+            getattr(settings, "SAFETY_DRILLS_PER_SEMESTER", DEFAULT_DRILLS_PER_SEMESTER)
+        )
+    months = len(period.months())
+    return max(1, -(-per_semester * months // SEMESTER_MONTHS))
+
+
+def drill_frequency_facts(
+    *, scope: SchoolScope, period: Period, links: Links, required: int | None = None
+) -> list[Fact]:
+    """Active schools that held at least ``required`` drills in the period (default
+    :func:`drills_required`), and their share of the active schools: two queries."""
+    required = drills_required(period) if required is None else required
+    meeting = (
+        scope.rows(Drill, active=True)
+        .filter(held_on__gte=period.start, held_on__lte=period.end)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=required)
+        .order_by()
+        .count()
+    )
+    active = scope.schools().filter(is_active=True).count()
+    source = links.ledger("drill", **found_params(period))
+    return [
+        Fact(
+            "drills.schools_meeting_frequency",
+            f"应急演练达到频次要求的学校（期内至少{required}次）",
+            meeting,
+            "所",
+            source,
+        ),
+        Fact("drills.active_schools", "应开展应急演练的学校", active, "所", source),
+        Fact(
+            "drills.frequency_rate",
+            "应急演练频次达标率",
+            percent(meeting, active),
+            "%",
+            source,
+        ),
+    ]
 
 
 def drill_and_education_facts(*, scope: SchoolScope, period: Period, links: Links) -> list[Fact]:

@@ -5,7 +5,9 @@ The list's GET parameters are shared with the dashboards, which link to it
 (docs/HELPERS-BRIEF.md): status, category, severity, bureau (a bureau's whole
 subtree; with direct=1 only the schools it runs itself, 市直), township, school,
 overdue=1, supervised=1 (挂牌督办), repeat=1, item (item key), late=1 (rectified
-after the deadline), since/until (reported_on), closed_since/closed_until.
+after the deadline), on_time=1 (not late: rectified by the deadline, or without one),
+plan (plan kind: immediate / by_deadline / deferred), since/until (reported_on),
+closed_since/closed_until.
 
 Per child bureau (a city's counties, a province's cities): :func:`bureau_rows`,
 built from :func:`hazard_counts_by_bureau`, :func:`missing_counts_by_bureau` and
@@ -32,6 +34,7 @@ from edubureau.rectification.lifecycle import default_deadline, steps_for
 from edubureau.rectification.models import (
     OPEN_STATUSES,
     UNRESOLVED_STATUSES,
+    PlanKind,
     RectificationStep,
     Severity,
     Status,
@@ -66,6 +69,8 @@ class HazardFilter:
     repeat: bool = False
     item: str = ""
     late: bool = False
+    on_time: bool = False
+    plan: str = ""
     since: date | None = None
     until: date | None = None
     closed_since: date | None = None
@@ -77,6 +82,7 @@ class HazardFilter:
 
         status = params.get("status") or ""
         severity = params.get("severity") or ""
+        plan = params.get("plan") or ""
         return cls(
             status=status if status in (UNRESOLVED, *Status.values) else "",
             category=(params.get("category") or "").strip()[:40],
@@ -90,6 +96,8 @@ class HazardFilter:
             repeat=params.get("repeat") == "1",
             item=(params.get("item") or "").strip()[:60],
             late=params.get("late") == "1",
+            on_time=params.get("on_time") == "1",
+            plan=plan if plan in PlanKind.values else "",
             since=param_date(params.get("since")),
             until=param_date(params.get("until")),
             closed_since=param_date(params.get("closed_since")),
@@ -104,6 +112,13 @@ class HazardFilter:
 def overdue_q(today: date) -> Q:
     """Not rectified by its deadline (the same rule as ``lifecycle.is_overdue``)."""
     return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def on_time_q() -> Q:
+    """Rectified on or before the deadline: not "closed late" (``late=1``:
+    ``rectified_on > deadline``), so a hazard without a deadline (deferred with no
+    target date) counts as on time, as it never counts as late. 按期整改 in the facts."""
+    return Q(deadline__isnull=True) | Q(rectified_on__lte=F("deadline"))
 
 
 # The top rung of the escalation ladder (services.overdue): 挂牌督办.
@@ -145,6 +160,10 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         qs = qs.filter(item_key=filters.item)
     if filters.late:
         qs = qs.filter(rectified_on__gt=F("deadline"))
+    if filters.on_time:
+        qs = qs.filter(on_time_q())
+    if filters.plan:
+        qs = qs.filter(plan_kind=filters.plan)
     if filters.since:
         qs = qs.filter(reported_on__gte=filters.since)
     if filters.until:

@@ -5,6 +5,7 @@ with the number of counties."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -51,14 +52,16 @@ def parts(city) -> list[SchoolScope]:
 
 
 def additive(facts: FactSet) -> dict[str, Any]:
-    """Every additive figure, breakdowns included, and its previous year's value."""
+    """Every additive figure, breakdowns included, and its previous year's value where
+    it has one."""
     out: dict[str, Any] = {}
 
     def walk(fact: Fact, parent_additive: bool) -> None:
         adds = parent_additive and fact.key not in NOT_ADDITIVE and fact.unit != "%"
         if adds:
             out[fact.key] = fact.value or 0
-            out[f"{fact.key}@previous"] = fact.previous or 0
+            if fact.previous is not None:  # no comparable previous period: no entry
+                out[f"{fact.key}@previous"] = fact.previous
         for item in fact.breakdown:
             # A campaign's schools covered add up although the campaigns do not.
             walk(item, adds or fact.key == "inspections.campaigns")
@@ -73,19 +76,62 @@ def test_a_citys_facts_are_the_sums_of_its_counties_and_its_own_schools(city):
     pieces = [additive(facts_of(p)) for p in parts(city)]
     keys = set(whole).union(*pieces)
     mismatches = {
-        k: (whole.get(k, 0), [p.get(k, 0) for p in pieces])
+        k: (whole.get(k), [p.get(k) for p in pieces])
         for k in sorted(keys)
-        if whole.get(k, 0) != sum(p.get(k, 0) for p in pieces)
+        # A previous value exists for the city when it exists for every part, and is
+        # then their sum.
+        if (k.endswith("@previous") and (k in whole) != all(k in p for p in pieces))
+        or (
+            (k in whole or not k.endswith("@previous"))
+            and whole.get(k, 0) != sum(p.get(k, 0) for p in pieces)
+        )
     }
     assert not mismatches
     # The comparison means something: many figures, and every part contributes.
     assert len(keys) > 150
+    assert any(k.endswith("@previous") for k in whole)
     found = [p["hazards.found"] for p in pieces]
     assert all(found) and whole["hazards.found"] == sum(found) > max(found)
     for key in ("inspections.self.due", "drills.count", "letters.signed", "vehicles.count"):
         assert all(p[key] for p in pieces), key
     # The city campaign's four schools and 甲县's own campaign's school B.
     assert whole["inspections.campaign_schools"] == 5
+
+
+def sums_of_previous(whole: dict[str, Any], pieces: list[dict[str, Any]]) -> dict[str, Any]:
+    """The previous values of the city that are not the sum of its parts' (a part
+    without a breakdown entry had none of it), or missing though every part has one."""
+    keys = {k for k in set(whole).union(*pieces) if k.endswith("@previous")}
+    return {
+        k: (whole.get(k), [p.get(k) for p in pieces])
+        for k in sorted(keys)
+        if (k in whole and whole[k] != sum(p.get(k, 0) for p in pieces))
+        or (k not in whole and all(k in p for p in pieces))
+    }
+
+
+def test_with_every_bureau_live_since_last_year_every_previous_value_adds_up(city):
+    from edubureau.orgs.models import Bureau
+
+    Bureau.objects.filter(path__startswith=city.cast.city.path).update(go_live=date(2025, 1, 1))
+    whole = additive(facts_of(scope_for(city.cast.city_safety)))
+    pieces = [additive(facts_of(p)) for p in parts(city)]
+    assert not sums_of_previous(whole, pieces)
+    assert sum(k.endswith("@previous") for k in whole) > 30
+    # A live bureau's empty family is a real zero, not "no comparison".
+    assert all("drills.count@previous" in p for p in pieces)
+
+
+def test_a_county_that_went_live_this_year_leaves_the_city_without_previous_values(city):
+    from edubureau.orgs.models import Bureau
+
+    Bureau.objects.filter(path__startswith=city.cast.city.path).update(go_live=date(2025, 1, 1))
+    Bureau.objects.filter(pk=city.counties[1].pk).update(go_live=date(2026, 3, 1))
+    whole = facts_of(scope_for(city.cast.city_safety))
+    pieces = [facts_of(p) for p in parts(city)]
+    assert all(f.previous is None for f in whole.values())
+    assert all(f.previous is None for f in pieces[1].values())
+    assert pieces[0]["hazards.found"].previous is not None
 
 
 def test_rates_are_recomputed_from_the_sums_never_averaged(city):
@@ -95,6 +141,9 @@ def test_rates_are_recomputed_from_the_sums_never_averaged(city):
         top = sum(p[numerator].value or 0 for p in pieces)
         bottom = sum(p[denominator].value or 0 for p in pieces)
         assert whole[rate].value == percent(top, bottom), rate
+        if whole[rate].previous is None:
+            assert None in [p[denominator].previous for p in pieces], rate
+            continue
         assert whole[rate].previous == percent(
             sum(p[numerator].previous or 0 for p in pieces),
             sum(p[denominator].previous or 0 for p in pieces),
