@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -75,3 +76,78 @@ def test_it_attaches_last_years_values_by_key():
 def test_it_builds_links_without_empty_parameters():
     assert link("/x/", {"a": 1, "b": "", "c": None, "d": "甲"}) == "/x/?a=1&d=%E7%94%B2"
     assert link("/x/") == "/x/"
+
+
+def test_a_running_period_is_cut_to_date_and_compared_with_the_same_span():
+    year = Period.calendar_year(2026)
+    cut = year.to_date(date(2026, 11, 16))
+    assert cut == Period(date(2026, 1, 1), date(2026, 11, 16), "2026年1月1日至11月16日", "to_date")
+    assert cut.is_cut and not year.is_cut
+    assert cut.previous() == Period(
+        date(2025, 1, 1), date(2025, 11, 16), "2025年1月1日至11月16日", "to_date"
+    )
+    # Cut at a month's end it reads in months; a finished period is itself.
+    assert year.to_date(date(2026, 10, 31)).label == "2026年1—10月"
+    assert year.to_date(date(2026, 10, 31)).previous().label == "2025年1—10月"
+    assert year.to_date(date(2026, 12, 31)) == year
+    assert year.to_date(date(2027, 3, 1)) == year
+    assert Period.month(2026, 3).to_date(date(2026, 3, 31)) == Period.month(2026, 3)
+    assert Period.school_year(2026).to_date(date(2027, 1, 5)).label == (
+        "2026年9月1日至2027年1月5日"
+    )
+    with pytest.raises(ValueError, match="尚未开始"):
+        year.to_date(date(2025, 12, 31))
+
+
+def test_a_span_to_the_end_of_february_stays_at_the_end_of_february():
+    to_leap_day = Period.calendar_year(2028).to_date(date(2028, 2, 29))
+    assert to_leap_day.label == "2028年1—2月"
+    assert (to_leap_day.previous().end, to_leap_day.previous().label) == (
+        date(2027, 2, 28),
+        "2027年1—2月",
+    )
+    before_leap_year = Period.calendar_year(2029).to_date(date(2029, 2, 28)).previous()
+    assert (before_leap_year.end, before_leap_year.label) == (date(2028, 2, 29), "2028年1—2月")
+
+
+def test_a_fact_set_round_trips_through_its_json_snapshot_exactly():
+    rate = Fact(
+        "hazards.rectification_rate",
+        "隐患整改率",
+        percent(241, 256),
+        "%",
+        "/safety/hazards/?since=2026-01-01",
+        previous=Decimal("90.90"),
+        previous_source="/safety/hazards/?since=2025-01-01",
+    )
+    found = Fact(
+        "hazards.found",
+        "排查发现隐患",
+        256,
+        "个",
+        "/safety/hazards/",
+        breakdown=(Fact("hazards.found.major", "较大隐患", 23, "个", previous=0),),
+        previous=200,
+    )
+    empty = Fact("hazards.median_days_to_close", "用时", None, "天", places=0)
+    facts = FactSet(
+        period=Period.calendar_year(2026),
+        facts=(rate, found, empty),
+        previous_period=Period.calendar_year(2026).to_date(date(2026, 11, 16)).previous(),
+        as_of=date(2026, 11, 16),
+    )
+    snapshot = facts.to_json()
+    text = json.dumps(snapshot, ensure_ascii=False)
+    again = FactSet.from_json(text)
+    assert again == facts == FactSet.from_json(snapshot)
+    assert again.to_json() == snapshot
+    # Exact: the Decimal's digits and the int/Decimal distinction survive.
+    assert snapshot["facts"][0]["value"] == "94.140625"
+    assert str(again["hazards.rectification_rate"].previous) == "90.90"
+    assert isinstance(again["hazards.found"].value, int)
+    assert again["hazards.found"].part("major").previous == 0  # type: ignore[union-attr]
+    assert again["hazards.median_days_to_close"].value is None
+    assert again.previous_period is not None and again.previous_period.kind == "to_date"
+    assert list(again) == list(facts)
+    with pytest.raises(ValueError, match="快照版本"):
+        FactSet.from_json({**snapshot, "version": 99})
