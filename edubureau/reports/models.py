@@ -94,6 +94,15 @@ class Report(models.Model):
         blank=True,
         verbose_name="责任督学",
     )
+    # The campaign a campaign circular reports on.
+    campaign = models.ForeignKey(
+        "safety.Campaign",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        null=True,
+        blank=True,
+        verbose_name="专项检查",
+    )
     genre = models.CharField("文种", max_length=40)
     period_kind = models.CharField("期间类型", max_length=20)
     period_start = models.DateField("期间开始")
@@ -204,6 +213,9 @@ class ReportSection(models.Model):
     generated = models.TextField("生成的正文", blank=True)
     edited = models.BooleanField("已人工修改", default=False)
     values = models.JSONField("数值", default=dict, blank=True)
+    # Tables the genre drafted (circulars' per-school results): [{"caption", "headers",
+    # "rows"}]; regenerated with the numbers, never edited by hand.
+    tables = models.JSONField("表格", default=list, blank=True)
     changed = models.JSONField("变动的数值", default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

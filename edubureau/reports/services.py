@@ -19,7 +19,13 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import LoadedVersion, ensure_unchanged
 from edubureau.core.facts import FactSet, Period
-from edubureau.core.officialdoc import OfficialDocument, Section, docx_to_pdf, render_docx
+from edubureau.core.officialdoc import (
+    OfficialDocument,
+    Section,
+    Table,
+    docx_to_pdf,
+    render_docx,
+)
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, BureauLevel, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
@@ -27,6 +33,7 @@ from edubureau.reports import placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
 from edubureau.reports.models import IssueCounter, Report, ReportSection, ReportStatus
 from edubureau.reports.placeholders import Values
+from edubureau.safety.models import Campaign
 
 REGION_WORDS = {
     BureauLevel.PROVINCE.value: "全省",
@@ -166,25 +173,52 @@ def _context(report: Report, values: Values, today: date) -> Context:
 # Drafting ---------------------------------------------------------------------------
 
 
-def parse_period(genre_key: str, year: int, half: int | None = None) -> Period:
+def parse_period(
+    genre_key: str, year: int | None, half: int | None = None, month: int | None = None
+) -> Period:
+    """The period a genre is drafted for, from the form's year (and half or month)."""
     spec = genre(genre_key)
-    if not 2000 <= year <= 2100:
+    if year is None or not 2000 <= year <= 2100:
         raise ReportError("年份须在2000年到2100年之间")
     if "half_year" in spec.period_kinds:
         if half not in (1, 2):
             raise ReportError("请选择上半年或下半年")
         return Period.half_year(year, half)
+    if "month" in spec.period_kinds:
+        if month is None or not 1 <= month <= 12:
+            raise ReportError("请选择月份")
+        return Period.month(year, month)
     return Period.calendar_year(year)
 
 
+def campaign_period(campaign: Campaign) -> Period:
+    return Period(campaign.starts_on, campaign.ends_on, campaign.name, "campaign")
+
+
+def campaigns_for(user: Any) -> QuerySet[Campaign]:
+    """The campaigns whose circular the user may draft: their own bureau's."""
+    if user.role != Role.DEPARTMENT_STAFF or not user.bureau_id:
+        return Campaign.objects.none()
+    return Campaign.objects.visible_to(user).filter(bureau_id=user.bureau_id).order_by("-starts_on")
+
+
 def create_report(
-    *, user: Any, genre_key: str, period: Period, school: School | None = None
+    *, user: Any, genre_key: str, period: Period | None = None, campaign: Campaign | None = None
 ) -> Report:
-    """A new draft of ``genre_key`` over ``period``: a bureau's for its department staff,
-    the user's school's for a school account, the assigned schools' for an inspector."""
+    """A new draft of ``genre_key`` over ``period`` (a campaign circular: over its
+    campaign): a bureau's for its department staff, the user's school's for a school
+    account, the assigned schools' for an inspector."""
     spec = genre(genre_key)
     if spec not in genres_for(user):
         raise ReportError(f"您不能起草“{spec.label}”")
+    if spec.needs_campaign:
+        if campaign is None or not campaigns_for(user).filter(pk=campaign.pk).exists():
+            raise ReportError("请选择本局组织的专项检查")
+        period = campaign_period(campaign)
+    else:
+        campaign = None
+    if period is None:
+        raise ReportError("请选择期间")
     if period.kind not in spec.period_kinds:
         raise ReportError(
             f"“{spec.label}”的期间须为{'半年' if 'half_year' in spec.period_kinds else '年度'}"
@@ -200,6 +234,7 @@ def create_report(
         school=school,
         inspector=inspector,
         genre=spec.key,
+        campaign=campaign,
         period_kind=period.kind,
         period_start=period.start,
         period_end=period.end,
@@ -233,48 +268,110 @@ def regenerate(report: Report, *, user: Any, loaded_version: LoadedVersion) -> l
 def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> list[str]:
     today = timezone.localdate()
     scope = scope_of(report, user)
-    period = period_of(report)
-    facts = spec.fact_set(scope=scope, period=period, today=today)
-    values = Values(facts)
-    ctx = _context(report, values, today)
-    values.words.update(spec.words(ctx))
-    report.title = (
-        report.title if (report.title and not fresh and report.title_edited) else spec.title(ctx)
-    )
-    report.recipients = spec.recipients(ctx) if fresh else report.recipients
-    report.facts_snapshot = facts.to_json()
+    if spec.outline is not None:
+        drafts = _drafts_of_outline(report, spec.outline(report=report, scope=scope, today=today))
+        values = Values(None)
+    else:
+        facts = spec.fact_set(scope=scope, period=period_of(report), today=today)
+        values = Values(facts)
+        ctx = _context(report, values, today)
+        values.words.update(spec.words(ctx))
+        drafts = _drafts_of_sections(spec, ctx)
+        if fresh or not report.title_edited:
+            report.title = spec.title(ctx) if spec.title else spec.label
+        if fresh and spec.recipients:
+            report.recipients = spec.recipients(ctx)
+        report.facts_snapshot = facts.to_json() if facts is not None else {}
     report.generated_at = timezone.now()
     report.save()
     existing = {s.key: s for s in report.sections.all()}
     changed_all: list[str] = []
-    for position, section_spec in enumerate(spec.sections):
-        drafted = section_spec.draft(ctx) if section_spec.draft else ""
-        section = existing.get(section_spec.key)
+    for position, draft in enumerate(drafts):
+        section = existing.pop(draft.key, None)
         if section is None:
-            section = ReportSection(
-                report=report,
-                key=section_spec.key,
-                level=section_spec.level,
-                position=position,
-                heading=section_spec.heading_in(ctx),
-                run_in=section_spec.run_in,
-            )
+            section = ReportSection(report=report, key=draft.key)
+        section.level, section.position, section.run_in = draft.level, position, draft.run_in
         if not section.edited:
-            section.text = drafted
-            if not section.heading_edited:
-                section.heading = section_spec.heading_in(ctx)
-        section.generated = drafted
+            section.text = draft.text
+        if not section.heading_edited:
+            section.heading = draft.heading
+        section.generated = draft.text
+        section.tables = list(draft.tables)
         _, filled = placeholders.fill(section.text, values)
         changed = placeholders.changed_tokens(section.values or {}, filled) if section.pk else []
-        section.changed = (
-            sorted(set(section.changed or []) | set(changed))
-            if changed
-            else (section.changed or [])
-        )
+        section.changed = sorted(set(section.changed or []) | set(changed))
         section.values = filled
         section.save()
         changed_all.extend(f"{section.key}:{token}" for token in changed)
+    # A part the new draft no longer has (an outline's section that emptied) goes,
+    # unless a person wrote in it.
+    for gone in existing.values():
+        if gone.edited:
+            gone.position = len(drafts) + gone.position
+            gone.save(update_fields=["position"])
+        else:
+            gone.delete()
     return changed_all
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    level: int
+    heading: str
+    text: str
+    run_in: bool = False
+    tables: tuple[dict[str, Any], ...] = ()
+
+
+def _drafts_of_sections(spec: GenreSpec, ctx: Context) -> list[Draft]:
+    return [
+        Draft(
+            key=s.key,
+            level=s.level,
+            heading=s.heading_in(ctx),
+            text=s.draft(ctx) if s.draft else "",
+            run_in=s.run_in,
+        )
+        for s in spec.sections
+    ]
+
+
+def _drafts_of_outline(report: Report, document: OfficialDocument) -> list[Draft]:
+    """A whole document written by its module, as sections keyed by their place
+    ("s2.1"): its title and 主送 become the report's, its tables the sections'."""
+    if not report.title_edited:
+        report.title = document.title
+    report.recipients = document.recipients
+    drafts = [Draft("opening", 0, "", "\n".join(document.opening))]
+
+    def walk(sections: Any, path: str, level: int) -> None:
+        for i, section in enumerate(sections, start=1):
+            key = f"{path}{i}" if not path else f"{path}.{i}"
+            drafts.append(
+                Draft(
+                    key=f"s{key}",
+                    level=level,
+                    heading=section.heading,
+                    text="\n".join(section.paragraphs),
+                    run_in=getattr(section, "run_in", False),
+                    tables=tuple(
+                        {
+                            "caption": t.caption,
+                            "headers": list(t.headers),
+                            "rows": [list(r) for r in t.rows],
+                        }
+                        for t in section.tables
+                    ),
+                )
+            )
+            walk(section.children, key, level + 1)
+
+    walk(document.sections, "", 1)
+    closing = tuple(getattr(document, "closing", ()))
+    if closing:
+        drafts.append(Draft("closing", 0, "", "\n".join(closing)))
+    return drafts
 
 
 def section_values(report: Report) -> Values:
@@ -283,8 +380,9 @@ def section_values(report: Report) -> Values:
     facts = FactSet.from_json(report.facts_snapshot) if report.facts_snapshot else None
     values = Values(facts)
     spec = genre(report.genre)
-    ctx = _context(report, values, timezone.localdate())
-    values.words.update(spec.words(ctx))
+    if spec.outline is None:
+        ctx = _context(report, values, timezone.localdate())
+        values.words.update(spec.words(ctx))
     return values
 
 
@@ -489,7 +587,11 @@ def document_of(report: Report) -> OfficialDocument:
 
 
 def _has_text(node: dict[str, Any]) -> bool:
-    return bool(node["paragraphs"]) or any(_has_text(c) for c in node["children"])
+    return (
+        bool(node["paragraphs"])
+        or bool(node["s"].tables)
+        or any(_has_text(c) for c in node["children"])
+    )
 
 
 def _section(node: dict[str, Any]) -> Section:
@@ -497,6 +599,14 @@ def _section(node: dict[str, Any]) -> Section:
     return Section(
         heading=s.heading,
         paragraphs=tuple(node["paragraphs"]),
+        tables=tuple(
+            Table(
+                headers=tuple(t["headers"]),
+                rows=tuple(tuple(r) for r in t["rows"]),
+                caption=t.get("caption", ""),
+            )
+            for t in s.tables or []
+        ),
         children=tuple(_section(c) for c in node["children"] if _has_text(c)),
         run_in=s.run_in and bool(node["paragraphs"]),
     )

@@ -3,6 +3,7 @@ Thin: every decision is in :mod:`edubureau.reports.services`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
-from edubureau.core.params import param_date, param_int
+from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.reports import placeholders, services
 from edubureau.reports.genres import GENRES
@@ -50,6 +51,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "genre": genre_key,
             "draftable": services.genres_for(request.user),
+            "campaigns": services.campaigns_for(request.user)[:50],
+            "months": range(1, 13),
+            "default_month": (today.replace(day=1) - timedelta(days=1)).month,
             "years": range(today.year, today.year - 4, -1),
             "default_half": 1 if today.month >= 7 else 2,
             "default_year": today.year if today.month >= 7 else today.year - 1,
@@ -63,11 +67,24 @@ def report_create(request: HttpRequest) -> HttpResponse:
     genre_key = request.POST.get("genre", "")
     year = param_int(request.POST.get("year"), minimum=2000, maximum=2100)
     half = param_int(request.POST.get("half"), minimum=1, maximum=2)
+    month = param_int(request.POST.get("month"), minimum=1, maximum=12)
+    campaign_id = param_id(request.POST.get("campaign"))
     try:
-        if genre_key not in GENRES or year is None:
-            raise services.ReportError("请选择文种和年份")
-        period = services.parse_period(genre_key, year, half)
-        report = services.create_report(user=request.user, genre_key=genre_key, period=period)
+        if genre_key not in GENRES:
+            raise services.ReportError("请选择文种")
+        spec = GENRES[genre_key]
+        if spec.needs_campaign:
+            campaign = (
+                services.campaigns_for(request.user).filter(pk=campaign_id).first()
+                if campaign_id is not None
+                else None
+            )
+            report = services.create_report(
+                user=request.user, genre_key=genre_key, campaign=campaign
+            )
+        else:
+            period = services.parse_period(genre_key, year, half, month)
+            report = services.create_report(user=request.user, genre_key=genre_key, period=period)
     except services.ReportError as error:
         messages.error(request, str(error))
         return redirect("reports:list")

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from edubureau.core.facts import Fact, FactSet, Period
+from edubureau.core.officialdoc import OfficialDocument
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.reports.placeholders import Values
 
@@ -93,15 +94,22 @@ class SectionSpec:
 
 @dataclass(frozen=True)
 class GenreSpec:
+    """A genre drafted section by section from facts (``sections``, ``facts``), or one
+    whose module writes the whole document tree (``outline``: circulars, whose content
+    is per-school tables more than sentences)."""
+
     key: str
     label: str
     owner_department: str  # the department whose staff draft the bureau's version
     period_kinds: tuple[str, ...]
     scopes: tuple[str, ...]
-    sections: tuple[SectionSpec, ...]
-    title: Callable[[Context], str]
-    recipients: Callable[[Context], str]
-    facts: Callable[..., FactSet]
+    sections: tuple[SectionSpec, ...] = ()
+    title: Callable[[Context], str] | None = None
+    recipients: Callable[[Context], str] | None = None
+    facts: Callable[..., FactSet] | None = None
+    # outline(report=…, scope=…, today=…) -> OfficialDocument
+    outline: Callable[..., OfficialDocument] | None = None
+    needs_campaign: bool = False
     masthead: bool = False
     summary: str = ""
     words: Callable[[Context], dict[str, str]] = field(default=lambda ctx: {})
@@ -109,5 +117,7 @@ class GenreSpec:
     def uses(self) -> set[str]:
         return {key for s in self.sections for key in s.uses}
 
-    def fact_set(self, *, scope: SchoolScope, period: Period, today: date) -> FactSet:
+    def fact_set(self, *, scope: SchoolScope, period: Period, today: date) -> FactSet | None:
+        if self.facts is None:
+            return None
         return self.facts(scope=scope, period=period, today=today)
