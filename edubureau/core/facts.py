@@ -9,8 +9,15 @@ Numbers stay exact: counts are ints, rates and medians are ``Decimal`` computed
 from integer counts (never floats). Rounding happens only for display, half-up,
 as the seeds write them (94.140625 → "94.1").
 
+A fact's ``previous`` is the value of the comparable earlier period, or None when
+there is none (never 0 for "no data": the module that makes the facts decides what
+is comparable). A running period is compared to date: :meth:`Period.to_date` cuts it
+at today, and the cut period's :meth:`Period.previous` is the same span a year earlier.
+
 Modules provide their facts through a ``<module>_facts(...)`` function returning
-a :class:`FactSet`; ``reports`` phrases them. This module knows no app.
+a :class:`FactSet`; ``reports`` phrases them, and an issued report stores the
+:meth:`FactSet.to_json` snapshot of what it used (:meth:`FactSet.from_json` reads it
+back, exactly). This module knows no app.
 """
 
 from __future__ import annotations

@@ -20,28 +20,61 @@ campaign covers schools of several counties).
 
 Definitions (the same on the dashboard, in circulars and in reports):
 
-- *found*: hazards reported in the period (``reported_on``);
-- *closed* (整改销号): of those, the ones closed by the end of the period, so a
-  past year's figure does not change later; *rectification rate* = closed ÷ found;
-- *overdue*: of those, the ones still reported/planned whose deadline has passed
+- *found*: hazards reported in the period (``reported_on``: ``found_q``);
+- *closed* (整改销号): of those, the ones closed by the end of the period
+  (``closed_q(period)``, the one meaning of "closed" for a period's hazards), so a
+  past period's figure does not change later; *rectification rate* = closed ÷ found;
+- *closed on time* (按期整改): of the closed ones, those rectified on or before their
+  deadline, or that had no deadline (a deferred hazard without a target date is never
+  late): ``closed_q(period) & on_time_q()``, the hazard list's ``on_time=1``;
+  *on-time rate* (隐患按期整改率) = closed on time ÷ found, so it never exceeds the
+  rectification rate;
+- *overdue*: of those found, the ones still reported/planned whose deadline has passed
   (as of ``today``, the rule of the hazard list's ``overdue=1``);
+- *挂牌督办* (``hazards.escalated``): of those overdue, the ones on the top rung of the
+  escalation ladder (``overdue_level`` 5, the list's ``supervised=1``), as of ``today``
+  (a close-out resets the level);
+- *deferred* (``hazards.deferred``, 暂无法整改、落实管控措施): of those found, the ones
+  planned as ``PlanKind.DEFERRED``, whatever their status now (the list's
+  ``plan=deferred``);
 - *median days to close*: over hazards closed in the period, calendar days from
   ``reported_on`` to the (local) date of ``closed_at``;
 - *closed late*: hazards closed in the period whose rectification was done after
   the deadline (``rectified_on > deadline``), by township;
 - *repeats*: hazards found in the period flagged as a repeat (``repeat_of``), by item;
 - *self-inspections due*: one per active school per month of the period that has
-  begun; *on time*: submitted no later than ``due_on``;
+  begun, from the month its bureau went live (``Bureau.go_live`` on or before the
+  month's first day; a bureau without one: every month); *submitted* counts only due
+  months; *on time*: submitted no later than ``due_on``; *schools that self-inspected*
+  (``inspections.self.schools``): active schools with at least one submitted
+  self-inspection of a due month, of the active schools with at least one due month
+  (``inspections.self.schools_due``);
+- *schools meeting the drill frequency* (``drills.schools_meeting_frequency``): active
+  schools that held at least :func:`drills_required` drills in the period — two per
+  semester ("每学期至少2次", setting ``SAFETY_DRILLS_PER_SEMESTER``), a semester counted
+  as six months, rounded up: 4 in a year, 2 in a half year, 1 in a month; for a running
+  period, of the months to date — of the active schools (``drills.active_schools``);
 - ledgers: drills and education activities held in the period; responsibility
   letters of the school year in force at the end of the period; vehicles,
   canteens, guards and cameras as registered now (no year-over-year value).
 
+Comparing with last year (:mod:`~edubureau.safety.facts.comparison`): a fact's
+``previous`` is None, never 0, unless the previous span is comparable — every bureau
+running the scope's schools was live (``Bureau.go_live``) on its first day, and, for
+bureaus without a go-live set, each has rows of the fact's family in it. A first-year
+bureau's facts carry no previous values. A running period (``today`` before its end)
+is compared with the same span of the year before (``Period.to_date``,
+:func:`comparison_period`): on 16 November 2026, 2026 with 1 January to 16 November
+2025, never with the whole of 2025. ``FactSet.to_json()`` is the snapshot an issued
+report stores of the facts it used.
+
 Every aggregate runs in the database (``values().annotate()``); the number of
 queries does not depend on the number of schools.
 
-The facts are grouped by what they count: ``common`` (links and period filters),
-``hazards``, ``inspections`` and ``ledgers``; this module is the entry point and
-re-exports what dashboards, circulars and tests use.
+The facts are grouped by what they count: ``common`` (links, period filters, the
+"closed" rule, go-live), ``comparison`` (which previous values exist), ``hazards``,
+``inspections`` and ``ledgers``; this module is the entry point and re-exports what
+dashboards, circulars and tests use.
 """
 
 from __future__ import annotations
