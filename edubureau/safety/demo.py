@@ -71,7 +71,7 @@ from edubureau.core.calendar import add_working_days, is_working_day, working_da
 from edubureau.core.facts import last_months
 from edubureau.orgs.demo import DemoContext, school_year_start
 from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
-from edubureau.orgs.models import Locality, School, SchoolKind
+from edubureau.orgs.models import Bureau, Locality, School, SchoolKind
 from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
 from edubureau.rectification.models import PlanKind, RectificationStep, Severity, Status
 from edubureau.safety.demo_data import (
@@ -1037,6 +1037,10 @@ class SafetyDemo:
 def build(ctx: DemoContext, *, months: int | None = None) -> SafetyDemo:
     """The safety demo contributor (see :mod:`edubureau.orgs.demo`)."""
     demo = SafetyDemo(ctx, months=months)
+    # The bureau went live with its first month of records: the facts count nothing
+    # before it as missing and compare only with periods it wholly covers.
+    Bureau.objects.filter(pk=ctx.bureau.pk).update(go_live=demo.start)
+    ctx.bureau.go_live = demo.start
     with ctx.step("安全：排查指南 checklist"):
         demo.install_checklist()
     with ctx.step("安全：检查活动 campaigns"):
