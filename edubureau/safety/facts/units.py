@@ -4,11 +4,13 @@ A province's scope splits into its cities, a city's into its counties, each with
 the schools the bureau runs itself (省直、市直) as one more part; a county's into
 its townships (and its 县直 schools, if any); a township's, or a bureau's direct
 schools, into schools. :func:`unit_breakdown` counts, per part: active schools,
-the month's self-inspections submitted (on time) and missing, hazards found in
-the period and closed by its end (the facts' definitions), and hazards unresolved
-and overdue now. The dashboard's drill-down table and a city circular's per-county
-table read it; every part carries the narrowing (``params``) that opens its own
-dashboard and its lists.
+those for which the month's self-inspection is due (their bureau live on the
+month's first day, ``Bureau.go_live``), the month's self-inspections submitted (on
+time) and missing, hazards found in the period and closed by its end
+(``closed_q``: the facts' definitions), and hazards unresolved and overdue now.
+The dashboard's drill-down table and a city circular's per-county table read it;
+every part carries the narrowing (``params``) that opens its own dashboard and
+its lists.
 
 Four queries at most (the bureaus of the subtree, schools, self-inspections,
 hazards), whatever the number of schools or bureaus: every count is grouped in
@@ -29,7 +31,7 @@ from edubureau.core.facts import Period, percent
 from edubureau.orgs.models import DIRECT_LABELS, BureauLevel
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES, Status
-from edubureau.safety.facts.common import closed_by
+from edubureau.safety.facts.common import closed_by, closed_q, found_q, live_month_q
 from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
 
@@ -54,6 +56,7 @@ class Unit:
     name: str
     params: dict[str, str] | None
     schools: int = 0
+    due: int = 0  # active schools whose bureau was live on the month's first day
     submitted: int = 0
     on_time: int = 0
     found: int = 0
@@ -64,18 +67,18 @@ class Unit:
 
     @property
     def missing(self) -> int:
-        return max(self.schools - self.submitted, 0)
+        return max(self.due - self.submitted, 0)
 
     @property
     def submitted_rate(self) -> Decimal | None:
-        return percent(self.submitted, self.schools)
+        return percent(self.submitted, self.due)
 
     @property
     def rectification_rate(self) -> Decimal | None:
         return percent(self.closed, self.found)
 
 
-MEASURES = ("schools", "submitted", "on_time", "found", "closed", "unresolved", "overdue")
+MEASURES = ("schools", "due", "submitted", "on_time", "found", "closed", "unresolved", "overdue")
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,15 @@ def unit_breakdown(
     """The scope's parts with their figures (None for a one-school scope).
 
     ``closed`` counts the hazards found in the period that were closed by the period's
-    end (the facts' definition), or by ``closed_by_day`` (a circular: closed by the day
-    it is written)."""
+    end (``closed_q``, the facts' definition). ``closed_by_day`` (closed by the day a
+    circular is written) is only for the circulars until they count their own totals
+    with ``closed_q`` too; it then goes: a month's figure must not change with the day
+    it is read."""
+    closed = (
+        closed_q(period)
+        if closed_by_day is None
+        else Q(status=Status.CLOSED) & closed_by(closed_by_day)
+    )
     bureaus: list[Any] | None = None
     if scope.kind == "bureau":
         bureaus = list(
@@ -200,21 +210,29 @@ def unit_breakdown(
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     schools = scope.schools().order_by()
     rows: Any
+    live = Q(bureau__go_live__isnull=True) | Q(bureau__go_live__lte=month.start)
+    due_q = Q(is_active=True) & live
     if grouping == SCHOOL:
-        rows = schools.values("pk", "name", "is_active")
+        rows = schools.annotate(
+            due=Count("pk", filter=due_q)  # one row per school: 1 or 0
+        ).values("pk", "name", "is_active", "due")
     elif grouping == TOWNSHIP:
         rows = schools.values(school_key).annotate(
             n=Count("pk", filter=Q(is_active=True)),
+            due=Count("pk", filter=due_q),
             name=Max("township__name"),
             sort=Max("township__sort_order"),
         )
     else:
-        rows = schools.values(school_key).annotate(n=Count("pk", filter=Q(is_active=True)))
+        rows = schools.values(school_key).annotate(
+            n=Count("pk", filter=Q(is_active=True)), due=Count("pk", filter=due_q)
+        )
     shown: set[str] = set(parts)
     for r in rows:
         key = part(r[school_key])
         if key is None:
             continue
+        counts[key]["due"] += r["due"]
         if grouping == SCHOOL:
             counts[key]["schools"] += 1 if r["is_active"] else 0
             parts.setdefault(key, Unit(key, r["name"], {"school": str(r["pk"])}))
@@ -231,7 +249,12 @@ def unit_breakdown(
     # The month's self-inspections ---------------------------------------------------
     submitted = (
         scope.rows(Inspection, active=True)
-        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
+        .filter(
+            live_month_q(),
+            kind=InspectionKind.SELF,
+            status=InspectionStatus.SUBMITTED,
+            period=month.start,
+        )
         .values(row_key)
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
         .order_by()
@@ -243,17 +266,14 @@ def unit_breakdown(
             counts[key]["on_time"] += r["on_time"]
 
     # Hazards: found in the period (closed by its end), unresolved and overdue now ---
-    in_period = Q(reported_on__gte=period.start, reported_on__lte=period.end)
+    in_period = found_q(period)
     hazards = (
         scope.rows(Hazard)
         .filter(in_period | Q(status__in=UNRESOLVED_STATUSES))
         .values(row_key)
         .annotate(
             found=Count("pk", filter=in_period),
-            closed=Count(
-                "pk",
-                filter=in_period & Q(status=Status.CLOSED) & closed_by(closed_by_day or period.end),
-            ),
+            closed=Count("pk", filter=in_period & closed),
             unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
             overdue=Count("pk", filter=overdue_q(today)),
         )

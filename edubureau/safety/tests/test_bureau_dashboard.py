@@ -18,6 +18,7 @@ from django.urls import resolve, reverse
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.orgs.models import School
 from edubureau.rectification.models import UNRESOLVED_STATUSES
+from edubureau.safety.facts.units import MEASURES
 from edubureau.safety.models import Hazard, Inspection
 from edubureau.safety.selectors.hazards import overdue_q
 from edubureau.safety.tests.factories_dashboard import local
@@ -182,10 +183,7 @@ def test_the_province_splits_by_city(city, client_for):
         key=city_row.unit.key,
         name=city_row.unit.name,
         params=city_row.unit.params,
-        **{
-            m: getattr(city_board.units.total.unit, m)
-            for m in ("schools", "submitted", "on_time", "found", "closed", "unresolved", "overdue")
-        },
+        **{m: getattr(city_board.units.total.unit, m) for m in MEASURES},
     )
     drilled, _ = board_of(client, bureau=city.cast.city.pk)
     assert [line.unit.name for line in drilled.units.lines] == ["甲县", "乙县", "丁县", "市直"]

@@ -24,6 +24,7 @@ from edubureau.safety.facts import (
     go_live_of,
     safety_facts,
 )
+from edubureau.safety.facts.units import unit_breakdown
 from edubureau.safety.models import Hazard
 from edubureau.safety.selectors.hazards import HazardFilter, hazard_list
 from edubureau.safety.tests.factories_dashboard import local, make_hazard_row, make_self_inspection
@@ -266,3 +267,37 @@ def test_the_drill_frequency_is_two_a_semester():
     assert drills_required(YEAR.to_date(date(2026, 2, 10))) == 1
     assert drills_required(YEAR.to_date(date(2026, 4, 10))) == 2
     assert drills_required(YEAR, per_semester=1) == 2
+
+
+def test_a_county_not_yet_live_has_no_self_inspection_due_in_the_citys_table(cast, frozen):
+    go_live(cast.sibling_bureau, date(2026, 12, 1))
+    november = Period.month(2026, 11)
+    make_self_inspection(cast.school_a, date(2026, 11, 1))
+    units = unit_breakdown(
+        scope=scope_for(cast.city_safety), period=YEAR, month=november, today=TODAY
+    )
+    assert units is not None
+    parts = {u.key: u for u in units.rows}
+    county, sibling = parts[f"bureau:{cast.bureau.pk}"], parts[f"bureau:{cast.sibling_bureau.pk}"]
+    assert sibling.schools == active_schools(cast.sibling_bureau) > 0
+    assert (sibling.due, sibling.missing, sibling.submitted_rate) == (0, 0, None)
+    assert county.due == county.schools == active_schools(cast.bureau)
+    assert county.missing == county.schools - 1
+    assert units.total.due == sum(u.due for u in units.rows) < units.total.schools
+
+
+def test_the_tables_closed_figure_is_the_facts_one(cast, frozen):
+    march = Period.month(2026, 3)
+    make_hazard_row(
+        cast.school_a,
+        reported_on=date(2026, 3, 20),
+        status=Status.CLOSED,
+        deadline=date(2026, 3, 30),
+        rectified_on=date(2026, 3, 30),
+        closed_at=local(date(2026, 4, 2)),
+    )
+    scope = scope_for(cast.safety_staff)
+    units = unit_breakdown(scope=scope, period=march, month=march, today=TODAY)
+    assert units is not None
+    assert (units.total.found, units.total.closed) == (1, 0)
+    assert county_facts(cast, march)["hazards.closed"].value == 0
