@@ -55,6 +55,11 @@ class Values(Mapping[str, Fact]):
     def __init__(self, facts: FactSet | None, words: Mapping[str, str] | None = None) -> None:
         self._facts: dict[str, Fact] = {}
         self.words: dict[str, str] = dict(words or {})
+        # A whole year is compared with last year; a half year, a month or a year still
+        # running with the same span of last year (比上年同期).
+        earlier = facts.previous_period if facts is not None else None
+        whole_year = earlier is None or earlier.kind == "year"
+        self.compared_to = "比上年" if whole_year else "比上年同期"
         if facts is not None:
             for fact in facts.values():
                 self._add(fact)
@@ -94,11 +99,19 @@ def fill_one(key: str, fmt: str, values: Values) -> Filled | None:
     if fmt == "change":
         if fact.unit == "%":
             text = phrasing.rate_change(
-                _decimal(fact.value), _decimal(fact.previous), places=fact.places
+                _decimal(fact.value),
+                _decimal(fact.previous),
+                places=fact.places,
+                compared_to=values.compared_to,
             )
         else:
             text = (
-                phrasing.count_change(int(fact.value), _int(fact.previous), unit=fact.unit)
+                phrasing.count_change(
+                    int(fact.value),
+                    _int(fact.previous),
+                    unit=fact.unit,
+                    compared_to=values.compared_to,
+                )
                 if fact.value is not None
                 else ""
             )

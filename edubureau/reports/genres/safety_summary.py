@@ -109,8 +109,8 @@ def _hazards(ctx: Context) -> str:
     )
     of_which = f"，其中{severity}" if severity else ""
     sentences = [
-        f"{ctx.span}共排查发现隐患{{{{hazards.found}}}}个{of_which}，"
-        "{{hazards.found|change}}；已整改销号{{hazards.closed}}个，整改率{{hazards.rectification_rate}}，"
+        f"{ctx.span}共排查发现隐患{{{{hazards.found}}}}个，{{{{hazards.found|change}}}}{of_which}；"
+        "已整改销号{{hazards.closed}}个，整改率{{hazards.rectification_rate}}，"
         "{{hazards.rectification_rate|change}}。"
     ]
     if ctx.has("hazards.overdue"):
@@ -120,9 +120,7 @@ def _hazards(ctx: Context) -> str:
         named = "、".join(f"{p.label}{{{{{p.key}}}}}个" for p in top)
         sentences.append(f"隐患较多的类别依次为{named}。")
     if ctx.value("hazards.median_days_to_close") is not None:
-        sentences.append(
-            "隐患从发现到整改销号平均用时（中位数）{{hazards.median_days_to_close}}天。"
-        )
+        sentences.append("隐患从发现到整改销号用时的中位数为{{hazards.median_days_to_close}}天。")
     return _join(*sentences)
 
 
