@@ -5,11 +5,11 @@ read the record of a :class:`~edubureau.orgs.scoping.SchoolScope` (made by the
 scoping door: the reader's schools, or a job's ``system_scope``) into a
 :class:`CircularContent` (scope and dates, results by category, by part of the
 scope and by school, overdue hazards, good practice, required rectifications with
-their deadlines); :func:`circular_outline` phrases it as a document tree
-(:class:`Document` of :class:`Section`, paragraphs and :class:`Table`); the
-renderer in ``renderers/circular_docx.py`` turns the tree into a .docx. The
-``reports`` module can reuse either level: the numbers, or the outline in the
-official GB/T 9704 layout.
+their deadlines); :func:`circular_outline` phrases it as an official document
+(:class:`~edubureau.core.officialdoc.OfficialDocument` of sections, paragraphs and
+tables); :func:`edubureau.core.officialdoc.render_docx` lays it out per GB/T 9704
+(tables too long or too wide for the body, such as the per-school results, go to
+附件s). The ``reports`` module can reuse either level: the numbers, or the outline.
 
 A county's circular names its schools, township by township. A city's (or a
 province's) names its counties (cities) first: a table per county — schools,
@@ -18,7 +18,7 @@ same figures as the dashboard's per-county rows (:mod:`edubureau.safety.facts.un
 — then the schools that did not report, county by county, and every overdue hazard
 with its county and school.
 
-Section headings carry no numbers: the renderer numbers them 一、（一）1.
+Section headings carry no numbers: the renderer numbers them 一、（一）1.（1）
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Period, percent, rounded
+from edubureau.core.officialdoc import OfficialDocument, Section, Table
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff
 from edubureau.rectification.models import (
@@ -61,36 +62,6 @@ def can_download_circulars(user: Any) -> bool:
     return is_department_staff(user, Hazard.owner_department_code) or (
         getattr(user, "role", None) == Role.BUREAU_LEADER and user.is_active
     )
-
-
-# The document tree -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A numbered part: heading (without its number), paragraphs, tables, sub-parts."""
-
-    heading: str
-    paragraphs: tuple[str, ...] = ()
-    tables: tuple[Table, ...] = ()
-    children: tuple[Section, ...] = ()
-
-
-@dataclass(frozen=True)
-class Document:
-    title: str
-    recipients: str  # 主送
-    opening: tuple[str, ...]
-    sections: tuple[Section, ...]
-    issuer: str  # 落款
-    dated: date  # 成文日期
 
 
 # The content ---------------------------------------------------------------------
@@ -636,7 +607,7 @@ def _pct(value: Any) -> str:
     return f"{rounded(value, 1)}%" if value is not None else "—"
 
 
-def circular_outline(content: CircularContent) -> Document:
+def circular_outline(content: CircularContent) -> OfficialDocument:
     """The circular as a document tree, in the register of seed 004 篇五."""
     c = content
     if c.kind == "feedback":
@@ -846,7 +817,7 @@ def _missing_section(c: CircularContent) -> Section:
     return Section(heading, paragraphs=lines)
 
 
-def _feedback_outline(c: CircularContent) -> Document:
+def _feedback_outline(c: CircularContent) -> OfficialDocument:
     """The feedback to one school: its own results, the hazards found, what to do."""
     school = c.by_school[0] if c.by_school else None
     opening = (
@@ -886,14 +857,19 @@ def _results(c: CircularContent) -> str:
     )
 
 
-def _document(c: CircularContent, opening: tuple[str, ...], sections: list[Section]) -> Document:
-    return Document(
+def _document(
+    c: CircularContent, opening: tuple[str, ...], sections: list[Section]
+) -> OfficialDocument:
+    # No 版头: the platform knows no 发文字号; the bureau issues the circular under its
+    # own red header when it adopts it.
+    return OfficialDocument(
         title=c.title,
+        issuer=c.issuer,
+        dated=c.dated,
         recipients=f"{c.recipients}：",
         opening=opening,
         sections=tuple(sections),
-        issuer=c.issuer,
-        dated=c.dated,
+        closing=("特此反馈。",) if c.kind == "feedback" else ("特此通报。",),
     )
 
 

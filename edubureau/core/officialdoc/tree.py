@@ -58,3 +58,7 @@ class OfficialDocument:
     copy_to: str = ""  # 抄送 (版记)
     printed_by: str = ""  # 印发机关 (版记)
     printed_on: date | None = None  # 印发日期 (版记)
+    # 落款: True lays out GB/T 9704 7.3.5.1 (加盖印章: the date four characters from
+    # the right, the issuer centred over it, room for the seal); False 7.3.5.2 (不加盖
+    # 印章: the issuer two characters from the right, the date two characters further in).
+    sealed: bool = True

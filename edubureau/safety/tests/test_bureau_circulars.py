@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.facts import Period
+from edubureau.core.officialdoc import render_docx
 from edubureau.orgs.scoping import scope_for
 from edubureau.safety.circulars import circular_for_campaign, circular_for_month, circular_outline
 from edubureau.safety.facts.units import unit_breakdown
-from edubureau.safety.renderers.circular_docx import render_circular_docx
 from edubureau.safety.tests.factories_dashboard import local
 from edubureau.safety.tests.scenario_city import TODAY, build_city
 from edubureau.testing.cast import CITY_SCHOOL_MARKER
@@ -39,15 +39,18 @@ def city(cast, frozen):
 
 
 def rendered(content) -> docx.document.Document:
-    return docx.Document(io.BytesIO(render_circular_docx(circular_outline(content))))
+    return docx.Document(io.BytesIO(render_docx(circular_outline(content))))
 
 
 def texts(document) -> list[str]:
-    return [p.text for p in document.paragraphs]
+    """The paragraphs with text, a title broken over lines as one."""
+    return [p.text.replace("\n", "") for p in document.paragraphs if p.text]
 
 
 def cells(document) -> list[list[str]]:
-    return [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+    return [
+        [c.text.replace("\n", "") for c in row.cells] for t in document.tables for row in t.rows
+    ]
 
 
 def test_a_city_month_circular_counts_each_county_as_the_dashboard_does(city):

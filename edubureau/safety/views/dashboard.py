@@ -33,6 +33,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.downloads import attachment
 from edubureau.core.facts import Period
+from edubureau.core.officialdoc import render_docx
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.scoping import scope_for, scope_from_params
@@ -45,7 +46,6 @@ from edubureau.safety.circulars import (
     circular_outline,
 )
 from edubureau.safety.models import Campaign
-from edubureau.safety.renderers.circular_docx import render_circular_docx
 from edubureau.safety.selectors.dashboard import safety_dashboard
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -81,7 +81,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 
 def _docx(request: AuthedRequest, content: CircularContent, name: str) -> HttpResponse:
-    data = render_circular_docx(circular_outline(content))
+    data = render_docx(circular_outline(content))
     audit_log(
         actor=request.user,
         action=Action.EXPORT,

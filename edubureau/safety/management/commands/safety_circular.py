@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core.officialdoc import render_docx
 from edubureau.orgs.models import Bureau
 from edubureau.orgs.scoping import system_scope
 from edubureau.safety.circulars import circular_for_month, circular_outline
-from edubureau.safety.renderers.circular_docx import render_circular_docx
 
 
 class Command(BaseCommand):
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if len(found) != 1:
             raise CommandError(f"找不到唯一的教育局：{bureau}")
         content = circular_for_month(scope=system_scope(found[0]), month=first, today=today)
-        Path(out).write_bytes(render_circular_docx(circular_outline(content)))
+        Path(out).write_bytes(render_docx(circular_outline(content)))
         audit_log(
             actor=None,
             actor_name="系统（通报任务）",
