@@ -28,10 +28,10 @@ from typing import Any
 from django.db.models import Count, F, Max, Q
 
 from edubureau.core.facts import Period, percent
-from edubureau.orgs.models import DIRECT_LABELS, BureauLevel
+from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES, Status
-from edubureau.safety.facts.common import closed_by, closed_q, found_q, live_month_q
+from edubureau.safety.facts.common import closed_by, closed_q, found_q
 from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
 
@@ -249,12 +249,11 @@ def unit_breakdown(
     # The month's self-inspections ---------------------------------------------------
     submitted = (
         scope.rows(Inspection, active=True)
-        .filter(
-            live_month_q(),
-            kind=InspectionKind.SELF,
-            status=InspectionStatus.SUBMITTED,
-            period=month.start,
-        )
+        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
+        # Not due before the school's bureau went live (live_month_q for one month): a
+        # subquery over the schools of bureaus not live yet, usually none, rather than a
+        # join of every inspection to its school and bureau.
+        .exclude(school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk"))
         .values(row_key)
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
         .order_by()
