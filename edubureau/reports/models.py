@@ -36,8 +36,9 @@ class ReportQuerySet(models.QuerySet):
     - bureau leaders and department staff read the reports of their bureau's subtree
       (a city reads its counties' summaries and their schools'), administrators none
       (they keep accounts, not documents);
-    - a school's accounts read their school's own reports, township staff those of
-      their township's schools, an inspector the reports they wrote;
+    - a school's accounts read their school's own reports and the notices issued to it
+      (隐患整改通知书), township staff those of their township's schools, an inspector
+      the reports they wrote;
     - drafts are edited by who writes them: a bureau's department staff their own
       bureau's reports (of the genres their department owns, see ``services``), a
       school's (not read-only) accounts the school's, an inspector their own.
@@ -49,10 +50,17 @@ class ReportQuerySet(models.QuerySet):
         role = user.role
         if role in (Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF) and user.bureau_id:
             return self.filter(bureau_id__in=subtree_ids(user))
+        issued = models.Q(status=ReportStatus.ISSUED)
         if role == Role.SCHOOL_USER and user.school_id:
-            return self.filter(school_id=user.school_id)
+            return self.filter(
+                models.Q(school_id=user.school_id)
+                | (models.Q(to_school_id=user.school_id) & issued)
+            )
         if role == Role.TOWNSHIP_STAFF and user.township_id:
-            return self.filter(school__township_id=user.township_id)
+            return self.filter(
+                models.Q(school__township_id=user.township_id)
+                | (models.Q(to_school__township_id=user.township_id) & issued)
+            )
         if role == Role.INSPECTOR:
             return self.filter(inspector_id=user.pk)
         return self.none()
@@ -94,6 +102,26 @@ class Report(models.Model):
         blank=True,
         verbose_name="责任督学",
     )
+    # The school a notice is addressed to (隐患整改通知书): it reads the issued notice
+    # and answers with its receipt (回执); it never edits the notice.
+    to_school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="notices",
+        null=True,
+        blank=True,
+        verbose_name="受文学校",
+    )
+    receipt_text = models.TextField("回执（整改情况）", blank=True)
+    receipt_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="回执人",
+    )
+    receipt_at = models.DateTimeField("回执时间", null=True, blank=True)
     # The campaign a campaign circular reports on.
     campaign = models.ForeignKey(
         "safety.Campaign",
@@ -170,6 +198,11 @@ class Report(models.Model):
                 condition=~models.Q(school__isnull=False, inspector__isnull=False),
                 name="report_one_kind_of_scope",
             ),
+            # A notice is the bureau's, addressed to a school; never a school's own.
+            models.CheckConstraint(
+                condition=~models.Q(school__isnull=False, to_school__isnull=False),
+                name="report_notice_is_a_bureaus",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +215,10 @@ class Report(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.status == ReportStatus.ISSUED
+
+    @property
+    def awaits_receipt(self) -> bool:
+        return self.is_issued and self.to_school_id is not None and self.receipt_at is None
 
     @property
     def scope_kind(self) -> str:

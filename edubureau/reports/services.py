@@ -33,7 +33,7 @@ from edubureau.reports import placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
 from edubureau.reports.models import IssueCounter, Report, ReportSection, ReportStatus
 from edubureau.reports.placeholders import Values
-from edubureau.safety.models import Campaign
+from edubureau.safety.models import Campaign, Hazard
 
 REGION_WORDS = {
     BureauLevel.PROVINCE.value: "全省",
@@ -129,6 +129,8 @@ def scope_of(report: Report, user: Any) -> SchoolScope:
     """The schools a report speaks about, as ``user`` reaches them through the door."""
     if report.school_id:
         return scope_for(user, school=report.school_id)
+    if report.to_school_id:
+        return scope_for(user, school=report.to_school_id)
     if report.inspector_id:
         if user.pk != report.inspector_id:
             raise ReportError("责任督学的报告只能由其本人生成")
@@ -202,8 +204,23 @@ def campaigns_for(user: Any) -> QuerySet[Campaign]:
     return Campaign.objects.visible_to(user).filter(bureau_id=user.bureau_id).order_by("-starts_on")
 
 
+def notice_schools(user: Any) -> QuerySet[School]:
+    """The schools a notice may be addressed to: those whose safety records the user's
+    bureau keeps (the door's write rule)."""
+    from edubureau.orgs.scoping import schools_writable_by
+
+    if user.role != Role.DEPARTMENT_STAFF:
+        return School.objects.none()
+    return schools_writable_by(user, owner=Hazard.owner_department_code).order_by("name")
+
+
 def create_report(
-    *, user: Any, genre_key: str, period: Period | None = None, campaign: Campaign | None = None
+    *,
+    user: Any,
+    genre_key: str,
+    period: Period | None = None,
+    campaign: Campaign | None = None,
+    to_school: School | None = None,
 ) -> Report:
     """A new draft of ``genre_key`` over ``period`` (a campaign circular: over its
     campaign): a bureau's for its department staff, the user's school's for a school
@@ -217,6 +234,13 @@ def create_report(
         period = campaign_period(campaign)
     else:
         campaign = None
+    if spec.needs_school:
+        if to_school is None or not notice_schools(user).filter(pk=to_school.pk).exists():
+            raise ReportError("请选择本局管理的学校")
+        today = timezone.localdate()
+        period = Period(today, today, f"{today.year}年{today.month}月{today.day}日", "notice")
+    else:
+        to_school = None
     if period is None:
         raise ReportError("请选择期间")
     if period.kind not in spec.period_kinds:
@@ -235,6 +259,7 @@ def create_report(
         inspector=inspector,
         genre=spec.key,
         campaign=campaign,
+        to_school=to_school,
         period_kind=period.kind,
         period_start=period.start,
         period_end=period.end,
@@ -549,6 +574,46 @@ def next_serial(bureau: Bureau, code: str, year: int) -> int:
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
+
+
+def can_reply(user: Any, report: Report) -> bool:
+    """The addressed school's (not read-only) accounts answer an issued notice."""
+    return bool(
+        report.is_issued
+        and report.to_school_id
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.SCHOOL_USER
+        and user.school_id == report.to_school_id
+        and not user.read_only
+    )
+
+
+def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: LoadedVersion) -> None:
+    """The school's 回执: how it rectified what the notice listed. It may be sent
+    again (corrected) until the bureau reads it; each sending is in the audit log."""
+    if not can_reply(user, report):
+        raise ReportError("只有受文学校可以对已印发的整改通知书填写回执")
+    text = text.strip()
+    if not text:
+        raise ReportError("请填写整改情况")
+    if len(text) > 5000:
+        raise ReportError("回执不能超过5000个字")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该通知书")
+        before = locked.receipt_text
+        locked.receipt_text, locked.receipt_by, locked.receipt_at = text, user, timezone.now()
+        locked.save()
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            changes={"receipt_text": [before, text]},
+            detail="填写整改通知书回执",
+            school_id=locked.to_school_id,
+        )
+    report.refresh_from_db()
 
 
 # The document ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "genre": genre_key,
             "draftable": services.genres_for(request.user),
             "campaigns": services.campaigns_for(request.user)[:50],
+            "notice_schools": services.notice_schools(request.user),
             "months": range(1, 13),
             "default_month": (today.replace(day=1) - timedelta(days=1)).month,
             "years": range(today.year, today.year - 4, -1),
@@ -73,7 +74,17 @@ def report_create(request: HttpRequest) -> HttpResponse:
         if genre_key not in GENRES:
             raise services.ReportError("请选择文种")
         spec = GENRES[genre_key]
-        if spec.needs_campaign:
+        if spec.needs_school:
+            school_id = param_id(request.POST.get("to_school"))
+            to_school = (
+                services.notice_schools(request.user).filter(pk=school_id).first()
+                if school_id is not None
+                else None
+            )
+            report = services.create_report(
+                user=request.user, genre_key=genre_key, to_school=to_school
+            )
+        elif spec.needs_campaign:
             campaign = (
                 services.campaigns_for(request.user).filter(pk=campaign_id).first()
                 if campaign_id is not None
@@ -130,6 +141,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_approve": services.can_approve(user, report),
             "can_return": services.can_return(user, report),
             "can_issue": services.can_issue(user, report),
+            "can_reply": services.can_reply(user, report),
             "changed": changed,
             "today": timezone.localdate(),
         },
@@ -228,6 +240,18 @@ def report_issue(request: HttpRequest, report_id: int) -> HttpResponse:
     if report.is_issued and not report.pdf:
         services.store_pdf(report)
     return response
+
+
+@login_required
+@require_POST
+def report_reply(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _act(
+        request,
+        report_id,
+        services.submit_receipt,
+        "回执已提交。",
+        text=request.POST.get("text", ""),
+    )
 
 
 @login_required

@@ -7,11 +7,19 @@ ideas, half-year summary and second-half plan, work plan with its issuing notice
 from __future__ import annotations
 
 from edubureau.reports.genres.base import Context, GenreSpec, SectionSpec
+from edubureau.reports.genres.rectification_notice import RECTIFICATION_NOTICE
 from edubureau.reports.genres.safety_circulars import CAMPAIGN_CIRCULAR, MONTH_CIRCULAR
 from edubureau.reports.genres.safety_summary import ANNUAL_SAFETY, HALF_YEAR_SAFETY
 
 GENRES: dict[str, GenreSpec] = {
-    g.key: g for g in (ANNUAL_SAFETY, HALF_YEAR_SAFETY, MONTH_CIRCULAR, CAMPAIGN_CIRCULAR)
+    g.key: g
+    for g in (
+        ANNUAL_SAFETY,
+        HALF_YEAR_SAFETY,
+        MONTH_CIRCULAR,
+        CAMPAIGN_CIRCULAR,
+        RECTIFICATION_NOTICE,
+    )
 }
 
 __all__ = ["GENRES", "Context", "GenreSpec", "SectionSpec", "genre"]

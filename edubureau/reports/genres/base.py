@@ -110,6 +110,7 @@ class GenreSpec:
     # outline(report=…, scope=…, today=…) -> OfficialDocument
     outline: Callable[..., OfficialDocument] | None = None
     needs_campaign: bool = False
+    needs_school: bool = False  # addressed to one school (to_school): a notice
     masthead: bool = False
     summary: str = ""
     words: Callable[[Context], dict[str, str]] = field(default=lambda ctx: {})

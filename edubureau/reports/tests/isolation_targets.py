@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from edubureau.core.facts import Period
 from edubureau.core.roles import Role
-from edubureau.reports.models import Report, ReportSection
+from edubureau.reports.models import Report, ReportSection, ReportStatus
 from edubureau.testing.cast import Cast
 from edubureau.testing.dates import today
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -28,6 +28,7 @@ def _report(cast: Cast, party: Party) -> Report:
         issuer=party.school.name,
         created_by=cast.admin,
     )
+    _notice(cast, party)
     ReportSection.objects.create(
         report=report,
         key="opening",
@@ -37,6 +38,25 @@ def _report(cast: Cast, party: Party) -> Report:
         values={"hazards.found": {"text": "3", "source": "/safety/hazards/", "label": "隐患"}},
     )
     return report
+
+
+def _notice(cast: Cast, party: Party) -> Report:
+    """An issued 整改通知书 to the party's school: its school reads it, nobody else's."""
+    today_ = today()
+    return Report.objects.create(
+        bureau=party.school.bureau,
+        to_school=party.school,
+        genre="rectification_notice",
+        period_kind="notice",
+        period_start=today_,
+        period_end=today_,
+        period_label=f"{today_.year}年",
+        title=f"关于{party.school.name}安全隐患限期整改的通知书",
+        issuer=party.school.bureau.name,
+        status=ReportStatus.ISSUED,
+        receipt_text=f"{party.marker}已整改",
+        created_by=cast.admin,
+    )
 
 
 register_target(
