@@ -11,6 +11,21 @@ if ! [ -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
 
+# Official documents (edubureau/core/officialdoc): LibreOffice converts .docx to PDF, with
+# the free faces its fonts.conf maps the official fonts to; poppler renders the PDFs the
+# tests check. Installed when we can; without them the PDF tests fail (they never skip).
+need=()
+families=$(fc-list : family 2>/dev/null || true)
+command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+grep -q "Noto Serif CJK SC" <<<"$families" || need+=(fonts-noto-cjk)
+grep -q "AR PL KaitiM GB" <<<"$families" || need+=(fonts-arphic-gkai00mp)
+grep -q "Liberation Serif" <<<"$families" || need+=(fonts-liberation2)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== Installing ${need[*]} for the official-document tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

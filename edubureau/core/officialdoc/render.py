@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
+from datetime import datetime, time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -274,7 +276,16 @@ def _styles(doc: DocxDocument) -> None:
         line_pt=L.MASTHEAD_MAX,
         color=L.RED,
     )
-    _style(doc, NUMBER, font=L.BODY_FONT, size=L.SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER)
+    # Off the grid, its line as tall as its type, so the red line is 4 mm under it.
+    _style(
+        doc,
+        NUMBER,
+        font=L.BODY_FONT,
+        size=L.SIZE_3,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        grid=False,
+        line_pt=L.SIZE_3,
+    )
     for level, name in HEADINGS.items():
         style = _style(
             doc,
@@ -410,7 +421,8 @@ def _masthead(doc: DocxDocument, od: OfficialDocument) -> None:
     # The red separator line: the bottom border of the 发文字号's paragraph, 4 mm
     # under it, as wide as the type area.
     borders = _el("w:pBdr")
-    borders.append(_el("w:bottom", val="single", sz="12", space="11", color=L.RED))
+    # 7 pt under the line box (which ends about 4 pt under the characters): 4 mm.
+    borders.append(_el("w:bottom", val="single", sz="12", space="7", color=L.RED))
     ppr = number._p.get_or_add_pPr()
     ppr.insert_element_before(
         borders,
@@ -767,8 +779,24 @@ def render_docx(od: OfficialDocument) -> bytes:
             _portrait(doc)
         _imprint(doc, od)
         doc.add_paragraph(style=FLUSH)  # the floating table's anchor
-    doc.core_properties.title = fullwidth(od.title)
-    doc.core_properties.author = fullwidth(od.issuer)
+    properties = doc.core_properties
+    properties.title = fullwidth(od.title)
+    properties.author = fullwidth(od.issuer)
+    properties.comments = ""
+    if od.dated:
+        properties.created = properties.modified = datetime.combine(od.dated, time())
     out = io.BytesIO()
     doc.save(out)
+    return _reproducible(out.getvalue())
+
+
+def _reproducible(data: bytes) -> bytes:
+    """The same bytes for the same document: the zip's members get a fixed time, not
+    the moment of saving."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(member))
     return out.getvalue()

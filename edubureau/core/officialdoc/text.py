@@ -87,6 +87,8 @@ def fullwidth(text: str) -> str:
     Latin letters become half-width. Idempotent.
     """
     text = text.translate(_HALF)
+    text = re.sub(r"\(([^()]*)\)", _paren, text)
+    text = re.sub(r'"([^"]*)"', _quote, text)
     out = list(text)
     drop: set[int] = set()
 
@@ -108,9 +110,7 @@ def fullwidth(text: str) -> str:
                 convert(i, _SIMPLE[ch])
         elif ch == "." and _cjk_at(text, before) and (after >= len(text) or _cjk_at(text, after)):
             convert(i, "。")
-    result = "".join(c for i, c in enumerate(out) if i not in drop)
-    result = re.sub(r"\(([^()]*)\)", _paren, result)
-    return re.sub(r'"([^"]*)"', _quote, result)
+    return "".join(c for i, c in enumerate(out) if i not in drop)
 
 
 def _paren(match: re.Match[str]) -> str:
