@@ -169,26 +169,54 @@ def problems(text: str, values: Values) -> list[str]:
 def fill(text: str, values: Values) -> tuple[str, dict[str, dict[str, str]]]:
     """``text`` with every placeholder replaced, and what each was filled with."""
     filled: dict[str, dict[str, str]] = {}
-
-    def replace(match: re.Match[str]) -> str:
-        token = _token(match)
+    for match in PLACEHOLDER.finditer(text):
         one = fill_one(match.group(1), match.group(2) or "", values)
-        if one is None:
-            return MISSING.format(key=match.group(1))
-        filled[token] = one.as_json()
-        return one.text
+        if one is not None:
+            filled[_token(match)] = one.as_json()
+    return render(text, filled), filled
 
-    return _tidy(PLACEHOLDER.sub(replace, text)), filled
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a rendered text: literal prose, or a placeholder as filled."""
+
+    text: str
+    token: str = ""  # "" for prose
+    source: str = ""
+    label: str = ""
+    missing: bool = False
+
+
+def pieces(text: str, filled: Mapping[str, Mapping[str, str]]) -> list[Piece]:
+    """The text cut into prose and filled placeholders. A placeholder filled with
+    nothing (a comparison without a previous period) takes the "，" before it along
+    when a punctuation mark follows, so no "，，" or "，。" is left behind."""
+    out: list[Piece] = []
+    last = 0
+    for match in PLACEHOLDER.finditer(text):
+        out.append(Piece(text[last : match.start()]))
+        token = _token(match)
+        one = filled.get(token)
+        if one is None:
+            out.append(Piece(MISSING.format(key=match.group(1)), token, missing=True))
+        else:
+            out.append(Piece(one["text"], token, one.get("source", ""), one.get("label", "")))
+        last = match.end()
+    out.append(Piece(text[last:]))
+    for i, piece in enumerate(out):
+        if piece.token and not piece.text and 0 < i < len(out) - 1:
+            before, after = out[i - 1], out[i + 1]
+            if before.text.endswith("，") and after.text[:1] in _CLAUSE_ENDS:
+                out[i - 1] = Piece(before.text[:-1])
+    return [p for p in out if p.text or p.token]
+
+
+_CLAUSE_ENDS = frozenset("，。；：、")
 
 
 def render(text: str, filled: Mapping[str, Mapping[str, str]]) -> str:
     """The text as stored values make it (an issued report's, which no longer reads facts)."""
-
-    def replace(match: re.Match[str]) -> str:
-        one = filled.get(_token(match))
-        return one["text"] if one else MISSING.format(key=match.group(1))
-
-    return _tidy(PLACEHOLDER.sub(replace, text))
+    return "".join(p.text for p in pieces(text, filled))
 
 
 def render_html(
@@ -196,28 +224,23 @@ def render_html(
 ) -> str:
     """The text as HTML: each number a link to the rows it counts (its label as the
     title), numbers changed by the last regeneration marked for review."""
-    out, last = [], 0
-    for match in PLACEHOLDER.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        token = _token(match)
-        one = filled.get(token)
-        if one is None:
-            out.append(
-                f'<mark class="missing">{html.escape(MISSING.format(key=match.group(1)))}</mark>'
-            )
-        else:
-            css = "fact changed" if token in changed else "fact"
-            body = html.escape(one["text"])
-            title = html.escape(one.get("label", ""))
-            if one.get("source"):
+    out = []
+    for p in pieces(text, filled):
+        body = html.escape(p.text)
+        if not p.token:
+            out.append(body)
+        elif p.missing:
+            out.append(f'<mark class="missing">{body}</mark>')
+        elif p.text:
+            css = "fact changed" if p.token in changed else "fact"
+            title = html.escape(p.label)
+            if p.source:
                 out.append(
-                    f'<a class="{css}" href="{html.escape(one["source"])}" title="{title}"'
-                    f' data-fact="{html.escape(token)}">{body}</a>'
+                    f'<a class="{css}" href="{html.escape(p.source)}" title="{title}"'
+                    f' data-fact="{html.escape(p.token)}">{body}</a>'
                 )
             else:
                 out.append(f'<span class="{css}" title="{title}">{body}</span>')
-        last = match.end()
-    out.append(html.escape(text[last:]))
     return "".join(out)
 
 
@@ -230,11 +253,3 @@ def changed_tokens(
         for token, one in after.items()
         if token in before and before[token]["text"] != one["text"]
     )
-
-
-# A comparison that is empty (no previous data) leaves "，，" or "，。" behind.
-_EMPTY_CLAUSES = re.compile(r"，\s*(?=[，。；：])|（\s*）")
-
-
-def _tidy(text: str) -> str:
-    return _EMPTY_CLAUSES.sub("", text)

@@ -497,6 +497,8 @@ def approve(report: Report, *, user: Any, loaded_version: LoadedVersion) -> None
         locked.status = ReportStatus.APPROVED
         locked.approved_by, locked.approved_at = user, timezone.now()
         locked.save()
+        # Approving is reviewing: the numbers a regeneration changed count as checked.
+        locked.sections.exclude(changed=[]).update(changed=[])
         audit_log(actor=user, action=Action.UPDATE, obj=locked, detail="审核通过")
     report.refresh_from_db()
 

@@ -21,6 +21,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
+from edubureau.core.officialdoc.text import heading_number
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.reports import placeholders, services
@@ -114,7 +115,15 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     sections: list[dict[str, Any]] = []
     changed = 0
     sources: dict[str, dict[str, str]] = {}
+    counters = [0, 0, 0, 0, 0]
     for section in report.sections.all():
+        number = ""
+        # Numbered as the document will be: an empty run-in part is left out of it.
+        if section.level and (section.text or section.tables or not section.run_in):
+            level = min(section.level, 4)
+            counters[level] += 1
+            counters[level + 1 :] = [0] * (len(counters) - level - 1)
+            number = heading_number(level, counters[level])
         values = section.values or {}
         changed += len(section.changed or [])
         for token, one in values.items():
@@ -123,6 +132,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         sections.append(
             {
                 "s": section,
+                "number": number,
                 "html": mark_safe(
                     placeholders.render_html(section.text, values, frozenset(section.changed or []))
                 ),

@@ -68,7 +68,7 @@ def _duty(ctx: Context) -> str:
 
 def _system(ctx: Context) -> str:
     sentences = []
-    if ctx.has("inspections.self.due"):
+    if ctx.has("inspections.self.submitted"):
         sentences.append(
             f"坚持月度排查制度，{ctx.span}"
             f"{'' if ctx.is_school else '各校'}开展月度自查{{{{inspections.self.submitted}}}}次，"
