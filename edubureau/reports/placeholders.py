@@ -83,9 +83,11 @@ class Values(Mapping[str, Fact]):
 
 
 def _number(fact: Fact) -> str:
+    value = fact.value
     if fact.unit == "%":
-        value = fact.value
         return phrasing.percent_text(value if isinstance(value, Decimal) else None, fact.places)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))  # a median of 20 days reads "20天", not "20.0天"
     return fact.display
 
 

@@ -36,8 +36,8 @@ def _duty(ctx: Context) -> str:
     points = []
     if ctx.has("letters.due.bureau_school") and not ctx.is_school:
         points.append(
-            f"签订安全责任书。{ctx.author}与{{{{letters.due.bureau_school}}}}所学校（幼儿园）"
-            "签订安全工作目标责任书{{letters.signed.bureau_school}}份，签订率{{letters.rate.bureau_school}}"
+            f"签订安全责任书。{ctx.author}与{{{{letters.signed.bureau_school}}}}所学校（幼儿园）"
+            "签订安全工作目标责任书，签订率{{letters.rate.bureau_school}}"
         )
     staff, parent = ctx.has("letters.due.school_staff"), ctx.has("letters.due.school_parent")
     if staff or parent:
@@ -74,6 +74,11 @@ def _system(ctx: Context) -> str:
             f"{'' if ctx.is_school else '各校'}开展月度自查{{{{inspections.self.submitted}}}}次，"
             "按时报送率{{inspections.self.on_time_rate}}，{{inspections.self.on_time_rate|change}}。"
         )
+    if ctx.has("inspections.self.schools") and not ctx.is_school:
+        sentences.append(
+            "{{inspections.self.schools}}所学校按要求开展了月度自查，"
+            "占应开展学校的{{inspections.self.schools_rate}}。"
+        )
     if ctx.has("inspections.campaigns") and not ctx.is_school:
         sentences.append(
             f"{ctx.author}组织开学前、汛期、节假日前等专项检查{{{{inspections.campaigns}}}}次，"
@@ -90,6 +95,12 @@ def _education(ctx: Context) -> str:
         points.append(
             "开展应急疏散演练{{drills.count}}场次，参与师生{{drills.participants|big}}，"
             "{{drills.count|change}}"
+            + (
+                "，{{drills.schools_meeting_frequency}}所学校达到演练频次要求，"
+                "达标率{{drills.frequency_rate}}"
+                if ctx.has("drills.active_schools") and not ctx.is_school
+                else ""
+            )
         )
     if ctx.has("education.activities"):
         points.append(
@@ -113,8 +124,17 @@ def _hazards(ctx: Context) -> str:
         "已整改销号{{hazards.closed}}个，整改率{{hazards.rectification_rate}}，"
         "{{hazards.rectification_rate|change}}。"
     ]
+    if ctx.has("hazards.closed_on_time"):
+        sentences.append("按期整改率{{hazards.on_time_rate}}，{{hazards.on_time_rate|change}}。")
     if ctx.has("hazards.overdue"):
-        sentences.append("逾期未整改{{hazards.overdue}}个，已逐一督促落实整改。")
+        escalated = (
+            "，其中{{hazards.escalated}}个已挂牌督办" if ctx.has("hazards.escalated") else ""
+        )
+        sentences.append(f"逾期未整改{{{{hazards.overdue}}}}个{escalated}，已逐一督促落实整改。")
+    if ctx.has("hazards.deferred"):
+        sentences.append(
+            "对{{hazards.deferred}}个暂时无法整改的隐患，督促学校落实临时管控措施并报告上级。"
+        )
     top = ctx.parts("hazards.found_by_category")[:3]
     if len(top) >= 2:
         named = "、".join(f"{p.label}{{{{{p.key}}}}}个" for p in top)
@@ -174,6 +194,15 @@ def problems(ctx: Context) -> list[str]:
         found.append(
             f"月度自查报送仍有遗漏，{ctx.span}有{{{{inspections.self.missing}}}}次自查未按要求报送"
         )
+    meeting, active = (
+        ctx.count("drills.schools_meeting_frequency"),
+        ctx.count("drills.active_schools"),
+    )
+    if active and meeting < active and not ctx.is_school:
+        found.append(
+            "应急演练开展不够均衡，{{drills.active_schools}}所学校中仅"
+            "{{drills.schools_meeting_frequency}}所达到演练频次要求"
+        )
     signed, due = ctx.count("letters.signed"), ctx.count("letters.due")
     if due and signed < due:
         found.append("安全责任书签订尚未全覆盖，应签{{letters.due}}份，已签{{letters.signed}}份")
@@ -197,6 +226,8 @@ def _next(ctx: Context) -> str:
         steps.append("针对反复出现的隐患开展专项治理，从制度和投入上解决根源问题")
     if ctx.has("inspections.self.missing"):
         steps.append("严格落实月度自查报送制度，对未按时报送的学校及时通报、约谈")
+    if ctx.count("drills.schools_meeting_frequency") < ctx.count("drills.active_schools"):
+        steps.append("督促演练次数不足的学校按规定频次开展应急疏散演练")
     if ctx.count("letters.signed") < ctx.count("letters.due"):
         steps.append("督促未签订安全责任书的学校限期完成签订，做到全覆盖")
     if ctx.has("vehicles.expiring"):
