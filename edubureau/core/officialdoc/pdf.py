@@ -104,7 +104,7 @@ def docx_to_pdf(data: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise ConversionError(
-                f"生成 PDF 超时：LibreOffice 在 {timeout:.0f} 秒内未完成转换。"
+                f"生成 PDF 超时：LibreOffice 在 {timeout:g} 秒内未完成转换。"
             ) from None
         pdf = out / "document.pdf"
         if process.returncode != 0 or not pdf.exists():

@@ -42,8 +42,8 @@ from __future__ import annotations
 import io
 import math
 import zipfile
-from datetime import datetime, time
 from dataclasses import dataclass, field, replace
+from datetime import datetime, time
 from typing import Any
 
 from docx import Document as new_docx
@@ -68,6 +68,7 @@ from edubureau.core.officialdoc.tables import (
     belongs_in_body,
     body_fit,
     header_split,
+    squeezed,
 )
 from edubureau.core.officialdoc.text import (
     chinese_date,
@@ -388,6 +389,7 @@ class _Attached:
     """A document's 附件s: its own, then the tables moved out of the body."""
 
     items: list[Attachment] = field(default_factory=list)
+    total: int = 0  # how many there will be, the moved tables counted in advance
 
     def add(self, attachment: Attachment) -> int:
         self.items.append(attachment)
@@ -504,7 +506,7 @@ def _section(doc: DocxDocument, section: Section, level: int, n: int, attached: 
                 attached.add(Attachment(title=title, tables=(replace(table, caption=""),)))
             )
     if moved:
-        refs = "、".join(f"附件{k}" for k in moved)
+        refs = "、".join(f"附件{k}" if attached.total > 1 else "附件" for k in moved)
         _paragraph(doc, f"详见{refs}。")
     for i, child in enumerate(section.children, start=1):
         _section(doc, child, level + 1, i, attached)
@@ -664,7 +666,7 @@ def _attachment(doc: DocxDocument, attachment: Attachment, n: int, total: int) -
         _paragraph(doc, text)
     for table, fitted in zip(attachment.tables, fits, strict=True):
         chosen = fitted or attachment_fit(table, landscape_pt)
-        _table(doc, table, chosen or body_fit(table))
+        _table(doc, table, chosen or squeezed(table, landscape_pt))
     return wide
 
 
@@ -693,10 +695,16 @@ def _imprint(doc: DocxDocument, od: OfficialDocument) -> None:
         topFromText="0",
         bottomFromText="0",
         vertAnchor="margin",
-        horzAnchor="margin",
-        tblpXSpec="center",
+        # Placed from the page's edge: LibreOffice keeps a table as wide as the type
+        # area in the text flow unless it is positioned relative to the page.
+        horzAnchor="page",
+        tblpX=str(_mm(L.LEFT_MM)),
         tblpY=str(_mm(L.TYPE_HEIGHT_MM) - height),
     )
+    margins = _el("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        margins.append(_el(f"w:{side}", w="0", type="dxa"))
+    tbl_pr.append(margins)
     _set_child(tbl_pr, "w:tblLayout", type="fixed")
     borders = _el("w:tblBorders")
     # The first and last rules thick (0.35 mm, 1 pt), the ones between thin (0.25 mm).
@@ -727,14 +735,23 @@ def _imprint(doc: DocxDocument, od: OfficialDocument) -> None:
         _run(paragraph, left)
         if right:
             tabs = _el("w:tabs")
-            tab_pos = width - 2 * round(L.SIZE_4 * 20) - 2 * 108
+            tab_pos = width - 2 * round(L.SIZE_4 * 20)
             tabs.append(_el("w:tab", val="right", pos=str(tab_pos)))
             paragraph._p.get_or_add_pPr().insert(0, tabs)
             _run(paragraph, "\t" + right)
 
 
+def _moved(section: Section) -> int:
+    """How many of the section's tables (its sub-sections' too) go to 附件s."""
+    own = sum(not belongs_in_body(table) for table in section.tables)
+    return own + sum(_moved(child) for child in section.children)
+
+
 def _body(doc: DocxDocument, od: OfficialDocument) -> _Attached:
-    attached = _Attached(items=list(od.attachments))
+    attached = _Attached(
+        items=list(od.attachments),
+        total=len(od.attachments) + sum(_moved(section) for section in od.sections),
+    )
     if od.masthead:
         _masthead(doc, od)
         _title(doc, od.title, space_before_lines=1)
@@ -777,6 +794,7 @@ def render_docx(od: OfficialDocument) -> bytes:
     if od.copy_to or od.printed_by or od.printed_on:
         if landscape:
             _portrait(doc)
+            doc.add_paragraph(style=FLUSH)  # LibreOffice keeps a page's first frame on the last
         _imprint(doc, od)
         doc.add_paragraph(style=FLUSH)  # the floating table's anchor
     properties = doc.core_properties

@@ -153,7 +153,7 @@ def body_fit(table: Table) -> Fit:
             found = fit(table, size, BODY_WIDTH_PT)
             assert found is not None
             return found
-    return attachment_fit(table, BODY_WIDTH_PT) or _squeezed(table, BODY_WIDTH_PT)
+    return attachment_fit(table, BODY_WIDTH_PT) or squeezed(table, BODY_WIDTH_PT)
 
 
 def attachment_fit(table: Table, width_pt: float) -> Fit | None:
@@ -164,7 +164,7 @@ def attachment_fit(table: Table, width_pt: float) -> Fit | None:
     return fit(table, SIZE_SMALL_4, width_pt)
 
 
-def _squeezed(table: Table, width_pt: float) -> Fit:
+def squeezed(table: Table, width_pt: float) -> Fit:
     """Last resort: columns in proportion to their natural widths at 小四."""
     columns = _columns(table)
     natural = [natural_chars(h, c) for h, c in columns]

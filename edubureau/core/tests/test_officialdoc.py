@@ -6,6 +6,7 @@ breaker and the punctuation normaliser on their own. (The PDF: test_officialdoc_
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from datetime import date
@@ -74,7 +75,16 @@ def sample(**changes) -> OfficialDocument:
                                 (("消防安全", "3", "2"), ("校舍安全", "2", "1")),
                             ),
                         ),
-                        children=(Section("消防设施", children=(Section("灭火器",),)),),
+                        children=(
+                            Section(
+                                "消防设施",
+                                children=(
+                                    Section(
+                                        "灭火器",
+                                    ),
+                                ),
+                            ),
+                        ),
                     ),
                     Section("各校检查情况", tables=(Table(SCHOOL_HEADERS, schools(24)),)),
                 ),
@@ -174,7 +184,8 @@ def test_the_title_is_centred_not_bold_and_broken_between_words(document):
 
 def test_headings_are_numbered_by_depth(document):
     lines = texts(document)
-    for heading in ("一、基本情况", "（二）隐患类别分布", "1.消防设施", "（1）灭火器", "二、整改要求"):
+    headings = ("一、基本情况", "（二）隐患类别分布", "1.消防设施", "（1）灭火器", "二、整改要求")
+    for heading in headings:
         assert heading in lines, heading
     styles = {p.text: p.style.name for p in document.paragraphs}
     assert styles["一、基本情况"] == "OD Heading 1"
@@ -225,7 +236,7 @@ def test_page_numbers_are_a_page_field_on_even_and_odd_footers():
     assert re.search(r'<w:footerReference w:type="even"', body)
     assert len(footers) == 2
     for footer in footers:
-        assert "<w:instrText xml:space=\"preserve\"> PAGE </w:instrText>" in footer
+        assert '<w:instrText xml:space="preserve"> PAGE </w:instrText>' in footer
         assert 'w:fldCharType="begin"' in footer and 'w:fldCharType="end"' in footer
         assert "— " in footer and " —" in footer
     document = opened(sample())
@@ -269,7 +280,8 @@ def test_the_attachment_note_and_the_signature_follow_the_body(document):
     centre_of_date = 4 + text_width("2026年12月2日") / 2
     assert issuer.paragraph_format.right_indent.pt / 16 + 6 / 2 == pytest.approx(centre_of_date)
     # The later attachment names line up under the first.
-    first, second = paragraph(document, "附件：1．检查组名单"), paragraph(document, "2．各校检查情况")
+    first = paragraph(document, "附件：1．检查组名单")
+    second = paragraph(document, "2．各校检查情况")
     assert first.paragraph_format.left_indent == second.paragraph_format.left_indent
     start = first.paragraph_format.left_indent.pt + first.paragraph_format.first_line_indent.pt
     assert start == 32
@@ -331,7 +343,7 @@ def test_the_table_rule_is_measured_in_rows_and_characters():
     narrow = Table(("类别", "发现"), tuple((f"类{i}", str(i)) for i in range(15)))
     assert belongs_in_body(narrow)
     assert not belongs_in_body(Table(narrow.headers, (*narrow.rows, ("类", "1"))))  # 16 rows
-    wide = Table(SCHOOL_HEADERS + ("备注",), tuple((*r, "无") for r in schools(3)))
+    wide = Table((*SCHOOL_HEADERS, "备注"), tuple((*r, "无") for r in schools(3)))
     assert not belongs_in_body(wide)
     assert belongs_in_body(Table(narrow.headers, narrow.rows * 2, attach=False))
     assert not belongs_in_body(Table(narrow.headers, narrow.rows[:1], attach=True))
@@ -349,6 +361,18 @@ def test_the_imprint_has_its_rules_and_dates(document):
     assert sizes["insideH"] == "6"  # 0.25 mm
     position = imprint._tbl.tblPr.find(qn("w:tblpPr"))
     assert position.get(qn("w:vertAnchor")) == "margin"
+
+
+def test_a_table_too_wide_for_a_portrait_page_gets_a_landscape_one():
+    headers = tuple(f"第{i}项指标名称" for i in range(1, 15))
+    wide = Table(headers, tuple(tuple(f"某某县第{i}实验小学" for i in range(14)) for _ in range(3)))
+    document = opened(sample(sections=(Section("明细", tables=(wide,)),), attachments=()))
+    orientations = [s.orientation for s in document.sections]
+    assert orientations == [0, 1, 0]  # portrait, the 附件 landscape, back for the 版记
+    landscape = document.sections[1]
+    assert (round(landscape.page_width.mm), round(landscape.page_height.mm)) == (297, 210)
+    lines = texts(document)
+    assert "详见附件。" in lines and "附件：明细" in lines and "附件" in lines  # the only one
 
 
 def test_no_imprint_without_copy_to_or_printer():
@@ -403,7 +427,7 @@ def test_broken_titles_keep_words_and_numbers_whole(title):
     assert "".join(lines) == title
     assert len(lines) >= 2
     assert all(text_width(line) <= 18 for line in lines)
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in itertools.pairwise(lines):
         assert not line.endswith(("的", "和", "与", "及", "（", "《"))
         assert not (line[-1].isdigit() and following[0].isdigit())
         assert not following.startswith(("，", "、", "）", "》", "的"))

@@ -9,6 +9,7 @@ these tests fail, never skip.
 from __future__ import annotations
 
 import io
+import itertools
 import subprocess
 import tempfile
 import threading
@@ -87,7 +88,7 @@ def test_a_page_holds_22_lines_of_28_characters(full_pages):
     # apart, from 37 mm below the top to 35 mm above the bottom.
     assert min(line[0]["x0"] for line in body) == pytest.approx(28 * MM, abs=0.5)
     assert max(line[-1]["x1"] for line in body) <= (210 - 26) * MM + 0.5
-    pitches = {round(b[0]["bottom"] - a[0]["bottom"], 1) for a, b in zip(body, body[1:])}
+    pitches = {round(b[0]["bottom"] - a[0]["bottom"], 1) for a, b in itertools.pairwise(body)}
     assert pitches <= {28.9, 29.0, 28.95}
     assert body[0][0]["top"] >= 37 * MM - 1
     assert body[-1][0]["bottom"] <= (297 - 35) * MM + 1
@@ -209,11 +210,12 @@ def test_pdftoppm_shows_the_chinese_in_the_aliased_faces(sample_pdf):
     scale = 300 / 72
 
     def glyph(content: str, char: str) -> Image.Image:
-        for n, line in ((n, line) for n in (0, 1) for line in lines_of_chars(chars, n)):
-            if text(line).startswith(content):
-                c = next(c for c in line if c["text"] == char)
-                box = tuple(round(v * scale) for v in (c["x0"], c["top"], c["x1"], c["bottom"]))
-                return shape(pages[n].crop(box))
+        for number in (0, 1):
+            for line in lines_of_chars(chars, number):
+                if text(line).startswith(content):
+                    c = next(c for c in line if c["text"] == char)
+                    box = (c["x0"], c["top"], c["x1"], c["bottom"])
+                    return shape(pages[number].crop(tuple(round(v * scale) for v in box)))
         raise AssertionError(content)
 
     faces_by_style = {
@@ -276,6 +278,19 @@ def test_page_numbers_alternate_sides(sample_pdf):
             else:
                 assert number[0]["x0"] == pytest.approx(28 * MM + 14, abs=2)
             assert round(number[0]["size"]) == 14
+
+
+def test_the_imprint_sits_on_the_foot_of_the_last_page(sample_pdf):
+    """版记: its last rule on the type area's bottom edge, its rules as wide as it."""
+    with pdfplumber.open(io.BytesIO(sample_pdf)) as pdf:
+        page = pdf.pages[-1]
+        rules = sorted(
+            (r for r in page.rects + page.lines if r["width"] > 400), key=lambda r: r["top"]
+        )[-3:]
+        copy_to = next(line for line in lines_of(page) if text(line).startswith("抄送"))
+    assert rules[-1]["top"] == pytest.approx((297 - 35) * MM, abs=1.5)
+    assert all(r["width"] == pytest.approx(156 * MM, abs=1.5) for r in rules)
+    assert rules[0]["top"] < copy_to[0]["top"] < rules[1]["top"]
 
 
 def test_concurrent_conversions_each_get_their_pdf():
