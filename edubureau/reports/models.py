@@ -249,6 +249,9 @@ class ReportSection(models.Model):
     text = models.TextField("正文", blank=True)
     generated = models.TextField("生成的正文", blank=True)
     edited = models.BooleanField("已人工修改", default=False)
+    # A person may leave a part out of the document, or write a part of their own.
+    enabled = models.BooleanField("纳入正文", default=True)
+    custom = models.BooleanField("自行添加", default=False)
     values = models.JSONField("数值", default=dict, blank=True)
     # Tables the genre drafted (circulars' per-school results): [{"caption", "headers",
     # "rows"}]; regenerated with the numbers, never edited by hand.
@@ -266,6 +269,34 @@ class ReportSection(models.Model):
 
     def __str__(self) -> str:
         return self.heading or self.key
+
+
+class GenreVariant(models.Model):
+    """A bureau's own shape of a genre: its sections' order, headings, which are left
+    out and the parts it adds, applied to every new draft of the genre it makes.
+
+    ``layout`` is a list of ``{"key", "heading", "level", "enabled", "custom", "text"}``
+    in order (``text`` only for added parts)."""
+
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, related_name="genre_variants", verbose_name="教育局"
+    )
+    genre = models.CharField("文种", max_length=40)
+    layout = models.JSONField("结构", default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "本局文种模板"
+        verbose_name_plural = "本局文种模板"
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "genre"], name="genre_variant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau}：{self.genre}"
 
 
 class IssueCounter(models.Model):

@@ -31,7 +31,13 @@ from edubureau.orgs.models import Bureau, BureauLevel, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.reports import placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
-from edubureau.reports.models import IssueCounter, Report, ReportSection, ReportStatus
+from edubureau.reports.models import (
+    GenreVariant,
+    IssueCounter,
+    Report,
+    ReportSection,
+    ReportStatus,
+)
 from edubureau.reports.placeholders import Values
 from edubureau.safety.models import Campaign, Hazard
 
@@ -310,12 +316,15 @@ def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> lis
     report.generated_at = timezone.now()
     report.save()
     existing = {s.key: s for s in report.sections.all()}
+    variant = _variant_of(report, spec) if fresh else None
     changed_all: list[str] = []
     for position, draft in enumerate(drafts):
         section = existing.pop(draft.key, None)
         if section is None:
-            section = ReportSection(report=report, key=draft.key)
-        section.level, section.position, section.run_in = draft.level, position, draft.run_in
+            section = ReportSection(report=report, key=draft.key, position=position)
+        elif spec.outline is not None:
+            section.position = position  # an outline's parts follow the module's order
+        section.level, section.run_in = draft.level, draft.run_in
         if not section.edited:
             section.text = draft.text
         if not section.heading_edited:
@@ -329,14 +338,49 @@ def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> lis
         section.save()
         changed_all.extend(f"{section.key}:{token}" for token in changed)
     # A part the new draft no longer has (an outline's section that emptied) goes,
-    # unless a person wrote in it.
+    # unless a person wrote in it or added it.
     for gone in existing.values():
-        if gone.edited:
-            gone.position = len(drafts) + gone.position
-            gone.save(update_fields=["position"])
+        if gone.custom or gone.edited:
+            _, gone.values = placeholders.fill(gone.text, values)
+            gone.save(update_fields=["values"])
         else:
             gone.delete()
+    if variant is not None:
+        apply_layout(report, variant.layout)
     return changed_all
+
+
+def _variant_of(report: Report, spec: GenreSpec) -> GenreVariant | None:
+    if report.school_id or report.inspector_id or report.to_school_id or spec.outline:
+        return None
+    return GenreVariant.objects.filter(bureau_id=report.bureau_id, genre=spec.key).first()
+
+
+def apply_layout(report: Report, layout: list[dict[str, Any]]) -> None:
+    """Give a fresh draft the bureau's shape: order, headings, parts left out, parts
+    added. Parts of the genre the layout does not know keep their place at the end."""
+    sections = {s.key: s for s in report.sections.all()}
+    position = 0
+    for part in layout:
+        key = str(part.get("key", ""))[:60]
+        section = sections.pop(key, None)
+        if section is None:
+            if not part.get("custom"):
+                continue  # a part the genre no longer has
+            section = ReportSection(report=report, key=key, custom=True, edited=True)
+            section.text = str(part.get("text", ""))
+            section.level = min(max(int(part.get("level", 1)), 1), 3)
+        heading = str(part.get("heading", ""))[:120]
+        if heading and heading != section.heading:
+            section.heading, section.heading_edited = heading, True
+        section.enabled = bool(part.get("enabled", True))
+        section.position = position
+        position += 1
+        section.save()
+    for section in sorted(sections.values(), key=lambda s: s.position):
+        section.position = position
+        position += 1
+        section.save(update_fields=["position"])
 
 
 @dataclass(frozen=True)
@@ -485,6 +529,139 @@ def reset_section(report: Report, *, user: Any, key: str, loaded_version: Loaded
     report.refresh_from_db()
 
 
+def change_layout(
+    report: Report,
+    *,
+    user: Any,
+    key: str,
+    action: str,
+    loaded_version: LoadedVersion,
+    heading: str = "",
+    text: str = "",
+    level: int = 2,
+) -> None:
+    """Move a part up or down, leave it out or take it back, or add a part of one's own
+    after it (``action``: up, down, drop, restore, add, remove)."""
+    if not can_edit(user, report):
+        raise ReportError("只有草稿状态的报告可以由起草人修改")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        parts = list(locked.sections.all())
+        index = next((i for i, s in enumerate(parts) if s.key == key), None)
+        if index is None:
+            raise ReportError("该段落不存在")
+        section = parts[index]
+        if action in ("up", "down"):
+            other = index - 1 if action == "up" else index + 1
+            if not 0 <= other < len(parts):
+                raise ReportError("已经是第一段" if action == "up" else "已经是最后一段")
+            parts[index], parts[other] = parts[other], parts[index]
+        elif action in ("drop", "restore"):
+            section.enabled = action == "restore"
+            section.save(update_fields=["enabled"])
+        elif action == "remove":
+            if not section.custom:
+                raise ReportError("只能删除自行添加的段落；生成的段落可以选择“不纳入正文”")
+            parts.pop(index)
+            section.delete()
+        elif action == "add":
+            heading = heading.strip()
+            if not heading:
+                raise ReportError("请填写新段落的标题")
+            if len(heading) > 120:
+                raise ReportError("标题不能超过120个字")
+            problems = placeholders.problems(text, section_values(locked))
+            if problems:
+                raise ReportError("；".join(problems))
+            added = ReportSection(
+                report=locked,
+                key=_new_key(parts),
+                level=min(max(level, 1), 3),
+                heading=heading,
+                heading_edited=True,
+                text=text.strip(),
+                custom=True,
+                edited=True,
+                position=0,
+            )
+            _, added.values = placeholders.fill(added.text, section_values(locked))
+            added.save()
+            parts.insert(index + 1, added)
+        else:
+            raise ReportError("无法识别的操作")
+        for position, part in enumerate(parts):
+            if part.position != position:
+                part.position = position
+                part.save(update_fields=["position"])
+        locked.save(update_fields=["updated_at"])
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            changes={"section": key, "action": action, "heading": heading},
+            detail="调整报告结构",
+        )
+    report.refresh_from_db()
+
+
+def _new_key(parts: list[ReportSection]) -> str:
+    taken = {p.key for p in parts}
+    n = 1
+    while f"custom{n}" in taken:
+        n += 1
+    return f"custom{n}"
+
+
+def can_save_variant(user: Any, report: Report) -> bool:
+    """A bureau's safety (genre-owning) staff keep the bureau's shape of a genre."""
+    return bool(
+        report.school_id is None
+        and report.inspector_id is None
+        and report.to_school_id is None
+        and genre(report.genre).outline is None
+        and user.is_authenticated
+        and user.role == Role.DEPARTMENT_STAFF
+        and user.bureau_id == report.bureau_id
+        and any(g.key == report.genre for g in genres_for(user))
+    )
+
+
+def save_variant(report: Report, *, user: Any) -> GenreVariant:
+    """Keep this report's shape (order, headings, parts left out, parts added) as the
+    bureau's for the genre: every later draft starts from it."""
+    if not can_save_variant(user, report):
+        raise ReportError("只有本局起草该文种的股室工作人员可以保存本局模板")
+    layout = [
+        {
+            "key": s.key,
+            "heading": s.heading,
+            "level": s.level,
+            "enabled": s.enabled,
+            "custom": s.custom,
+            **({"text": s.text} if s.custom else {}),
+        }
+        for s in report.sections.all()
+    ]
+    variant, _ = GenreVariant.objects.update_or_create(
+        bureau_id=report.bureau_id,
+        genre=report.genre,
+        defaults={"layout": layout, "updated_by": user},
+    )
+    audit_log(actor=user, action=Action.UPDATE, obj=variant, detail="保存本局文种模板")
+    return variant
+
+
+def forget_variant(report: Report, *, user: Any) -> None:
+    if not can_save_variant(user, report):
+        raise ReportError("只有本局起草该文种的股室工作人员可以恢复默认模板")
+    deleted, _ = GenreVariant.objects.filter(
+        bureau_id=report.bureau_id, genre=report.genre
+    ).delete()
+    if deleted:
+        audit_log(actor=user, action=Action.DELETE, obj=report, detail="恢复该文种的默认结构")
+
+
 # The lifecycle ------------------------------------------------------------------------
 
 
@@ -630,6 +807,8 @@ def document_of(report: Report) -> OfficialDocument:
     roots: list[dict[str, Any]] = []
     stack: list[dict[str, Any]] = []
     for section in report.sections.all():
+        if not section.enabled:
+            continue
         text = placeholders.render(section.text, section.values or {})
         paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
         if section.level == 0:

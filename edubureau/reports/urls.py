@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:report_id>/approve/", views.report_approve, name="approve"),
     path("<int:report_id>/return/", views.report_return, name="return"),
     path("<int:report_id>/issue/", views.report_issue, name="issue"),
+    path("<int:report_id>/variant/", views.report_variant, name="variant"),
     path("<int:report_id>/reply/", views.report_reply, name="reply"),
     path("<int:report_id>/docx/", views.report_docx, name="docx"),
     path("<int:report_id>/pdf/", views.report_pdf, name="pdf"),

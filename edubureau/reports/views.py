@@ -28,6 +28,15 @@ from edubureau.reports import placeholders, services
 from edubureau.reports.genres import GENRES
 from edubureau.reports.models import Report, ReportStatus
 
+LAYOUT_ACTIONS = {
+    "up": "段落已上移。",
+    "down": "段落已下移。",
+    "drop": "该段落不再纳入正文。",
+    "restore": "该段落已重新纳入正文。",
+    "add": "已添加段落。",
+    "remove": "已删除该段落。",
+}
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -119,7 +128,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     for section in report.sections.all():
         number = ""
         # Numbered as the document will be: an empty run-in part is left out of it.
-        if section.level and (section.text or section.tables or not section.run_in):
+        if (
+            section.enabled
+            and section.level
+            and (section.text or section.tables or not section.run_in)
+        ):
             level = min(section.level, 4)
             counters[level] += 1
             counters[level + 1 :] = [0] * (len(counters) - level - 1)
@@ -152,6 +165,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_return": services.can_return(user, report),
             "can_issue": services.can_issue(user, report),
             "can_reply": services.can_reply(user, report),
+            "can_save_variant": services.can_save_variant(user, report),
             "changed": changed,
             "today": timezone.localdate(),
         },
@@ -179,8 +193,21 @@ def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
         raise PermissionDenied("只有草稿状态的报告可以由起草人修改")
     key = request.POST.get("section", "")
     version = request.POST.get("version")
+    action = request.POST.get("action", "")
     try:
-        if request.POST.get("action") == "reset":
+        if action in LAYOUT_ACTIONS:
+            services.change_layout(
+                report,
+                user=request.user,
+                key=key,
+                action=action,
+                loaded_version=version,
+                heading=request.POST.get("heading", ""),
+                text=request.POST.get("text", ""),
+                level=param_int(request.POST.get("level"), minimum=1, maximum=3) or 2,
+            )
+            messages.success(request, LAYOUT_ACTIONS[action])
+        elif action == "reset":
             services.reset_section(report, user=request.user, key=key, loaded_version=version)
             messages.success(request, "已恢复为生成的正文。")
         else:
@@ -250,6 +277,24 @@ def report_issue(request: HttpRequest, report_id: int) -> HttpResponse:
     if report.is_issued and not report.pdf:
         services.store_pdf(report)
     return response
+
+
+@login_required
+@require_POST
+def report_variant(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    if not services.can_save_variant(request.user, report):
+        raise PermissionDenied("只有本局起草该文种的股室工作人员可以保存本局模板")
+    try:
+        if request.POST.get("action") == "forget":
+            services.forget_variant(report, user=request.user)
+            messages.success(request, "已恢复默认结构，以后起草的该文种按系统默认结构生成。")
+        else:
+            services.save_variant(report, user=request.user)
+            messages.success(request, "已保存为本局模板，以后起草的该文种按此结构生成。")
+    except services.ReportError as error:
+        messages.error(request, str(error))
+    return redirect("reports:detail", report_id=report.pk)
 
 
 @login_required

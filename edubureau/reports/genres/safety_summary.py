@@ -202,6 +202,8 @@ def problems(ctx: Context) -> list[str]:
         found.append(
             "应急演练开展不够均衡，{{drills.active_schools}}所学校中仅"
             "{{drills.schools_meeting_frequency}}所达到演练频次要求"
+            if meeting
+            else "应急演练开展不够到位，{{drills.active_schools}}所学校均未达到演练频次要求"
         )
     signed, due = ctx.count("letters.signed"), ctx.count("letters.due")
     if due and signed < due:

@@ -48,7 +48,7 @@ def test_generate_edit_regenerate_approve_issue_download(
     screenshot(page, f"report-draft-{width}")
 
     section = page.locator("#s-hazards")
-    section.locator("summary").click()
+    section.locator("summary", has_text="修改本段").click()
     section.locator("[data-testid=section-text]").fill(EDIT)
     section.locator("[data-testid=save-section]").click()
     page.wait_for_selector("#s-hazards [data-testid=edited-flag]")
