@@ -316,6 +316,8 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend",
     }
 }
+# Reports: drafting over more schools than this runs in the worker, with a progress bar.
+REPORTS_BACKGROUND_SCHOOLS = env_int("REPORTS_BACKGROUND_SCHOOLS", 1000)
 # Safety: a monthly self-inspection is due on the Nth working day of the month; the
 # same item failing again at a school within the window is a repeat; an overdue
 # hazard climbs the escalation ladder (levels 1..5) after these working days.

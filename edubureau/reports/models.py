@@ -147,6 +147,11 @@ class Report(models.Model):
     # generation (every value, label and source), frozen with the report when issued.
     facts_snapshot = models.JSONField("数据快照", default=dict, blank=True)
     generated_at = models.DateTimeField("生成时间", null=True, blank=True)
+    # Generation of a large scope runs in the worker: how far it is (0–100) while
+    # ``generating``, and why it failed if it did.
+    generating = models.BooleanField("正在生成", default=False)
+    progress = models.PositiveSmallIntegerField("生成进度", default=0)
+    generation_error = models.CharField("生成失败原因", max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -7,10 +7,14 @@ Who may do what is decided here and in :class:`~edubureau.reports.models.ReportQ
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -41,6 +45,8 @@ from edubureau.reports.models import (
 from edubureau.reports.placeholders import Values
 from edubureau.safety.models import Campaign, Hazard
 
+logger = logging.getLogger(__name__)
+
 REGION_WORDS = {
     BureauLevel.PROVINCE.value: "全省",
     BureauLevel.CITY.value: "全市",
@@ -70,7 +76,7 @@ def genres_for(user: Any) -> list[GenreSpec]:
 
 
 def can_edit(user: Any, report: Report) -> bool:
-    if not report.is_draft:
+    if not report.is_draft or report.generating:
         return False
     if not Report.objects.writable_by(user).filter(pk=report.pk).exists():
         return False
@@ -85,6 +91,8 @@ def can_approve(user: Any, report: Report) -> bool:
     """A bureau's (or an inspector's) report is approved by a leader of its bureau; a
     school's by its principal."""
     if report.status != ReportStatus.DRAFT or not user.is_authenticated or not user.is_active:
+        return False
+    if report.generating or report.generation_error:
         return False
     if report.school_id:
         return bool(
@@ -274,11 +282,61 @@ def create_report(
         issuer=v.issuer,
         created_by=user,
     )
+    background = _is_large(report, user)
     with transaction.atomic():
-        report.save()
-        _generate(report, user=user, spec=spec, fresh=True)
+        if background:
+            report.title = f"{v.name}{period.label}{spec.label}（正在生成）"
+            report.generating, report.progress = True, 5
+            report.save()
+            _enqueue(report, user, fresh=True)
+        else:
+            report.save()
+            _generate(report, user=user, spec=spec, fresh=True)
         audit_log(actor=user, action=Action.CREATE, obj=report, detail=f"起草{spec.label}")
     return report
+
+
+def _is_large(report: Report, user: Any) -> bool:
+    """Whether drafting reads enough schools to run in the worker with a progress bar
+    (``REPORTS_BACKGROUND_SCHOOLS``; a county's 150 schools take well under a second)."""
+    limit = int(getattr(settings, "REPORTS_BACKGROUND_SCHOOLS", 1000))
+    return scope_of(report, user).schools().count() > limit
+
+
+def _enqueue(report: Report, user: Any, *, fresh: bool) -> None:
+    from edubureau.reports.tasks import generate_report
+
+    transaction.on_commit(
+        partial(generate_report.enqueue, report_id=report.pk, user_id=user.pk, fresh=fresh)
+    )
+
+
+def run_queued_generation(*, report_id: int, user_id: int, fresh: bool) -> str:
+    """The worker's side of a queued generation: progress saved as it goes, a failure
+    kept on the report (in Chinese) instead of lost in the worker's log."""
+    from edubureau.orgs.models import User
+
+    report = Report.objects.filter(pk=report_id, generating=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if report is None or user is None:
+        return "skipped"
+
+    def progress(percent: int) -> None:
+        Report.objects.filter(pk=report_id).update(progress=percent)
+
+    try:
+        with transaction.atomic():
+            _generate(report, user=user, spec=genre(report.genre), fresh=fresh, progress=progress)
+            Report.objects.filter(pk=report_id).update(
+                generating=False, progress=100, generation_error=""
+            )
+    except Exception as error:  # the report must say it failed, whatever failed
+        logger.exception("report %s: generation failed", report_id)
+        Report.objects.filter(pk=report_id).update(
+            generating=False, generation_error=f"生成失败：{str(error)[:200]}"
+        )
+        return "failed"
+    return "done"
 
 
 def regenerate(report: Report, *, user: Any, loaded_version: LoadedVersion) -> list[str]:
@@ -287,18 +345,36 @@ def regenerate(report: Report, *, user: Any, loaded_version: LoadedVersion) -> l
     placeholders whose value changed (they are highlighted until checked)."""
     if not can_edit(user, report):
         raise ReportError("只有草稿状态的报告可以由起草人重新生成")
+    if report.generating:
+        raise ReportError("报告正在生成中，请稍候")
+    background = _is_large(report, user)
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         ensure_unchanged(locked, loaded_version, what="该报告")
-        changed = _generate(locked, user=user, spec=genre(locked.genre), fresh=False)
+        if background:
+            locked.generating, locked.progress, locked.generation_error = True, 5, ""
+            locked.save()
+            _enqueue(locked, user, fresh=False)
+            changed: list[str] = []
+        else:
+            changed = _generate(locked, user=user, spec=genre(locked.genre), fresh=False)
         audit_log(actor=user, action=Action.UPDATE, obj=locked, detail="重新生成报告数据")
     report.refresh_from_db()
     return changed
 
 
-def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> list[str]:
+def _generate(
+    report: Report,
+    *,
+    user: Any,
+    spec: GenreSpec,
+    fresh: bool,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
     today = timezone.localdate()
     scope = scope_of(report, user)
+    if progress:
+        progress(10)
     if spec.outline is not None:
         drafts = _drafts_of_outline(report, spec.outline(report=report, scope=scope, today=today))
         values = Values(None)
@@ -307,6 +383,8 @@ def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> lis
         values = Values(facts)
         ctx = _context(report, values, today)
         values.words.update(spec.words(ctx))
+        if progress:
+            progress(70)  # the facts are nearly all of the work
         drafts = _drafts_of_sections(spec, ctx)
         if fresh or not report.title_edited:
             report.title = spec.title(ctx) if spec.title else spec.label
@@ -314,6 +392,7 @@ def _generate(report: Report, *, user: Any, spec: GenreSpec, fresh: bool) -> lis
             report.recipients = spec.recipients(ctx)
         report.facts_snapshot = facts.to_json() if facts is not None else {}
     report.generated_at = timezone.now()
+    report.generation_error = ""
     report.save()
     existing = {s.key: s for s in report.sections.all()}
     variant = _variant_of(report, spec) if fresh else None

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("new/", views.report_create, name="create"),
     path("<int:report_id>/", views.report_detail, name="detail"),
+    path("<int:report_id>/progress/", views.report_progress, name="progress"),
     path("<int:report_id>/edit/", views.report_edit, name="edit"),
     path("<int:report_id>/regenerate/", views.report_regenerate, name="regenerate"),
     path("<int:report_id>/approve/", views.report_approve, name="approve"),

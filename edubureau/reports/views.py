@@ -186,6 +186,17 @@ def _act(
 
 
 @login_required
+def report_progress(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The progress bar of a report generating in the worker (polled by htmx); once it
+    is done the page reloads to show the draft."""
+    report = _report(request, report_id)
+    response = render(request, "reports/_progress.html", {"report": report})
+    if not report.generating and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
 @require_POST
 def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
