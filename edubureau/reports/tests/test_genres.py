@@ -123,3 +123,29 @@ def test_a_school_drafts_its_own_summary_from_its_own_records(cast):
     )
     assert "1" in text.split()
     assert report.title.startswith(cast.school_a.name)
+
+
+def test_an_inspector_reports_on_the_assigned_schools_only(cast, client_for):
+    assigned = set(cast.inspector.assigned_schools.values_list("pk", flat=True))
+    for school in (cast.school_a, cast.school_b):
+        make_hazard(cast, school=school)
+    report = services.create_report(
+        user=cast.inspector,
+        genre_key="annual_safety",
+        period=Period.calendar_year(timezone.localdate().year),
+    )
+    assert report.inspector == cast.inspector and report.school is None
+    expected = sum(1 for s in (cast.school_a, cast.school_b) if s.pk in assigned)
+    assert 0 < expected < 2  # the cast assigns one of the two schools: the count tells
+    found = report.sections.get(key="hazards").values.get("hazards.found", {}).get("text")
+    assert found == str(expected)
+    # The bureau's leaders read it; a school does not.
+    assert (
+        client_for(cast.leader).get(reverse("reports:detail", args=[report.pk])).status_code == 200
+    )
+    assert (
+        client_for(cast.school_a_officer)
+        .get(reverse("reports:detail", args=[report.pk]))
+        .status_code
+        == 404
+    )
