@@ -470,9 +470,7 @@ def _title(doc: DocxDocument, title: str, *, space_before_lines: int = 0) -> Non
             run.add_break(WD_BREAK.LINE)
 
 
-def _heading_paragraph(
-    doc: DocxDocument, section: Section, level: int, n: int, attached: _Attached
-) -> tuple[str, ...]:
+def _heading_paragraph(doc: DocxDocument, section: Section, level: int, n: int) -> tuple[str, ...]:
     """The heading; returns the paragraphs still to write (a run-in heading takes the
     first)."""
     style = HEADINGS[min(level, 4)]
@@ -494,7 +492,7 @@ def _heading_paragraph(
 
 
 def _section(doc: DocxDocument, section: Section, level: int, n: int, attached: _Attached) -> None:
-    for text in _heading_paragraph(doc, section, level, n, attached):
+    for text in _heading_paragraph(doc, section, level, n):
         _paragraph(doc, text)
     moved = []
     for table in section.tables:

@@ -225,11 +225,16 @@ def _segment(text: str) -> list[str]:
     return best[-1][1]
 
 
+# A number with its unit stays whole, and so does a 《book title》 (then split inside).
+_UNITS = ("年度", "年", "月", "日", "号", "所", "个")
+_PARTS = re.compile(r"(《[^》]*》|[0-9.]+(?:" + "|".join(_UNITS) + r")?)")
+
+
 def _tokens(title: str) -> list[tuple[str, bool]]:
     """(token, inside 《…》): numbers whole, lexicon words, other characters one by one.
     A 《 sticks to the word after it, a 》 to the word before it."""
     out: list[tuple[str, bool]] = []
-    for part in re.split(r"(《[^》]*》|[0-9.]+(?:年度|年|月|日|号|所|个)?)", title):
+    for part in _PARTS.split(title):
         if not part:
             continue
         if part[0].isdigit():
