@@ -16,6 +16,8 @@ from edubureau.core.roles import Role
 from edubureau.orgs.context_processors import navigation as navigation_context
 
 EVERYONE = ["首页", "安全看板", "安全检查", "隐患整改", "安全台账", "学校名录"]
+# Reports are documents: administrators and auditors keep accounts and logs, not them.
+WITH_REPORTS = [*EVERYONE[:5], "总结报告", *EVERYONE[5:]]
 
 
 def test_the_apps_register_the_menu_in_its_fixed_order():
@@ -25,6 +27,7 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
         ("安全检查", "safety:inspection-list"),
         ("隐患整改", "safety:hazard-list"),
         ("安全台账", "safety:ledger-home"),
+        ("总结报告", "reports:list"),
         ("学校名录", "orgs:school-list"),
         ("账号管理", "orgs:user-list"),
         ("工作日历", "core:calendar"),
@@ -38,10 +41,10 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
     [
         (Role.ADMINISTRATOR, [*EVERYONE, "账号管理", "工作日历", "消息推送"]),
         (Role.AUDITOR, [*EVERYONE, "审计日志"]),
-        (Role.BUREAU_LEADER, [*EVERYONE, "工作日历", "审计日志"]),
-        (Role.DEPARTMENT_STAFF, [*EVERYONE, "工作日历"]),
-        (Role.SCHOOL_USER, EVERYONE),
-        (Role.INSPECTOR, EVERYONE),
+        (Role.BUREAU_LEADER, [*WITH_REPORTS, "工作日历", "审计日志"]),
+        (Role.DEPARTMENT_STAFF, [*WITH_REPORTS, "工作日历"]),
+        (Role.SCHOOL_USER, WITH_REPORTS),
+        (Role.INSPECTOR, WITH_REPORTS),
     ],
 )
 def test_each_role_sees_its_entries(role, labels):
