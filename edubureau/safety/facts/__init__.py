@@ -90,6 +90,7 @@ from edubureau.safety.facts.common import (
     EXPIRY_DAYS,
     GoLive,
     Links,
+    before_go_live_q,
     closed_between,
     closed_by,
     closed_by_params,
@@ -98,7 +99,6 @@ from edubureau.safety.facts.common import (
     found_params,
     found_q,
     go_live_of,
-    live_month_q,
 )
 from edubureau.safety.facts.comparison import (
     FAMILIES,
@@ -144,6 +144,7 @@ __all__ = [
     "GoLive",
     "HazardCell",
     "Links",
+    "before_go_live_q",
     "close_days",
     "closed_between",
     "closed_by",
@@ -164,7 +165,6 @@ __all__ = [
     "hazard_facts",
     "late_fact",
     "letter_facts",
-    "live_month_q",
     "on_time_q",
     "recorded_bureaus",
     "repeat_fact",

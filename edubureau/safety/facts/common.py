@@ -3,16 +3,16 @@ meaning of "closed in a period" and the bureaus' go-live dates."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.core.facts import Period, link
-from edubureau.orgs.models import Bureau
+from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import Status
 
@@ -136,12 +136,21 @@ def go_live_of(scope: SchoolScope) -> GoLive:
     )
 
 
-def live_month_q(school: str = "school") -> Q:
-    """A monthly record (``period``: the month's first day) of a month on whose first day
-    the school's bureau was live, or of a bureau without a go-live: months before a
-    bureau's go-live are not due, so nothing of them counts as missing."""
-    go_live = f"{school}__bureau__go_live"
-    return Q(**{f"{go_live}__isnull": True}) | Q(**{f"{go_live}__lte": F("period")})
+def before_go_live_q(go_lives: Iterable[date | None]) -> Q | None:
+    """Monthly records (``period``: the month's first day) of months before the school's
+    bureau went live, for the go-live dates ``go_lives`` of the scope's bureaus (None
+    when none is set): months before a bureau's go-live are not due, so nothing of them
+    counts. One ``period < d AND school IN (schools of bureaus live from d)`` per distinct
+    date — a handful at most — rather than a join of every row to its school and bureau,
+    which PostgreSQL plans badly inside a test's transaction (no statistics)."""
+    dates = sorted({d for d in go_lives if d is not None})
+    if not dates:
+        return None
+    q = Q()
+    for day in dates:
+        schools = School.objects.filter(bureau__go_live=day).order_by().values("pk")
+        q |= Q(period__lt=day, school_id__in=schools)
+    return q
 
 
 def _local_midnight(day: date, days_after: int = 0) -> datetime:

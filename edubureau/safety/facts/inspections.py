@@ -16,8 +16,8 @@ from edubureau.core.facts import Fact, Period, percent
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.facts.common import (
     Links,
+    before_go_live_q,
     found_params,
-    live_month_q,
 )
 from edubureau.safety.models import (
     Campaign,
@@ -80,7 +80,7 @@ def self_inspection_months(
     schools = _due_schools(scope) if schools is None else schools
     rows = {
         row["period"]: row
-        for row in _submitted(scope, months)
+        for row in _submitted(scope, months, schools)
         .values("period")
         .annotate(
             submitted=Count("pk"),
@@ -99,13 +99,15 @@ def self_inspection_months(
     ]
 
 
-def _submitted(scope: SchoolScope, months: list[date]) -> QuerySet[Inspection]:
+def _submitted(
+    scope: SchoolScope, months: list[date], schools: list[tuple[date | None, int]]
+) -> QuerySet[Inspection]:
     """Submitted self-inspections of the active schools for ``months`` that were due
-    (the school's bureau live on the month's first day)."""
-    return (
+    (the school's bureau live on the month's first day; ``schools``: the active schools
+    by go-live, :func:`_due_schools`)."""
+    rows = (
         scope.rows(Inspection, active=True)
         .filter(
-            live_month_q(),
             kind=InspectionKind.SELF,
             status=InspectionStatus.SUBMITTED,
             period__gte=months[0],
@@ -113,6 +115,8 @@ def _submitted(scope: SchoolScope, months: list[date]) -> QuerySet[Inspection]:
         )
         .order_by()
     )
+    before = before_go_live_q(go_live for go_live, _ in schools)
+    return rows if before is None else rows.exclude(before)
 
 
 def self_inspection_schools(
@@ -130,7 +134,9 @@ def self_inspection_schools(
         return 0, 0
     schools = _due_schools(scope) if schools is None else schools
     due = _due_in(months[-1], schools)
-    submitted = _submitted(scope, months).aggregate(n=Count("school_id", distinct=True))["n"]
+    submitted = _submitted(scope, months, schools).aggregate(n=Count("school_id", distinct=True))[
+        "n"
+    ]
     return submitted, due
 
 

@@ -250,7 +250,7 @@ def unit_breakdown(
     submitted = (
         scope.rows(Inspection, active=True)
         .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
-        # Not due before the school's bureau went live (live_month_q for one month): a
+        # Not due before the school's bureau went live (before_go_live_q for one month): a
         # subquery over the schools of bureaus not live yet, usually none, rather than a
         # join of every inspection to its school and bureau.
         .exclude(school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk"))
