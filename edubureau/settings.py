@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "edubureau.jobs",
     "edubureau.rectification",
     "edubureau.safety",
+    "edubureau.stats",
     "edubureau.reports",
 ]
 

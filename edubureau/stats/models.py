@@ -1,0 +1,176 @@
+"""The annual statistical return (教育事业统计基层表) of each school, its review rounds,
+and the population of a bureau's area by single year of age.
+
+A return's figures live in ``values`` as ``{field code: int}``; the codes and what
+they mean are the data dictionary's (:mod:`edubureau.stats.dictionary`). The return
+belongs to the school year of its school's bureau; ``school_year.start_year`` is the
+census year (统计年份: the figures as of 1 September of that year).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.db import models
+
+from edubureau.orgs.models import Bureau, School, SchoolYear
+from edubureau.orgs.scoping import BureauScopedQuerySet, SchoolScopedQuerySet
+
+# The bureau department whose staff review, accept and lock the returns of their
+# bureau's schools (the demo's 基础教育股 account, ``jichu``, is the statistician).
+STATS_DEPARTMENT = "basic_education"
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", "填报中"
+    SUBMITTED = "submitted", "已上报"
+    RETURNED = "returned", "已退回"
+    ACCEPTED = "accepted", "已审核"
+    LOCKED = "locked", "已锁定"
+
+
+class KgCategory(models.TextChoices):
+    PUBLIC = "public", "公办园"
+    AFFORDABLE = "affordable", "普惠性民办园"
+    PRIVATE = "private", "其他民办园"
+
+
+class RoundAction(models.TextChoices):
+    SUBMIT = "submit", "上报"
+    RETURN = "return", "退回"
+    ACCEPT = "accept", "审核通过"
+    LOCK = "lock", "锁定"
+    UNLOCK = "unlock", "解锁"
+
+
+class StatReturnQuerySet(SchoolScopedQuerySet):
+    """The door, with one narrowing of the writers: an inspector (责任督学) may write
+    the records of the schools assigned to them, but a statistical return is filed by
+    the school and reviewed by its bureau, never by an inspector."""
+
+    def writable_by(self, user: Any) -> Self:
+        from edubureau.core.roles import Role
+
+        if getattr(user, "role", None) == Role.INSPECTOR:
+            return self.none()
+        return super().writable_by(user)
+
+    def of_year(self, start_year: int) -> Self:
+        return self.filter(school_year__start_year=start_year)
+
+    def closed(self) -> Self:
+        """Returns whose figures count: accepted or locked."""
+        return self.filter(status__in=(ReturnStatus.ACCEPTED, ReturnStatus.LOCKED))
+
+
+class StatReturn(models.Model):
+    """One school's statistical return for one school year."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="stat_returns")
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="stat_returns"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT
+    )
+    # {field code: int}; codes from stats.dictionary.FIELDS.
+    values = models.JSONField("统计数据", default=dict, blank=True)
+    # Only for a school with the kindergarten level; blank otherwise.
+    kg_category = models.CharField(
+        "幼儿园类别", max_length=12, choices=KgCategory.choices, blank=True
+    )
+    # {warning code: the school's written explanation}.
+    explanations = models.JSONField("情况说明", default=dict, blank=True)
+    submitted_at = models.DateTimeField("上报时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatReturnQuerySet.as_manager()
+    owner_department_code = STATS_DEPARTMENT
+
+    class Meta:
+        verbose_name = "统计报表"
+        verbose_name_plural = "统计报表"
+        ordering = ["-school_year__start_year", "school_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year"], name="stat_return_one_per_school_year"
+            ),
+        ]
+        indexes = [models.Index(fields=["school_year", "status", "school"])]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.school_year}统计报表"
+
+    @property
+    def start_year(self) -> int:
+        return int(self.school_year.start_year)
+
+    def value(self, code: str) -> int:
+        """A figure of the return, 0 when not reported."""
+        return int(self.values.get(code) or 0)
+
+
+class ReturnRound(models.Model):
+    """One step of a return's review, kept for good: who did what, with which comment,
+    and the figures as they stood."""
+
+    stat_return = models.ForeignKey(
+        StatReturn, on_delete=models.CASCADE, related_name="rounds", verbose_name="统计报表"
+    )
+    # Denormalised so the door scopes rounds like every school row.
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("操作", max_length=10, choices=RoundAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    comment = models.TextField("意见", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+    values = models.JSONField("数据快照", default=dict, blank=True)
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审核记录"
+        verbose_name_plural = "审核记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.stat_return} {self.get_action_display()}"
+
+
+class Population(models.Model):
+    """The population of a county's area at one age, in one census year (for gross and
+    net enrolment ratios). ``year`` 2026 goes with the 2026—2027 school year."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="populations")
+    year = models.PositiveSmallIntegerField("年份")
+    age = models.PositiveSmallIntegerField("年龄")
+    count = models.PositiveIntegerField("人口数")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "分年龄人口"
+        verbose_name_plural = "分年龄人口"
+        ordering = ["bureau_id", "year", "age"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "year", "age"], name="population_unique_age"),
+            models.CheckConstraint(condition=models.Q(age__lte=25), name="population_age_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} {self.year}年 {self.age}岁"
