@@ -39,12 +39,13 @@ attribute; the theme fonts are removed from the defaults so they cannot win.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
-from typing import Any
+from typing import IO, Any
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -52,6 +53,7 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
@@ -356,7 +358,7 @@ def _footers(doc: DocxDocument) -> None:
     ):
         footer.is_linked_to_previous = False
         paragraph = footer.paragraphs[0]
-        paragraph.style = doc.styles[PAGE_NUMBER]
+        _use_style(paragraph, PAGE_NUMBER)
         paragraph.alignment = align
         side = "right_indent" if align == WD_ALIGN_PARAGRAPH.RIGHT else "left_indent"
         setattr(paragraph.paragraph_format, side, Pt(L.SIZE_4))
@@ -397,7 +399,7 @@ class _Attached:
 
 
 def _paragraph(doc: DocxDocument, text: str, style: str = BODY) -> Paragraph:
-    paragraph = doc.add_paragraph(style=style)
+    paragraph = _add(doc, style)
     if text:
         _run(paragraph, fullwidth(text))
     return paragraph
@@ -405,18 +407,18 @@ def _paragraph(doc: DocxDocument, text: str, style: str = BODY) -> Paragraph:
 
 def _blank(doc: DocxDocument, n: int = 1) -> None:
     for _ in range(n):
-        doc.add_paragraph(style=FLUSH)
+        _add(doc, FLUSH)
 
 
 def _masthead(doc: DocxDocument, od: OfficialDocument) -> None:
     mark = fullwidth(od.masthead)
     width_pt = L.TYPE_WIDTH_MM * PT_PER_MM
     size = min(L.MASTHEAD_MAX, math.floor(width_pt / max(text_width(mark), 1) - 1))
-    paragraph = doc.add_paragraph(style=MASTHEAD)
+    paragraph = _add(doc, MASTHEAD)
     paragraph.paragraph_format.space_before = Mm(35)
     paragraph.paragraph_format.line_spacing = Pt(size)
     _run(paragraph, mark, L.TITLE_FONT, latin=L.TITLE_FONT, size=Pt(size))
-    number = doc.add_paragraph(style=NUMBER)
+    number = _add(doc, NUMBER)
     number.paragraph_format.space_before = Pt(2 * LINE_PT)
     if od.number:
         _run(number, fullwidth(od.number))
@@ -461,7 +463,7 @@ def _masthead(doc: DocxDocument, od: OfficialDocument) -> None:
 
 def _title(doc: DocxDocument, title: str, *, space_before_lines: int = 0) -> None:
     lines = break_title(fullwidth(title))
-    paragraph = doc.add_paragraph(style=TITLE)
+    paragraph = _add(doc, TITLE)
     if space_before_lines:
         paragraph.paragraph_format.space_before = Pt(space_before_lines * LINE_PT)
     for i, line in enumerate(lines):
@@ -476,7 +478,7 @@ def _heading_paragraph(doc: DocxDocument, section: Section, level: int, n: int) 
     style = HEADINGS[min(level, 4)]
     font = HEADING_FONTS[min(level, 4)]
     heading = fullwidth(section.heading)
-    paragraph = doc.add_paragraph(style=style)
+    paragraph = _add(doc, style)
     rest = section.paragraphs
     if section.run_in and rest:
         if heading and heading[-1] not in "。！？：；":
@@ -512,7 +514,7 @@ def _section(doc: DocxDocument, section: Section, level: int, n: int, attached: 
 
 def _cell_text(cell: Any, text: str, style: str, size: float, center: bool) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.style = style
+    _use_style(paragraph, style)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.paragraph_format.line_spacing = Pt(round(size * 1.5))
     font = L.H1_FONT if style == TABLE_HEAD else L.BODY_FONT
@@ -544,7 +546,7 @@ def _table(doc: DocxDocument, table: Table, fitted: Fit) -> None:
         _paragraph(doc, table.caption, CAPTION)
     columns = len(table.headers)
     out = doc.add_table(rows=1, cols=columns)
-    out.style = doc.styles["Table Grid"]
+    out._tbl.tblStyle_val = _STYLE_IDS["Table Grid"]
     out.alignment = WD_TABLE_ALIGNMENT.CENTER
     out.autofit = False
     tbl_pr = out._tbl.tblPr
@@ -590,7 +592,7 @@ def _attachment_note(doc: DocxDocument, titles: list[str]) -> None:
     label = "附件："
     for i, title in enumerate(titles, start=1):
         number = f"{i}．" if len(titles) > 1 else ""
-        paragraph = doc.add_paragraph(style=FLUSH)
+        paragraph = _add(doc, FLUSH)
         fmt = paragraph.paragraph_format
         text_start = (2 + text_width(label) + text_width(number)) * CHAR_PT
         fmt.left_indent = Pt(text_start)
@@ -616,7 +618,7 @@ def _signature(doc: DocxDocument, od: OfficialDocument) -> None:
         date_right = max(2.0, w_issuer - w_date)
         issuer_right = date_right + w_date + 2 - w_issuer
     for text, right in ((issuer, issuer_right), (dated, date_right)):
-        paragraph = doc.add_paragraph(style=FLUSH)
+        paragraph = _add(doc, FLUSH)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.right_indent = Pt(right * CHAR_PT)
         _run(paragraph, text)
@@ -653,7 +655,7 @@ def _attachment(doc: DocxDocument, attachment: Attachment, n: int, total: int) -
     if wide:
         _landscape(doc)
         fits = [attachment_fit(t, landscape_pt) for t in attachment.tables]
-    label = doc.add_paragraph(style=ATTACHMENT_LABEL)
+    label = _add(doc, ATTACHMENT_LABEL)
     if not wide:
         label.paragraph_format.page_break_before = True
     _run(label, f"附件{n}" if total > 1 else "附件", L.H1_FONT)
@@ -726,7 +728,7 @@ def _imprint(doc: DocxDocument, od: OfficialDocument) -> None:
         cell = row.cells[0]
         cell.width = Twips(width)
         paragraph = cell.paragraphs[0]
-        paragraph.style = IMPRINT
+        _use_style(paragraph, IMPRINT)
         fmt = paragraph.paragraph_format
         fmt.left_indent = Pt(L.SIZE_4)
         fmt.right_indent = Pt(L.SIZE_4)
@@ -771,8 +773,12 @@ def _body(doc: DocxDocument, od: OfficialDocument) -> _Attached:
     return attached
 
 
-def render_docx(od: OfficialDocument) -> bytes:
-    """The document as .docx bytes, laid out per GB/T 9704-2012."""
+@functools.cache
+def _base() -> tuple[bytes, dict[str, str]]:
+    """The page, styles, font table and footers every document shares, built once per
+    process (most of a short document's rendering time went into them), with the id
+    of each style by name: python-docx finds a style by name with a scan of every
+    style, once per paragraph, which made a 150-row table take seconds."""
     doc = new_docx()
     # The template's empty first paragraph goes: the document starts with our own.
     body = doc.element.body
@@ -782,7 +788,35 @@ def render_docx(od: OfficialDocument) -> bytes:
     _defaults(doc)
     _styles(doc)
     _font_table(doc)
+    ids = {str(s.name): str(s.style_id) for s in doc.styles}
+    # Like python-docx, the default paragraph style is written as no style at all.
+    ids[str(doc.styles.default(WD_STYLE_TYPE.PARAGRAPH).name)] = ""
+    _STYLE_IDS.update(ids)
     _footers(doc)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue(), ids
+
+
+_STYLE_IDS: dict[str, str] = {}
+
+
+def _use_style(paragraph: Paragraph, name: str) -> None:
+    paragraph._p.style = _STYLE_IDS[name] or None
+
+
+def _add(container: Any, name: str) -> Paragraph:
+    """A new paragraph of style ``name`` (by its id: see :func:`_base`)."""
+    paragraph: Paragraph = container.add_paragraph()
+    _use_style(paragraph, name)
+    return paragraph
+
+
+def render_docx(od: OfficialDocument) -> bytes:
+    """The document as .docx bytes, laid out per GB/T 9704-2012."""
+    base, ids = _base()
+    _STYLE_IDS.update(ids)
+    doc = new_docx(io.BytesIO(base))
     attached = _body(doc, od)
     landscape = False
     for n, attachment in enumerate(attached.items, start=1):
@@ -792,27 +826,44 @@ def render_docx(od: OfficialDocument) -> bytes:
     if od.copy_to or od.printed_by or od.printed_on:
         if landscape:
             _portrait(doc)
-            doc.add_paragraph(style=FLUSH)  # LibreOffice keeps a page's first frame on the last
+            _add(doc, FLUSH)  # LibreOffice keeps a page's first frame on the last
         _imprint(doc, od)
-        doc.add_paragraph(style=FLUSH)  # the floating table's anchor
+        _add(doc, FLUSH)  # the floating table's anchor
     properties = doc.core_properties
     properties.title = fullwidth(od.title)
     properties.author = fullwidth(od.issuer)
     properties.comments = ""
     if od.dated:
         properties.created = properties.modified = datetime.combine(od.dated, time())
-    out = io.BytesIO()
-    doc.save(out)
-    return _reproducible(out.getvalue())
+    return _save(doc)
 
 
-def _reproducible(data: bytes) -> bytes:
-    """The same bytes for the same document: the zip's members get a fixed time, not
-    the moment of saving."""
+class _FixedTimeZip:
+    """python-docx's package writer stamps each zip member with the moment of saving;
+    this one stamps 1980-01-01, so the same document gives the same bytes."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(target, "w")
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self._zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _save(doc: DocxDocument) -> bytes:
+    """``doc.save`` with reproducible zip members (and without saving twice)."""
+    package = doc.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for member in source.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(member))
+    writer = _FixedTimeZip(out)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)  # type: ignore[arg-type]
+    writer.close()
     return out.getvalue()
