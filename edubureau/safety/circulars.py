@@ -41,8 +41,8 @@ from edubureau.rectification.models import (
     OPEN_STATUSES,
     UNRESOLVED_STATUSES,
     Severity,
-    Status,
 )
+from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.facts.units import BUREAU, CHILD_NAMES, Units, direct_label, unit_breakdown
 from edubureau.safety.models import Campaign, Hazard, Inspection, InspectionKind
 from edubureau.safety.models.inspections import InspectionStatus
@@ -177,14 +177,14 @@ class CircularContent:
 # Reading the record ------------------------------------------------------------
 
 
-def _by_category(hazards: QuerySet[Hazard], today: date) -> tuple[CategoryResult, ...]:
+def _by_category(hazards: QuerySet[Hazard], today: date, closed: Q) -> tuple[CategoryResult, ...]:
     rows = (
         hazards.values("category_key")
         .annotate(
             name=Max("category__name"),
             order=Max("category__sort_order"),
             found=Count("pk"),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
+            closed=Count("pk", filter=closed),
             unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
             overdue=Count("pk", filter=overdue_q(today)),
         )
@@ -203,13 +203,15 @@ def _by_category(hazards: QuerySet[Hazard], today: date) -> tuple[CategoryResult
     )
 
 
-def _per_school(hazards: QuerySet[Hazard], today: date) -> dict[int, dict[str, int]]:
+def _per_school(hazards: QuerySet[Hazard], today: date, closed: Q) -> dict[int, dict[str, int]]:
+    """Per school: found, closed (``closed``: the one rule, :func:`closed_q`), open and
+    overdue."""
     return {
         r["school_id"]: r
         for r in hazards.values("school_id")
         .annotate(
             found=Count("pk"),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
+            closed=Count("pk", filter=closed),
             unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
             overdue=Count("pk", filter=overdue_q(today)),
         )
@@ -326,8 +328,10 @@ def circular_for_campaign(
         .order_by()
     }
     parts = _campaign_parts(campaign.bureau, schools)
-    per_school = _per_school(hazards, today)
-    cats = _by_category(hazards, today)
+    # A campaign's hazards have no period of their own: closed by the circular's day.
+    closed = closed_q(Period(campaign.starts_on, max(today, campaign.starts_on), ""))
+    per_school = _per_school(hazards, today, closed)
+    cats = _by_category(hazards, today, closed)
     totals = _totals(cats)
     results = _school_results(
         schools, inspections, per_school, status=_campaign_status, part_of=parts.name_of
@@ -501,18 +505,18 @@ def circular_for_month(
     today = today or timezone.localdate()
     period = Period.month(month.year, month.month)
     bureau = scope.bureau
-    units = unit_breakdown(
-        scope=scope, period=period, month=period, today=today, closed_by_day=today
-    )
+    units = unit_breakdown(scope=scope, period=period, month=period, today=today)
     parts = _parts_of(units)
     schools = list(
         scope.schools()
         .filter(is_active=True)
+        # A bureau that went live after the month began owed no self-inspection for it.
+        .filter(Q(bureau__go_live__isnull=True) | Q(bureau__go_live__lte=period.start))
         .select_related("township", "bureau")
         .order_by("bureau__path", "township__sort_order", "township_id", "name")
     )
     in_scope = scope.rows(Hazard)
-    found = in_scope.filter(reported_on__gte=period.start, reported_on__lte=period.end)
+    found = in_scope.filter(found_q(period))
     inspections = {
         r["school_id"]: r
         for r in scope.rows(Inspection, active=True)
@@ -520,8 +524,8 @@ def circular_for_month(
         .values("school_id", "inspected_on", "status", "submitted_at", "due_on")
         .order_by()
     }
-    per_school = _per_school(found, today)
-    cats = _by_category(found, today)
+    per_school = _per_school(found, today, closed_q(period))
+    cats = _by_category(found, today, closed_q(period))
     totals = _totals(cats)
     results = _school_results(
         schools, inspections, per_school, status=_self_status, part_of=parts.name_of
@@ -572,7 +576,7 @@ def _month_part_results(
     return tuple(
         PartResult(
             name=u.name,
-            schools=u.schools,
+            schools=u.due,
             done=u.submitted,
             on_time=u.on_time,
             found=u.found,

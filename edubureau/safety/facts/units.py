@@ -30,8 +30,8 @@ from django.db.models import Count, F, Max, Q
 from edubureau.core.facts import Period, percent
 from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School
 from edubureau.orgs.scoping import SchoolScope
-from edubureau.rectification.models import UNRESOLVED_STATUSES, Status
-from edubureau.safety.facts.common import closed_by, closed_q, found_q
+from edubureau.rectification.models import UNRESOLVED_STATUSES
+from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.selectors.hazards import overdue_q
 
@@ -140,20 +140,13 @@ def unit_breakdown(
     period: Period,
     month: Period,
     today: date,
-    closed_by_day: date | None = None,
 ) -> Units | None:
     """The scope's parts with their figures (None for a one-school scope).
 
     ``closed`` counts the hazards found in the period that were closed by the period's
-    end (``closed_q``, the facts' definition). ``closed_by_day`` (closed by the day a
-    circular is written) is only for the circulars until they count their own totals
-    with ``closed_q`` too; it then goes: a month's figure must not change with the day
-    it is read."""
-    closed = (
-        closed_q(period)
-        if closed_by_day is None
-        else Q(status=Status.CLOSED) & closed_by(closed_by_day)
-    )
+    end (``closed_q``, the facts' definition, which the circulars use too): a month's
+    figure does not change with the day it is read."""
+    closed = closed_q(period)
     bureaus: list[Any] | None = None
     if scope.kind == "bureau":
         bureaus = list(
