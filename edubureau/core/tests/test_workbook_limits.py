@@ -1,0 +1,188 @@
+"""core.workbook refuses, with a Chinese message, what is not a workbook, what it
+cannot open, and what would take the worker's memory: the extent of every sheet of
+an .xlsx or .ods is bounded from its raw XML before calamine allocates it."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook as OpenpyxlWorkbook
+
+from edubureau.core import excel, workbook
+from edubureau.core.tests.test_workbook import (
+    ods_bytes,
+    ods_cell,
+    ods_row,
+    returns_ods,
+    returns_xlsx,
+    xlsx_bytes,
+)
+from edubureau.core.workbook import WorkbookError, read_workbook
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def calamine_never_called(monkeypatch):
+    """Proves a refusal came before calamine parsed (and allocated) anything."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("calamine was asked to parse a file that should be refused")
+
+    monkeypatch.setattr(workbook.python_calamine.CalamineWorkbook, "from_filelike", refuse)
+
+
+def refused(data: bytes, filename: str = "a.xlsx", **limits: int) -> str:
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(data, filename, **limits)
+    return str(caught.value)
+
+
+def sheet_with(cells: dict[str, object], sheets: int = 1) -> bytes:
+    book = OpenpyxlWorkbook()
+    for index in range(sheets):
+        sheet = book.active if index == 0 else book.create_sheet(f"表{index + 1}")
+        for address, value in cells.items():
+            sheet[address] = value
+    return xlsx_bytes(book)
+
+
+def test_a_file_over_the_byte_limit(calamine_never_called):
+    assert refused(returns_xlsx(), max_bytes=1024) == "文件超过1KB，请拆分后导入"
+    assert refused(b"x" * (2 * workbook.MB + 1), max_bytes=2 * workbook.MB) == (
+        "文件超过2MB，请拆分后导入"
+    )
+
+
+def test_a_sheet_over_the_row_limit(calamine_never_called):
+    data = sheet_with({f"A{row}": row for row in range(1, 32)})
+    assert refused(data, max_rows=30) == "文件中有工作表超过30行，请拆分后导入"
+
+
+def test_rows_at_the_limit_are_read():
+    data = sheet_with({f"A{row}": row for row in range(1, 31)})
+    assert read_workbook(data, "a.xlsx", max_rows=30).sheets[0].cell("A30") == 30
+
+
+def test_a_sheet_over_the_column_limit(calamine_never_called):
+    assert refused(sheet_with({"A1": 1, "K1": 2}), max_columns=10) == (
+        "文件中有工作表超过10列，请删除无关的列后导入"
+    )
+
+
+def test_two_far_apart_cells_are_refused_before_calamine_allocates_the_rectangle(
+    calamine_never_called,
+):
+    """A1 and CV200000: a 5 KB file that calamine would hold as 20 million cells."""
+    data = sheet_with({"A1": 1, "CV200000": 2})
+    assert len(data) < 10_000
+    started = time.perf_counter()
+    message = refused(data)
+    assert time.perf_counter() - started < 1
+    assert message == "文件中有工作表超过50000行，请拆分后导入"
+    assert refused(sheet_with({"A1": 1, "CV40000": 2})).startswith(
+        "文件中有工作表的数据区域超过3000000个单元格"
+    )
+
+
+def test_too_many_sheets():
+    assert refused(sheet_with({"A1": 1}, sheets=4), max_sheets=3) == (
+        "文件中的工作表超过3个，请删除无关的工作表后导入"
+    )
+
+
+def test_an_xls_over_the_limits_names_its_sheet():
+    """A .xls is bounded once calamine has read it (it is not compressed)."""
+    message = refused((DATA / "returns.xls").read_bytes(), "a.xls", max_rows=5)
+    assert message == "工作表“在校生”超过5行，请拆分后导入"
+
+
+def test_an_ods_with_a_value_repeated_far_away_is_refused(calamine_never_called):
+    far = ods_bytes({"表一": [ods_row(ods_cell(1)), ods_row(ods_cell(2), repeat=60_000)]})
+    assert refused(far, "a.ods") == "文件中有工作表超过50000行，请拆分后导入"
+    wide = ods_bytes({"表一": [ods_row(ods_cell(1, repeat=300))]})
+    assert refused(wide, "a.ods") == "文件中有工作表超过256列，请删除无关的列后导入"
+
+
+def test_an_ods_padded_with_empty_rows_and_columns_is_read():
+    """LibreOffice writes empty cells repeated to the sheet's last column and row."""
+    assert read_workbook(returns_ods(), "a.ods").sheet("在校生").cell("B5") == 312
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _xlsx_parts(sheet: bytes) -> dict[str, bytes]:
+    return {
+        "[Content_Types].xml": b"<Types/>",
+        "xl/workbook.xml": b"<workbook/>",
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+
+
+def test_a_zip_bomb_is_refused_by_the_guard_of_core_excel(calamine_never_called):
+    bomb = _zip(_xlsx_parts(b"<worksheet>" + b" " * (3 * workbook.MB) + b"</worksheet>"))
+    assert refused(bomb) == excel.ODD_COMPRESSION
+    big = _zip(_xlsx_parts(b"<worksheet/>") | {"xl/media/x.xml": b"<a/>" * (6 * workbook.MB)})
+    assert refused(big) == excel.too_big_unpacked()
+
+
+def test_a_dtd_is_refused(calamine_never_called):
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet>&a;</worksheet>'
+    assert refused(_zip(_xlsx_parts(dtd))) == excel.HAS_DTD
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"not a spreadsheet at all", "a.xlsx", workbook.NOT_A_SPREADSHEET),
+        (b"\xef\xbb\xbf<html><table><tr><td>1</td></tr></table>", "a.xls", workbook.HTML_AS_XLS),
+        (_zip({"word/document.xml": b"<w/>"}), "a.xlsx", workbook.NOT_A_SPREADSHEET),
+        (b"PK\x03\x04" + b"\x00" * 100, "a.xlsx", workbook.DAMAGED),
+        (returns_xlsx(), "a.csv", workbook.WRONG_EXTENSION),
+        (returns_xlsx(), "xlsx", workbook.WRONG_EXTENSION),
+    ],
+)
+def test_what_is_not_a_workbook_is_refused_in_chinese(data, filename, message):
+    assert refused(data, filename) == message
+
+
+def test_a_corrupt_workbook_is_refused_in_chinese():
+    truncated = returns_xlsx()[:-200]  # the zip directory cut off
+    assert refused(truncated) == workbook.DAMAGED
+    garbage = _zip(_xlsx_parts(b"<worksheet><sheetData><row><c r='A1'") | {"x": b""})
+    assert refused(garbage) == workbook.DAMAGED
+    xls = bytearray((DATA / "returns.xls").read_bytes())
+    xls[600:4000] = b"\xff" * 3400  # the sheet streams overwritten
+    assert refused(bytes(xls), "a.xls") == workbook.DAMAGED
+
+
+def test_a_password_protected_workbook_is_refused_in_chinese(calamine_never_called):
+    """Excel encrypts an .xlsx into a compound file with an "EncryptedPackage" stream;
+    here only its signature and directory entry name, which is what is sniffed."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    encrypted = header + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 100
+    assert refused(encrypted) == workbook.PASSWORD_PROTECTED
+    assert refused(header + "EncryptedPackage".encode("utf-16-le"), "a.xls") == (
+        workbook.PASSWORD_PROTECTED
+    )
+
+
+def test_messages_use_full_width_punctuation():
+    for message in (
+        workbook.NOT_A_SPREADSHEET,
+        workbook.HTML_AS_XLS,
+        workbook.PASSWORD_PROTECTED,
+        workbook.DAMAGED,
+        workbook.WRONG_EXTENSION,
+    ):
+        assert not set(",;:()?!") & set(message), message
