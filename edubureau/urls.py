@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("edubureau.notifications.urls")),
     path("settings/calendar/", include("edubureau.core.urls")),
     path("safety/", include("edubureau.safety.urls")),
+    path("stats/", include("edubureau.stats.urls")),
     path("reports/", include("edubureau.reports.urls")),
     path("api/v1/", include("edubureau.api_urls")),
     path(

@@ -1,0 +1,150 @@
+"""Reading returns for the pages: the bureau's list of schools with their return of a
+census year (a school without one is listed too — that is who is missing), the
+counts by status and timeliness, and the form's layout from the data dictionary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from edubureau.orgs.models import School
+from edubureau.orgs.scoping import SchoolScope
+from edubureau.stats.dictionary import GROUPS, FieldSpec, Level, fields_for, levels_for
+from edubureau.stats.models import ReturnStatus, StatReturn
+from edubureau.stats.rules import Problem
+from edubureau.stats.services import Timeliness, due_date, timeliness
+
+# The list's status filter: the return statuses and "not started".
+NOT_STARTED = "none"
+STATUS_FILTERS: tuple[tuple[str, str], ...] = (
+    *ReturnStatus.choices,
+    (NOT_STARTED, "未填报"),
+)
+
+
+def returns_of_year(scope: SchoolScope, start_year: int) -> QuerySet[StatReturn]:
+    return scope.rows(StatReturn).filter(school_year__start_year=start_year)
+
+
+def schools_for_list(scope: SchoolScope, start_year: int, *, status: str = "") -> QuerySet[School]:
+    """The scope's schools in operation, narrowed by the status of their return."""
+    schools = scope.schools().filter(is_active=True)
+    returns = returns_of_year(scope, start_year)
+    if status == NOT_STARTED:
+        schools = schools.exclude(pk__in=returns.values("school_id"))
+    elif status in ReturnStatus.values:
+        schools = schools.filter(pk__in=returns.filter(status=status).values("school_id"))
+    return schools.select_related("township", "bureau").order_by(
+        "bureau__path", "township_id", "name"
+    )
+
+
+@dataclass
+class SchoolRow:
+    school: School
+    stat_return: StatReturn | None
+    timeliness: Timeliness
+
+
+def rows_for(
+    schools: list[School], scope: SchoolScope, start_year: int, *, today: date
+) -> list[SchoolRow]:
+    found = {
+        r.school_id: r
+        for r in returns_of_year(scope, start_year).filter(school__in=[s.pk for s in schools])
+    }
+    return [
+        SchoolRow(
+            s, found.get(s.pk), timeliness(found.get(s.pk), start_year=start_year, today=today)
+        )
+        for s in schools
+    ]
+
+
+@dataclass
+class Summary:
+    schools: int
+    by_status: dict[str, int]
+    not_started: int
+    by_timeliness: dict[str, int]
+    due: date
+
+
+def summary(scope: SchoolScope, start_year: int, *, today: date) -> Summary:
+    """Counts over the whole scope (not the page): schools, returns by status, and by
+    timeliness (schools without a return count as missing once the due date passed)."""
+    schools = scope.schools().filter(is_active=True)
+    total = schools.count()
+    returns = returns_of_year(scope, start_year).filter(school__in=schools.values("pk"))
+    statuses = Counter(returns.values_list("status", flat=True))
+    by_timeliness: Counter[str] = Counter()
+    for r in returns.only("submitted_at", "school_id"):
+        by_timeliness[timeliness(r, start_year=start_year, today=today)] += 1
+    without = total - sum(statuses.values())
+    by_timeliness[timeliness(None, start_year=start_year, today=today)] += without
+    return Summary(
+        schools=total,
+        by_status={s: statuses.get(s, 0) for s in ReturnStatus.values},
+        not_started=without,
+        by_timeliness={t: by_timeliness.get(t, 0) for t in Timeliness.values},
+        due=due_date(start_year),
+    )
+
+
+# The form --------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    spec: FieldSpec
+    value: Any
+    hint: int | None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class LevelBlock:
+    level: Level
+    label: str
+    groups: list[Group]
+
+
+def form_layout(
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    hints: Mapping[str, int] | None = None,
+    errors: list[Problem] | None = None,
+) -> list[LevelBlock]:
+    """The return's inputs, level by level and group by group, straight from the data
+    dictionary, each with its value, last year's hint and the errors it is first in."""
+    by_field: dict[str, list[str]] = {}
+    for problem in errors or []:
+        by_field.setdefault(problem.field, []).append(problem.message)
+    hints = hints or {}
+    specs = fields_for(kind)
+    blocks = []
+    for level in levels_for(kind):
+        groups = []
+        for key, label in GROUPS.items():
+            cells = [
+                Cell(s, values.get(s.code, ""), hints.get(s.code), by_field.get(s.code, []))
+                for s in specs
+                if s.level == level and s.group == key
+            ]
+            if cells:
+                groups.append(Group(key, label, cells))
+        blocks.append(LevelBlock(level, Level(level).label, groups))
+    return blocks

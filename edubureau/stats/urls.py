@@ -1,0 +1,13 @@
+from django.urls import path
+
+from edubureau.stats import views
+
+app_name = "stats"
+
+urlpatterns = [
+    path("", views.return_list, name="return-list"),
+    path("start/", views.return_start, name="return-start"),
+    path("returns/<int:return_id>/", views.return_detail, name="return-detail"),
+    path("returns/<int:return_id>/edit/", views.return_edit, name="return-edit"),
+    path("returns/<int:return_id>/review/", views.return_review, name="return-review"),
+]

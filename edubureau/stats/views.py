@@ -1,0 +1,250 @@
+"""The statistics pages: the list of schools and their returns for a census year, a
+return's form (generated from the data dictionary), its detail with the review rounds
+and the review actions. Views parse input, fetch through the door and call
+``stats.services``; who may do what is decided there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.params import param_int
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
+from edubureau.orgs.models import Role, Township
+from edubureau.orgs.scoping import scope_from_params
+from edubureau.rectification.lifecycle import NotAllowed
+from edubureau.stats import selectors, services
+from edubureau.stats.dictionary import fields_for
+from edubureau.stats.models import KgCategory, ReturnStatus, StatReturn
+from edubureau.stats.rules import Problem
+
+PAGE_SIZE = 50
+YEARS_SHOWN = 5
+
+
+def _year(request: AuthedRequest) -> tuple[int, list[int]]:
+    current = services.census_year(timezone.localdate())
+    years = list(range(current, current - YEARS_SHOWN, -1))
+    chosen = param_int(request.GET.get("year"), minimum=current - 50, maximum=current)
+    return (chosen if chosen is not None else current), years
+
+
+@login_required
+@require_GET
+def return_list(request: AuthedRequest) -> HttpResponse:
+    """Every school of the viewer's scope with its return of the census year: status,
+    timeliness; filters by status and township. A school's own account sees its row
+    and starts its return from here."""
+    user = request.user
+    start_year, years = _year(request)
+    scope = scope_from_params(user, request.GET)
+    status = request.GET.get("status", "")
+    if status not in dict(selectors.STATUS_FILTERS):
+        status = ""
+    today = timezone.localdate()
+    schools = selectors.schools_for_list(scope, start_year, status=status)
+    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.rows_for(list(page.object_list), scope, start_year, today=today)
+    own_school = user.school if user.role == Role.SCHOOL_USER else None
+    context = {
+        "start_year": start_year,
+        "years": years,
+        "status": status,
+        "statuses": selectors.STATUS_FILTERS,
+        "townships": Township.objects.visible_to(user).order_by("bureau_id", "name")
+        if user.role != Role.SCHOOL_USER
+        else [],
+        "township": scope.township.pk if scope.township is not None and scope.narrowed else None,
+        "page": page,
+        "rows": rows,
+        "summary": selectors.summary(scope, start_year, today=today),
+        "own_school": own_school,
+        "can_start": own_school is not None and services.can_fill_school(user, own_school),
+        "query": _query_without_page(request),
+    }
+    return render(request, "stats/list.html", context)
+
+
+def _query_without_page(request: AuthedRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_POST
+def return_start(request: AuthedRequest) -> HttpResponse:
+    """A school's account opens its return of the census year (made as a draft,
+    carried over from last year's, if there is none)."""
+    user = request.user
+    if user.role != Role.SCHOOL_USER or user.school is None:
+        raise PermissionDenied("只有学校用户可以填报本校的统计报表")
+    current = services.census_year(timezone.localdate())
+    start_year = param_int(request.POST.get("year"), minimum=current - 50, maximum=current)
+    try:
+        stat_return = services.return_open(
+            actor=user, school=user.school, start_year=start_year or current
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("stats:return-edit", return_id=stat_return.pk)
+
+
+def _filled(request: AuthedRequest, stat_return: StatReturn) -> services.Filled:
+    post = request.POST
+    kind = stat_return.school.kind
+    return services.Filled(
+        values={spec.code: post.get(spec.code, "") for spec in fields_for(kind)},
+        kg_category=post.get("kg_category", ""),
+        explanations={
+            key.removeprefix("explain-"): str(post.get(key, ""))
+            for key in post
+            if key.startswith("explain-")
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_edit(request: AuthedRequest, return_id: int) -> HttpResponse:
+    """The school fills its return: inputs by level and group, errors inline, warnings
+    with a box for the explanation. "保存" keeps a draft; "上报" validates and submits."""
+    user = request.user
+    stat_return = get_visible_or_404(StatReturn, user, return_id)
+    if request.method == "GET" and not (
+        services.can_fill(user, stat_return) and services.is_editable(stat_return)
+    ):
+        return redirect("stats:return-detail", return_id=stat_return.pk)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    values: dict[str, Any] = dict(stat_return.values)
+    kg_category = stat_return.kg_category
+    explanations = dict(stat_return.explanations)
+    status = 200
+    if request.method == "POST":
+        filled = _filled(request, stat_return)
+        values, kg_category = dict(filled.values), filled.kg_category
+        explanations = dict(filled.explanations)
+        version = request.POST.get("version") or None
+        try:
+            if request.POST.get("action") == "submit":
+                services.return_submit(
+                    actor=user, stat_return=stat_return, filled=filled, loaded_version=version
+                )
+                messages.success(request, "统计报表已上报，等待教育局审核。")
+                return redirect("stats:return-detail", return_id=stat_return.pk)
+            checked = services.return_save(
+                actor=user, stat_return=stat_return, filled=filled, loaded_version=version
+            )
+            stat_return = checked.stat_return
+            errors, warnings = checked.errors, checked.warnings
+            messages.success(request, "已保存草稿。")
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.ReturnInvalid as exc:
+            errors, warnings = exc.errors, exc.warnings
+            messages.error(request, str(exc))
+        except (services.ReturnError, EditConflict) as exc:
+            messages.error(request, str(exc))
+            status = 409 if isinstance(exc, EditConflict) else 200
+    previous = services.previous_values(stat_return)
+    context = {
+        "ret": stat_return,
+        "blocks": selectors.form_layout(
+            stat_return.school.kind,
+            values,
+            hints=services.hints(stat_return.school.kind, previous),
+            errors=errors,
+        ),
+        "errors": errors,
+        "warnings": [(w, explanations.get(w.code, "")) for w in warnings],
+        "kg_category": kg_category,
+        "kg_categories": KgCategory.choices,
+        "needs_kg_category": services.needs_kg_category(stat_return.school),
+        "version": version_token(stat_return),
+        "has_previous": previous is not None,
+        "due": services.due_date(stat_return.start_year),
+    }
+    return render(request, "stats/edit.html", context, status=status)
+
+
+@login_required
+@require_GET
+def return_detail(request: AuthedRequest, return_id: int) -> HttpResponse:
+    user = request.user
+    stat_return = get_visible_or_404(StatReturn, user, return_id)
+    errors, warnings = services.check(stat_return)
+    context = {
+        "ret": stat_return,
+        "blocks": selectors.form_layout(stat_return.school.kind, stat_return.values),
+        "rounds": stat_return.rounds.select_related("actor").order_by("at", "id"),
+        "warnings": warnings,
+        "errors": errors if stat_return.status != ReturnStatus.DRAFT else [],
+        "timeliness": services.timeliness(
+            stat_return, start_year=stat_return.start_year, today=timezone.localdate()
+        ),
+        "due": services.due_date(stat_return.start_year),
+        "version": version_token(stat_return),
+        "can_fill": services.can_fill(user, stat_return) and services.is_editable(stat_return),
+        "can_review": services.can_review(user, stat_return),
+        "can_unlock": services.can_unlock(user, stat_return)
+        and stat_return.status == ReturnStatus.LOCKED,
+    }
+    return render(request, "stats/detail.html", context)
+
+
+REVIEW_ACTIONS: dict[str, tuple[Callable[..., StatReturn], str]] = {
+    "return": (services.return_send_back, "已退回学校修改。"),
+    "accept": (services.return_accept, "已审核通过。"),
+    "lock": (services.return_lock, "已锁定。"),
+    "unlock": (services.return_unlock, "已解锁，并退回学校修改。"),
+}
+
+
+@login_required
+@require_POST
+def return_review(request: AuthedRequest, return_id: int) -> HttpResponse:
+    """The bureau's review: send back with a comment, accept, lock; a leader unlocks
+    with a reason. A refusal because of who is acting is a 403 (the page never offers
+    the action); one because of the return's state is a message."""
+    user = request.user
+    stat_return = get_visible_or_404(StatReturn, user, return_id)
+    action = request.POST.get("action", "")
+    if action not in REVIEW_ACTIONS:
+        messages.error(request, "未知的操作。")
+        return redirect("stats:return-detail", return_id=stat_return.pk)
+    service, done = REVIEW_ACTIONS[action]
+    comment = request.POST.get("comment", "")
+    kwargs: dict[str, Any] = {}
+    if action == "return":
+        kwargs["comment"] = comment
+    elif action == "unlock":
+        kwargs["reason"] = comment
+    elif action == "accept":
+        kwargs["comment"] = comment
+    try:
+        service(
+            actor=user,
+            stat_return=stat_return,
+            loaded_version=request.POST.get("version") or None,
+            **kwargs,
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (services.ReturnError, EditConflict) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("stats:return-detail", kwargs={"return_id": stat_return.pk}))
