@@ -19,7 +19,7 @@ from django.db import models
 
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, School
-from edubureau.orgs.scoping import subtree_ids
+from edubureau.orgs.scoping import SchoolScopedQuerySet, subtree_ids
 
 _NOTHING = models.Q(pk__in=[])
 
@@ -30,8 +30,12 @@ class ReportStatus(models.TextChoices):
     ISSUED = "issued", "已印发"
 
 
-class ReportQuerySet(models.QuerySet):
+class ReportQuerySet(SchoolScopedQuerySet):
     """Who reads and who edits reports: the one rule, used by every page and export.
+
+    A school-scoped queryset (a report may be a school's) that refines the door's rule:
+    a bureau's own reports have no school, and a notice is read by the school it is
+    addressed to only once issued.
 
     - bureau leaders and department staff read the reports of their bureau's subtree
       (a city reads its counties' summaries and their schools'), administrators none
