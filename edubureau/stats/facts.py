@@ -1,0 +1,210 @@
+"""The statistics' facts for dashboards and reports: ``stat_facts(scope, year)``.
+
+A :class:`~edubureau.core.facts.FactSet` over the school year ``year``—``year + 1``
+(the census of 1 September ``year``), holding
+
+- the key counts (``count.<field code>``: 普通高中招生, 中职在校生, 专任教师, …), ints;
+- every computable indicator (``indicator.<code>``), its exact ``Decimal`` value in the
+  indicator's form (a percentage, 生师比's students per teacher, 职普比's vocational
+  share of ten) with its declared ``places``, and as breakdown its ``.numerator`` and
+  ``.denominator`` counts (so a report writes "3.1:6.9" from 20800 and 67408 with
+  :func:`edubureau.stats.indicators.indicator_text`, and a reader can recount) and,
+  where one applies, its national ``.target`` (:func:`edubureau.stats.targets.target_for`).
+
+``previous`` is the previous census year's value, only when that year has returns in
+the scope (never 0 for "no data"); for an indicator it is None when last year's value
+cannot be computed. Counts add up the tree (a city's are the sums of its counties' and
+its 市直 schools'); indicators are recomputed from the summed numerators and
+denominators.
+
+``source`` is the list of returns behind a figure: the returns list route with the
+census year and the scope's filters (``/stats/returns/?year=2025&township=7``). The
+route is the filing engineer's: if it is not there (yet), the source is "" rather than
+a broken link (:func:`returns_link`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.urls import NoReverseMatch, reverse
+
+from edubureau.core.facts import Fact, FactSet, Period, link
+from edubureau.orgs.scoping import SchoolScope
+from edubureau.stats import indicators as ind
+from edubureau.stats.dictionary import FIELDS, Level
+from edubureau.stats.targets import target_for
+
+# The list of returns a figure counts; tried in order (the first that resolves).
+RETURN_LIST_ROUTES = ("stats:return_list", "stats:returns")
+
+# How reports name a level's counts: "普通高中招生", "中职在校生", "小学毕业生".
+LEVEL_NAMES: dict[str, str] = {
+    Level.KG: "",
+    Level.PRIMARY: "小学",
+    Level.JUNIOR: "初中",
+    Level.SENIOR: "普通高中",
+    Level.VOCATIONAL: "中职",
+    Level.SPECIAL: "特殊教育",
+}
+
+# The key counts, in the order a bulletin quotes them.
+COUNT_CODES: tuple[str, ...] = (
+    "kg.entrants",
+    "kg.enrolled",
+    "primary.entrants",
+    "primary.enrolled",
+    "primary.graduates",
+    "junior.entrants",
+    "junior.enrolled",
+    "junior.graduates",
+    "senior.entrants",
+    "senior.enrolled",
+    "senior.graduates",
+    "vocational.entrants",
+    "vocational.enrolled",
+    "vocational.graduates",
+    "special.entrants",
+    "special.enrolled",
+    "kg.teachers",
+    "primary.teachers",
+    "junior.teachers",
+    "senior.teachers",
+    "vocational.teachers",
+    "special.teachers",
+    "primary.migrant",
+    "junior.migrant",
+    "primary.disabled",
+    "junior.disabled",
+)
+
+# Totals over levels (sums of the counts above, in the same query).
+TOTALS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "count.teachers": ("专任教师", tuple(f"{lv.value}.teachers" for lv in Level)),
+    "count.migrant": ("义务教育阶段随迁子女", ("primary.migrant", "junior.migrant")),
+    "count.disabled": (
+        "残疾学生在校生（特殊教育学校及随班就读等）",
+        ("special.enrolled", "primary.disabled", "junior.disabled"),
+    ),
+}
+
+
+def count_label(code: str) -> str:
+    """ "普通高中招生", "在园幼儿", "中职在校生"."""
+    spec = FIELDS[code]
+    prefix = LEVEL_NAMES.get(spec.level or "", "")
+    return f"{prefix}{spec.label}"
+
+
+def returns_link(
+    scope: SchoolScope, year: int, *, routes: Sequence[str] = RETURN_LIST_ROUTES
+) -> str:
+    """The returns list behind a figure (census ``year``, the scope's filters), or ""
+    when no returns list route exists."""
+    for name in routes:
+        try:
+            path = reverse(name)
+        except NoReverseMatch:
+            continue
+        return link(path, {"year": year, **scope.params})
+    return ""
+
+
+def _count_facts(scope: SchoolScope, year: int, source: str, *, provisional: bool) -> list[Fact]:
+    codes = sorted({*COUNT_CODES, *(c for _, parts in TOTALS.values() for c in parts)})
+    sums = ind.sum_fields(scope, year, codes, provisional=provisional)
+    facts = [
+        Fact(f"count.{code}", count_label(code), sums[code], "人", source, places=0)
+        for code in COUNT_CODES
+    ]
+    for key, (label, parts) in TOTALS.items():
+        values = [sums[code] for code in parts]
+        total = None if any(v is None for v in values) else sum(v or 0 for v in values)
+        facts.append(Fact(key, label, total, "人", source, places=0))
+    return facts
+
+
+def _indicator_facts(measures: dict[str, ind.Measure], year: int, source: str) -> list[Fact]:
+    facts = []
+    for code, measure in measures.items():
+        indicator = measure.indicator
+        key = f"indicator.{code}"
+        parts = [
+            Fact(f"{key}.numerator", "分子", measure.numerator, "", source, places=0),
+            Fact(f"{key}.denominator", "分母", measure.denominator, "", source, places=0),
+        ]
+        target = target_for(code, year)
+        if target is not None:
+            parts.append(
+                Fact(
+                    f"{key}.target",
+                    target.label,
+                    target.value,
+                    indicator.unit,
+                    places=indicator.places,
+                )
+            )
+        facts.append(
+            Fact(
+                key,
+                indicator.name,
+                measure.value,
+                indicator.unit,
+                source,
+                breakdown=tuple(parts),
+                places=indicator.places,
+            )
+        )
+    return facts
+
+
+def _facts_of_year(
+    scope: SchoolScope,
+    year: int,
+    *,
+    indicators: Sequence[ind.Indicator],
+    provisional: bool,
+) -> list[Fact]:
+    source = returns_link(scope, year)
+    measures = ind.compute(scope, year, indicators=indicators, provisional=provisional)
+    return _count_facts(scope, year, source, provisional=provisional) + _indicator_facts(
+        measures, year, source
+    )
+
+
+def stat_facts(
+    scope: SchoolScope,
+    year: int,
+    *,
+    options: ind.Options = ind.DEFAULT_OPTIONS,
+    provisional: bool = False,
+    as_of: date | None = None,
+) -> FactSet:
+    """The counts and indicators of the scope's returns of census ``year``, each with
+    last year's value where last year has returns."""
+    indicators = ind.INDICATORS if options == ind.DEFAULT_OPTIONS else ind.definitions(options)
+    period = Period.school_year(year)
+    current = _facts_of_year(scope, year, indicators=indicators, provisional=provisional)
+    previous = None
+    if ind.returns_counted(scope, year - 1, provisional=provisional):
+        earlier = _facts_of_year(scope, year - 1, indicators=indicators, provisional=provisional)
+        # The target of this year stays this year's; last year's is not a "previous".
+        earlier = [_without_target(fact) for fact in earlier]
+        previous = FactSet(period=Period.school_year(year - 1), facts=tuple(earlier))
+    return FactSet.combine(period, current, previous, as_of=as_of)
+
+
+def _without_target(fact: Fact) -> Fact:
+    if not fact.breakdown:
+        return fact
+    kept = tuple(item for item in fact.breakdown if not item.key.endswith(".target"))
+    return Fact(
+        fact.key,
+        fact.label,
+        fact.value,
+        fact.unit,
+        fact.source,
+        kept,
+        places=fact.places,
+    )

@@ -1,0 +1,164 @@
+"""National targets for the indicators, with their year and source, and the gap to each.
+
+Kept as code data for now (the national targets change once a planning period); a
+bureau's provincial or local targets are a later, editable model. Whether a target is
+met compares the *unrounded* value (84.999% does not meet 85%); the gap is phrased in
+百分点 by :func:`edubureau.core.phrasing.gap_to_target` ("高出国家2020目标14.59个百分点").
+
+Targets whose value INDICATORS.md marks unconfirmed carry ``confirmed=False``: shown,
+but a page or report should say so rather than present them as settled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from edubureau.core import phrasing
+from edubureau.core.facts import Number
+
+AT_LEAST = ">="
+ABOVE = ">"
+AT_MOST = "<="
+
+NATIONAL = "national"
+SUPERVISION = "supervision"  # county supervision standards (督导评估), standing
+
+PLAN_2010 = "《国家中长期教育改革和发展规划纲要（2010—2020年）》"
+KG_2017 = (
+    "《第三期学前教育行动计划》（2017）；"
+    "《中共中央 国务院关于学前教育深化改革规范发展的若干意见》（2018）"
+)
+SECONDARY_2017 = f"{PLAN_2010}；《高中阶段教育普及攻坚计划（2017—2020年）》"
+PLAN_14TH = "“十四五”学前教育发展提升行动计划"
+PUBLIC_SERVICES_14TH = "《“十四五”公共服务规划》"
+SPECIAL_14TH = "《“十四五”特殊教育发展提升行动计划》"
+KG_SUPERVISION = "《县域学前教育普及普惠督导评估办法》（2020）"
+COMPULSORY_SUPERVISION = "《县域义务教育优质均衡发展督导评估办法》（2017）"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target for indicator ``indicator`` (an :data:`~edubureau.stats.indicators.BY_CODE`
+    code): ``value`` in the indicator's unit, for ``year`` (None: a standing standard),
+    met when the value compares to it by ``comparison``; ``label`` is how reports name
+    it ("国家2020目标")."""
+
+    indicator: str
+    value: Decimal
+    year: int | None
+    label: str
+    source: str
+    comparison: str = AT_LEAST
+    kind: str = NATIONAL
+    confirmed: bool = True
+    # A later document raised the same year's target (2010's 70% 毛入园率 by 2017's 85%).
+    superseded: bool = False
+
+    def met_by(self, value: Number | None) -> bool | None:
+        """Whether ``value`` (unrounded) meets the target; None without a value."""
+        if value is None:
+            return None
+        exact = Decimal(value)
+        if self.comparison == ABOVE:
+            return exact > self.value
+        if self.comparison == AT_MOST:
+            return exact <= self.value
+        return exact >= self.value
+
+    def gap(self, value: Number | None) -> Decimal | None:
+        """value − target, unrounded, in the indicator's unit (百分点 for a rate)."""
+        if value is None:
+            return None
+        return Decimal(value) - self.value
+
+    def gap_text(self, value: Number | None, *, places: int) -> str:
+        """ "高出国家2020目标14.59个百分点", "低于…", "达到…"; "" without a value."""
+        if value is None:
+            return ""
+        return phrasing.gap_to_target(value, self.value, places=places, target_label=self.label)
+
+
+def _t(
+    indicator: str,
+    value: str,
+    year: int | None,
+    source: str,
+    *,
+    comparison: str = AT_LEAST,
+    kind: str = NATIONAL,
+    confirmed: bool = True,
+    superseded: bool = False,
+    label: str = "",
+) -> Target:
+    if not label:
+        label = f"国家{year}目标" if kind == NATIONAL else "县域督导评估标准"
+    return Target(
+        indicator,
+        Decimal(value),
+        year,
+        label,
+        source,
+        comparison,
+        kind,
+        confirmed=confirmed,
+        superseded=superseded,
+    )
+
+
+TARGETS: tuple[Target, ...] = (
+    # 2020 — the "国家2020目标" the bureaus' summaries measure themselves against.
+    _t("kg_gross", "70", 2020, PLAN_2010, superseded=True),
+    _t("kg_gross", "85", 2020, KG_2017),
+    _t("kg_affordable", "80", 2020, KG_2017),
+    _t("kg_public", "50", 2020, KG_2017),
+    _t("consolidation_9", "95", 2020, PLAN_2010),
+    _t("senior_gross", "90", 2020, SECONDARY_2017),
+    # 2025 — the 十四五 plans.
+    _t("kg_gross", "90", 2025, PLAN_14TH, comparison=ABOVE),
+    _t("kg_affordable", "85", 2025, PLAN_14TH, confirmed=False),
+    _t("kg_public", "50", 2025, PLAN_14TH, confirmed=False),
+    _t("consolidation_9", "96", 2025, PUBLIC_SERVICES_14TH),
+    _t("senior_gross", "92", 2025, PUBLIC_SERVICES_14TH, comparison=ABOVE),
+    _t("disabled_enrolment", "97", 2025, SPECIAL_14TH),
+    # Standing county supervision standards.
+    _t("kg_gross", "85", None, KG_SUPERVISION, kind=SUPERVISION),
+    _t("kg_affordable", "80", None, KG_SUPERVISION, kind=SUPERVISION),
+    _t("kg_public", "50", None, KG_SUPERVISION, kind=SUPERVISION),
+    _t("consolidation_junior", "95", None, COMPULSORY_SUPERVISION, kind=SUPERVISION),
+    _t("disabled_enrolment", "95", None, COMPULSORY_SUPERVISION, kind=SUPERVISION),
+    _t("migrant_public", "85", None, COMPULSORY_SUPERVISION, kind=SUPERVISION),
+)
+
+
+def targets_for(
+    indicator: str, *, year: int | None = None, kind: str | None = None
+) -> list[Target]:
+    """The targets of ``indicator`` (of one ``year`` and/or ``kind`` when given), latest
+    year first, standing standards last."""
+    found = [
+        t
+        for t in TARGETS
+        if t.indicator == indicator
+        and (year is None or t.year == year)
+        and (kind is None or t.kind == kind)
+    ]
+    return sorted(found, key=lambda t: (t.year is None, -(t.year or 0)))
+
+
+def target_for(indicator: str, year: int, *, kind: str = NATIONAL) -> Target | None:
+    """The target in force for census ``year``: the national target of the first
+    planning year at or after it (2019's figures answer to the 2020 target, 2024's to
+    2025's), the latest one past every planning year; for ``kind`` SUPERVISION the
+    standing standard. For 学前三年毛入园率 in 2020 the 85% of the 2017 action plan,
+    (the one seed 000 quotes), not the superseded 70% of the 2010 outline."""
+    candidates = [
+        t for t in TARGETS if t.indicator == indicator and t.kind == kind and not t.superseded
+    ]
+    if kind != NATIONAL:
+        return candidates[0] if candidates else None
+    dated = sorted((t for t in candidates if t.year is not None), key=lambda t: t.year or 0)
+    for target in dated:
+        if target.year is not None and target.year >= year:
+            return target
+    return dated[-1] if dated else None

@@ -1,0 +1,184 @@
+"""``stat_facts`` on a city built so that its figures are seed 001's: the official
+sentences come out of the facts through the phrasing helpers, the city's facts are the
+sums of its counties' and its 市直 schools', and last year's values appear only where
+last year has returns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from edubureau.core import phrasing
+from edubureau.orgs.models import BureauLevel, SchoolKind
+from edubureau.orgs.scoping import system_scope
+from edubureau.stats.facts import returns_link, stat_facts
+from edubureau.stats.indicators import BY_CODE, indicator_text
+from edubureau.stats.models import ReturnStatus
+from edubureau.stats.tests.factories_returns import census_year, file_return, record_population
+from edubureau.testing.factories import BureauFactory, SchoolFactory, TownshipFactory
+
+Y = census_year()
+
+# Seed 001's city figures, split by hand between two counties and the 市直 schools:
+# (school, census year) -> (entrants, enrolled).
+SENIOR = {
+    "一县": ((20000, 50000), (17000, 41000)),  # this year, last year
+    "二县": ((16608, 40000), (13307, 35117)),
+    "市直": ((10000, 25969), (8000, 20000)),
+}  # 46608 (38307) entrants, 115969 (96117) enrolled
+VOCATIONAL = {
+    "一县": ((8000, 18000), (6400, 15000)),
+    "市直": ((12800, 28268), (10000, 22455)),
+}  # 20800 (16400) entrants, 46268 (37455) enrolled
+
+
+@pytest.fixture
+def city(db):
+    city = BureauFactory.create(name="样例市教育局", level=BureauLevel.CITY)
+    counties = {
+        name: BureauFactory.create(name=f"样例{name}教育局", parent=city)
+        for name in ("一县", "二县")
+    }
+    city.counties = list(counties.values())
+
+    def school(where: str, kind: str, name: str):
+        if where == "市直":
+            return SchoolFactory.create(bureau=city, township=None, name=name, kind=kind)
+        county = counties[where]
+        township = TownshipFactory.create(bureau=county, name=f"{where}城关镇{kind}")
+        return SchoolFactory.create(bureau=county, township=township, name=name, kind=kind)
+
+    for level, figures, kind in (
+        ("senior", SENIOR, SchoolKind.SENIOR),
+        ("vocational", VOCATIONAL, SchoolKind.VOCATIONAL),
+    ):
+        for where, years in figures.items():
+            found = school(where, kind, f"{where}{level}学校")
+            for back, (entrants, enrolled) in enumerate(years):
+                teachers = enrolled // 15
+                file_return(found, Y - back, {
+                    f"{level}.entrants": entrants, f"{level}.enrolled": enrolled,
+                    f"{level}.teachers": teachers, f"{level}.teachers_qualified": teachers - 3,
+                })  # fmt: skip
+    junior = school("二县", SchoolKind.JUNIOR, "二县中学")
+    file_return(junior, Y, {"junior.graduates": 60000, "junior.enrolled": 180000})
+    for county in city.counties:
+        record_population(county, Y, {15: 20000, 16: 20000, 17: 20000})
+    return city
+
+
+def facts(scope):
+    return stat_facts(scope, Y)
+
+
+def test_seed_001_sentences(city):
+    found = facts(system_scope(city))
+    senior_entrants = found["count.senior.entrants"]
+    assert senior_entrants.label == "普通高中招生"
+    assert (senior_entrants.value, senior_entrants.previous) == (46608, 38307)
+    phrase = phrasing.count_change
+    assert (
+        phrase(senior_entrants.value, senior_entrants.previous, unit="人")
+        == "比上年增加8301人，增长21.67%"
+    )
+    enrolled = found["count.senior.enrolled"]
+    assert phrase(enrolled.value, enrolled.previous, unit="人") == "比上年增加19852人，增长20.65%"
+    vocational = found["count.vocational.entrants"]
+    assert vocational.label == "中职招生"
+    # The seed printed 27%; the product shows the declared two decimals.
+    assert (
+        phrase(vocational.value, vocational.previous, unit="人") == "比上年增加4400人，增长26.83%"
+    )
+    assert vocational.growth is not None and phrasing.percent_text(vocational.growth, 2) == "26.83%"
+    v_enrolled = found["count.vocational.enrolled"]
+    assert v_enrolled.label == "中职在校生"
+    assert (
+        phrase(v_enrolled.value, v_enrolled.previous, unit="人", with_previous=True)
+        == "比上年（37455人）增加8813人，增长23.53%"
+    )
+
+
+def test_seed_001_vocational_share_from_entrants(city):
+    share = facts(system_scope(city))["indicator.vocational_share"]
+    numerator, denominator = share.part("numerator"), share.part("denominator")
+    assert numerator is not None and denominator is not None
+    assert (numerator.value, denominator.value) == (20800, 67408)
+    assert indicator_text(BY_CODE["vocational_share"], numerator.value, denominator.value) == (
+        "3.1:6.9"
+    )
+    assert share.display == "3.1"  # the vocational share of ten, one declared decimal
+    # Last year: 16400 : 38307.
+    assert share.previous == Decimal(10) * 16400 / (16400 + 38307)
+
+
+def test_indicator_facts_carry_previous_target_and_parts(city):
+    found = facts(system_scope(city))
+    gross = found["indicator.senior_gross"]
+    # (115969 + 46268) / (2 × 60000): the counties' populations summed for the city.
+    assert gross.value == Decimal("135.1975")
+    assert (gross.unit, gross.places, gross.display) == ("%", 1, "135.2")
+    target = gross.part("target")
+    assert target is not None and target.value in (Decimal(90), Decimal(92))
+    assert target.previous is None  # a target is no "last year"
+    assert gross.previous is None  # no population last year
+    progression = found["indicator.junior_progression"]
+    assert progression.value == Decimal(100) * 67408 / 60000  # may exceed 100%
+    assert progression.previous is None  # no junior return last year
+
+
+def test_city_facts_are_the_sums_of_its_counties_and_its_own_schools(city):
+    whole = facts(system_scope(city))
+    parts = [facts(system_scope(city).narrow(bureau=county)) for county in city.counties]
+    parts.append(facts(system_scope(city, direct=True)))
+    for key, fact in whole.items():
+        if key.startswith("count."):
+            assert fact.value == sum(p[key].value or 0 for p in parts), key
+            previous = [p[key].previous for p in parts if p[key].previous is not None]
+            assert fact.previous == (sum(previous) if previous else None), key
+            continue
+        if BY_CODE[key.removeprefix("indicator.")].uses_population:
+            continue  # the direct schools have no area of their own
+        for side in ("numerator", "denominator"):
+            # A part without returns of a term's year adds nothing (None, not 0).
+            known = [p[key].part(side).value for p in parts]  # type: ignore[union-attr]
+            known = [value for value in known if value is not None]
+            summed = whole[key].part(side)
+            assert summed is not None
+            assert summed.value == (sum(known) if known else None), (key, side)
+    ratio = whole["indicator.senior_pupil_teacher"]
+    rates = [p["indicator.senior_pupil_teacher"].value for p in parts]
+    assert ratio.value != sum(rates) / len(rates)  # type: ignore[arg-type]
+
+
+def test_previous_only_where_last_year_has_returns(city):
+    next_year = stat_facts(system_scope(city), Y + 1)
+    assert next_year["count.senior.entrants"].value is None
+    assert next_year["count.senior.entrants"].previous == 46608
+    earliest = stat_facts(system_scope(city), Y - 1)
+    assert earliest["count.senior.entrants"].value == 38307
+    assert earliest["count.senior.entrants"].previous is None
+    assert earliest.previous_period is None
+    assert earliest.period.label == f"{Y - 1}—{Y}学年"
+
+
+def test_submitted_returns_only_in_the_provisional_facts(city):
+    late = SchoolFactory.create(bureau=city, township=None, name="市直新高中", kind="senior")
+    file_return(late, Y, {"senior.entrants": 100}, status=ReturnStatus.SUBMITTED)
+    assert stat_facts(system_scope(city), Y)["count.senior.entrants"].value == 46608
+    provisional = stat_facts(system_scope(city), Y, provisional=True)
+    assert provisional["count.senior.entrants"].value == 46708
+
+
+def test_source_is_the_returns_list_or_nothing(city):
+    county = city.counties[0]
+    scope = system_scope(city).narrow(bureau=county)
+    assert returns_link(scope, Y, routes=("no_such_route",)) == ""
+    assert returns_link(scope, Y, routes=("no_such_route", "login")) == (
+        f"/accounts/login/?year={Y}"  # a system scope has no list filters of its own
+    )
+
+
+def test_snapshot_round_trip(city):
+    found = facts(system_scope(city))
+    assert type(found).from_json(found.to_json()) == found
