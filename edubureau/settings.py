@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 import sys
 import tempfile
 from datetime import timedelta
@@ -70,9 +71,36 @@ def env_int_tuple(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
 TESTING = "pytest" in sys.modules or env_bool("EDUBUREAU_TESTING", False)
 
 DEBUG = env_bool("DEBUG", False)
+# The embedded default: no DATABASE_URL, SQLite under var/ — one machine, one operator
+# (the demo, a trial). It keeps a generated secret key in var/secret_key (made on first
+# run, never committed) so every command works without environment variables.
+# Production (DATABASE_URL set) must be given SECRET_KEY and FIELD_ENCRYPTION_KEYS.
+EMBEDDED = not os.environ.get("DATABASE_URL")
+
+
+def _embedded_secret_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        # Created with owner-only permissions; a concurrent first run keeps the first key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip()
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key)
+        return key
+
+
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or env_bool("EDUBUREAU_DEMO", False):
+    if TESTING:
+        SECRET_KEY = "insecure-test-key-never-use-in-production"
+    elif EMBEDDED:
+        SECRET_KEY = _embedded_secret_key(VAR_DIR / "secret_key")
+    elif DEBUG or env_bool("EDUBUREAU_DEMO", False):
         SECRET_KEY = "insecure-demo-key-never-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (see .env.example)")
@@ -82,8 +110,8 @@ if not SECRET_KEY:
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 if not FIELD_ENCRYPTION_KEYS:
-    if DEBUG or TESTING or env_bool("EDUBUREAU_DEMO", False):
-        # Derived from the demo's secret key: the demo and the tests only.
+    if DEBUG or TESTING or EMBEDDED or env_bool("EDUBUREAU_DEMO", False):
+        # Derived from the secret key: the embedded default, the demo and the tests only.
         _demo_digest = hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()
         FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_demo_digest).decode()]
     else:

@@ -23,12 +23,32 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Production: a database of its own (PostgreSQL). Settings fail before any connection.
+PRODUCTION = {"DATABASE_URL": "postgres://edubureau@127.0.0.1:1/edubureau"}
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
-    [({}, "SECRET_KEY"), ({"SECRET_KEY": "s" * 50}, "FIELD_ENCRYPTION_KEYS")],
+    [
+        (PRODUCTION, "SECRET_KEY"),
+        ({**PRODUCTION, "SECRET_KEY": "s" * 50}, "FIELD_ENCRYPTION_KEYS"),
+    ],
 )
-def test_a_missing_variable_is_one_line_not_a_traceback(env, variable):
+def test_in_production_a_missing_variable_is_one_line_not_a_traceback(env, variable):
     result = _run("migrate", "--check", **env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and variable in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_embedded_default_makes_its_own_secret_key_once_and_keeps_it(tmp_path):
+    var = str(tmp_path / "var")
+    first = _run("check", EDUBUREAU_VAR_DIR=var)
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "var" / "secret_key"
+    key = key_file.read_text()
+    assert len(key) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    again = _run("check", EDUBUREAU_VAR_DIR=var)
+    assert again.returncode == 0, again.stderr
+    assert key_file.read_text() == key
