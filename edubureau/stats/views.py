@@ -23,11 +23,11 @@ from edubureau.core.params import param_int
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, Township
-from edubureau.orgs.scoping import scope_from_params
+from edubureau.orgs.scoping import is_department_staff, scope_from_params
 from edubureau.rectification.lifecycle import NotAllowed
-from edubureau.stats import selectors, services
+from edubureau.stats import chase, selectors, services
 from edubureau.stats.dictionary import fields_for
-from edubureau.stats.models import KgCategory, ReturnStatus, StatReturn
+from edubureau.stats.models import STATS_DEPARTMENT, KgCategory, ReturnStatus, StatReturn
 from edubureau.stats.rules import Problem
 
 PAGE_SIZE = 50
@@ -72,6 +72,7 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "summary": selectors.summary(scope, start_year, today=today),
         "own_school": own_school,
         "can_start": own_school is not None and services.can_fill_school(user, own_school),
+        "can_chase": is_department_staff(user, STATS_DEPARTMENT),
         "query": _query_without_page(request),
     }
     return render(request, "stats/list.html", context)
@@ -100,6 +101,30 @@ def return_start(request: AuthedRequest) -> HttpResponse:
     except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     return redirect("stats:return-edit", return_id=stat_return.pk)
+
+
+@login_required
+@require_POST
+def return_chase(request: AuthedRequest) -> HttpResponse:
+    """催报: the statistics department reminds its own bureau's schools whose return of
+    the year is not submitted (each school at most once a day)."""
+    user = request.user
+    current = services.census_year(timezone.localdate())
+    start_year = param_int(request.POST.get("year"), minimum=current - 50, maximum=current)
+    start_year = start_year or current
+    try:
+        result = chase.returns_chase(actor=user, start_year=start_year, today=timezone.localdate())
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    if result.schools:
+        messages.success(
+            request, f"已催报{len(result.schools)}所学校（通知{result.notified}人次）。"
+        )
+    elif result.skipped_today:
+        messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过，未重复发送。")
+    else:
+        messages.info(request, "所有学校均已上报，无需催报。")
+    return redirect(reverse("stats:return-list") + f"?year={start_year}")
 
 
 def _filled(request: AuthedRequest, stat_return: StatReturn) -> services.Filled:

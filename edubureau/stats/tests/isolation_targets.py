@@ -24,5 +24,8 @@ def _return(cast: Cast, party: Party) -> StatReturn:
 
 register_target("return_id", _return, listed_by=("stats:return-list",))
 register_rowless_route(
+    "stats:return-chase", "an action: notifies the schools the user's department reviews"
+)
+register_rowless_route(
     "stats:return-start", "an action: opens the signed-in school user's own school's return"
 )
