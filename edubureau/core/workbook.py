@@ -605,36 +605,69 @@ def _is_sheet_part(name: str, kind: str) -> bool:
 
 # <row r="12" ...> and <c r="AB12" ...>; r is optional in the format (then the next
 # row or column), so positions are also counted.
-_XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_XLSX_TAG = re.compile(_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTRIBUTE = re.compile(rb'\sr="([A-Z]*)(\d+)"')
+# The fast path: tags without a namespace prefix whose first attribute is r, as
+# Excel, WPS, LibreOffice and openpyxl write them. These patterns start with a
+# literal, which the regular expression engine searches for at C speed.
+_ROW_TAG = re.compile(rb"<row[\s/>]")
+_CELL_TAG = re.compile(rb"<c[\s/>]")
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_PREFIXED_TAG = re.compile(rb":(?:row|c)[\s/>]")
 
 
 def _xlsx_extent(part: Any, limits: Limits) -> None:
-    """Follows every row and cell tag of a worksheet (~0.1 s for 10 MB) and stops at
-    the first that lies beyond the limits."""
-    row = column = max_column = 0
+    """The furthest row and column of a worksheet, read from its raw XML before
+    calamine allocates the rectangle between them. Where every row and cell tag of a
+    chunk has its ``r`` attribute, as Excel, WPS, LibreOffice and openpyxl write
+    them, the chunk is scanned by regular expressions alone (~0.3 s for 30,000 rows
+    of 32 cells, 34 MB); otherwise tag by tag, counting positions."""
+    state = [0, 0, 0, 0]  # current row, current column, furthest row, furthest column
     tail = b""
     while True:
         chunk = part.read(MB)
         text = tail + chunk
         cut = text.rfind(b"<") if chunk else len(text)
-        cut = len(text) if cut <= 0 else cut
-        for match in _XLSX_TAG.finditer(text, 0, cut):
-            ref = _R_ATTRIBUTE.search(match[2])
-            if match[1] == b"row":
-                row = int(ref[2]) if ref else row + 1
-                column = 0
-                if row > limits.max_rows:
-                    limits.check_extent(row, max(max_column, 1))
-            else:
-                column = column_index(ref[1].decode()) if ref and ref[1] else column + 1
-                if column > max_column:
-                    max_column = column
-                    limits.check_extent(max(row, 1), max_column)
-        tail = text[cut:]
+        cut = len(text) if cut <= 0 else cut  # a tag cut in two waits for the next chunk
+        window, tail = text[:cut], text[cut:]
+        rows = _ROW_NUMBER.findall(window)
+        columns = _CELL_COLUMN.findall(window)
+        if (
+            len(rows) == len(_ROW_TAG.findall(window))
+            and len(columns) == len(_CELL_TAG.findall(window))
+            and not _PREFIXED_TAG.search(window)
+        ):
+            if rows:
+                state[0], state[1] = int(rows[-1]), 0
+                state[2] = max(state[2], *map(int, rows))
+            if columns:
+                widest = max(set(columns), key=lambda letters: (len(letters), letters))
+                state[3] = max(state[3], column_index(widest.decode()))
+                state[1] = column_index(columns[-1].decode())
+            limits.check_extent(max(state[2], 1), max(state[3], 1))
+        else:
+            _xlsx_extent_by_tag(window, limits, state)
         if not chunk:
             break
-    limits.check_extent(max(row, 1), max(max_column, 1))
+
+
+def _xlsx_extent_by_tag(window: bytes, limits: Limits, state: list[int]) -> None:
+    for match in _XLSX_TAG.finditer(window):
+        ref = _R_ATTRIBUTE.search(match[2])
+        if match[1] == b"row":
+            state[0] = int(ref[2]) if ref else state[0] + 1
+            state[1] = 0
+            if state[0] <= state[2]:
+                continue
+            state[2] = state[0]
+        else:
+            state[1] = column_index(ref[1].decode()) if ref and ref[1] else state[1] + 1
+            if state[1] <= state[3]:
+                continue
+            state[3] = state[1]
+        limits.check_extent(max(state[2], 1), max(state[3], 1))
 
 
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

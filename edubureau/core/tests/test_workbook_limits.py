@@ -186,3 +186,47 @@ def test_messages_use_full_width_punctuation():
         workbook.WRONG_EXTENSION,
     ):
         assert not set(",;:()?!") & set(message), message
+
+
+def _sheet_xml(body: str, prefix: str = "") -> bytes:
+    ns = f"xmlns:{prefix[:-1]}" if prefix else "xmlns"
+    return (
+        f'<{prefix}worksheet {ns}="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<{prefix}sheetData>{body}</{prefix}sheetData></{prefix}worksheet>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "prefix", "message"),
+    [
+        # cells without r: their position is counted
+        ('<row r="1">' + "<c><v>1</v></c>" * 300 + "</row>", "", "超过256列"),
+        # rows without r follow one another
+        ("".join(f"<row><c><v>{n * 7919 % 100_003}</v></c></row>" for n in range(50_001)), "",
+         "超过50000行"),
+        # r is not the first attribute
+        ('<row r="1"><c s="1" r="ZZ1"><v>1</v></c></row>', "", "超过256列"),
+        # a namespace prefix on every tag
+        ('<x:row r="1"><x:c r="A1"/></x:row><x:row r="60001"><x:c r="A60001"/></x:row>', "x:",
+         "超过50000行"),
+        # rows out of order: the furthest counts, not the last
+        ('<row r="60001"><c r="A60001"/></row><row r="1"><c r="A1"/></row>', "", "超过50000行"),
+    ],
+)  # fmt: skip
+def test_every_way_of_writing_a_sheet_is_bounded(body, prefix, message, calamine_never_called):
+    assert message in refused(_zip(_xlsx_parts(_sheet_xml(body, prefix))))
+
+
+def test_the_extent_is_found_across_chunk_boundaries():
+    """A 3 MB sheet is read in 1 MB chunks: tags cut in two still count, on the fast
+    path and tag by tag alike."""
+    for cell in ('<c r="B{n}" t="n"><v>1</v></c>', '<c t="n"><v>1</v></c><c><v>2</v></c>'):
+        rows = "".join(f'<row r="{n}">{cell.format(n=n)}</row>' for n in range(1, 60_001))
+        part = _sheet_xml(rows)
+        assert len(part) > 2 * workbook.MB
+        limits = workbook.Limits(max_rows=60_000, max_columns=2, max_cells=10**6)
+        workbook._xlsx_extent(io.BytesIO(part), limits)  # exactly at the limits
+        with pytest.raises(WorkbookError, match="超过59999行"):
+            workbook._xlsx_extent(io.BytesIO(part), workbook.Limits(max_rows=59_999))
+        with pytest.raises(WorkbookError, match="超过1列"):
+            workbook._xlsx_extent(io.BytesIO(part), workbook.Limits(max_columns=1))
