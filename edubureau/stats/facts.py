@@ -18,9 +18,9 @@ its 市直 schools'); indicators are recomputed from the summed numerators and
 denominators.
 
 ``source`` is the list of returns behind a figure: the returns list route with the
-census year and the scope's filters (``/stats/returns/?year=2025&township=7``). The
-route is the filing engineer's: if it is not there (yet), the source is "" rather than
-a broken link (:func:`returns_link`).
+census year and the scope's filters (``/stats/?year=2025&township=7``, the names
+``scope_from_params`` reads). Should the route be renamed or removed, the source is ""
+rather than a broken link or an error (:func:`returns_link`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from edubureau.stats import indicators as ind
 from edubureau.stats.dictionary import FIELDS, Level
 from edubureau.stats.targets import target_for
 
-# The list of returns a figure counts; tried in order (the first that resolves).
-RETURN_LIST_ROUTES = ("stats:return_list", "stats:returns")
+# The list of returns a figure counts (/stats/, reading ``year`` and the scope's
+# filters); tried in order, the first that resolves.
+RETURN_LIST_ROUTES = ("stats:return-list",)
 
 # How reports name a level's counts: "普通高中招生", "中职在校生", "小学毕业生".
 LEVEL_NAMES: dict[str, str] = {

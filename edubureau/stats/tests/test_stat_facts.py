@@ -11,7 +11,7 @@ import pytest
 
 from edubureau.core import phrasing
 from edubureau.orgs.models import BureauLevel, SchoolKind
-from edubureau.orgs.scoping import system_scope
+from edubureau.orgs.scoping import scope_for, system_scope
 from edubureau.stats.facts import returns_link, stat_facts
 from edubureau.stats.indicators import BY_CODE, indicator_text
 from edubureau.stats.models import ReturnStatus
@@ -177,6 +177,14 @@ def test_source_is_the_returns_list_or_nothing(city):
     assert returns_link(scope, Y, routes=("no_such_route", "login")) == (
         f"/accounts/login/?year={Y}"  # a system scope has no list filters of its own
     )
+
+
+def test_source_repeats_the_viewers_narrowing(cast):
+    scope = scope_for(cast.leader, township=cast.township_a)
+    assert returns_link(scope, Y) == f"/stats/?year={Y}&township={cast.township_a.pk}"
+    found = stat_facts(scope, Y)
+    assert found["count.primary.enrolled"].source == returns_link(scope, Y)
+    assert found["indicator.primary_dropout"].part("numerator").source == returns_link(scope, Y)
 
 
 def test_snapshot_round_trip(city):
