@@ -259,11 +259,89 @@ def link(path: str, params: Mapping[str, object] | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a number comes from, so a reader can follow it ("一数一源"):
+
+    - ``rows``: counted over records; ``url`` is the list that shows exactly those rows;
+    - ``cell``: read from an imported workbook (the statistical returns): the import
+      ``batch``, the ``sheet`` and the ``cell`` ("D7"), ``url`` the batch's page;
+    - ``manual``: typed in by a person (``entered_by``, ``entered_on``), ``url`` the
+      page where it was entered.
+    """
+
+    kind: str
+    url: str = ""
+    batch: str = ""
+    sheet: str = ""
+    cell: str = ""
+    entered_by: str = ""
+    entered_on: date | None = None
+
+    KINDS = ("rows", "cell", "manual")
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown kind of source: {self.kind!r}")
+
+    @classmethod
+    def rows(cls, url: str) -> Source:
+        return cls("rows", url=url)
+
+    @classmethod
+    def imported(cls, *, batch: str, sheet: str, cell: str, url: str = "") -> Source:
+        return cls("cell", url=url, batch=batch, sheet=sheet, cell=cell)
+
+    @classmethod
+    def manual(cls, *, entered_by: str, entered_on: date, url: str = "") -> Source:
+        return cls("manual", url=url, entered_by=entered_by, entered_on=entered_on)
+
+    @property
+    def description(self) -> str:
+        """What a reader is told about the number's origin, in Chinese."""
+        if self.kind == "cell":
+            return f"导入数据：批次{self.batch}，工作表“{self.sheet}”，单元格{self.cell}"
+        if self.kind == "manual":
+            day = (
+                f"于{self.entered_on.year}年{self.entered_on.month}月{self.entered_on.day}日"
+                if self.entered_on
+                else ""
+            )
+            return f"手工填报：{self.entered_by}{day}录入"
+        return "统计自记录明细"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "batch": self.batch,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "entered_by": self.entered_by,
+            "entered_on": self.entered_on.isoformat() if self.entered_on else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Source:
+        on = data.get("entered_on")
+        return cls(
+            kind=data["kind"],
+            url=data.get("url", ""),
+            batch=data.get("batch", ""),
+            sheet=data.get("sheet", ""),
+            cell=data.get("cell", ""),
+            entered_by=data.get("entered_by", ""),
+            entered_on=date.fromisoformat(on) if on else None,
+        )
+
+
+@dataclass(frozen=True)
 class Fact:
     """One number with its label, unit, source and (optionally) its breakdown.
 
     ``previous`` is the value of the comparable earlier period (year over year),
-    when there is one; rates compare in percentage points (百分点)."""
+    when there is one; rates compare in percentage points (百分点). ``source`` is the
+    URL of the rows counted (most facts); ``origin`` types it when the number is not a
+    count of rows (an imported cell, a manual entry): :attr:`provenance` gives either."""
 
     key: str
     label: str
@@ -274,10 +352,18 @@ class Fact:
     previous: Number | None = None
     previous_source: str = ""
     places: int = 1
+    origin: Source | None = None
 
     @property
     def display(self) -> str:
         return display(self.value, self.places)
+
+    @property
+    def provenance(self) -> Source | None:
+        """The typed source: ``origin`` when set, else the rows of ``source``."""
+        if self.origin is not None:
+            return self.origin
+        return Source.rows(self.source) if self.source else None
 
     @property
     def change(self) -> Number | None:
@@ -439,6 +525,7 @@ def _fact_json(fact: Fact) -> dict[str, Any]:
         "previous": _number_json(fact.previous),
         "previous_source": fact.previous_source,
         "places": fact.places,
+        "origin": fact.origin.as_json() if fact.origin else None,
     }
 
 
@@ -453,4 +540,5 @@ def _fact_from(data: Mapping[str, Any]) -> Fact:
         previous=_number_from(data["previous"]),
         previous_source=data["previous_source"],
         places=data["places"],
+        origin=Source.from_json(data["origin"]) if data.get("origin") else None,
     )

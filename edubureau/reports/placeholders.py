@@ -44,9 +44,20 @@ class Filled:
     text: str
     source: str = ""
     label: str = ""
+    note: str = ""  # where the number comes from, in words (Source.description)
 
     def as_json(self) -> dict[str, str]:
-        return {"text": self.text, "source": self.source, "label": self.label}
+        return {"text": self.text, "source": self.source, "label": self.label, "note": self.note}
+
+
+def _origin(fact: Fact, *, previous: bool = False) -> tuple[str, str]:
+    """The link and the description of where a fact's number comes from."""
+    if previous:
+        return fact.previous_source, "统计自记录明细" if fact.previous_source else ""
+    source = fact.provenance
+    if source is None:
+        return "", ""
+    return source.url, source.description
 
 
 class Values(Mapping[str, Fact]):
@@ -117,19 +128,23 @@ def fill_one(key: str, fmt: str, values: Values) -> Filled | None:
                 if fact.value is not None
                 else ""
             )
-        return Filled(text, fact.previous_source or fact.source, f"{fact.label}（比较）")
+        url, note = _origin(fact, previous=True)
+        return Filled(text, url or fact.source, f"{fact.label}（比较）", note)
+    url, note = _origin(fact)
     if fmt == "big":
         text = phrasing.large_number(fact.value, fact.unit) if fact.value is not None else "—"
-        return Filled(text, fact.source, fact.label)
+        return Filled(text, url, fact.label, note)
     if fmt == "prev":
+        url, note = _origin(fact, previous=True)
         return Filled(
             "—" if fact.previous is None else _number(_as_previous(fact)),
-            fact.previous_source,
+            url,
             f"{fact.label}（上期）",
+            note,
         )
     if fmt == "label":
-        return Filled(fact.label, fact.source, fact.label)
-    return Filled(_number(fact), fact.source, fact.label)
+        return Filled(fact.label, url, fact.label, note)
+    return Filled(_number(fact), url, fact.label, note)
 
 
 def _as_previous(fact: Fact) -> Fact:
@@ -186,6 +201,7 @@ class Piece:
     token: str = ""  # "" for prose
     source: str = ""
     label: str = ""
+    note: str = ""
     missing: bool = False
 
 
@@ -202,7 +218,15 @@ def pieces(text: str, filled: Mapping[str, Mapping[str, str]]) -> list[Piece]:
         if one is None:
             out.append(Piece(MISSING.format(key=match.group(1)), token, missing=True))
         else:
-            out.append(Piece(one["text"], token, one.get("source", ""), one.get("label", "")))
+            out.append(
+                Piece(
+                    one["text"],
+                    token,
+                    one.get("source", ""),
+                    one.get("label", ""),
+                    one.get("note", ""),
+                )
+            )
         last = match.end()
     out.append(Piece(text[last:]))
     for i, piece in enumerate(out):
@@ -235,7 +259,7 @@ def render_html(
             out.append(f'<mark class="missing">{body}</mark>')
         elif p.text:
             css = "fact changed" if p.token in changed else "fact"
-            title = html.escape(p.label)
+            title = html.escape(f"{p.label}（{p.note}）" if p.note else p.label)
             if p.source:
                 out.append(
                     f'<a class="{css}" href="{html.escape(p.source)}" title="{title}"'

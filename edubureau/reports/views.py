@@ -140,7 +140,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         values = section.values or {}
         changed += len(section.changed or [])
         for token, one in values.items():
-            if one.get("source") and token.split("|")[0] not in sources:
+            if (one.get("source") or one.get("note")) and token.split("|")[0] not in sources:
                 sources[token.split("|")[0]] = one
         sections.append(
             {
