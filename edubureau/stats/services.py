@@ -39,23 +39,25 @@ from django.db.models import TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
-from edubureau.audit.services import audit_change, audit_create, snapshot
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_change, audit_create, audit_log, snapshot
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Role, School, SchoolYear, User
-from edubureau.orgs.scoping import is_department_staff, schools_writable_by
+from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
 from edubureau.rectification.lifecycle import NotAllowed, TransitionError
 from edubureau.stats.dictionary import GRADES, Level, field_code, levels_for
 from edubureau.stats.models import (
     STATS_DEPARTMENT,
     KgCategory,
+    Population,
     ReturnRound,
     ReturnStatus,
     RoundAction,
     StatReturn,
 )
-from edubureau.stats.rules import Problem, clean_values, validate
+from edubureau.stats.rules import Problem, clean_values, parse_value, validate
 
 RETURN_TOPIC = "stats_return"
 
@@ -534,3 +536,67 @@ def _notify_school(stat_return: StatReturn, *, title: str, body: str) -> None:
             topic=RETURN_TOPIC,
             school_id=stat_return.school_id,
         )
+
+
+# Population ------------------------------------------------------------------------
+
+POPULATION_AGES = range(0, 26)
+
+
+def can_edit_population(user: Any) -> bool:
+    """The statistics department of a bureau records its own area's population."""
+    return is_department_staff(user, STATS_DEPARTMENT)
+
+
+def population_save(*, actor: Any, year: int, counts: Mapping[int, Any]) -> int:
+    """Record the population of the actor's bureau's area by single year of age for a
+    census year: ``counts`` {age: count as typed}; a blank removes the age's figure.
+    All or nothing: one bad figure and nothing is saved (``ReturnError`` names the
+    ages). Returns the number of ages recorded."""
+    if not can_edit_population(actor):
+        raise NotAllowed("只有负责统计的股室工作人员可以填写分年龄人口")
+    bureau_id = bureau_id_of(actor)
+    parsed: dict[int, int | None] = {}
+    bad: list[str] = []
+    for age in POPULATION_AGES:
+        try:
+            value = parse_value(counts.get(age))
+        except (ValueError, ArithmeticError):
+            bad.append(f"{age}岁")
+            continue
+        if value is not None and value < 0:
+            bad.append(f"{age}岁")
+            continue
+        parsed[age] = value
+    if bad:
+        raise ReturnError(f"人口数应填写不小于0的整数：{'、'.join(bad)}")
+    with transaction.atomic():
+        existing = {
+            p.age: p
+            for p in Population.objects.select_for_update().filter(bureau_id=bureau_id, year=year)
+        }
+        before = {age: p.count for age, p in existing.items()}
+        for age, value in parsed.items():
+            row = existing.get(age)
+            if value is None:
+                if row is not None:
+                    row.delete()
+            elif row is None:
+                Population.objects.create(bureau_id=bureau_id, year=year, age=age, count=value)
+            elif row.count != value:
+                row.count = value
+                row.save(update_fields=["count", "updated_at"])
+        after = {age: v for age, v in parsed.items() if v is not None}
+        if after != before:
+            audit_log(
+                actor=actor,
+                action=Action.UPDATE,
+                model_label=Population._meta.label,
+                changes={
+                    str(a): [before.get(a), after.get(a)]
+                    for a in POPULATION_AGES
+                    if before.get(a) != after.get(a)
+                },
+                detail=f"填写{year}年分年龄人口",
+            )
+    return len(after)

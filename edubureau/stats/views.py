@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.params import param_int
+from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, Township
@@ -27,7 +28,13 @@ from edubureau.orgs.scoping import is_department_staff, scope_from_params
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import chase, selectors, services
 from edubureau.stats.dictionary import fields_for
-from edubureau.stats.models import STATS_DEPARTMENT, KgCategory, ReturnStatus, StatReturn
+from edubureau.stats.models import (
+    STATS_DEPARTMENT,
+    KgCategory,
+    Population,
+    ReturnStatus,
+    StatReturn,
+)
 from edubureau.stats.rules import Problem
 
 PAGE_SIZE = 50
@@ -73,6 +80,7 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "own_school": own_school,
         "can_start": own_school is not None and services.can_fill_school(user, own_school),
         "can_chase": is_department_staff(user, STATS_DEPARTMENT),
+        "show_population": user.role in BUREAU_ROLES and bool(user.bureau_id),
         "query": _query_without_page(request),
     }
     return render(request, "stats/list.html", context)
@@ -273,3 +281,43 @@ def return_review(request: AuthedRequest, return_id: int) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect(reverse("stats:return-detail", kwargs={"return_id": stat_return.pk}))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def population(request: AuthedRequest) -> HttpResponse:
+    """The population of the viewer's own bureau's area by single year of age (0—25岁)
+    for a census year, which the enrolment ratios divide by; its statistics department
+    records it."""
+    user = request.user
+    if user.role not in BUREAU_ROLES or not user.bureau_id:
+        raise PermissionDenied("只有教育局账号可以查看分年龄人口")
+    start_year, years = _year(request)
+    editable = services.can_edit_population(user)
+    typed: dict[int, Any] = {}
+    if request.method == "POST":
+        posted_year = param_int(request.POST.get("year"), minimum=years[-1] - 50, maximum=years[0])
+        start_year = posted_year or start_year
+        typed = {age: request.POST.get(f"age{age}", "") for age in services.POPULATION_AGES}
+        try:
+            count = services.population_save(actor=user, year=start_year, counts=typed)
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.ReturnError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已保存{start_year}年分年龄人口（{count}个年龄）。")
+            return redirect(reverse("stats:population") + f"?year={start_year}")
+    saved = {p.age: p.count for p in Population.objects.owned_by(user).filter(year=start_year)}
+    rows = [
+        (age, typed.get(age, saved.get(age, "")) if typed else saved.get(age, ""))
+        for age in services.POPULATION_AGES
+    ]
+    context = {
+        "start_year": start_year,
+        "years": years,
+        "rows": rows,
+        "editable": editable,
+        "total": sum(saved.values()),
+    }
+    return render(request, "stats/population.html", context)

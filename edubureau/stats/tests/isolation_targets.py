@@ -24,6 +24,10 @@ def _return(cast: Cast, party: Party) -> StatReturn:
 
 register_target("return_id", _return, listed_by=("stats:return-list",))
 register_rowless_route(
+    "stats:population",
+    "the viewer's own bureau's population by age: figures only, never another bureau's",
+)
+register_rowless_route(
     "stats:return-chase", "an action: notifies the schools the user's department reviews"
 )
 register_rowless_route(

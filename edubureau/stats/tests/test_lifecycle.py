@@ -129,9 +129,11 @@ def test_unlocking_needs_the_schools_own_leader_and_a_reason(cast):
     assert ret.status == ReturnStatus.RETURNED and ret.locked_at is None
     (unlock,) = ret.rounds.filter(action=RoundAction.UNLOCK)
     assert unlock.actor == cast.leader and unlock.comment == "专任教师数与人事系统不一致"
-    event = AuditEvent.objects.filter(
-        model_label=StatReturn._meta.label, object_id=str(ret.pk)
-    ).last()
+    event = (
+        AuditEvent.objects.filter(model_label=StatReturn._meta.label, object_id=str(ret.pk))
+        .order_by("seq")
+        .last()
+    )
     assert event.actor == cast.leader
     assert event.detail == "解锁统计报表：专任教师数与人事系统不一致"
     # The school may correct it now.
