@@ -28,6 +28,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Q
 
 from edubureau.core.facts import Period, percent
+from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES
@@ -76,6 +77,10 @@ class Unit:
     @property
     def rectification_rate(self) -> Decimal | None:
         return percent(self.closed, self.found)
+
+    @property
+    def rectification_rate_text(self) -> str:
+        return percent_text(self.rectification_rate)
 
 
 MEASURES = ("schools", "due", "submitted", "on_time", "found", "closed", "unresolved", "overdue")

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Fact, Period, display, last_months, link, percent, ratio
+from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.orgs.selectors import current_semester
@@ -73,6 +74,11 @@ class Figure:
     def display(self) -> str:
         return display(self.value)
 
+    @property
+    def percent_display(self) -> str:
+        """A rate as every page and document writes it ("94.1%", "100%", "—")."""
+        return percent_text(self.value)
+
 
 @dataclass
 class Completion:
@@ -97,7 +103,7 @@ class Completion:
 
     @property
     def rate_display(self) -> str:
-        return display(self.rate)
+        return percent_text(self.rate)
 
     @property
     def more_missing(self) -> int:
@@ -169,7 +175,7 @@ class TierCoverage:
 
     @property
     def rate_display(self) -> str:
-        return display(self.rate)
+        return percent_text(self.rate)
 
 
 @dataclass

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from edubureau.core.facts import display, percent
+from edubureau.core.facts import percent
+from edubureau.safety.selectors.dashboard import Figure, TierCoverage
 from edubureau.safety.selectors.inspections import CampaignProgress
 from edubureau.safety.selectors.ledgers import ledger_overview
 from edubureau.safety.tests.factories_ledgers import ResponsibilityLetterFactory, SchoolYearFactory
@@ -72,7 +73,6 @@ def test_the_ledgers_agree_with_the_campaign_page_and_the_dashboard(
     )
     assert ("签订率", text) in card.figures
 
-    # The dashboard's figures (core.facts.display) round the same way; only the whole
-    # 100 and 0 differ, written without decimals on these pages.
-    if part not in (0, whole):
-        assert f"{display(percent(part, whole))}%" == text
+    # The dashboard's rates are written by the same function, 100% and 0% included.
+    assert Figure("签订率", percent(part, whole), unit="%").percent_display == text
+    assert TierCoverage("学校与教职工", part, whole, percent(part, whole), "").rate_display == text
