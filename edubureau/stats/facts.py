@@ -26,6 +26,7 @@ rather than a broken link or an error (:func:`returns_link`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from django.urls import NoReverseMatch, reverse
@@ -200,12 +201,4 @@ def _without_target(fact: Fact) -> Fact:
     if not fact.breakdown:
         return fact
     kept = tuple(item for item in fact.breakdown if not item.key.endswith(".target"))
-    return Fact(
-        fact.key,
-        fact.label,
-        fact.value,
-        fact.unit,
-        fact.source,
-        kept,
-        places=fact.places,
-    )
+    return replace(fact, breakdown=kept)

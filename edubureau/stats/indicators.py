@@ -43,8 +43,10 @@ adds submitted ones, for a view before the bureau has reviewed everything.
 
 One aggregate query per census year the indicators read (this year, last year, the
 cohorts' years) plus one for the population, whatever the number of schools; a
-breakdown (by township, school kind, ownership, locality or bureau) is the same query
-grouped. A scope's rate is always its summed numerator over its summed denominator —
+breakdown (:func:`compute_by`: by township, school kind, ownership, locality, bureau or
+school) is the same query grouped, and :func:`compute_by_child` rolls the groups by
+bureau up to a city's counties or a province's cities (with their populations). A
+scope's rate is always its summed numerator over its summed denominator —
 never a mean of its parts' rates.
 """
 
@@ -593,6 +595,62 @@ def compute_by(
     return out
 
 
+DIRECT = "direct"  # compute_by_child's key for a bureau's own schools (市直, 省直)
+
+
+def compute_by_child(
+    scope: SchoolScope,
+    year: int,
+    *,
+    indicators: Sequence[Indicator] = INDICATORS,
+    provisional: bool = False,
+) -> dict[Any, dict[str, Measure]]:
+    """For a bureau's subtree: the indicators of each child bureau's subtree, keyed by
+    the child's id, and of the bureau's own schools, keyed :data:`DIRECT` — a city by
+    county and 市直, a province by city and 省直.
+
+    The returns are grouped by their school's bureau (one query per census year) and
+    rolled up to the child on the bureau's path: sums, so exact. A child's gross ratios
+    divide by its area's population (:meth:`PopulationTree.of`); the direct schools have
+    no area of their own. A part with no return this year is left out."""
+    bureau = scope.bureau
+    if scope.kind != "bureau" or bureau is None:
+        raise ValueError("only a bureau's subtree has child bureaus")
+    paths = dict(scope.bureaus().values_list("pk", "path"))
+    depth = len(bureau.path.strip("/").split("/"))
+
+    def child_of(bureau_id: int) -> Any:
+        if bureau_id == bureau.pk:
+            return DIRECT
+        return int(paths[bureau_id].strip("/").split("/")[depth])
+
+    by_year = _terms_by_year(indicators)
+    grouped: dict[int, dict[Any, Sums]] = {}
+    for back, terms in by_year.items():
+        rows = (
+            returns_of(scope, year - back, provisional=provisional)
+            .values("school__bureau_id")
+            .annotate(**_aggregates(terms))
+        )
+        rolled: dict[Any, Sums] = {}
+        for row in rows:
+            key, part = child_of(row["school__bureau_id"]), _sums(row, terms)
+            if key in rolled:
+                part = {name: _add(rolled[key][name], value) for name, value in part.items()}
+            rolled[key] = part
+        grouped[back] = rolled
+    empty = {back: dict.fromkeys(terms) for back, terms in by_year.items()}
+    tree = population_tree(scope, year) if any(i.uses_population for i in indicators) else None
+    out: dict[Any, dict[str, Measure]] = {}
+    for key in grouped.get(0, {}):
+        of_years = {back: grouped[back].get(key, empty[back]) for back in grouped}
+        people: dict[str, int | None] = {}
+        if tree is not None:
+            people = _band_sums(None if key == DIRECT else tree.of(key), indicators)
+        out[key] = _resolve(indicators, of_years, people)
+    return out
+
+
 def sum_fields(
     scope: SchoolScope, year: int, codes: Sequence[str], *, provisional: bool = False
 ) -> dict[str, int | None]:
@@ -611,20 +669,44 @@ def returns_counted(scope: SchoolScope, year: int, *, provisional: bool = False)
 # Population --------------------------------------------------------------------------
 
 
-def population_by_age(scope: SchoolScope, year: int) -> dict[int, int] | None:
-    """The population of the scope's area by age, or None when it has none.
+@dataclass(frozen=True)
+class PopulationTree:
+    """The population rows of a subtree for one year, by bureau and age, and the tree
+    (children of each bureau), to resolve any bureau's area (:meth:`of`)."""
 
-    Only a subtree scope (a bureau and everything below it) has an area. A bureau's
-    population is the one it recorded; without one, the sum of its child bureaus' when
-    every child has one (a city that records nothing is the sum of its counties);
-    otherwise None — a partial sum would inflate every gross ratio. One query."""
+    recorded: dict[int, dict[int, int]]
+    children: dict[int, list[int]]
+
+    def of(self, bureau_id: int) -> dict[int, int] | None:
+        """A bureau's population: the one it recorded; without one, the sum of its
+        child bureaus' when every child has one (a city that records nothing is the sum
+        of its counties); otherwise None — a partial sum would inflate every gross
+        ratio."""
+        if bureau_id in self.recorded:
+            return self.recorded[bureau_id]
+        below = self.children.get(bureau_id)
+        if not below:
+            return None
+        total: dict[int, int] = defaultdict(int)
+        for child_id in below:
+            ages = self.of(child_id)
+            if ages is None:
+                return None
+            for age, count in ages.items():
+                total[age] += count
+        return dict(total)
+
+
+def population_tree(scope: SchoolScope, year: int) -> PopulationTree:
+    """The population recorded in the scope's subtree for ``year`` (two queries: the
+    rows, the bureaus)."""
     bureau = scope.bureau
-    if scope.kind != "bureau" or bureau is None:
-        return None
+    if bureau is None:
+        return PopulationTree({}, {})
     rows = (
         _population_rows(scope)
         .filter(year=year, bureau__path__startswith=bureau.path)
-        .values("bureau_id", "bureau__path", "age")
+        .values("bureau_id", "age")
         .annotate(people=Sum("count"))
         .order_by()
     )
@@ -634,23 +716,18 @@ def population_by_age(scope: SchoolScope, year: int) -> dict[int, int] | None:
     children: dict[int, list[int]] = defaultdict(list)
     for child in scope.bureaus().filter(parent__isnull=False).values("pk", "parent_id"):
         children[child["parent_id"]].append(child["pk"])
+    return PopulationTree(dict(recorded), dict(children))
 
-    def of(bureau_id: int) -> dict[int, int] | None:
-        if bureau_id in recorded:
-            return recorded[bureau_id]
-        below = children.get(bureau_id)
-        if not below:
-            return None
-        total: dict[int, int] = defaultdict(int)
-        for child_id in below:
-            ages = of(child_id)
-            if ages is None:
-                return None
-            for age, count in ages.items():
-                total[age] += count
-        return dict(total)
 
-    return of(bureau.pk)
+def population_by_age(scope: SchoolScope, year: int) -> dict[int, int] | None:
+    """The population of the scope's area by age, or None when it has none.
+
+    Only a subtree scope (a bureau and everything below it) has an area; its population
+    is resolved by :meth:`PopulationTree.of`."""
+    bureau = scope.bureau
+    if scope.kind != "bureau" or bureau is None:
+        return None
+    return population_tree(scope, year).of(bureau.pk)
 
 
 def _population_rows(scope: SchoolScope) -> Any:
@@ -662,10 +739,15 @@ def _population_rows(scope: SchoolScope) -> Any:
 def _population_terms(
     scope: SchoolScope, year: int, indicators: Iterable[Indicator]
 ) -> dict[str, int | None]:
-    bands = {term.key: term.ages for ind in indicators for term in ind.terms if term.ages}
-    if not bands:
+    if not any(ind.uses_population for ind in indicators):
         return {}
-    ages = population_by_age(scope, year)
+    return _band_sums(population_by_age(scope, year), indicators)
+
+
+def _band_sums(
+    ages: Mapping[int, int] | None, indicators: Iterable[Indicator]
+) -> dict[str, int | None]:
+    bands = {term.key: term.ages for ind in indicators for term in ind.terms if term.ages}
     out: dict[str, int | None] = {}
     for key, band in bands.items():
         assert band is not None
@@ -679,6 +761,7 @@ def _population_terms(
 __all__ = [
     "BY_CODE",
     "DEFAULT_OPTIONS",
+    "DIRECT",
     "FINAL",
     "GRADUATES",
     "GRADUATING_CLASS",
@@ -692,13 +775,16 @@ __all__ = [
     "Indicator",
     "Measure",
     "Options",
+    "PopulationTree",
     "Term",
     "compute",
     "compute_by",
+    "compute_by_child",
     "definitions",
     "field_sum",
     "indicator_text",
     "population_by_age",
+    "population_tree",
     "returns_counted",
     "returns_of",
     "sum_fields",

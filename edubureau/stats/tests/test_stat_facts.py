@@ -13,7 +13,13 @@ from edubureau.core import phrasing
 from edubureau.orgs.models import BureauLevel, SchoolKind
 from edubureau.orgs.scoping import scope_for, system_scope
 from edubureau.stats.facts import returns_link, stat_facts
-from edubureau.stats.indicators import BY_CODE, indicator_text
+from edubureau.stats.indicators import (
+    BY_CODE,
+    DIRECT,
+    compute,
+    compute_by_child,
+    indicator_text,
+)
 from edubureau.stats.models import ReturnStatus
 from edubureau.stats.tests.factories_returns import census_year, file_return, record_population
 from edubureau.testing.factories import BureauFactory, SchoolFactory, TownshipFactory
@@ -190,3 +196,39 @@ def test_source_repeats_the_viewers_narrowing(cast):
 def test_snapshot_round_trip(city):
     found = facts(system_scope(city))
     assert type(found).from_json(found.to_json()) == found
+
+
+def test_a_city_by_county_and_its_own_schools(city):
+    scope = system_scope(city)
+    first, second = city.counties
+    by_child = compute_by_child(scope, Y)
+    assert set(by_child) == {first.pk, second.pk, DIRECT}
+    # Each county's own population: (50000 + 18000) / 60000 and 40000 / 60000.
+    assert by_child[first.pk]["senior_gross"].text == "113.3%"
+    assert by_child[second.pk]["senior_gross"].text == "66.7%"
+    assert by_child[DIRECT]["senior_gross"].value is None  # 市直 has no area of its own
+    assert by_child[DIRECT]["vocational_share"].text == "5.6:4.4"  # 12800 : 10000
+    whole = compute(scope, Y)
+    for code, measure in whole.items():
+        if measure.indicator.uses_population:
+            continue
+        union = by_child[first.pk][code] + by_child[second.pk][code] + by_child[DIRECT][code]
+        assert (union.numerator, union.denominator) == (measure.numerator, measure.denominator)
+        alone = compute(scope.narrow(bureau=first), Y)[code]
+        assert (alone.numerator, alone.denominator) == (
+            by_child[first.pk][code].numerator,
+            by_child[first.pk][code].denominator,
+        )
+
+
+def test_a_province_by_city(city):
+    province = BureauFactory.create(name="样例省教育厅", level=BureauLevel.PROVINCE)
+    city.parent = province
+    city.save()
+    for county in city.counties:
+        county.save()  # the paths follow the new parent
+    by_child = compute_by_child(system_scope(province), Y)
+    assert set(by_child) == {city.pk}
+    assert by_child[city.pk]["senior_gross"].text == "135.2%"  # the counties' areas summed
+    with pytest.raises(ValueError):
+        compute_by_child(system_scope(province, school=city.counties[0].schools.first()), Y)
