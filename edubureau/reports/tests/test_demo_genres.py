@@ -4,6 +4,7 @@ exported as .docx (read back) and as PDF."""
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 import pytest
@@ -18,6 +19,9 @@ from edubureau.reports.genres import GENRES
 from edubureau.safety.models import Campaign
 
 pytestmark = pytest.mark.django_db
+
+# An ASCII , : ; ( ) ? ! next to a Chinese character: official text is full-width.
+ASCII_BETWEEN_CHINESE = re.compile(r"[\u4e00-\u9fff][,:;()?!]|[,:;()?!][\u4e00-\u9fff]")
 
 
 def test_each_safety_genre_drafts_opens_and_exports_on_the_demo_county(client):
@@ -47,6 +51,9 @@ def test_each_safety_genre_drafts_opens_and_exports_on_the_demo_county(client):
         document = docx.Document(io.BytesIO(data))
         text = "\n".join(p.text for p in document.paragraphs)
         assert "数据缺失" not in text and "【缺少数据" not in text, key
+        cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+        ascii_between = ASCII_BETWEEN_CHINESE.findall(text + "\n" + cells)
+        assert not ascii_between, (key, ascii_between[:5])
         assert len(text) > 200, key
         pdf = client.get(reverse("reports:pdf", args=[report.pk]))
         assert pdf.status_code == 200, key
