@@ -15,8 +15,9 @@ refuses what would exhaust the worker: more bytes than ``max_bytes``; for the zi
 formats, the zip-bomb guard of :mod:`core.excel` (part sizes, compression ratio, DTDs)
 and then a scan of the raw sheet XML for the furthest row and column, because calamine
 allocates every cell of a sheet's rectangle (a 5 KB .xlsx with cells at A1 and CV200000
-takes 600 MB). A .xls is not compressed, but its rectangle is only known once calamine
-has built it: up to 65,536 × 256 cells (~0.5 GB) before the limits refuse it.
+takes 600 MB). A .xls is not compressed, but it can be as sparse (a 6 KB .xls with
+cells at A1 and IV65536 takes 1 GB): its BIFF records are walked for the same bound
+(olefile opens the compound file).
 
 Errors about cells are collected (:class:`CellErrors`) so that an import reports every
 bad cell at once; errors about the file raise :class:`WorkbookError`. Every message is
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +41,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from xml.parsers import expat
 
+import olefile
 import python_calamine
 from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -478,6 +481,8 @@ def read_workbook(
     kind = sniff(data)
     if kind == "xlsx" or kind == "ods":
         check_zip(data, kind, limits)
+    else:
+        check_xls(data, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
@@ -668,6 +673,61 @@ def _xlsx_extent_by_tag(window: bytes, limits: Limits, state: list[int]) -> None
                 continue
             state[3] = state[1]
         limits.check_extent(max(state[2], 1), max(state[3], 1))
+
+
+# BIFF8 records that hold a value at (row, column), the first two fields of each;
+# calamine leaves blank (formatted-only) cells out of a sheet, and so does this.
+_XLS_VALUE_RECORDS = frozenset(
+    {
+        0x0203,  # NUMBER
+        0x027E,  # RK
+        0x00FD,  # LABELSST
+        0x0204,  # LABEL
+        0x00D6,  # RSTRING
+        0x0006,  # FORMULA
+        0x0205,  # BOOLERR
+    }
+)
+_XLS_MULRK = 0x00BD  # row, first column, values, last column (the record's last two bytes)
+_XLS_FILEPASS = 0x002F  # the workbook is encrypted
+_XLS_BOF = 0x0809
+
+
+def check_xls(data: bytes, limits: Limits) -> None:
+    """The furthest row and column of each sheet of a .xls, from its BIFF records,
+    before calamine allocates the rectangle between them (a 6 KB file with cells at
+    A1 and IV65536 takes calamine 1 GB): olefile opens the compound file, and each
+    value record's position is read (~1 µs a record)."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as compound:
+            name = "Workbook" if compound.exists("Workbook") else "Book"
+            if not compound.exists(name):
+                raise WorkbookError(DAMAGED)
+            stream = compound.openstream(name).read()
+    except WorkbookError:
+        raise
+    except Exception as exc:  # olefile's errors for a broken compound file
+        raise WorkbookError(DAMAGED) from exc
+    max_row = max_column = 0
+    position, end = 0, len(stream)
+    unpack = struct.unpack_from
+    while position + 4 <= end:
+        kind, length = unpack("<HH", stream, position)
+        body, position = position + 4, position + 4 + length
+        if kind in _XLS_VALUE_RECORDS and length >= 4:
+            row, last = unpack("<HH", stream, body)
+        elif kind == _XLS_MULRK and length >= 6:
+            row, last = unpack("<H", stream, body)[0], unpack("<H", stream, body + length - 2)[0]
+        elif kind == _XLS_BOF:
+            max_row = max_column = 0  # the next sheet
+            continue
+        elif kind == _XLS_FILEPASS:
+            raise WorkbookError(PASSWORD_PROTECTED)
+        else:
+            continue
+        if row >= max_row or last >= max_column:
+            max_row, max_column = max(max_row, row + 1), max(max_column, last + 1)
+            limits.check_extent(max_row, max_column)
 
 
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

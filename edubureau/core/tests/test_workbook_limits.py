@@ -31,7 +31,8 @@ def calamine_never_called(monkeypatch):
     """Proves a refusal came before calamine parsed (and allocated) anything."""
 
     def refuse(*_args, **_kwargs):
-        raise AssertionError("calamine was asked to parse a file that should be refused")
+        # pytest.fail is a BaseException: read_workbook's "except Exception" cannot hide it
+        pytest.fail("calamine was asked to parse a file that should be refused")
 
     monkeypatch.setattr(workbook.python_calamine.CalamineWorkbook, "from_filelike", refuse)
 
@@ -95,10 +96,49 @@ def test_too_many_sheets():
     )
 
 
-def test_an_xls_over_the_limits_names_its_sheet():
-    """A .xls is bounded once calamine has read it (it is not compressed)."""
-    message = refused((DATA / "returns.xls").read_bytes(), "a.xls", max_rows=5)
-    assert message == "工作表“在校生”超过5行，请拆分后导入"
+def _xls_patched(old: bytes, new: bytes) -> bytes:
+    """returns.xls with one BIFF record (type, length, first bytes) rewritten: the
+    Workbook stream lies uncompressed in the compound file."""
+    data = (DATA / "returns.xls").read_bytes()
+    assert data.count(old) == 1 and len(old) == len(new)
+    return data.replace(old, new)
+
+
+def test_an_xls_over_the_limits_is_refused_before_calamine(calamine_never_called):
+    assert refused((DATA / "returns.xls").read_bytes(), "a.xls", max_rows=5) == (
+        "文件中有工作表超过5行，请拆分后导入"
+    )
+    assert refused((DATA / "returns.xls").read_bytes(), "a.xls", max_columns=3) == (
+        "文件中有工作表超过3列，请删除无关的列后导入"
+    )
+
+
+def test_a_sparse_xls_is_refused_before_calamine_allocates(calamine_never_called):
+    """Row 5's numbers (a MULRK record from row 4, column 1) moved to row 65,536, or
+    the "男" of C4 (a LABELSST record at row 3, column 1) to column IV."""
+    mulrk_row_5 = b"\xbd\x00\x18\x00\x04\x00\x01\x00"
+    far_down = _xls_patched(mulrk_row_5, b"\xbd\x00\x18\x00\xff\xff\x01\x00")
+    assert refused(far_down, "a.xls") == "文件中有工作表超过50000行，请拆分后导入"
+    label_c4 = b"\xfd\x00\x0a\x00\x03\x00\x01\x00"
+    far_right = _xls_patched(label_c4, b"\xfd\x00\x0a\x00\x03\x00\xff\x00")
+    assert refused(far_right, "a.xls", max_columns=255) == (
+        "文件中有工作表超过255列，请删除无关的列后导入"
+    )
+
+
+def test_the_xls_guard_finds_the_furthest_cell_of_each_sheet():
+    book = (DATA / "returns.xls").read_bytes()
+    workbook.check_xls(book, workbook.Limits(max_rows=7, max_columns=4))  # 教师!B7, 在校生!D6
+    with pytest.raises(WorkbookError, match="超过6行"):
+        workbook.check_xls(book, workbook.Limits(max_rows=6))
+
+
+def test_an_xls_with_a_password_is_refused_in_chinese(calamine_never_called):
+    """An encrypted .xls carries a FILEPASS record in its workbook globals (here put
+    in place of the WINDOWPROTECT record, same length)."""
+    window_protect = b"\x19\x00\x02\x00\x00\x00\x12\x00"
+    encrypted = _xls_patched(window_protect, b"\x2f\x00\x02\x00\x00\x00\x12\x00")
+    assert refused(encrypted, "a.xls") == workbook.PASSWORD_PROTECTED
 
 
 def test_an_ods_with_a_value_repeated_far_away_is_refused(calamine_never_called):
