@@ -662,6 +662,27 @@ def sum_fields(
     return {code: sums[fields(code).key] for code in codes}
 
 
+def sum_fields_by(
+    scope: SchoolScope,
+    year: int,
+    codes: Sequence[str],
+    group: str,
+    *,
+    provisional: bool = False,
+) -> dict[Any, dict[str, int]]:
+    """Each field of ``codes`` summed by ``group`` (one of :data:`GROUPS`), for tables
+    by township or school kind: one grouped query; groups without a return are left
+    out."""
+    column = GROUPS[group]
+    terms = {fields(code).key: fields(code) for code in codes}
+    rows = (
+        returns_of(scope, year, provisional=provisional)
+        .values(column)
+        .annotate(**_aggregates(terms))
+    )
+    return {row[column]: {code: int(row[fields(code).key]) for code in codes} for row in rows}
+
+
 def returns_counted(scope: SchoolScope, year: int, *, provisional: bool = False) -> int:
     return int(returns_of(scope, year, provisional=provisional).count())
 
@@ -788,4 +809,5 @@ __all__ = [
     "returns_counted",
     "returns_of",
     "sum_fields",
+    "sum_fields_by",
 ]

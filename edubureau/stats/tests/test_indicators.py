@@ -256,3 +256,21 @@ def test_definitions_are_data():
     assert set(ind.NOT_COMPUTED) == {"primary_net", "disabled_enrolment"}
     with pytest.raises(ValueError):
         ind.fields("primary.nonsense")
+
+
+def test_counts_by_group(county):
+    by_township = ind.sum_fields_by(
+        system_scope(county), Y, ["primary.enrolled", "kg.enrolled"], "township"
+    )
+    assert by_township == {
+        county.east.pk: {"primary.enrolled": 600, "kg.enrolled": 200},
+        county.west.pk: {"primary.enrolled": 300, "kg.enrolled": 50},
+    }
+    provisional = ind.sum_fields_by(
+        system_scope(county), Y, ["junior.enrolled"], "kind", provisional=True
+    )
+    assert provisional["junior"] == {"junior.enrolled": 480}
+    assert ind.sum_fields(system_scope(county), Y, ["senior.entrants"]) == {"senior.entrants": 126}
+    assert ind.sum_fields(system_scope(county), Y + 1, ["senior.entrants"]) == {
+        "senior.entrants": None
+    }

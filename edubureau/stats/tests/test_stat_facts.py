@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from edubureau.core import phrasing
 from edubureau.orgs.models import BureauLevel, SchoolKind
@@ -191,6 +193,21 @@ def test_source_repeats_the_viewers_narrowing(cast):
     found = stat_facts(scope, Y)
     assert found["count.primary.enrolled"].source == returns_link(scope, Y)
     assert found["indicator.primary_dropout"].part("numerator").source == returns_link(scope, Y)
+
+
+def test_facts_queries_do_not_grow_with_schools(city, django_assert_num_queries):
+    scope = system_scope(city)
+    with CaptureQueriesContext(connection) as before:
+        facts(scope)
+    for n in range(6):
+        county = city.counties[n % 2]
+        school = SchoolFactory.create(bureau=county, name=f"新学校{n}", kind=SchoolKind.SENIOR)
+        for year in (Y, Y - 1):
+            file_return(school, year, {"senior.entrants": 10})
+    with django_assert_num_queries(len(before.captured_queries)):
+        found = facts(scope)
+    assert found["count.senior.entrants"].value == 46608 + 60
+    assert len(before.captured_queries) <= 16
 
 
 def test_snapshot_round_trip(city):
