@@ -3,7 +3,8 @@
 A :class:`~edubureau.core.facts.FactSet` over the school year ``year``—``year + 1``
 (the census of 1 September ``year``), holding
 
-- the key counts (``count.<field code>``: 普通高中招生, 中职在校生, 专任教师, …), ints;
+- the key counts (``count.<field code>``: 普通高中招生, 中职在校生, 专任教师, …, and
+  ``count.schools``, the schools whose returns count), ints;
 - every computable indicator (``indicator.<code>``), its exact ``Decimal`` value in the
   indicator's form (a percentage, 生师比's students per teacher, 职普比's vocational
   share of ten) with its declared ``places``, and as breakdown its ``.numerator`` and
@@ -115,8 +116,12 @@ def returns_link(
 
 def _count_facts(scope: SchoolScope, year: int, source: str, *, provisional: bool) -> list[Fact]:
     codes = sorted({*COUNT_CODES, *(c for _, parts in TOTALS.values() for c in parts)})
-    sums = ind.sum_fields(scope, year, codes, provisional=provisional)
-    facts = [
+    sums = ind.sum_fields(scope, year, codes, provisional=provisional, with_returns=True)
+    # One return per school and year: the schools whose figures count (a nine-year school
+    # is one school). None, not 0, without returns, like every other count.
+    schools = sums[ind.RETURNS] or None
+    facts = [Fact("count.schools", "学校", schools, "所", source, places=0)]
+    facts += [
         Fact(f"count.{code}", count_label(code), sums[code], "人", source, places=0)
         for code in COUNT_CODES
     ]

@@ -652,14 +652,23 @@ def compute_by_child(
 
 
 def sum_fields(
-    scope: SchoolScope, year: int, codes: Sequence[str], *, provisional: bool = False
+    scope: SchoolScope,
+    year: int,
+    codes: Sequence[str],
+    *,
+    provisional: bool = False,
+    with_returns: bool = False,
 ) -> dict[str, int | None]:
     """Each field of ``codes`` summed over the scope's returns of ``year`` (one query);
-    every sum None when no return counts that year."""
+    every sum None when no return counts that year. ``with_returns`` adds the number of
+    returns counted under :data:`RETURNS` (one per school: the schools filing)."""
     terms = {fields(code).key: fields(code) for code in codes}
     row = returns_of(scope, year, provisional=provisional).aggregate(**_aggregates(terms))
     sums = _sums(row, terms)
-    return {code: sums[fields(code).key] for code in codes}
+    out = {code: sums[fields(code).key] for code in codes}
+    if with_returns:
+        out[RETURNS] = int(row[RETURNS])
+    return out
 
 
 def sum_fields_by(
@@ -792,6 +801,7 @@ __all__ = [
     "PERCENT",
     "PER_ONE",
     "PROVISIONAL",
+    "RETURNS",
     "SPLIT_OF_TEN",
     "Indicator",
     "Measure",

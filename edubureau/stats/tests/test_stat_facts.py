@@ -166,6 +166,8 @@ def test_previous_only_where_last_year_has_returns(city):
     earliest = stat_facts(system_scope(city), Y - 1)
     assert earliest["count.senior.entrants"].value == 38307
     assert earliest["count.senior.entrants"].previous is None
+    assert earliest["count.schools"].value == 5  # the junior school filed this year only
+    assert next_year["count.schools"].value is None
     assert earliest.previous_period is None
     assert earliest.period.label == f"{Y - 1}—{Y}学年"
 
@@ -207,6 +209,7 @@ def test_facts_queries_do_not_grow_with_schools(city, django_assert_num_queries)
     with django_assert_num_queries(len(before.captured_queries)):
         found = facts(scope)
     assert found["count.senior.entrants"].value == 46608 + 60
+    assert found["count.schools"].value == 5 + 1 + 6  # 5 senior or vocational, 1 junior
     assert len(before.captured_queries) <= 16
 
 
