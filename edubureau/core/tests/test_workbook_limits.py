@@ -270,3 +270,67 @@ def test_the_extent_is_found_across_chunk_boundaries():
             workbook._xlsx_extent(io.BytesIO(part), workbook.Limits(max_rows=59_999))
         with pytest.raises(WorkbookError, match="超过1列"):
             workbook._xlsx_extent(io.BytesIO(part), workbook.Limits(max_columns=1))
+
+
+def _ods_with_prefix(prefix: str, rows: str) -> bytes:
+    """content.xml binding the table namespace to ``prefix`` instead of "table"."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        f' xmlns:{prefix}="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        f'<office:body><office:spreadsheet><{prefix}:table {prefix}:name="表一">{rows}'
+        f"</{prefix}:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                 "content.xml": content.encode()})  # fmt: skip
+
+
+@pytest.mark.parametrize("prefix", ["table", "t"])
+def test_an_ods_is_bounded_whatever_its_namespace_prefix(prefix, calamine_never_called):
+    p = prefix
+    value = f'<{p}:table-cell office:value-type="float" office:value="1"/>'
+    far_down = f"<{p}:table-row>{value}</{p}:table-row>" + (
+        f'<{p}:table-row {p}:number-rows-repeated="60000">{value}</{p}:table-row>'
+    )
+    assert refused(_ods_with_prefix(p, far_down), "a.ods") == (
+        "文件中有工作表超过50000行，请拆分后导入"
+    )
+    wide_value = value.replace("/>", f' {p}:number-columns-repeated="300"/>')
+    assert refused(
+        _ods_with_prefix(p, f"<{p}:table-row>{wide_value}</{p}:table-row>"), "a.ods"
+    ) == ("文件中有工作表超过256列，请删除无关的列后导入")
+    text = f'<{p}:table-cell {p}:number-columns-repeated="300"><text:p>x</text:p></{p}:table-cell>'
+    assert "超过256列" in refused(
+        _ods_with_prefix(p, f"<{p}:table-row>{text}</{p}:table-row>"), "a.ods"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["table", "t"])
+def test_empty_padding_in_an_ods_does_not_count(prefix):
+    """Styled empty cells and rows repeated to the sheet's end, as LibreOffice pads."""
+    p = prefix
+    value = (
+        f'<{p}:table-cell office:value-type="float" office:value="7">'
+        f"<text:p>7</text:p></{p}:table-cell>"
+    )
+    padding = f'<{p}:table-cell {p}:style-name="ce1" {p}:number-columns-repeated="16000"/>'
+    rows = (
+        f"<{p}:table-row>{value}{padding}</{p}:table-row>"
+        f'<{p}:table-row {p}:number-rows-repeated="1048000">{padding}</{p}:table-row>'
+        f"<{p}:table-row>{padding}<{p}:table-cell></{p}:table-cell></{p}:table-row>"
+    )
+    ods = _ods_with_prefix(p, rows)
+    if prefix == "table":  # calamine itself needs the usual prefix and a manifest
+        workbook.check_zip(ods, "ods", workbook.Limits())
+    else:
+        workbook._ods_extent(io.BytesIO(zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")),
+                             workbook.Limits())  # fmt: skip
+
+
+def test_a_table_nested_in_an_ods_cell_is_refused(calamine_never_called):
+    nested = (
+        '<table:table-row><table:table-cell><table:table table:name="x"></table:table>'
+        "</table:table-cell></table:table-row>"
+    )
+    assert refused(_ods_with_prefix("table", nested), "a.ods") == workbook.NESTED_TABLE
