@@ -68,6 +68,7 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 NOT_A_SPREADSHEET = "文件不是Excel（.xlsx、.xls）或WPS/LibreOffice（.ods）表格，请另存为.xlsx后导入"
 WRONG_EXTENSION = "只能导入.xlsx、.xls或.ods格式的表格文件"
 HTML_AS_XLS = "文件内容是网页（HTML），不是真正的Excel表格，请用Excel打开后另存为.xlsx再导入"
+SPREADSHEET_ML = "文件是Excel 2003 XML表格，请用Excel打开后另存为.xlsx再导入"
 PASSWORD_PROTECTED = "文件设置了打开密码，无法读取，请取消密码后另存再导入"
 DAMAGED = "文件已损坏或格式不正确，无法读取，请用Excel打开检查后另存为.xlsx再导入"
 NO_SHEETS = "文件中没有工作表"
@@ -557,8 +558,10 @@ def sniff(data: bytes) -> Literal["xlsx", "xls", "ods"]:
             raise WorkbookError(DAMAGED) from exc
         raise WorkbookError(NOT_A_SPREADSHEET)
     start = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<html" in start:
+    if start.startswith((b"<!doctype html", b"<html", b"<table")) or b"<html" in start:
         raise WorkbookError(HTML_AS_XLS)
+    if start.startswith(b"<?xml") and b"<?mso-application" in start:
+        raise WorkbookError(SPREADSHEET_ML)
     raise WorkbookError(NOT_A_SPREADSHEET)
 
 

@@ -187,6 +187,11 @@ def test_a_dtd_is_refused(calamine_never_called):
         (b"not a spreadsheet at all", "a.xlsx", workbook.NOT_A_SPREADSHEET),
         (b"\xef\xbb\xbf<html><table><tr><td>1</td></tr></table>", "a.xls", workbook.HTML_AS_XLS),
         (_zip({"word/document.xml": b"<w/>"}), "a.xlsx", workbook.NOT_A_SPREADSHEET),
+        (
+            b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook/>',
+            "a.xls",
+            workbook.SPREADSHEET_ML,
+        ),
         (b"PK\x03\x04" + b"\x00" * 100, "a.xlsx", workbook.DAMAGED),
         (returns_xlsx(), "a.csv", workbook.WRONG_EXTENSION),
         (returns_xlsx(), "xlsx", workbook.WRONG_EXTENSION),
@@ -224,6 +229,8 @@ def test_messages_use_full_width_punctuation():
         workbook.PASSWORD_PROTECTED,
         workbook.DAMAGED,
         workbook.WRONG_EXTENSION,
+        workbook.SPREADSHEET_ML,
+        workbook.NESTED_TABLE,
     ):
         assert not set(",;:()?!") & set(message), message
 
