@@ -4,13 +4,12 @@ counts by status and timeliness, and the form's layout from the data dictionary.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from edubureau.orgs.models import School
 from edubureau.orgs.scoping import SchoolScope
@@ -76,23 +75,33 @@ class Summary:
 
 
 def summary(scope: SchoolScope, start_year: int, *, today: date) -> Summary:
-    """Counts over the whole scope (not the page): schools, returns by status, and by
-    timeliness (schools without a return count as missing once the due date passed)."""
+    """Counts over the whole scope (not the page), in one aggregate query over the
+    returns: schools, returns by status, and by timeliness (judged as
+    :func:`~edubureau.stats.services.timeliness` does: on the first submission's local
+    day; schools without a submitted return are missing once the due date passed)."""
     schools = scope.schools().filter(is_active=True)
     total = schools.count()
     returns = returns_of_year(scope, start_year).filter(school__in=schools.values("pk"))
-    statuses = Counter(returns.values_list("status", flat=True))
-    by_timeliness: Counter[str] = Counter()
-    for r in returns.only("submitted_at", "school_id"):
-        by_timeliness[timeliness(r, start_year=start_year, today=today)] += 1
-    without = total - sum(statuses.values())
-    by_timeliness[timeliness(None, start_year=start_year, today=today)] += without
+    due = due_date(start_year)
+    counts = returns.aggregate(
+        on_time=Count("pk", filter=Q(submitted_at__date__lte=due)),
+        late=Count("pk", filter=Q(submitted_at__date__gt=due)),
+        **{status: Count("pk", filter=Q(status=status)) for status in ReturnStatus.values},
+    )
+    started = sum(counts[s] for s in ReturnStatus.values)
+    unsubmitted = total - counts["on_time"] - counts["late"]
+    overdue = today > due
     return Summary(
         schools=total,
-        by_status={s: statuses.get(s, 0) for s in ReturnStatus.values},
-        not_started=without,
-        by_timeliness={t: by_timeliness.get(t, 0) for t in Timeliness.values},
-        due=due_date(start_year),
+        by_status={s: counts[s] for s in ReturnStatus.values},
+        not_started=total - started,
+        by_timeliness={
+            Timeliness.ON_TIME: counts["on_time"],
+            Timeliness.LATE: counts["late"],
+            Timeliness.MISSING: unsubmitted if overdue else 0,
+            Timeliness.NOT_DUE: 0 if overdue else unsubmitted,
+        },
+        due=due,
     )
 
 
