@@ -195,7 +195,8 @@ class CellError:
     rule: str
 
     def __str__(self) -> str:
-        where = f"工作表“{self.sheet}”第{self.row}行{self.column}列"
+        # A header missing from its rows has no column.
+        where = f"工作表“{self.sheet}”第{self.row}行" + (f"{self.column}列" if self.column else "")
         if self.value is not None:
             where += f"（值“{shown(self.value)}”）"
         return f"{where}：{self.rule}"
@@ -358,6 +359,31 @@ class Sheet:
                 column = first_col + i
                 labels.append(HeaderLabel(column, get_column_letter(column), "/".join(parts)))
         return labels
+
+    def columns(
+        self, labels: Sequence[str], *, rows: tuple[int, int] | int, errors: CellErrors
+    ) -> dict[str, int]:
+        """The column of each of ``labels`` in the header on ``rows`` (as
+        :meth:`header` labels them, matched as :func:`core.excel.header_key` does),
+        wherever the user moved it. A label missing, or found twice, is added to
+        ``errors`` against the header's last row, and left out of the result."""
+        found: dict[str, list[HeaderLabel]] = {}
+        for label in self.header(rows):
+            found.setdefault(label.label, []).append(label)
+        bottom = rows if isinstance(rows, int) else rows[1]
+        result = {}
+        for wanted in labels:
+            matches = found.get(_header_text(wanted), [])
+            if len(matches) == 1:
+                result[wanted] = matches[0].column
+            elif not matches:
+                errors.add(CellError(self.name, bottom, "", None, f"缺少表头“{wanted}”"))
+            else:
+                letters = "、".join(m.letter for m in matches)
+                errors.add(
+                    CellError(self.name, bottom, "", None, f"表头“{wanted}”重复（{letters}列）")
+                )
+        return result
 
     # Typed readers: a bad cell is added to ``errors`` and read as None.
 

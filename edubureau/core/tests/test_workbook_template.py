@@ -138,3 +138,31 @@ def test_prefilled_rows_are_written_and_formula_like_text_stays_text():
     back = read_workbook(data, "a.xlsx").sheet("名录")
     assert back.cell("A2") == "第一小学" and back.cell("B2") == 10
     assert back.cell("A3") == '=HYPERLINK("x")'
+
+
+def test_the_columns_of_a_template_are_found_wherever_the_user_moved_them():
+    book = opened(write_template(SPEC))
+    sheet = book["在校生"]
+    sheet.move_range("F3:F24", cols=1)  # 班级数 moved from F to G
+    sheet["F3"] = "在校生"  # a stray copy of a parent label, no child under it
+    buffer = io.BytesIO()
+    book.save(buffer)
+    back = read_workbook(buffer.getvalue(), "a.xlsx").sheet("在校生")
+    errors = CellErrors()
+    wanted = [c.label for c in COLUMNS] + ["教职工/专任"]
+    found = back.columns(wanted, rows=SHEET.header_rows, errors=errors)
+    assert found == {
+        "学校名称": 1, "在校生/男": 2, "在校生/女": 3, "办学性质": 4, "填报日期": 5, "班级数": 7,
+    }  # fmt: skip
+    assert errors.messages() == ["工作表“在校生”第4行：缺少表头“教职工/专任”"]
+
+
+def test_a_header_found_twice_is_reported_with_its_columns():
+    book = opened(write_template(TemplateSpec([TEACHERS])))
+    book["教师"]["B1"] = "专任教师"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    back = read_workbook(buffer.getvalue(), "a.xlsx").sheet("教师")
+    errors = CellErrors()
+    assert back.columns(["专任教师"], rows=1, errors=errors) == {}
+    assert errors.messages() == ["工作表“教师”第1行：表头“专任教师”重复（A、B列）"]
