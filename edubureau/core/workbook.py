@@ -315,17 +315,24 @@ class Sheet:
             yield number, [normalise(v) for v in values[start:stop]]
 
     def header(
-        self, rows: tuple[int, int] | int, *, first_col: int = 1, last_col: int | None = None
+        self,
+        rows: tuple[int, int] | int,
+        *,
+        first_col: int = 1,
+        last_col: int | None = None,
+        carry: bool | None = None,
     ) -> list[HeaderLabel]:
         """The column labels of a header spanning ``rows`` (first, last; inclusive).
 
         A merged cell's text stands for every cell it covers, so a parent "在校生" over
         "男" and "女" gives "在校生/男" and "在校生/女", and "学校名称" merged down both
         rows gives "学校名称". Where the format reports its merged ranges (.xlsx, .xls)
-        they are used as they are; where it does not (.ods), a blank cell in any header
-        row but the last takes the text to its left, as long as the row above it is
-        the same as to its left (so a parent never spills past its own parent). Blank columns
-        (no text in any header row) are left out. Texts are matched as
+        they are used as they are; where it does not (.ods), or with ``carry=True``
+        (a header typed without merging, its parent over the first child only), a
+        blank cell in any header row but the last takes the text to its left, as long
+        as the row above is the same as to its left (so a parent never spills past
+        its own parent). ``carry=False`` never carries. Blank columns (no text in any
+        header row) are left out. Texts are matched as
         :func:`core.excel.header_key` does (full-width punctuation), line breaks inside
         a cell dropped."""
         top, bottom = (rows, rows) if isinstance(rows, int) else rows
@@ -335,13 +342,12 @@ class Sheet:
             [_header_text(self.cell(r, c)) for c in range(first_col, last_col + 1)]
             for r in range(top, bottom + 1)
         ]
-        if self.merged is not None:
-            for (r0, c0), (r1, c1) in self.merged:
-                text = _header_text(self.cell(r0, c0))
-                for r in range(max(r0, top), min(r1, bottom) + 1):
-                    for c in range(max(c0, first_col), min(c1, last_col) + 1):
-                        grid[r - top][c - first_col] = text
-        else:
+        for (r0, c0), (r1, c1) in self.merged or ():
+            text = _header_text(self.cell(r0, c0))
+            for r in range(max(r0, top), min(r1, bottom) + 1):
+                for c in range(max(c0, first_col), min(c1, last_col) + 1):
+                    grid[r - top][c - first_col] = text
+        if carry or (carry is None and self.merged is None):
             for level in range(len(grid) - 1):
                 for i in range(1, width):
                     # Same parent as the column to the left (or no parent at all).

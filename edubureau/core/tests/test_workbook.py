@@ -193,8 +193,17 @@ def test_where_merges_are_reported_an_unmerged_blank_parent_is_not_carried():
     sheet = book.active
     sheet["A1"], sheet["B1"] = "学校名称", "在校生"
     sheet["B2"], sheet["C2"] = "男", "女"
-    labels = read_workbook(xlsx_bytes(book), "a.xlsx").sheets[0].header(rows=(1, 2))
-    assert [h.label for h in labels] == ["学校名称", "在校生/男", "女"]
+    sheet = read_workbook(xlsx_bytes(book), "a.xlsx").sheets[0]
+    assert [h.label for h in sheet.header(rows=(1, 2))] == ["学校名称", "在校生/男", "女"]
+    # ... unless the caller knows the form is typed that way
+    carried = sheet.header(rows=(1, 2), carry=True)
+    assert [h.label for h in carried] == ["学校名称", "在校生/男", "在校生/女"]
+
+
+def test_carrying_can_be_turned_off_where_merges_are_not_reported():
+    sheet = read_format("ods").sheet("在校生")
+    labels = sheet.header(rows=(3, 4), carry=False)
+    assert [h.label for h in labels] == ["学校名称", "在校生/男", "女", "填报日期"]
 
 
 def test_carrying_a_parent_stops_at_its_own_parent_and_skips_blank_columns():
