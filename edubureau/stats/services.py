@@ -60,6 +60,7 @@ from edubureau.stats.models import (
 from edubureau.stats.rules import Problem, clean_values, parse_value, validate
 
 RETURN_TOPIC = "stats_return"
+SUBMITTED_TOPIC = "stats_return_submitted"
 
 # Figures copied into a new draft from last year's return: what rarely changes in a
 # year (teachers, classes). Enrolment is only hinted (grade n+1 ≈ last year's grade n).
@@ -366,6 +367,7 @@ def return_submit(
         _round(locked, RoundAction.SUBMIT, actor, "重新上报" if resubmit else "")
         detail = "重新上报统计报表（退回后）" if resubmit else "上报统计报表"
         audit_change(actor=actor, obj=locked, before=before, detail=detail)
+        _notify_reviewers(locked, resubmit=resubmit)
     return locked
 
 
@@ -515,6 +517,28 @@ def _round(stat_return: StatReturn, action: str, actor: Any, comment: str) -> Re
         comment=comment[:2000],
         values=dict(stat_return.values),
     )
+
+
+def _notify_reviewers(stat_return: StatReturn, *, resubmit: bool) -> None:
+    """Tell the statistics staff of the school's own bureau that a return awaits them."""
+    staff = list(
+        User.objects.filter(
+            bureau_id=stat_return.school.bureau_id,
+            role=Role.DEPARTMENT_STAFF,
+            department__code=STATS_DEPARTMENT,
+            is_active=True,
+        )
+    )
+    if staff:
+        verb = "重新上报" if resubmit else "上报"
+        school, year = stat_return.school.name, stat_return.start_year
+        notify(
+            recipients=staff,
+            title=f"{school}已{verb}{year}年统计报表，请审核"[:200],
+            link=reverse("stats:return-detail", kwargs={"return_id": stat_return.pk}),
+            topic=SUBMITTED_TOPIC,
+            school_id=stat_return.school_id,
+        )
 
 
 def _notify_school(stat_return: StatReturn, *, title: str, body: str) -> None:

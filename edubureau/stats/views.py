@@ -70,8 +70,9 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "years": years,
         "status": status,
         "statuses": selectors.STATUS_FILTERS,
+        # Township staff see their own township only: no choice to offer.
         "townships": Township.objects.visible_to(user).order_by("bureau_id", "name")
-        if user.role != Role.SCHOOL_USER
+        if user.role in BUREAU_ROLES
         else [],
         "township": scope.township.pk if scope.township is not None and scope.narrowed else None,
         "page": page,
@@ -191,6 +192,9 @@ def return_edit(request: AuthedRequest, return_id: int) -> HttpResponse:
             messages.error(request, str(exc))
         except (services.ReturnError, EditConflict) as exc:
             messages.error(request, str(exc))
+            if not services.is_editable(StatReturn.objects.get(pk=stat_return.pk)):
+                # Submitted, sent on or locked meanwhile: its page says what happens next.
+                return redirect("stats:return-detail", return_id=stat_return.pk)
             status = 409 if isinstance(exc, EditConflict) else 200
     previous = services.previous_values(stat_return)
     context = {

@@ -68,6 +68,15 @@ def test_the_whole_round_trip(cast):
     )
     assert ret.status == ReturnStatus.SUBMITTED
     assert ret.submitted_at == first_submitted  # timeliness counts the first submission
+    # The reviewers heard of both submissions.
+    titles = list(
+        Notification.objects.filter(recipient=staff).order_by("pk").values_list("title", flat=True)
+    )
+    year_ = ret.start_year
+    assert titles == [
+        f"甲镇中心小学已上报{year_}年统计报表，请审核",
+        f"甲镇中心小学已重新上报{year_}年统计报表，请审核",
+    ]
     ret = services.return_accept(actor=staff, stat_return=ret)
     assert ret.status == ReturnStatus.ACCEPTED and ret.reviewed_by == staff
     ret = services.return_lock(actor=staff, stat_return=ret)

@@ -155,3 +155,15 @@ def test_the_list_shows_status_and_filters(cast, client_for):
     assert cast.school_a.name not in missing and cast.school_b.name in missing
     by_township = client.get(reverse("stats:return-list"), {"township": cast.township_b.pk}).text
     assert cast.school_a.name not in by_township and cast.school_b.name in by_township
+
+
+def test_a_form_posted_after_the_return_was_submitted_goes_to_its_page(cast, client_for):
+    client = client_for(cast.school_a_officer)
+    ret = StatReturnFactory.create(school=cast.school_a, status=ReturnStatus.LOCKED)
+    response = post_form(client, ret, consistent_values("primary") | {"primary.teachers": 99})
+    assert response.status_code == 302
+    assert response.url == reverse("stats:return-detail", args=[ret.pk])
+    ret.refresh_from_db()
+    assert ret.values["primary.teachers"] == 12
+    page = client.get(response.url).text
+    assert "报表已锁定，不能修改；如需修改，请联系教育局领导解锁。" in page
