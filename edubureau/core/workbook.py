@@ -36,7 +36,7 @@ import struct
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 from xml.parsers import expat
@@ -55,8 +55,8 @@ MAX_BYTES = 20 * MB  # the upload as sent
 # A province-scale return (30,000 schools, one row each) with its header rows.
 MAX_ROWS = 50_000
 MAX_COLUMNS = 256
-# Calamine holds a sheet as a dense rectangle (rows × columns, ~32 bytes a cell):
-# 3,000,000 cells is ~100 MB, e.g. 30,000 rows of 100 columns.
+# Calamine holds each sheet as a dense rectangle (rows × columns, ~32 bytes a cell),
+# all sheets at once: 3,000,000 cells is ~100 MB, e.g. 30,000 rows of 100 columns.
 MAX_CELLS = 3_000_000
 MAX_SHEETS = 50
 
@@ -88,26 +88,32 @@ class WorkbookError(Exception):
 # Limits ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Limits:
     max_bytes: int = MAX_BYTES
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS
-    max_cells: int = MAX_CELLS
+    max_cells: int = MAX_CELLS  # summed over the sheets: calamine holds them all
     max_sheets: int = MAX_SHEETS
+    cells_before: int = 0  # the rectangles of the sheets already bounded in this pass
 
     def check_extent(self, rows: int, columns: int, sheet: str = "") -> None:
-        """Refuse a sheet whose rectangle (1-based last row and column) is too big."""
+        """Refuse a sheet whose rectangle (1-based last row and column) is too big,
+        alone or with the sheets before it."""
         where = f"工作表“{sheet}”" if sheet else "文件中有工作表"
         if rows > self.max_rows:
             raise WorkbookError(f"{where}超过{self.max_rows}行，请拆分后导入")
         if columns > self.max_columns:
             raise WorkbookError(f"{where}超过{self.max_columns}列，请删除无关的列后导入")
-        if rows * columns > self.max_cells:
+        if self.cells_before + rows * columns > self.max_cells:
             raise WorkbookError(
-                f"{where}的数据区域超过{self.max_cells}个单元格（最后一行与最后一列之间），"
-                "请删除表格下方或右侧的无关内容后导入"
+                f"文件中各工作表的数据区域合计超过{self.max_cells}个单元格"
+                "（每个工作表从A1到最后一行、最后一列），"
+                "请删除表格下方或右侧的无关内容，或拆分后导入"
             )
+
+    def next_sheet(self, rows: int, columns: int) -> None:
+        self.cells_before += rows * columns
 
 
 # Values ------------------------------------------------------------------------
@@ -531,6 +537,7 @@ def _size(count: int) -> str:
 
 
 def _read_sheets(book: python_calamine.CalamineWorkbook, limits: Limits) -> list[Sheet]:
+    limits = replace(limits, cells_before=0)  # counted again, as calamine built them
     worksheets = [
         meta.name
         for meta in book.sheets_metadata
@@ -548,6 +555,7 @@ def _read_sheets(book: python_calamine.CalamineWorkbook, limits: Limits) -> list
             # The zip formats were bounded before parsing; this catches a .xls.
             if end is not None:
                 limits.check_extent(end[0] + 1, end[1] + 1, name)
+                limits.next_sheet(end[0] + 1, end[1] + 1)
             raw = found.to_python(skip_empty_area=False) if end is not None else []
             merged = found.merged_cell_ranges
         except WorkbookError:
@@ -626,7 +634,7 @@ def check_zip(data: bytes, kind: str, limits: Limits) -> None:
                 if _is_sheet_part(info.filename, kind):
                     with archive.open(info) as part:
                         if kind == "xlsx":
-                            _xlsx_extent(part, limits)
+                            limits.next_sheet(*_xlsx_extent(part, limits))
                         else:
                             _ods_extent(part, limits)
         except excel.ImportRejected as exc:
@@ -658,7 +666,7 @@ _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
 _PREFIXED_TAG = re.compile(rb":(?:row|c)[\s/>]")
 
 
-def _xlsx_extent(part: Any, limits: Limits) -> None:
+def _xlsx_extent(part: Any, limits: Limits) -> tuple[int, int]:
     """The furthest row and column of a worksheet, read from its raw XML before
     calamine allocates the rectangle between them. Where every row and cell tag of a
     chunk has its ``r`` attribute, as Excel, WPS, LibreOffice and openpyxl write
@@ -691,6 +699,7 @@ def _xlsx_extent(part: Any, limits: Limits) -> None:
             _xlsx_extent_by_tag(window, limits, state)
         if not chunk:
             break
+    return max(state[2], 1), max(state[3], 1)
 
 
 def _xlsx_extent_by_tag(window: bytes, limits: Limits, state: list[int]) -> None:
@@ -753,8 +762,9 @@ def check_xls(data: bytes, limits: Limits) -> None:
             row, last = unpack("<HH", stream, body)
         elif kind == _XLS_MULRK and length >= 6:
             row, last = unpack("<H", stream, body)[0], unpack("<H", stream, body + length - 2)[0]
-        elif kind == _XLS_BOF:
-            max_row = max_column = 0  # the next sheet
+        elif kind == _XLS_BOF:  # the next sheet
+            limits.next_sheet(max_row, max_column)
+            max_row = max_column = 0
             continue
         elif kind == _XLS_FILEPASS:
             raise WorkbookError(PASSWORD_PROTECTED)
@@ -813,6 +823,7 @@ def _ods_extent(part: Any, limits: Limits) -> None:
         if name == b"table":
             if closing:
                 depth -= 1
+                limits.next_sheet(max_row, max_column)
             elif not self_closing:
                 depth += 1
                 if depth > 1:
@@ -876,6 +887,7 @@ def _ods_extent_by_element(content: bytes, limits: Limits) -> None:
     def end(name: str) -> None:
         if name == f"{_ODS_TABLE} table":
             state["depth"] -= 1
+            limits.next_sheet(state["max_row"], state["max_col"])
         elif name in (f"{_ODS_TABLE} table-cell", f"{_ODS_TABLE} covered-table-cell"):
             cell["open"] = 0
             if cell["filled"]:

@@ -86,8 +86,23 @@ def test_two_far_apart_cells_are_refused_before_calamine_allocates_the_rectangle
     assert time.perf_counter() - started < 1
     assert message == "文件中有工作表超过50000行，请拆分后导入"
     assert refused(sheet_with({"A1": 1, "CV40000": 2})).startswith(
-        "文件中有工作表的数据区域超过3000000个单元格"
+        "文件中各工作表的数据区域合计超过3000000个单元格"
     )
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_the_cell_budget_is_for_all_sheets_together(kind, calamine_never_called):
+    """returns.*: 在校生 is A1:D6 (24 cells), 教师 A1:B7 (14)."""
+    data = {"xlsx": returns_xlsx, "ods": returns_ods}.get(kind, (DATA / "returns.xls").read_bytes)
+    assert refused(data(), f"a.{kind}", max_cells=37).startswith(
+        "文件中各工作表的数据区域合计超过37个单元格"
+    )
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_a_workbook_within_the_cell_budget_is_read(kind):
+    data = {"xlsx": returns_xlsx, "ods": returns_ods}.get(kind, (DATA / "returns.xls").read_bytes)
+    assert read_workbook(data(), f"a.{kind}", max_cells=38).sheet("教师").cell("B7") == 45
 
 
 def test_too_many_sheets():
