@@ -166,3 +166,26 @@ def test_a_header_found_twice_is_reported_with_its_columns():
     errors = CellErrors()
     assert back.columns(["专任教师"], rows=1, errors=errors) == {}
     assert errors.messages() == ["工作表“教师”第1行：表头“专任教师”重复（A、B列）"]
+
+
+def test_a_three_row_header_with_paths_of_every_depth_reads_back_as_written():
+    columns = [
+        TemplateColumn(("学校",)),
+        *[
+            TemplateColumn(("在校生", grade, sex), kind="int")
+            for grade in ("一年级", "二年级")
+            for sex in ("男", "女")
+        ],
+        TemplateColumn(("班额", "最大"), kind="int"),
+        TemplateColumn(("班额", "平均"), kind="int"),
+    ]
+    sheet = TemplateSheet("表一", columns)
+    data = write_template(TemplateSpec([sheet]))
+    written = opened(data)["表一"]
+    assert {str(r) for r in written.merged_cells.ranges} == {
+        "A1:A3", "B1:E1", "B2:C2", "D2:E2", "F1:G1", "F2:F3", "G2:G3",
+    }  # fmt: skip
+    back = read_workbook(data, "a.xlsx").sheet("表一")
+    assert sheet.header_rows == (1, 3)
+    assert [h.label for h in back.header(rows=(1, 3))] == [c.label for c in columns]
+    assert columns[1].label == "在校生/一年级/男"
