@@ -583,7 +583,16 @@ def sniff(data: bytes) -> Literal["xlsx", "xls", "ods"]:
             "EncryptionInfo".encode("utf-16-le") in data[:MB]
         ):
             raise WorkbookError(PASSWORD_PROTECTED)
-        return "xls"
+        try:
+            with olefile.OleFileIO(io.BytesIO(data)) as compound:
+                streams = {"/".join(entry) for entry in compound.listdir()}
+        except Exception as exc:  # olefile's errors for a broken compound file
+            raise WorkbookError(DAMAGED) from exc
+        if streams & {"EncryptedPackage", "EncryptionInfo"}:
+            raise WorkbookError(PASSWORD_PROTECTED)
+        if streams & {"Workbook", "Book"}:
+            return "xls"
+        raise WorkbookError(NOT_A_SPREADSHEET)  # a Word .doc or .ppt, say
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -356,3 +356,9 @@ def test_a_table_nested_in_an_ods_cell_is_refused(calamine_never_called):
         "</table:table-cell></table:table-row>"
     )
     assert refused(_ods_with_prefix("table", nested), "a.ods") == workbook.NESTED_TABLE
+
+
+def test_a_compound_file_that_is_not_a_workbook_is_refused(calamine_never_called):
+    """returns.xls with its "Workbook" stream renamed, as a Word .doc has none."""
+    doc = _xls_patched("Workbook".encode("utf-16-le"), "WordDocx".encode("utf-16-le"))
+    assert refused(doc, "a.xls") == workbook.NOT_A_SPREADSHEET
