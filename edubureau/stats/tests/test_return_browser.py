@@ -40,6 +40,9 @@ def test_a_return_goes_round_on_a_phone_and_a_desktop(
 
     values = consistent_values("primary")
     _fill(page, values | {"primary.grade6": 39})
+    # The form adds up the grades as they are typed.
+    grade_sum = page.locator("[data-grade-sum=primary]")
+    assert grade_sum.inner_text() == "各年级合计：239（与合计不一致）"
     page.click("[data-testid=submit-return]")
     page.wait_for_selector("[data-testid=return-errors]")
     errors = page.locator("[data-testid=return-errors]").inner_text()
