@@ -167,3 +167,23 @@ def test_a_form_posted_after_the_return_was_submitted_goes_to_its_page(cast, cli
     assert ret.values["primary.teachers"] == 12
     page = client.get(response.url).text
     assert "报表已锁定，不能修改；如需修改，请联系教育局领导解锁。" in page
+
+
+def test_the_form_follows_the_kind_of_school(cast, client_for):
+    from edubureau.testing.factories import SchoolFactory, UserFactory
+
+    nine = SchoolFactory.create(bureau=cast.bureau, township=cast.township_a, kind="nine_year")
+    kg = SchoolFactory.create(bureau=cast.bureau, township=cast.township_a, kind="kindergarten")
+    for school, present, absent in (
+        (nine, ["primary.grade6", "junior.grade3", "junior.migrant_public"], ["kg.grade1"]),
+        (kg, ["kg.grade3", "kg.enrolled"], ["primary.grade1", "kg.migrant"]),
+    ):
+        user = UserFactory.create(bureau=cast.bureau, role="school_user", school=school)
+        ret = StatReturnFactory.create(school=school, values={})
+        page = client_for(user).get(reverse("stats:return-edit", args=[ret.pk])).text
+        for code in present:
+            assert f'name="{code}"' in page
+        for code in absent:
+            assert f'name="{code}"' not in page
+        assert ('name="kg_category"' in page) == (school == kg)
+    assert "在园幼儿（大班）" in page and "入园幼儿" in page
