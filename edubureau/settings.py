@@ -353,6 +353,13 @@ REPORTS_BACKGROUND_SCHOOLS = env_int("REPORTS_BACKGROUND_SCHOOLS", 1000)
 SAFETY_SELF_INSPECTION_DUE_WORKING_DAY = env_int("SAFETY_SELF_INSPECTION_DUE_WORKING_DAY", 5)
 SAFETY_REPEAT_WINDOW_DAYS = env_int("SAFETY_REPEAT_WINDOW_DAYS", 180)
 SAFETY_ESCALATION_WORKING_DAYS = env_int_tuple("SAFETY_ESCALATION_WORKING_DAYS", (0, 2, 5, 10, 20))
+# Statistics: the census day and the returns' due day (month, day of the census year);
+# a count that moved by more than this percentage against last year's closed return
+# needs an explanation; reminders start this many days before the due day.
+STATS_CENSUS_MONTH_DAY = env_int_tuple("STATS_CENSUS_MONTH_DAY", (9, 1))
+STATS_DUE_MONTH_DAY = env_int_tuple("STATS_DUE_MONTH_DAY", (9, 20))
+STATS_CHANGE_WARNING_PERCENT = env_int("STATS_CHANGE_WARNING_PERCENT", 20)
+STATS_REMIND_DAYS_BEFORE_DUE = env_int("STATS_REMIND_DAYS_BEFORE_DUE", 3)
 
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)

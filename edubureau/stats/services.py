@@ -99,12 +99,12 @@ def census_year(day: date) -> int:
 def due_date(start_year: int) -> date:
     """The day returns of the census year are due: ``STATS_DUE_MONTH_DAY`` (month,
     day), default 20 September."""
-    month, day = getattr(settings, "STATS_DUE_MONTH_DAY", (9, 20))
+    month, day = tuple(getattr(settings, "STATS_DUE_MONTH_DAY", (9, 20)))
     return date(start_year, month, day)
 
 
 def census_date(start_year: int) -> date:
-    month, day = getattr(settings, "STATS_CENSUS_MONTH_DAY", (9, 1))
+    month, day = tuple(getattr(settings, "STATS_CENSUS_MONTH_DAY", (9, 1)))
     return date(start_year, month, day)
 
 
