@@ -21,6 +21,12 @@ class BureauForm(forms.Form):
     issuer_code = forms.CharField(label="发文机关代字", max_length=20, help_text="如“瑶教发”")
     address = forms.CharField(label="地址", max_length=200, required=False)
     phone = forms.CharField(label="电话", max_length=40, required=False)
+    go_live = forms.DateField(
+        label="启用日期",
+        required=False,
+        help_text="本局学校开始使用本系统的日期；此前的月份不计缺报，也不作同比",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class AdministratorForm(forms.Form):

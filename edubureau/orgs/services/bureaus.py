@@ -35,6 +35,7 @@ from edubureau.core.excel import (
     ImportRejected,
     ParsedSheet,
     as_cell,
+    parse_date,
     parse_int,
     parse_text,
     read_sheet,
@@ -90,6 +91,8 @@ class BureauData:
     short_name: str = ""
     address: str = ""
     phone: str = ""
+    # 启用日期: records before it are not counted as missing nor compared (safety facts).
+    go_live: date | None = None
 
 
 def region_code_problem(code: str, *, level: str, parent: Bureau | None) -> str | None:
@@ -155,6 +158,7 @@ def _create_bureau(
         region_code=data.region_code.strip(),
         address=data.address.strip(),
         phone=data.phone.strip(),
+        go_live=data.go_live,
     )
     bureau.full_clean(exclude=["path"])
     bureau.save()
@@ -357,6 +361,7 @@ BUREAU_COLUMNS: tuple[Column, ...] = (
     Column("issuer_code", "发文机关代字", required=True, parse=parse_text(20), width=14),
     Column("address", "地址", parse=parse_text(200), width=30),
     Column("phone", "电话", parse=parse_text(40)),
+    Column("go_live", "启用日期", parse=parse_date, width=12),
 )
 TOWNSHIP_COLUMNS: tuple[Column, ...] = (
     Column("bureau", "所属教育局代码", required=True, parse=_parse_code6, width=14),
@@ -672,10 +677,13 @@ def _write_tree(
         0,
     )
     for values, existing in bureaus:
-        fields = {
+        fields: dict[str, Any] = {
             key: (values.get(key) or "")
             for key in ("name", "short_name", "issuer_code", "address", "phone")
         }
+        if values.get("go_live") or existing is None:
+            # An empty cell keeps the go-live an existing bureau has.
+            fields["go_live"] = values.get("go_live") or None
         if existing is None:
             assert level is not None
             _create_bureau(

@@ -42,6 +42,8 @@ from edubureau.orgs.services.bureaus import (
 from edubureau.testing.dates import today
 
 COUNTY = BureauData(name="丁县教育局", issuer_code="丁教发", region_code="519923")
+# The form's fields as posted (an empty go-live is an empty field).
+COUNTY_FORM = {k: ("" if v is None else v) for k, v in COUNTY.__dict__.items()}
 
 
 def test_a_county_administrator_cannot_create_a_sibling_or_a_level_below(cast, client_for):
@@ -51,7 +53,7 @@ def test_a_county_administrator_cannot_create_a_sibling_or_a_level_below(cast, c
         bureau_create_child(actor=cast.admin, parent=cast.bureau, data=COUNTY)
     with pytest.raises(PermissionDenied):  # a city's other staff are no administrators
         bureau_create_child(actor=cast.city_safety, parent=cast.city, data=COUNTY)
-    response = client_for(cast.admin).post(reverse("orgs:bureau-list"), COUNTY.__dict__)
+    response = client_for(cast.admin).post(reverse("orgs:bureau-list"), COUNTY_FORM)
     assert response.status_code == 403
     assert not Bureau.objects.filter(name=COUNTY.name).exists()
 
@@ -59,7 +61,7 @@ def test_a_county_administrator_cannot_create_a_sibling_or_a_level_below(cast, c
 def test_a_city_administrator_creates_a_county_and_its_first_administrator(cast, client_for):
     client = client_for(cast.city_admin)
     assert client.get(reverse("orgs:bureau-list")).status_code == 200
-    response = client.post(reverse("orgs:bureau-list"), COUNTY.__dict__)
+    response = client.post(reverse("orgs:bureau-list"), COUNTY_FORM)
     county = Bureau.objects.get(name="丁县教育局")
     assert response.status_code == 302
     assert response["Location"] == reverse("orgs:bureau-admin-create", args=[county.pk])
@@ -210,7 +212,7 @@ def test_a_city_administrator_imports_counties_townships_and_schools(cast):
             BUREAU_SHEET: (
                 BUREAU_COLUMNS,
                 [
-                    ("519923", "丁县教育局", "丁县", "丁教发", "", ""),
+                    ("519923", "丁县教育局", "丁县", "丁教发", "", "", "2025-09-01"),
                     ("519902", "甲市城区教育局", "城区", "城教发", "", ""),
                 ],
             ),
@@ -228,6 +230,8 @@ def test_a_city_administrator_imports_counties_townships_and_schools(cast):
     assert (result.bureaus_created, result.townships_created, result.schools_created) == (2, 1, 2)
     county = Bureau.objects.get(region_code="519923")
     assert (county.parent, county.level) == (cast.city, BureauLevel.COUNTY)
+    assert county.go_live is not None and county.go_live.isoformat() == "2025-09-01"
+    assert Bureau.objects.get(region_code="519902").go_live is None
     school = School.objects.get(identifier="2519923001")
     assert (school.bureau, school.township.name) == (county, "丁一镇")
     assert School.objects.get(identifier="2519900001").bureau == cast.city
@@ -339,3 +343,12 @@ def test_the_operator_creates_the_top_bureau_and_its_administrator(db):
             stdout=io.StringIO(),
         )
     assert not Bureau.objects.filter(name="合肥市教育局").exists()
+
+
+def test_a_new_bureau_gets_its_go_live_date(cast, client_for):
+    from django.utils import timezone
+
+    go_live = timezone.localdate() - timezone.timedelta(days=30)
+    form = {**COUNTY_FORM, "go_live": go_live.isoformat()}
+    client_for(cast.city_admin).post(reverse("orgs:bureau-list"), form)
+    assert Bureau.objects.get(name=COUNTY.name).go_live == go_live
