@@ -277,8 +277,11 @@ class Checked:
 
 
 def _locked(stat_return: StatReturn) -> StatReturn:
+    # Lock the return's row only: FOR UPDATE over the joins would also lock the school
+    # and the bureau's school-year row, and every submission of the bureau would queue
+    # on that one row.
     return (
-        StatReturn.objects.select_for_update()
+        StatReturn.objects.select_for_update(of=("self",))
         .select_related("school", "school_year")
         .get(pk=stat_return.pk)
     )
