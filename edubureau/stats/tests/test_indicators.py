@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from edubureau.orgs.models import BureauLevel, Locality, Ownership, SchoolKind
-from edubureau.orgs.scoping import system_scope
+from edubureau.orgs.scoping import scope_for, system_scope
 from edubureau.stats import indicators as ind
 from edubureau.stats.indicators import Options, compute, compute_by, population_by_age
 from edubureau.stats.models import KgCategory, ReturnStatus
@@ -277,3 +277,23 @@ def test_counts_by_group(county):
     assert ind.sum_fields(system_scope(county), Y + 1, ["senior.entrants"]) == {
         "senior.entrants": None
     }
+
+
+def test_a_viewer_computes_over_what_the_door_shows(cast):
+    """A school's account computes over its own return only; the county over both; the
+    sibling county over neither (the rows come through the scoping door)."""
+    file_return(cast.school_a, Y, {"primary.enrolled": 400, "primary.teachers": 20})
+    file_return(cast.school_b, Y, {"junior.enrolled": 300, "junior.teachers": 30})
+    file_return(cast.sibling_school, Y, {"primary.enrolled": 90, "primary.teachers": 9})
+    record_population(cast.bureau, Y, {age: 100 for age in range(6, 12)})
+    own = compute(scope_for(cast.school_a_officer), Y)
+    assert own["primary_pupil_teacher"].text == "20.00:1"
+    assert own["junior_pupil_teacher"].value is None
+    assert own["primary_gross"].value is None  # a school has no area
+    county = compute(scope_for(cast.leader), Y)
+    assert county["junior_pupil_teacher"].text == "10.00:1"
+    assert county["primary_gross"].text == "66.7%"  # 400 / 600
+    city = compute(scope_for(cast.city_leader), Y)
+    assert city["primary_pupil_teacher"].text == "16.90:1"  # (400 + 90) / (20 + 9) = 16.896
+    assert city["primary_gross"].value is None  # 乙县 recorded no population
+    assert compute(scope_for(cast.sibling_admin), Y)["junior_pupil_teacher"].value is None
