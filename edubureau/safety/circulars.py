@@ -45,7 +45,7 @@ from edubureau.rectification.models import (
 from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.facts.units import BUREAU, CHILD_NAMES, Units, direct_label, unit_breakdown
 from edubureau.safety.models import Campaign, Hazard, Inspection, InspectionKind
-from edubureau.safety.models.inspections import InspectionStatus
+from edubureau.safety.models.inspections import InspectionStatus, owes_self_inspection_q
 from edubureau.safety.selectors.hazards import overdue_q
 
 # What a bureau calls its whole area in a circular.
@@ -509,9 +509,8 @@ def circular_for_month(
     parts = _parts_of(units)
     schools = list(
         scope.schools()
-        .filter(is_active=True)
         # A bureau that went live after the month began owed no self-inspection for it.
-        .filter(Q(bureau__go_live__isnull=True) | Q(bureau__go_live__lte=period.start))
+        .filter(owes_self_inspection_q(period.start))
         .select_related("township", "bureau")
         .order_by("bureau__path", "township__sort_order", "township_id", "name")
     )

@@ -34,6 +34,7 @@ from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES
 from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
+from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.selectors.hazards import overdue_q
 
 BUREAU, TOWNSHIP, SCHOOL = "bureau", "township", "school"
@@ -208,8 +209,7 @@ def unit_breakdown(
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     schools = scope.schools().order_by()
     rows: Any
-    live = Q(bureau__go_live__isnull=True) | Q(bureau__go_live__lte=month.start)
-    due_q = Q(is_active=True) & live
+    due_q = owes_self_inspection_q(month.start)
     if grouping == SCHOOL:
         rows = schools.annotate(
             due=Count("pk", filter=due_q)  # one row per school: 1 or 0

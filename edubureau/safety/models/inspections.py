@@ -10,6 +10,7 @@ are rows). See safety/README.md and bench/safety_province.py for the measurement
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any, Self
 
 from django.conf import settings
@@ -309,3 +310,12 @@ class InspectionPhoto(PhotoFile):
 
     class Meta(PhotoFile.Meta):
         verbose_name = "检查照片"
+
+
+def owes_self_inspection_q(month_start: date) -> models.Q:
+    """The schools (a filter on School) that owe the month's self-inspection: active,
+    and run by a bureau live on the month's first day (``Bureau.go_live`` unset or on
+    or before it). The one rule of the dashboard, the per-part table, the circulars,
+    the 未报送 list and the chase."""
+    live = models.Q(bureau__go_live__isnull=True) | models.Q(bureau__go_live__lte=month_start)
+    return models.Q(is_active=True) & live

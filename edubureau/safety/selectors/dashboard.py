@@ -47,7 +47,7 @@ from edubureau.safety.models import (
     Inspection,
     InspectionKind,
 )
-from edubureau.safety.models.inspections import InspectionStatus
+from edubureau.safety.models.inspections import InspectionStatus, owes_self_inspection_q
 from edubureau.safety.selectors.hazards import overdue_q
 from edubureau.safety.services.chase import missing_self_inspection_schools
 
@@ -288,7 +288,7 @@ def _completion(
         )
     )
     schools = scope.schools()
-    due = schools.filter(is_active=True).count()
+    due = schools.filter(owes_self_inspection_q(month.start)).count()
     missing_schools: list[School] = []
     own_status = ""
     if one_school:

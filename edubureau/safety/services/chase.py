@@ -24,6 +24,7 @@ from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, School
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
+from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.services.inspections import (
     is_safety_staff,
     month_start,
@@ -41,7 +42,7 @@ def missing_self_inspection_schools(*, schools: Any, period: date) -> Any:
     submitted = Inspection.objects.filter(
         kind=InspectionKind.SELF, period=month_start(period), status=InspectionStatus.SUBMITTED
     ).values("school_id")
-    return schools.filter(is_active=True).exclude(pk__in=submitted)
+    return schools.filter(owes_self_inspection_q(month_start(period))).exclude(pk__in=submitted)
 
 
 @dataclass
