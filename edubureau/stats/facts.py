@@ -32,11 +32,12 @@ from datetime import date
 
 from django.urls import NoReverseMatch, reverse
 
+from edubureau.core import phrasing
 from edubureau.core.facts import Fact, FactSet, Period, link
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats import indicators as ind
 from edubureau.stats.dictionary import FIELDS, Level
-from edubureau.stats.targets import target_for
+from edubureau.stats.targets import Target, target_for, traffic_light
 
 # The list of returns a figure counts (/stats/, reading ``year`` and the scope's
 # filters); tried in order, the first that resolves.
@@ -207,3 +208,43 @@ def _without_target(fact: Fact) -> Fact:
         return fact
     kept = tuple(item for item in fact.breakdown if not item.key.endswith(".target"))
     return replace(fact, breakdown=kept)
+
+
+# Phrasing one fact (dashboards' cards, the bulletin) ---------------------------------
+
+
+def change_text(fact: Fact) -> str:
+    """Year over year in the official register: a count "比上年增加8301人，增长21.67%",
+    a percentage "比上年提高7.27个百分点" (the difference of the displayed rates); "" without
+    last year's value, and for the ratio forms (生师比, 职普比), which have no set phrase."""
+    if fact.value is None or fact.previous is None:
+        return ""
+    if fact.key.startswith("count.") and isinstance(fact.value, int):
+        assert isinstance(fact.previous, int)
+        return phrasing.count_change(fact.value, fact.previous, unit=fact.unit)
+    if fact.unit == "%":
+        return phrasing.rate_change(fact.value, fact.previous, places=fact.places)
+    return ""
+
+
+def target_of(facts: FactSet, key: str) -> Target | None:
+    """The national target in force for an indicator fact of :func:`stat_facts` (the
+    census year is the facts' period's: the school year starting that September)."""
+    if not key.startswith("indicator."):
+        return None
+    return target_for(key.removeprefix("indicator."), facts.period.start.year)
+
+
+def target_text(facts: FactSet, key: str) -> str:
+    """ "高出国家2020目标14.59个百分点", "低于…", "达到…" at the indicator's precision; ""
+    without a target or a value."""
+    target, fact = target_of(facts, key), facts[key]
+    if target is None or fact.value is None:
+        return ""
+    return target.gap_text(fact.value, places=fact.places)
+
+
+def light(facts: FactSet, key: str) -> str:
+    """The indicator's traffic light against its target: green, amber, red, or "".
+    Compares the unrounded value (:func:`~edubureau.stats.targets.traffic_light`)."""
+    return traffic_light(facts[key].value, target_of(facts, key))

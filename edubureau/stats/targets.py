@@ -162,3 +162,24 @@ def target_for(indicator: str, year: int, *, kind: str = NATIONAL) -> Target | N
         if target.year is not None and target.year >= year:
             return target
     return dated[-1] if dated else None
+
+
+GREEN, AMBER, RED = "green", "amber", "red"
+
+# How far short of a target still reads amber (百分点), on dashboards' traffic lights.
+AMBER_WITHIN = Decimal(5)
+
+
+def traffic_light(
+    value: Number | None, target: Target | None, *, amber_within: Decimal = AMBER_WITHIN
+) -> str:
+    """green when the unrounded value meets the target, amber when it falls short by
+    less than ``amber_within`` points (a target of "at most" by exceeding it), red
+    otherwise; "" without a value or a target."""
+    if value is None or target is None:
+        return ""
+    if target.met_by(value):
+        return GREEN
+    gap = target.gap(value)
+    assert gap is not None
+    return AMBER if abs(gap) < amber_within else RED

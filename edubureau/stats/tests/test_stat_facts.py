@@ -14,7 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from edubureau.core import phrasing
 from edubureau.orgs.models import BureauLevel, SchoolKind
 from edubureau.orgs.scoping import scope_for, system_scope
-from edubureau.stats.facts import returns_link, stat_facts
+from edubureau.stats.facts import (
+    change_text,
+    light,
+    returns_link,
+    stat_facts,
+    target_of,
+    target_text,
+)
 from edubureau.stats.indicators import (
     BY_CODE,
     DIRECT,
@@ -22,7 +29,8 @@ from edubureau.stats.indicators import (
     compute_by_child,
     indicator_text,
 )
-from edubureau.stats.models import ReturnStatus
+from edubureau.stats.models import KgCategory, ReturnStatus
+from edubureau.stats.targets import target_for, traffic_light
 from edubureau.stats.tests.factories_returns import census_year, file_return, record_population
 from edubureau.testing.factories import BureauFactory, SchoolFactory, TownshipFactory
 
@@ -252,3 +260,34 @@ def test_a_province_by_city(city):
     assert by_child[city.pk]["senior_gross"].text == "135.2%"  # the counties' areas summed
     with pytest.raises(ValueError):
         compute_by_child(system_scope(province, school=city.counties[0].schools.first()), Y)
+
+
+def test_one_fact_phrased(db):
+    """Counts change in 人 and per cent, rates in 百分点 of the displayed rates, and the
+    target gap and light follow the census year's target."""
+    county = BureauFactory.create(name="措辞县教育局", level=BureauLevel.COUNTY)
+    township = TownshipFactory.create(bureau=county, name="措辞镇")
+    kinds = (KgCategory.PUBLIC, KgCategory.AFFORDABLE, KgCategory.PRIVATE)
+    this_year, last_year = (120, 80, 50), (100, 60, 60)
+    for n, category in enumerate(kinds):
+        school = SchoolFactory.create(
+            bureau=county, township=township, name=f"措辞幼儿园{n}", kind="kindergarten"
+        )
+        file_return(school, Y, {"kg.enrolled": this_year[n]}, kg_category=category)
+        file_return(school, Y - 1, {"kg.enrolled": last_year[n]}, kg_category=category)
+    found = stat_facts(system_scope(county), Y)
+    assert change_text(found["count.kg.enrolled"]) == "比上年增加30人，增长13.64%"  # 220 → 250
+    affordable = found["indicator.kg_affordable"]
+    assert affordable.display == "80.00"  # 200 / 250
+    assert change_text(affordable) == "比上年提高7.27个百分点"  # 80.00 − 72.73 (160 / 220)
+    assert change_text(found["indicator.kg_gross"]) == ""  # no population
+    assert change_text(found["indicator.primary_pupil_teacher"]) == ""
+    target = target_of(found, "indicator.kg_affordable")
+    assert target is not None and target == target_for("kg_affordable", Y)
+    assert target_text(found, "indicator.kg_affordable") == phrasing.gap_to_target(
+        Decimal(80), target.value, places=2, target_label=target.label
+    )
+    assert light(found, "indicator.kg_affordable") == traffic_light(Decimal(80), target)
+    assert light(found, "indicator.kg_gross") == ""  # no value
+    assert target_of(found, "count.kg.enrolled") is None
+    assert target_text(found, "indicator.primary_pupil_teacher") == ""

@@ -9,10 +9,14 @@ from decimal import Decimal
 from edubureau.stats.indicators import BY_CODE, NOT_COMPUTED
 from edubureau.stats.targets import (
     ABOVE,
+    AMBER,
+    GREEN,
+    RED,
     SUPERVISION,
     TARGETS,
     target_for,
     targets_for,
+    traffic_light,
 )
 
 
@@ -70,3 +74,16 @@ def test_county_supervision_standards_are_standing():
     unconfirmed = [t for t in TARGETS if not t.confirmed]
     assert {t.indicator for t in unconfirmed} == {"kg_affordable", "kg_public"}
     assert all(t.year == 2025 for t in unconfirmed)
+
+
+def test_traffic_light_compares_unrounded_values():
+    target = target_for("kg_gross", 2020)  # at least 85
+    assert traffic_light(Decimal(85), target) == GREEN
+    assert traffic_light(Decimal("84.999"), target) == AMBER  # shows as 85.0, not met
+    assert traffic_light(Decimal("80.01"), target) == AMBER
+    assert traffic_light(Decimal(80), target) == RED  # 5 points short
+    assert traffic_light(Decimal(80), target, amber_within=Decimal(6)) == AMBER
+    assert traffic_light(None, target) == "" and traffic_light(Decimal(90), None) == ""
+    above = target_for("senior_gross", 2025)  # more than 92
+    assert traffic_light(Decimal(92), above) == AMBER
+    assert traffic_light(Decimal("92.0001"), above) == GREEN
