@@ -38,3 +38,4 @@ urlpatterns = [
 ]
 
 handler403 = "edubureau.audit.views.permission_denied"
+handler500 = "edubureau.core.request_id.server_error"
