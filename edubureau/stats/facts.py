@@ -9,8 +9,11 @@ A :class:`~edubureau.core.facts.FactSet` over the school year ``year``—``year 
   indicator's form (a percentage, 生师比's students per teacher, 职普比's vocational
   share of ten) with its declared ``places``, and as breakdown its ``.numerator`` and
   ``.denominator`` counts (so a report writes "3.1:6.9" from 20800 and 67408 with
-  :func:`edubureau.stats.indicators.indicator_text`, and a reader can recount) and,
-  where one applies, its national ``.target`` (:func:`edubureau.stats.targets.target_for`).
+  :func:`edubureau.stats.indicators.indicator_text`, and a reader can recount), for
+  职普比 the ``.rest`` of ten as displayed (a template writes ``{{x}}:{{x.rest}}``; a
+  生师比 reads ``{{x}}:1``) and, where one applies, its national ``.target``
+  (:func:`edubureau.stats.targets.target_for`). The ratio forms have unit "" but are
+  not counts: phrase their change by hand, not as a count change.
 
 ``previous`` is the previous census year's value, only when that year has returns in
 the scope (never 0 for "no data"); for an indicator it is None when last year's value
@@ -142,6 +145,12 @@ def _indicator_facts(measures: dict[str, ind.Measure], year: int, source: str) -
             Fact(f"{key}.numerator", "分子", measure.numerator, "", source, places=0),
             Fact(f"{key}.denominator", "分母", measure.denominator, "", source, places=0),
         ]
+        if indicator.form == ind.SPLIT_OF_TEN:
+            # The other side of "3.1:6.9", as phrasing.ratio_text writes it: ten minus the
+            # first side as displayed, so a sentence "{{x}}:{{x.rest}}" always sums to 10.
+            shown = measure.rounded
+            rest = None if shown is None else ind.SCALES[ind.SPLIT_OF_TEN] - shown
+            parts.append(Fact(f"{key}.rest", "另一方", rest, "", source, places=indicator.places))
         target = target_for(code, year)
         if target is not None:
             parts.append(

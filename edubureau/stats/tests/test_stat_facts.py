@@ -124,6 +124,9 @@ def test_seed_001_vocational_share_from_entrants(city):
         "3.1:6.9"
     )
     assert share.display == "3.1"  # the vocational share of ten, one declared decimal
+    rest = share.part("rest")
+    assert rest is not None and (rest.value, rest.display) == (Decimal("6.9"), "6.9")
+    assert f"{share.display}:{rest.display}" == "3.1:6.9"
     # Last year: 16400 : 38307.
     assert share.previous == Decimal(10) * 16400 / (16400 + 38307)
 
