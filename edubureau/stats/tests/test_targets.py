@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from edubureau.stats.indicators import BY_CODE, NOT_COMPUTED
 from edubureau.stats.targets import (
     ABOVE,
     AMBER,
+    AT_LEAST,
     GREEN,
     RED,
     SUPERVISION,
@@ -87,3 +91,19 @@ def test_traffic_light_compares_unrounded_values():
     above = target_for("senior_gross", 2025)  # more than 92
     assert traffic_light(Decimal(92), above) == AMBER
     assert traffic_light(Decimal("92.0001"), above) == GREEN
+
+
+@given(
+    value=st.decimals(min_value=0, max_value=120, places=4),
+    places=st.integers(min_value=0, max_value=2),
+    index=st.integers(min_value=0, max_value=len(TARGETS) - 1),
+)
+def test_the_words_agree_with_the_unrounded_check(value, places, index):
+    """Whatever the value and the displayed precision, the sentence says the target is
+    reached exactly when the unrounded value meets it (an "at least" target)."""
+    target = TARGETS[index]
+    if target.comparison != AT_LEAST:
+        return
+    text = target.gap_text(value, places=places)
+    assert target.met_by(value) == text.startswith(("高出", "达到"))
+    assert (traffic_light(value, target) == GREEN) == bool(target.met_by(value))
