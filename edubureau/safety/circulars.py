@@ -33,8 +33,9 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
-from edubureau.core.facts import Period, percent, rounded
+from edubureau.core.facts import Period, percent
 from edubureau.core.officialdoc import OfficialDocument, Section, Table
+from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff
 from edubureau.rectification.models import (
@@ -607,7 +608,7 @@ def _d(day: date | None) -> str:
 
 
 def _pct(value: Any) -> str:
-    return f"{rounded(value, 1)}%" if value is not None else "—"
+    return percent_text(value)
 
 
 def circular_outline(content: CircularContent) -> OfficialDocument:
