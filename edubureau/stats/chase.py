@@ -3,7 +3,8 @@
 From ``STATS_REMIND_DAYS_BEFORE_DUE`` days before the due date (default 3) until the
 census year ends, every active school whose return of the census year is not
 submitted — none started, or a draft — is reminded: by the daily job on working days,
-or by the statistics department's 催报 button for its own bureau's schools. A school
+or by the 催报 button — the statistics department's for its own bureau's schools,
+township staff's (中心校、学区) for their township's. A school
 is reminded at most once a day, however often either runs. A return sent back is not
 chased here: the send-back notified the school already.
 """
@@ -48,6 +49,18 @@ def unsubmitted_schools(schools: QuerySet[School], start_year: int) -> QuerySet[
     return schools.filter(is_active=True).exclude(pk__in=done.values("school_id"))
 
 
+def chaseable_schools(user: Any) -> QuerySet[School] | None:
+    """The schools ``user`` may chase, None if nobody: the statistics department its
+    own bureau's schools (those it reviews); township staff (中心校、学区) the schools
+    of their township, which they read and chase (docs/ARCHITECTURE.md, "Who sees
+    what")."""
+    if is_department_staff(user, STATS_DEPARTMENT):
+        return schools_writable_by(user, owner=STATS_DEPARTMENT)
+    if getattr(user, "role", None) == Role.TOWNSHIP_STAFF and getattr(user, "township_id", None):
+        return School.objects.visible_to(user)
+    return None
+
+
 @dataclass
 class ChaseResult:
     start_year: int
@@ -60,12 +73,11 @@ def returns_chase(
     *, actor: Any, schools: QuerySet[School] | None = None, start_year: int, today: date
 ) -> ChaseResult:
     """Remind the school users of every unsubmitted school. With an ``actor`` (the
-    button), the schools are those the actor's department reviews; without (the job),
-    ``schools``."""
+    button), the schools are :func:`chaseable_schools`; without (the job), ``schools``."""
     if actor is not None:
-        if not is_department_staff(actor, STATS_DEPARTMENT):
-            raise NotAllowed("只有负责统计的股室工作人员可以催报统计报表")
-        schools = schools_writable_by(actor, owner=STATS_DEPARTMENT)
+        schools = chaseable_schools(actor)
+        if schools is None:
+            raise NotAllowed("只有负责统计的股室工作人员或中心校（学区）工作人员可以催报统计报表")
     assert schools is not None
     result = ChaseResult(start_year=start_year)
     missing = list(unsubmitted_schools(schools, start_year).order_by("pk"))

@@ -24,12 +24,11 @@ from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, Township
-from edubureau.orgs.scoping import is_department_staff, scope_from_params
+from edubureau.orgs.scoping import scope_from_params
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import chase, selectors, services
 from edubureau.stats.dictionary import fields_for
 from edubureau.stats.models import (
-    STATS_DEPARTMENT,
     KgCategory,
     Population,
     ReturnStatus,
@@ -80,7 +79,7 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "summary": selectors.summary(scope, start_year, today=today),
         "own_school": own_school,
         "can_start": own_school is not None and services.can_fill_school(user, own_school),
-        "can_chase": is_department_staff(user, STATS_DEPARTMENT),
+        "can_chase": chase.chaseable_schools(user) is not None,
         "show_population": user.role in BUREAU_ROLES and bool(user.bureau_id),
         "query": _query_without_page(request),
     }
@@ -115,8 +114,9 @@ def return_start(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def return_chase(request: AuthedRequest) -> HttpResponse:
-    """催报: the statistics department reminds its own bureau's schools whose return of
-    the year is not submitted (each school at most once a day)."""
+    """催报: the statistics department (its own bureau's schools) or township staff (their
+    township's) remind the schools whose return of the year is not submitted (each
+    school at most once a day)."""
     user = request.user
     current = services.census_year(timezone.localdate())
     start_year = param_int(request.POST.get("year"), minimum=current - 50, maximum=current)

@@ -46,6 +46,16 @@ def test_the_button_reminds_unsubmitted_schools_once_a_day(cast, client_for):
 
 
 @time_machine.travel(date(2026, 9, 22), tick=False)
+def test_township_staff_chase_their_townships_schools(cast, client_for):
+    assert cast.township_staff.township == cast.township_a
+    client = client_for(cast.township_staff)
+    assert 'data-testid="chase-returns"' in client.get(reverse("stats:return-list")).text
+    response = client.post(reverse("stats:return-chase"), {"year": 2026})
+    assert response.status_code == 302
+    assert chased_schools() == {cast.school_a.pk}
+
+
+@time_machine.travel(date(2026, 9, 22), tick=False)
 def test_a_county_chases_its_own_schools_only(cast):
     city_staff = stats_staff(cast.city)
     returns_chase(actor=city_staff, start_year=2026, today=date(2026, 9, 22))
