@@ -13,6 +13,8 @@ stay true. Formats:
 ``big``     a large count with 万/亿 and its unit: “4.6万份”
 ``prev``    the previous period's value
 ``label``   the fact's label
+``gap``     the gap to the fact's target (its ``target`` part): “高出国家2020目标14.59个
+            百分点”; empty without a target
 ==========  =====================================================================
 
 Values are looked up in :class:`Values`, a flat index of a FactSet (breakdown
@@ -33,7 +35,7 @@ from edubureau.core import phrasing
 from edubureau.core.facts import Fact, FactSet
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*(?:\|\s*([a-z_]+)\s*)?\}\}")
-FORMATS = frozenset({"", "change", "big", "prev", "label"})
+FORMATS = frozenset({"", "change", "big", "prev", "label", "gap"})
 MISSING = "【缺少数据：{key}】"
 
 
@@ -66,10 +68,10 @@ class Values(Mapping[str, Fact]):
     def __init__(self, facts: FactSet | None, words: Mapping[str, str] | None = None) -> None:
         self._facts: dict[str, Fact] = {}
         self.words: dict[str, str] = dict(words or {})
-        # A whole year is compared with last year; a half year, a month or a year still
-        # running with the same span of last year (比上年同期).
+        # A whole (school) year is compared with last year; a half year, a month or a
+        # year still running with the same span of last year (比上年同期).
         earlier = facts.previous_period if facts is not None else None
-        whole_year = earlier is None or earlier.kind == "year"
+        whole_year = earlier is None or earlier.kind in ("year", "school_year")
         self.compared_to = "比上年" if whole_year else "比上年同期"
         if facts is not None:
             for fact in facts.values():
@@ -109,7 +111,21 @@ def fill_one(key: str, fmt: str, values: Values) -> Filled | None:
     fact = values.get(key)
     if fact is None:
         return None
+    if fmt == "gap":
+        target = fact.part("target")
+        if fact.value is None or target is None or target.value is None:
+            return Filled("", "", f"{fact.label}（目标）")
+        text = phrasing.gap_to_target(
+            Decimal(fact.value),
+            Decimal(target.value),
+            places=fact.places,
+            target_label=target.label,
+        )
+        return Filled(text, fact.source, f"{fact.label}（目标）", _origin(fact)[1])
     if fmt == "change":
+        if isinstance(fact.value, Decimal) and fact.unit != "%":
+            # A ratio (生师比, 职普比) is not a count: its change is not phrased here.
+            return Filled("", fact.source, f"{fact.label}（比较）")
         if fact.unit == "%":
             text = phrasing.rate_change(
                 _decimal(fact.value),

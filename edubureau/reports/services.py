@@ -204,6 +204,8 @@ def parse_period(
         if month is None or not 1 <= month <= 12:
             raise ReportError("请选择月份")
         return Period.month(year, month)
+    if "school_year" in spec.period_kinds:
+        return Period.school_year(year)
     return Period.calendar_year(year)
 
 

@@ -10,6 +10,7 @@ from edubureau.reports.genres.base import Context, GenreSpec, SectionSpec
 from edubureau.reports.genres.rectification_notice import RECTIFICATION_NOTICE
 from edubureau.reports.genres.safety_circulars import CAMPAIGN_CIRCULAR, MONTH_CIRCULAR
 from edubureau.reports.genres.safety_summary import ANNUAL_SAFETY, HALF_YEAR_SAFETY
+from edubureau.reports.genres.stats_bulletin import BULLETIN
 
 GENRES: dict[str, GenreSpec] = {
     g.key: g
@@ -19,6 +20,7 @@ GENRES: dict[str, GenreSpec] = {
         MONTH_CIRCULAR,
         CAMPAIGN_CIRCULAR,
         RECTIFICATION_NOTICE,
+        BULLETIN,
     )
 }
 
