@@ -17,6 +17,10 @@ from edubureau.reports.genres.base import Context, GenreSpec, SectionSpec
 from edubureau.stats.facts import stat_facts
 from edubureau.stats.models import StatReturn
 
+# The ratio sign of "3.1:6.9" and "12.70:1", as the indicator conventions write it
+# between digits (not the full-width colon of prose).
+RATIO = ":"
+
 
 def _facts(*, scope: SchoolScope, period: Period, today: date) -> FactSet:
     return stat_facts(scope, period.start.year, as_of=today)
@@ -82,7 +86,9 @@ def _compulsory(ctx: Context) -> str:
 def _upper_secondary(ctx: Context) -> str:
     share = ""
     if ctx.value("indicator.vocational_share") is not None:
-        share = "职普比为{{indicator.vocational_share}}:{{indicator.vocational_share.rest}}"
+        share = (
+            "职普比为{{indicator.vocational_share}}" + RATIO + "{{indicator.vocational_share.rest}}"
+        )
     return _sentence(
         [
             _count(ctx, "senior.entrants", "普通高中招生"),
@@ -107,7 +113,7 @@ def _inclusion(ctx: Context) -> str:
 
 def _teachers(ctx: Context) -> str:
     ratios = [
-        f"{name}生师比{{{{indicator.{code}_pupil_teacher}}}}:1"
+        f"{name}生师比{{{{indicator.{code}_pupil_teacher}}}}{RATIO}1"
         for code, name in (
             ("primary", "小学"),
             ("junior", "初中"),
