@@ -31,7 +31,7 @@ from edubureau.core.officialdoc import (
     render_docx,
 )
 from edubureau.core.roles import Role
-from edubureau.orgs.models import Bureau, BureauLevel, School
+from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.reports import placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
@@ -43,15 +43,10 @@ from edubureau.reports.models import (
     ReportStatus,
 )
 from edubureau.reports.placeholders import Values
+from edubureau.safety.circulars import REGION_WORDS
 from edubureau.safety.models import Campaign, Hazard
 
 logger = logging.getLogger(__name__)
-
-REGION_WORDS = {
-    BureauLevel.PROVINCE.value: "全省",
-    BureauLevel.CITY.value: "全市",
-    BureauLevel.COUNTY.value: "全县",
-}
 
 
 class ReportError(ValueError):
