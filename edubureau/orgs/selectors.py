@@ -218,3 +218,22 @@ def leaders_in_charge(*, bureau_id: int, department_code: str) -> list[User]:
         departments_in_charge__code=department_code,
     )
     return list(in_charge) or list(leaders)
+
+
+def school_recipients(school_id: int) -> list[User]:
+    """The school's users who can act on a request: active and not read-only."""
+    return recipients_by_school([school_id]).get(school_id, [])
+
+
+def recipients_by_school(school_ids: Sequence[int]) -> dict[int, list[User]]:
+    """:func:`school_recipients` of many schools in one query (schools without any
+    such user are absent). Every module that asks a school to act (催报, 退回, 证照到期,
+    统计报表) sends to these users."""
+    found: dict[int, list[User]] = {}
+    users = User.objects.filter(
+        school_id__in=school_ids, role=Role.SCHOOL_USER, is_active=True, read_only=False
+    ).order_by("pk")
+    for user in users:
+        if user.school_id is not None:
+            found.setdefault(user.school_id, []).append(user)
+    return found

@@ -26,8 +26,9 @@ from edubureau.core.calendar import is_working_day
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.models import Notification
 from edubureau.notifications.services import notify
-from edubureau.orgs.models import Bureau, Role, School, User
+from edubureau.orgs.models import Bureau, Role, School
 from edubureau.orgs.scoping import is_department_staff, schools_writable_by
+from edubureau.orgs.selectors import recipients_by_school
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats.models import STATS_DEPARTMENT, ReturnStatus, StatReturn
 from edubureau.stats.services import census_year, due_date
@@ -92,14 +93,7 @@ def returns_chase(
         return result
     due = due_date(start_year)
     when = "已过" if today > due else "为"
-    users_by_school: dict[int, list[User]] = {}
-    for user in User.objects.filter(
-        school_id__in=[s.pk for s in result.schools],
-        role=Role.SCHOOL_USER,
-        is_active=True,
-        read_only=False,
-    ).order_by("pk"):
-        users_by_school.setdefault(int(user.school_id or 0), []).append(user)
+    users_by_school = recipients_by_school([s.pk for s in result.schools])
     link = reverse("stats:return-list") + f"?year={start_year}"
     with transaction.atomic():
         for school in result.schools:

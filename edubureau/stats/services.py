@@ -46,6 +46,7 @@ from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Role, School, SchoolYear, User
 from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
+from edubureau.orgs.selectors import school_recipients
 from edubureau.rectification.lifecycle import NotAllowed, TransitionError
 from edubureau.stats.dictionary import GRADES, Level, field_code, levels_for
 from edubureau.stats.models import (
@@ -545,14 +546,7 @@ def _notify_reviewers(stat_return: StatReturn, *, resubmit: bool) -> None:
 
 
 def _notify_school(stat_return: StatReturn, *, title: str, body: str) -> None:
-    users = list(
-        User.objects.filter(
-            school_id=stat_return.school_id,
-            role=Role.SCHOOL_USER,
-            is_active=True,
-            read_only=False,
-        )
-    )
+    users = school_recipients(stat_return.school_id)
     if users:
         notify(
             recipients=users,

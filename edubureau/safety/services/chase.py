@@ -22,13 +22,13 @@ from edubureau.core.calendar import is_working_day
 from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.selectors import recipients_by_school
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.services.inspections import (
     is_safety_staff,
     month_start,
-    recipients_by_school,
     self_inspection_due_on,
 )
 

@@ -35,10 +35,10 @@ from edubureau.notifications.models import Level, Notification
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, User
 from edubureau.orgs.scoping import system_scope
+from edubureau.orgs.selectors import recipients_by_school
 from edubureau.safety.models import Hazard
 from edubureau.safety.selectors.ledger_coverage import ExpiringDocument, documents_expiring
 from edubureau.safety.selectors.ledger_specs import DEFAULT_EXPIRY_DAYS
-from edubureau.safety.services.inspections import recipients_by_school
 
 SCHOOL_TOPIC = "safety.documents_expiring"
 BUREAU_TOPIC = "safety.documents_expiring_digest"

@@ -38,8 +38,9 @@ from edubureau.core.photos import (
 )
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
-from edubureau.orgs.models import Bureau, Role, School, User
+from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import is_department_staff, schools_writable_by
+from edubureau.orgs.selectors import school_recipients
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
 from edubureau.safety.models import (
@@ -559,24 +560,6 @@ def inspection_return(*, actor: Any, inspection: Inspection, reason: str) -> Ins
             school_id=locked.school_id,
         )
     return locked
-
-
-def school_recipients(school_id: int) -> list[User]:
-    """The school's users who can act on a request: active and not read-only."""
-    return recipients_by_school([school_id]).get(school_id, [])
-
-
-def recipients_by_school(school_ids: Sequence[int]) -> dict[int, list[User]]:
-    """:func:`school_recipients` of many schools in one query (schools without any
-    such user are absent)."""
-    found: dict[int, list[User]] = {}
-    users = User.objects.filter(
-        school_id__in=school_ids, role=Role.SCHOOL_USER, is_active=True, read_only=False
-    ).order_by("pk")
-    for user in users:
-        if user.school_id is not None:
-            found.setdefault(user.school_id, []).append(user)
-    return found
 
 
 # Photos ---------------------------------------------------------------------------
