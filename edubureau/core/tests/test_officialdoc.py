@@ -51,6 +51,9 @@ SCHOOL_HEADERS = ("学校", "乡镇（街道）", "检查情况", "检查日期"
 
 
 def sample(**changes) -> OfficialDocument:
+    # The recipients, opening and first paragraph are written with ASCII punctuation on
+    # purpose, as the seeds reached us: the renderer must print them full-width
+    # (test_text_is_in_full_width_punctuation).
     fields = dict(
         title="关于2026年春季开学安全专项检查情况的通报",
         issuer="某某县教育局",
