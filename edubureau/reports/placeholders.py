@@ -175,11 +175,6 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def placeholders(text: str) -> list[str]:
-    """The placeholders of ``text`` as written (``key`` or ``key|format``), in order."""
-    return [_token(m) for m in PLACEHOLDER.finditer(text)]
-
-
 def _token(match: re.Match[str]) -> str:
     key, fmt = match.group(1), match.group(2) or ""
     return f"{key}|{fmt}" if fmt else key

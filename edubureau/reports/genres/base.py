@@ -115,9 +115,6 @@ class GenreSpec:
     summary: str = ""
     words: Callable[[Context], dict[str, str]] = field(default=lambda ctx: {})
 
-    def uses(self) -> set[str]:
-        return {key for s in self.sections for key in s.uses}
-
     def fact_set(self, *, scope: SchoolScope, period: Period, today: date) -> FactSet | None:
         if self.facts is None:
             return None
