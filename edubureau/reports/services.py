@@ -647,7 +647,8 @@ def change_layout(
                 raise ReportError("请填写新段落的标题")
             if len(heading) > 120:
                 raise ReportError("标题不能超过120个字")
-            problems = placeholders.problems(text, section_values(locked))
+            values = section_values(locked)
+            problems = placeholders.problems(text, values)
             if problems:
                 raise ReportError("；".join(problems))
             added = ReportSection(
@@ -661,7 +662,7 @@ def change_layout(
                 edited=True,
                 position=0,
             )
-            _, added.values = placeholders.fill(added.text, section_values(locked))
+            _, added.values = placeholders.fill(added.text, values)
             added.save()
             parts.insert(index + 1, added)
         else:
