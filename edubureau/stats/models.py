@@ -94,6 +94,12 @@ class StatReturn(models.Model):
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # The workbook the figures last came from (None: typed in the browser), and for
+    # each imported field its cell there: {code: "Sheet!C5"} — the provenance of a fact.
+    import_batch = models.ForeignKey(
+        "ReturnImport", on_delete=models.SET_NULL, related_name="returns", null=True, blank=True
+    )
+    import_cells = models.JSONField("导入单元格", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,3 +180,93 @@ class Population(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bureau} {self.year}年 {self.age}岁"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "待确认"
+    APPLIED = "applied", "已导入"
+    DISCARDED = "discarded", "已放弃"
+
+
+class ReturnImport(models.Model):
+    """One uploaded workbook of returns (a bureau's workbook covering many schools, or
+    one school's filled template), kept as sent: the preview reads it, the confirmation
+    applies it all or nothing, and an imported figure's provenance names this batch,
+    its sheet and its cell."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="return_imports")
+    # Set when a school uploaded its own template; blank for a bureau's workbook.
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="return_imports", null=True, blank=True
+    )
+    year = models.PositiveSmallIntegerField("统计年份")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField("文件")
+    status = models.CharField(
+        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    # What the preview found and the confirmation did: counts, schools, problems.
+    summary = models.JSONField("导入结果", default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "统计报表导入"
+        verbose_name_plural = "统计报表导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+
+class TargetKind(models.TextChoices):
+    PROVINCIAL = "provincial", "省级目标"
+    LOCAL = "local", "本地目标"
+
+
+class TargetComparison(models.TextChoices):
+    AT_LEAST = ">=", "不低于"
+    ABOVE = ">", "高于"
+    AT_MOST = "<=", "不高于"
+
+
+class LocalTarget(models.Model):
+    """A provincial or local target a bureau sets for one indicator (the national ones
+    are code data in :mod:`edubureau.stats.targets`). A target set by a bureau applies
+    to its own scope and to the bureaus below it unless they set their own."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="stat_targets")
+    indicator = models.CharField("指标", max_length=40)
+    kind = models.CharField("类别", max_length=12, choices=TargetKind.choices)
+    year = models.PositiveSmallIntegerField("目标年份")
+    value = models.DecimalField("目标值", max_digits=7, decimal_places=2)
+    comparison = models.CharField(
+        "比较", max_length=2, choices=TargetComparison.choices, default=TargetComparison.AT_LEAST
+    )
+    # How a report names it: "全省2025目标", "本县2025目标".
+    label = models.CharField("称谓", max_length=40)
+    source = models.CharField("依据文件", max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BureauScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "指标目标"
+        verbose_name_plural = "指标目标"
+        ordering = ["bureau_id", "indicator", "kind", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "indicator", "kind", "year"], name="stat_target_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} {self.indicator} {self.label}"
