@@ -1,6 +1,8 @@
 from django.urls import path
 
 from edubureau.stats import views
+from edubureau.stats.urls_dashboard import urlpatterns as dashboard
+from edubureau.stats.urls_import import urlpatterns as imports
 
 app_name = "stats"
 
@@ -12,4 +14,6 @@ urlpatterns = [
     path("returns/<int:return_id>/", views.return_detail, name="return-detail"),
     path("returns/<int:return_id>/edit/", views.return_edit, name="return-edit"),
     path("returns/<int:return_id>/review/", views.return_review, name="return-review"),
+    *imports,
+    *dashboard,
 ]
