@@ -91,7 +91,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -232,6 +232,29 @@ def demo_school_years(reference_date: date) -> tuple[int, int, int]:
     and the two before it."""
     current = school_year_start(reference_date)
     return (current - 2, current - 1, current)
+
+
+@contextlib.contextmanager
+def historical_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let bulk_create keep the ``created_at`` / ``updated_at`` the demo sets.
+
+    ``auto_now`` and ``auto_now_add`` would stamp every row with the build time,
+    and the demo's rows carry the dates they happened on (a hazard reported in
+    March 2025 was created then). Only for the single-threaded demo build."""
+    fields = [
+        f
+        for m in model_classes
+        for f in m._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]  # type: ignore[attr-defined]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
 
 
 class DemoConflict(Exception):

@@ -54,7 +54,6 @@ of queries does not depend on the number of schools.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import uuid
 from collections.abc import Iterator, Sequence
@@ -65,11 +64,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
 
 from edubureau.core.calendar import add_working_days, is_working_day, working_days_between
 from edubureau.core.facts import last_months
-from edubureau.orgs.demo import DemoContext, school_year_start
+from edubureau.orgs.demo import DemoContext, historical_timestamps, school_year_start
 from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
 from edubureau.orgs.models import Bureau, Locality, School, SchoolKind
 from edubureau.rectification.lifecycle import DEFAULT_DEADLINE_WORKING_DAYS
@@ -243,29 +241,6 @@ class _Pending:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@contextlib.contextmanager
-def historical_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
-    """Let bulk_create keep the ``created_at`` / ``updated_at`` the demo sets.
-
-    ``auto_now`` and ``auto_now_add`` would stamp every row with the build time,
-    and the demo's rows carry the dates they happened on (a hazard reported in
-    March 2025 was created then). Only for the single-threaded demo build."""
-    fields = [
-        f
-        for m in model_classes
-        for f in m._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]  # type: ignore[attr-defined]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
 
 
 def _month_end(month: date) -> date:
