@@ -1,7 +1,9 @@
 """National targets for the indicators, with their year and source, and the gap to each.
 
-Kept as code data for now (the national targets change once a planning period); a
-bureau's provincial or local targets are a later, editable model. Whether a target is
+The national targets are code data (they change once a planning period); a bureau's
+provincial or local targets are rows (:class:`~edubureau.stats.models.LocalTarget`),
+read with the national ones by :func:`targets_in_force` (see :class:`TargetChain` for
+which one a traffic light compares with). Whether a target is
 met compares the *unrounded* value (84.999% does not meet 85%); the gap is phrased in
 百分点 by :func:`edubureau.core.phrasing.gap_to_target` ("高出国家2020目标14.59个百分点").
 
@@ -11,8 +13,10 @@ but a page or report should say so rather than present them as settled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from edubureau.core import phrasing
 from edubureau.core.facts import Number
@@ -23,6 +27,9 @@ AT_MOST = "<="
 
 NATIONAL = "national"
 SUPERVISION = "supervision"  # county supervision standards (督导评估), standing
+# A bureau's own targets (LocalTarget.kind: models.TargetKind's values).
+PROVINCIAL = "provincial"
+LOCAL = "local"
 
 PLAN_2010 = "《国家中长期教育改革和发展规划纲要（2010—2020年）》"
 KG_2017 = (
@@ -54,6 +61,25 @@ class Target:
     confirmed: bool = True
     # A later document raised the same year's target (2010's 70% 毛入园率 by 2017's 85%).
     superseded: bool = False
+    # A bureau's own target (PROVINCIAL or LOCAL): the row and the bureau that set it.
+    pk: int | None = None
+    bureau_id: int | None = None
+    bureau_name: str = ""
+
+    @property
+    def comparison_text(self) -> str:
+        """ "不低于", "高于", "不高于"."""
+        return COMPARISON_WORDS.get(self.comparison, self.comparison)
+
+    def stricter_than(self, other: Target) -> bool:
+        """Whether meeting this target is harder than meeting ``other`` (the same
+        indicator and sense): a higher floor, a lower ceiling; "高于" beats "不低于" at
+        the same value."""
+        if self.comparison == AT_MOST:
+            return self.value < other.value
+        if self.value != other.value:
+            return self.value > other.value
+        return self.comparison == ABOVE and other.comparison != ABOVE
 
     def met_by(self, value: Number | None) -> bool | None:
         """Whether ``value`` (unrounded) meets the target; None without a value."""
@@ -77,6 +103,9 @@ class Target:
         if value is None:
             return ""
         return phrasing.gap_to_target(value, self.value, places=places, target_label=self.label)
+
+
+COMPARISON_WORDS = {AT_LEAST: "不低于", ABOVE: "高于", AT_MOST: "不高于"}
 
 
 def _t(
@@ -157,11 +186,105 @@ def target_for(indicator: str, year: int, *, kind: str = NATIONAL) -> Target | N
     ]
     if kind != NATIONAL:
         return candidates[0] if candidates else None
-    dated = sorted((t for t in candidates if t.year is not None), key=lambda t: t.year or 0)
-    for target in dated:
+    return _in_force((t for t in candidates if t.year is not None), year)
+
+
+def _in_force(dated: Iterable[Target], year: int) -> Target | None:
+    """The target of the first planning year at or after ``year``, else the latest."""
+    ordered = sorted(dated, key=lambda t: t.year or 0)
+    for target in ordered:
         if target.year is not None and target.year >= year:
             return target
-    return dated[-1] if dated else None
+    return ordered[-1] if ordered else None
+
+
+# A bureau's own targets --------------------------------------------------------------
+
+
+def from_row(row: Any) -> Target:
+    """A :class:`~edubureau.stats.models.LocalTarget` as a :class:`Target`."""
+    return Target(
+        indicator=row.indicator,
+        value=Decimal(row.value),
+        year=int(row.year),
+        label=row.label,
+        source=row.source,
+        comparison=row.comparison,
+        kind=row.kind,
+        pk=row.pk,
+        bureau_id=row.bureau_id,
+        bureau_name=row.bureau.display_name if row.bureau_id else "",
+    )
+
+
+@dataclass(frozen=True)
+class TargetChain:
+    """The targets that apply to one bureau's area: the national ones (code data) and
+    the provincial and local ones set by the bureau and its ancestors
+    (``own``, set by the bureau itself; ``inherited``, by the bureaus above; for the
+    same indicator, kind and year the nearest bureau's wins).
+
+    **The target in force** (:meth:`in_force`, what a traffic light compares with):
+    of each kind, the target of the first planning year at or after the census year
+    (the latest past every planning year), as for the national targets; then the
+    *strictest* of the provincial and local ones so found (a county that sets itself
+    95% where the province asks 92% answers to 95%; one that sets 90% still answers to
+    the province's 92%); without any, the national target."""
+
+    bureau_id: int | None
+    rows: tuple[Target, ...] = field(default=())
+
+    @property
+    def own(self) -> list[Target]:
+        return [t for t in self.rows if t.bureau_id == self.bureau_id]
+
+    @property
+    def inherited(self) -> list[Target]:
+        return [t for t in self.rows if t.bureau_id != self.bureau_id]
+
+    def candidates(self, indicator: str, year: int) -> list[Target]:
+        """The provincial and the local target of ``indicator`` in force for census
+        ``year`` (each kind's planning year at or after it), nearest bureau's first."""
+        out = []
+        for kind in (LOCAL, PROVINCIAL):
+            found = _in_force(
+                (t for t in self.rows if t.indicator == indicator and t.kind == kind), year
+            )
+            if found is not None:
+                out.append(found)
+        return out
+
+    def in_force(self, indicator: str, year: int) -> Target | None:
+        """The one target a traffic light compares with (see the class docstring)."""
+        strictest: Target | None = None
+        for target in self.candidates(indicator, year):
+            if strictest is None or target.stricter_than(strictest):
+                strictest = target
+        return strictest if strictest is not None else target_for(indicator, year)
+
+
+def targets_in_force(bureau: Any) -> TargetChain:
+    """The targets of ``bureau``'s area (one query): its own and its ancestors'
+    :class:`~edubureau.stats.models.LocalTarget` s, nearest bureau first for the same
+    indicator, kind and year. A target set by a bureau applies to the bureaus below
+    it, so the bureaus above are read by the bureau's path, not through the viewer's
+    door (which never looks upward): they are policy handed down, not records.
+    ``None`` (no bureau): the national targets alone."""
+    from edubureau.stats.models import LocalTarget
+
+    if bureau is None or not getattr(bureau, "path", ""):
+        return TargetChain(None)
+    chain = [*bureau.ancestor_ids, bureau.pk]
+    depth = {pk: i for i, pk in enumerate(chain)}
+    rows = LocalTarget.objects.filter(bureau_id__in=chain).select_related("bureau")
+    nearest: dict[tuple[str, str, int], Any] = {}
+    for row in sorted(rows, key=lambda r: depth[r.bureau_id]):
+        nearest[(row.indicator, row.kind, row.year)] = row  # deeper overwrites
+    found = sorted(
+        (from_row(row) for row in nearest.values()),
+        key=lambda t: (t.indicator, t.kind, t.year or 0),
+    )
+    return TargetChain(bureau.pk, tuple(found))
 
 
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -183,3 +306,7 @@ def traffic_light(
     gap = target.gap(value)
     assert gap is not None
     return AMBER if abs(gap) < amber_within else RED
+
+
+# The words beside a light's colour, so that it is never told by colour alone.
+LIGHT_WORDS = {GREEN: "达标", AMBER: "接近目标", RED: "未达标"}

@@ -5,7 +5,9 @@ explanation."""
 
 from __future__ import annotations
 
-from edubureau.stats.models import ReturnStatus, StatReturn
+from decimal import Decimal
+
+from edubureau.stats.models import LocalTarget, ReturnStatus, StatReturn, TargetKind
 from edubureau.stats.tests.factories import StatReturnFactory
 from edubureau.testing.cast import Cast
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -22,7 +24,32 @@ def _return(cast: Cast, party: Party) -> StatReturn:
     )
 
 
-register_target("return_id", _return, listed_by=("stats:return-list",))
+register_target(
+    "return_id",
+    _return,
+    listed_by=("stats:return-list", "stats:dashboard", "stats:dashboard-schools"),
+)
+
+
+def _local_target(cast: Cast, party: Party) -> LocalTarget | None:
+    """A bureau's own target: the sibling county's and the other city's county's carry
+    their marker; the city's does not — it is handed down to 甲县 and read there by
+    design (a target applies below the bureau that set it). School B has no bureau of
+    its own (its bureau is school A's, whose targets every account of 甲县 reads)."""
+    if party.bureau is None:
+        return None
+    label = "全市2025目标" if party.bureau == cast.city else f"{party.marker}2025目标"
+    row, _ = LocalTarget.objects.get_or_create(
+        bureau=party.bureau,
+        indicator="consolidation_9",
+        kind=TargetKind.LOCAL,
+        year=2025,
+        defaults={"value": Decimal("96.50"), "label": label},
+    )
+    return row
+
+
+register_target("target_id", _local_target, listed_by=("stats:targets",))
 register_rowless_route(
     "stats:population",
     "the viewer's own bureau's population by age: figures only, never another bureau's",
