@@ -24,17 +24,3 @@ class StatsConfig(AppConfig):
             ],
             order=200,
         )
-        # The dashboard and the targets, for the same readers (the returns they count
-        # are theirs to read).
-        navigation.register(
-            "统计看板",
-            "stats:dashboard",
-            roles=[
-                Role.BUREAU_LEADER,
-                Role.DEPARTMENT_STAFF,
-                Role.SCHOOL_USER,
-                Role.INSPECTOR,
-                Role.TOWNSHIP_STAFF,
-            ],
-            order=210,
-        )
