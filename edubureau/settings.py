@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "edubureau.rectification",
     "edubureau.safety",
     "edubureau.stats",
+    "edubureau.plans",
     "edubureau.reports",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("settings/calendar/", include("edubureau.core.urls")),
     path("safety/", include("edubureau.safety.urls")),
     path("stats/", include("edubureau.stats.urls")),
+    path("plans/", include("edubureau.plans.urls")),
     path("reports/", include("edubureau.reports.urls")),
     path("api/v1/", include("edubureau.api_urls")),
     path(

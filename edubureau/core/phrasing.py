@@ -65,6 +65,11 @@ def _trimmed(value: Decimal) -> str:
     return text
 
 
+def plain_number(value: Number) -> str:
+    """A number as a document writes a target: "860", "2.5", never "8.6E+2"."""
+    return _trimmed(_decimal(value))
+
+
 def _same_level(compared_to: str, word: str) -> str:
     """The level phrase: 比上年 + 持平 → 与上年持平; 同比 + 持平 → 同比持平."""
     if compared_to[:1] in ("比", "较"):

@@ -16,8 +16,9 @@ from edubureau.core.roles import Role
 from edubureau.orgs.context_processors import navigation as navigation_context
 
 EVERYONE = ["首页", "安全看板", "安全检查", "隐患整改", "安全台账", "学校名录"]
-# Statistics and reports: administrators and auditors keep accounts and logs, not them.
-WITH_REPORTS = [*EVERYONE[:5], "教育统计", "总结报告", *EVERYONE[5:]]
+# Statistics, plans and reports: administrators and auditors keep accounts and logs,
+# not them.
+WITH_REPORTS = [*EVERYONE[:5], "教育统计", "工作要点", "总结报告", *EVERYONE[5:]]
 
 
 def test_the_apps_register_the_menu_in_its_fixed_order():
@@ -28,6 +29,7 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
         ("隐患整改", "safety:hazard-list"),
         ("安全台账", "safety:ledger-home"),
         ("教育统计", "stats:return-list"),
+        ("工作要点", "plans:plan-list"),
         ("总结报告", "reports:list"),
         ("学校名录", "orgs:school-list"),
         ("账号管理", "orgs:user-list"),

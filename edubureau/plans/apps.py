@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class PlansConfig(AppConfig):
+    name = "edubureau.plans"
+    label = "plans"
+    verbose_name = "工作计划"
+
+    def ready(self) -> None:
+        from edubureau.core import navigation
+        from edubureau.core.roles import Role
+
+        # Leaders and departments run the plan; school-side accounts read the tasks
+        # that concern their schools.
+        navigation.register(
+            "工作要点",
+            "plans:plan-list",
+            roles=[
+                Role.BUREAU_LEADER,
+                Role.DEPARTMENT_STAFF,
+                Role.SCHOOL_USER,
+                Role.INSPECTOR,
+                Role.TOWNSHIP_STAFF,
+            ],
+            order=250,
+        )

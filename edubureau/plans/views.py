@@ -1,0 +1,124 @@
+"""The work-plan pages: the list of plans the viewer reads, the import of a plan from
+pasted (or uploaded) text with a review step, and a plan's page. Views parse input,
+fetch through the door and call ``plans.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from edubureau.core.params import param_id, param_int
+from edubureau.orgs.access import get_visible_or_404
+from edubureau.orgs.http import AuthedRequest
+from edubureau.orgs.models import Department
+from edubureau.orgs.scoping import bureau_id_of
+from edubureau.plans import services
+from edubureau.plans.models import Task, WorkPlan, writes_plans
+from edubureau.plans.textload import MAX_UPLOAD_READ, UnreadableText, text_of_upload
+from edubureau.plans.textparse import ParsedPlan, parse_plan
+
+MAX_TEXT_CHARS = 200_000
+
+
+@login_required
+@require_GET
+def plan_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    plans = WorkPlan.objects.visible_to(user).select_related("bureau")
+    tasks = (
+        Task.objects.visible_to(user)
+        .select_related("plan", "group")
+        .order_by("-plan__year", "number")
+        if not plans.exists()
+        else Task.objects.none()
+    )
+    return render(
+        request,
+        "plans/list.html",
+        {"plans": plans, "tasks": tasks[:200], "can_write": writes_plans(user)},
+    )
+
+
+def _choices(request: AuthedRequest, parsed: ParsedPlan) -> dict[int, services.TaskChoice]:
+    choices: dict[int, services.TaskChoice] = {}
+    for task in parsed.tasks:
+        lead = param_id(request.POST.get(f"lead-{task.number}"))
+        keep = tuple(
+            i for i in range(len(task.targets)) if request.POST.get(f"target-{task.number}-{i}")
+        )
+        choices[task.number] = services.TaskChoice(lead_department_id=lead, keep_targets=keep)
+    return choices
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_import(request: AuthedRequest) -> HttpResponse:
+    """Paste (or upload) → review the recognised groups, tasks and targets, choose lead
+    departments → save. Nothing is saved before the user confirms."""
+    user = request.user
+    if not writes_plans(user):
+        raise PermissionDenied("只有本局领导和股室工作人员可以制定本局的工作要点")
+    this_year = timezone.localdate().year
+    year = param_int(request.POST.get("year"), minimum=2000, maximum=2100) or this_year
+    text = request.POST.get("text", "")[:MAX_TEXT_CHARS]
+    errors: list[str] = []
+    upload = request.FILES.get("file")
+    if upload is not None:
+        try:
+            text = text_of_upload(upload.name or "", upload.read(MAX_UPLOAD_READ))
+        except UnreadableText as exc:
+            errors.append(str(exc))
+    parsed: ParsedPlan | None = parse_plan(text) if text.strip() and not errors else None
+    if parsed is not None and parsed.year and "year" not in request.POST:
+        year = parsed.year
+    if request.method == "POST" and request.POST.get("action") == "save" and parsed is not None:
+        try:
+            plan = services.save_parsed_plan(
+                actor=user, parsed=parsed, year=year, choices=_choices(request, parsed)
+            )
+        except services.PlanInvalid as exc:
+            errors += exc.problems
+        else:
+            messages.success(
+                request,
+                f"已保存{plan.title}：{plan.groups.count()}组，{plan.tasks.count()}项任务。",
+            )
+            return redirect("plans:plan-detail", plan_id=plan.pk)
+    departments = Department.objects.filter(bureau_id=bureau_id_of(user), is_active=True).order_by(
+        "sort_order", "pk"
+    )
+    context: dict[str, Any] = {
+        "year": year,
+        "text": text,
+        "parsed": parsed,
+        "errors": errors,
+        "departments": departments,
+        "own_department": user.department_id,
+    }
+    return render(request, "plans/import.html", context)
+
+
+@login_required
+@require_GET
+def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """The plan as issued: its groups and the tasks the viewer reads (every task for
+    bureau accounts; a school-side account those that concern its schools)."""
+    plan = get_visible_or_404(WorkPlan, request.user, plan_id)
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .filter(plan=plan)
+        .select_related("group", "lead_department")
+        .prefetch_related("targets")
+    )
+    groups: dict[int, tuple[Any, list[Task]]] = {}
+    for task in tasks:
+        groups.setdefault(task.group.position, (task.group, []))[1].append(task)
+    context = {"plan": plan, "groups": [groups[k] for k in sorted(groups)]}
+    return render(request, "plans/detail.html", context)
