@@ -35,13 +35,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_change, audit_create, audit_log, snapshot
-from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
+from edubureau.core.concurrency import (
+    UNCHECKED,
+    EditConflict,
+    LoadedVersion,
+    ensure_unchanged,
+)
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Role, School, SchoolYear, User
@@ -372,6 +377,84 @@ def return_submit(
         detail = "重新上报统计报表（退回后）" if resubmit else "上报统计报表"
         audit_change(actor=actor, obj=locked, before=before, detail=detail)
         _notify_reviewers(locked, resubmit=resubmit)
+    return locked
+
+
+# Importing -------------------------------------------------------------------------
+
+
+def schools_importable_by(user: Any) -> QuerySet[School]:
+    """The schools whose returns ``user`` may set from a workbook: a school's own
+    accounts (not read-only) their school, as they fill it (:func:`can_fill_school`);
+    the statistics department of a bureau its own bureau's schools, as it reviews them
+    (:func:`can_review`). Both are the door's write rule for the department's rows."""
+    if getattr(user, "role", None) == Role.SCHOOL_USER or is_department_staff(
+        user, STATS_DEPARTMENT
+    ):
+        return schools_writable_by(user, owner=STATS_DEPARTMENT)
+    return School.objects.none()
+
+
+def return_import(
+    *,
+    actor: Any,
+    school: School,
+    start_year: int,
+    values: Mapping[str, Any],
+    kg_category: str,
+    batch: Any,
+    cells: Mapping[str, str],
+    loaded_version: LoadedVersion = UNCHECKED,
+) -> StatReturn:
+    """Set a school's figures of the census year from an imported workbook (``batch``,
+    a :class:`~edubureau.stats.models.ReturnImport`), with the cell of each figure.
+
+    The return is made as a draft when there is none (``loaded_version`` "": the
+    preview saw none), else it must still be editable (a draft or sent back) and as
+    the preview saw it. Its place in the lifecycle does not move: the school explains
+    the warnings and submits. A blank ``kg_category`` keeps the one stated before."""
+    if not schools_importable_by(actor).filter(pk=school.pk).exists():
+        raise NotAllowed("只能导入本校或本局所属学校的统计报表")
+    detail = f"从Excel导入统计报表（{str(getattr(batch, 'filename', ''))[:100]}）"
+    with transaction.atomic():
+        existing = StatReturn.objects.filter(
+            school=school, school_year__start_year=start_year
+        ).first()
+        if existing is None:
+            if loaded_version not in (UNCHECKED, "", None):
+                raise EditConflict(f"{school.name}的统计报表已被删除，请重新上传预览。")
+            created = StatReturn(school=school, school_year=school_year_of(school, start_year))
+            _apply(created, Filled(values=values, kg_category=kg_category))
+            created.import_batch = batch
+            created.import_cells = dict(cells)
+            try:
+                with transaction.atomic():
+                    created.save()
+            except IntegrityError:  # opened in the browser at the same moment
+                raise EditConflict(
+                    f"{school.name}的统计报表在预览后已开始填报，请重新上传预览。"
+                ) from None
+            audit_create(actor=actor, obj=created, detail=detail)
+            return created
+        locked = _locked(existing)
+        if not is_editable(locked):
+            raise ReturnError(f"{school.name}：{_not_editable(locked)}")
+        if loaded_version == "":
+            raise EditConflict(f"{school.name}的统计报表在预览后已开始填报，请重新上传预览。")
+        ensure_unchanged(locked, loaded_version, what=f"{school.name}的统计报表")
+        before = snapshot(locked)
+        _apply(
+            locked,
+            Filled(
+                values=values,
+                kg_category=kg_category or locked.kg_category,
+                explanations=locked.explanations,
+            ),
+        )
+        locked.import_batch = batch
+        locked.import_cells = dict(cells)
+        locked.save()
+        audit_change(actor=actor, obj=locked, before=before, detail=detail)
     return locked
 
 
