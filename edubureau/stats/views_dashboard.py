@@ -205,9 +205,9 @@ def dashboard_schools(request: AuthedRequest) -> HttpResponse:
     """The schools behind one figure of the dashboard, with their contributions."""
     scope = scope_from_params(request.user, request.GET)
     provisional = _provisional(request)
-    current = census_year(timezone.localdate())
-    year = param_int(request.GET.get("year"), minimum=current - YEARS_BACK, maximum=current)
-    year = year or current
+    # Without a year, the dashboard's: the latest with counted returns.
+    available = [] if request.GET.get("year") else dash.years_with_returns(scope)
+    year, _ = _year(request, available)
     code = request.GET.get("indicator", "")
     count = request.GET.get("count", "")
     indicator = BY_CODE.get(code) if code else None

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from edubureau.stats.models import LocalTarget, ReturnStatus, StatReturn, TargetKind
 from edubureau.stats.tests.factories import StatReturnFactory
+from edubureau.stats.tests.factories_returns import census_year, file_return
 from edubureau.testing.cast import Cast
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
 
@@ -24,10 +25,25 @@ def _return(cast: Cast, party: Party) -> StatReturn:
     )
 
 
-register_target(
-    "return_id",
-    _return,
-    listed_by=("stats:return-list", "stats:dashboard", "stats:dashboard-schools"),
+register_target("return_id", _return, listed_by=("stats:return-list",))
+
+
+def _counted_return(cast: Cast, party: Party) -> StatReturn:
+    """Each party's school's accepted return of last census year: figures that count,
+    so the dashboard's drill-down lists the school (by its marked name) by default (it
+    opens on the latest year with counted returns)."""
+    year = census_year() - 1
+    existing = StatReturn.objects.filter(school=party.school, school_year__start_year=year).first()
+    if existing is not None:
+        return existing
+    return file_return(party.school, year, {"primary.enrolled": 100, "primary.grade1": 20})
+
+
+register_target("statreturn_id", _counted_return, listed_by=("stats:dashboard-schools",))
+register_rowless_route(
+    "stats:dashboard",
+    "figures of the scope's counted returns, grouped by the townships, child bureaus or "
+    "kinds of its schools; the schools themselves are listed by stats:dashboard-schools",
 )
 
 
