@@ -273,3 +273,33 @@ def test_the_city_board_reads_a_bounded_number_of_queries(city, django_assert_ma
     scope = scope_for(leader)
     with django_assert_max_num_queries(24):
         dash.board(scope, Y, indicator=BY_CODE["primary_gross"])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_board_on_a_phone_and_a_desktop(city, live_server, browser, phone_page, screenshot):
+    from edubureau.testing.browser import login
+
+    UserFactory.create(bureau=city, role=Role.BUREAU_LEADER, username="board_leader")
+    base = live_server.url
+    page = phone_page
+    login(page, base, "board_leader")
+    page.goto(f"{base}/stats/dashboard/?year={Y}&indicator=teachers_qualified")
+    page.wait_for_selector("[data-chart=chart-child] canvas")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    qualified = page.locator("[data-testid=card][data-code=teachers_qualified]")
+    assert "97.30%" in qualified.inner_text() and "无目标" in qualified.inner_text()
+    screenshot(page, "stats-dashboard-375")
+    qualified.click()
+    page.wait_for_selector("[data-testid=drill-table]")
+    assert page.locator("[data-testid=drill-row]").count() == 7  # 3 + 3 + 市直
+    assert page.locator("[data-testid=drill-figure]").inner_text() == "97.30%"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "stats-dashboard-schools-375")
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    wide = desk.new_page()
+    login(wide, base, "board_leader")
+    wide.goto(f"{base}/stats/dashboard/?year={Y}&indicator=teachers_qualified")
+    wide.wait_for_selector("[data-chart=chart-trend] canvas")
+    screenshot(wide, "stats-dashboard-1366")
+    desk.close()
