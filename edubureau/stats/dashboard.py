@@ -304,7 +304,7 @@ def board(
             )
         )
     trend = _trend(scope, indicator, year, available, measures, previous, chain, provisional)
-    comparisons = _comparisons(scope, year, indicator, chain, provisional)
+    comparisons = _comparisons(scope, year, indicator, measures[indicator.code], chain, provisional)
     return Board(
         scope=scope,
         year=year,
@@ -400,6 +400,7 @@ def _comparisons(
     scope: SchoolScope,
     year: int,
     indicator: ind.Indicator,
+    whole: ind.Measure,
     chain: TargetChain,
     provisional: bool,
 ) -> list[Comparison]:
@@ -408,12 +409,11 @@ def _comparisons(
     out = []
     area = area_group(scope)
     groups: list[str] = ([area] if area else []) + list(ATTRIBUTE_GROUPS)
-    total = ind.compute(scope, year, indicators=(indicator,), provisional=provisional)
     total_line = Line(
         "",
         "合计",
-        total[indicator.code],
-        judge(total[indicator.code], target),
+        whole,
+        judge(whole, target),
         drill_url(scope, indicator=indicator.code, year=year, **extra),
     )
     for group in groups:
