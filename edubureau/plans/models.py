@@ -18,6 +18,7 @@ from edubureau.core.phrasing import plain_number
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, Department, School
 from edubureau.orgs.scoping import BureauScopedQuerySet, schools_visible_to, subtree_ids
+from edubureau.plans.progress import TaskStatus
 
 BUREAU_ROLES = (Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF, Role.ADMINISTRATOR)
 
@@ -165,6 +166,16 @@ class Task(models.Model):
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Computed by plans.services.refresh_task (never typed): kept so lists, counts and
+    # dashboards are queries; TaskStatusChange keeps the history.
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=TaskStatus.choices,
+        default=TaskStatus.NOT_STARTED,
+        editable=False,
+    )
+    percent = models.PositiveSmallIntegerField("完成进度（%）", default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TaskQuerySet.as_manager()
@@ -257,3 +268,22 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.period_start:%Y年%m月}"
+
+
+class TaskStatusChange(models.Model):
+    """The history of a task's computed status: a row each time it changes (after a
+    progress report, or the daily refresh notices a deadline or milestone passing)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField("状态", max_length=12, choices=TaskStatus.choices)
+    percent = models.PositiveSmallIntegerField("完成进度（%）")
+    on = models.DateField("日期")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "状态变化"
+        verbose_name_plural = "状态变化"
+        ordering = ["task_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.on} {self.status}"

@@ -9,16 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from edubureau.audit.services import audit_create
+from edubureau.audit.services import audit_change, audit_create, snapshot
+from edubureau.core import metrics
+from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
+from edubureau.core.metrics import Readings
 from edubureau.core.officialdoc.text import fullwidth
 from edubureau.orgs.models import Department
-from edubureau.plans.models import PlanGroup, Target, Task, WorkPlan, writes_plans
+from edubureau.plans import selectors
+from edubureau.plans.models import (
+    PlanGroup,
+    ProgressReport,
+    Target,
+    TargetSource,
+    Task,
+    TaskStatusChange,
+    WorkPlan,
+    writes_plans,
+)
+from edubureau.plans.selectors import TaskProgress
 from edubureau.plans.textparse import ParsedPlan
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -128,3 +143,144 @@ def save_parsed_plan(
     except IntegrityError as exc:  # a concurrent save of the same year
         raise PlanInvalid([f"本局{year}年的工作要点已经存在，不能重复创建。"]) from exc
     return plan
+
+
+# Progress ---------------------------------------------------------------------------
+
+
+def refresh_task(task: Task, *, today: date, readings: Readings | None = None) -> TaskProgress:
+    """Recompute the task's progress and status, store them, and keep a history row
+    when the status changed."""
+    readings = readings or selectors.readings_for(task.plan, today)
+    latest = selectors.latest_reports([task]).get(task.pk)
+    found = selectors.task_progress(task, today=today, readings=readings, latest=latest)
+    if (task.status, task.percent) != (found.status, found.percent):
+        changed = task.status != found.status
+        Task.objects.filter(pk=task.pk).update(status=found.status, percent=found.percent)
+        task.status, task.percent = found.status, found.percent
+        if changed:
+            TaskStatusChange.objects.create(
+                task=task, status=found.status, percent=found.percent, on=today
+            )
+    return found
+
+
+def refresh_plan(plan: WorkPlan, *, today: date) -> int:
+    """Refresh every task of the plan (the daily job, and after the record changes);
+    the number of tasks whose status changed."""
+    readings = selectors.readings_for(plan, today)
+    changed = 0
+    tasks = plan.tasks.select_related("plan__bureau").prefetch_related("targets", "milestones")
+    for task in tasks:
+        before = task.status
+        refresh_task(task, today=today, readings=readings)
+        changed += before != task.status
+    return changed
+
+
+def _period_start(value: date, plan: WorkPlan, today: date) -> date:
+    month = value.replace(day=1)
+    if month.year != plan.year or month > today:
+        raise PlanInvalid([f"进展所属月份应在{plan.year}年内，且不晚于本月。"])
+    return month
+
+
+def report_progress(
+    *,
+    actor: Any,
+    task: Task,
+    month: date,
+    narrative: str,
+    percent: Any = None,
+    values: Mapping[int, Any] | None = None,
+    loaded: LoadedVersion = UNCHECKED,
+    today: date,
+) -> ProgressReport:
+    """The lead department's report of one month: the actual so far of each reported
+    target, or without targets a percentage, and what was done. A second report of the
+    same month replaces the first (with the version the editor loaded: a stale form is
+    refused). Every problem is reported at once; nothing is saved while any remains."""
+    if not Task.objects.writable_by(actor).filter(pk=task.pk).exists():
+        raise PermissionDenied("只有牵头股室的工作人员可以填报该任务的进展")
+    problems: list[str] = []
+    narrative = fullwidth(narrative.strip())
+    if not narrative:
+        problems.append("请填写进展情况。")
+    try:
+        period = _period_start(month, task.plan, today)
+    except PlanInvalid as exc:
+        problems += exc.problems
+        period = month.replace(day=1)
+    reported = [t for t in task.targets.all() if t.source == TargetSource.REPORTED]
+    clean_values: dict[str, str] = {}
+    for target in reported:
+        raw = (values or {}).get(target.pk)
+        if raw in (None, ""):
+            continue
+        number = _decimal(raw)
+        if number is None or number < 0:
+            problems.append(f"“{target.metric}”的完成数应为不小于0的数字，填写的是“{raw}”。")
+        else:
+            clean_values[str(target.pk)] = format(number, "f")
+    clean_percent: int | None = None
+    if not task.targets.exists():
+        number = _decimal(percent) if percent not in (None, "") else None
+        if number is None or not (0 <= number <= 100) or number != number.to_integral_value():
+            problems.append("没有量化目标的任务请填写0—100之间的整数完成进度。")
+        else:
+            clean_percent = int(number)
+    if problems:
+        raise PlanInvalid(problems)
+    with transaction.atomic():
+        existing = (
+            ProgressReport.objects.select_for_update()
+            .filter(task=task, period_start=period)
+            .first()
+        )
+        if existing is not None:
+            ensure_unchanged(existing, loaded, what="该月的进展报告")
+            before = snapshot(existing)
+            existing.values, existing.percent = clean_values, clean_percent
+            existing.narrative, existing.reported_by = narrative, actor
+            existing.save()
+            audit_change(actor=actor, obj=existing, before=before)
+            report = existing
+        else:
+            report = ProgressReport.objects.create(
+                task=task,
+                period_start=period,
+                values=clean_values,
+                percent=clean_percent,
+                narrative=narrative,
+                reported_by=actor,
+            )
+            audit_create(actor=actor, obj=report)
+        refresh_task(task, today=today)
+    return report
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    text = str(raw).strip().replace(",", "").replace("，", "")
+    text = text.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def link_target(*, actor: Any, target: Target, metric_key: str, today: date) -> Target:
+    """Measure ``target`` by a metric another module publishes (``metric_key``), or by
+    the department's reports (""). Only the task's lead department decides."""
+    task = target.task
+    if not Task.objects.writable_by(actor).filter(pk=task.pk).exists():
+        raise PermissionDenied("只有牵头股室的工作人员可以修改该任务的目标")
+    if metric_key and metrics.metric(metric_key) is None:
+        raise PlanInvalid(["所选的系统指标不存在，请重新选择。"])
+    before = snapshot(target)
+    target.metric_key = metric_key
+    target.source = TargetSource.LINKED if metric_key else TargetSource.REPORTED
+    target.save(update_fields=["metric_key", "source"])
+    audit_change(actor=actor, obj=target, before=before)
+    refresh_task(task, today=today)
+    return target

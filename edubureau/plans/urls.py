@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.plan_list, name="plan-list"),
     path("import/", views.plan_import, name="plan-import"),
     path("<int:plan_id>/", views.plan_detail, name="plan-detail"),
+    path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
+    path("tasks/<int:task_id>/progress/", views.task_report, name="task-report"),
+    path("targets/<int:plan_target_id>/link/", views.target_link, name="target-link"),
 ]

@@ -10,17 +10,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubureau.core.params import param_id, param_int
+from edubureau.core import metrics
+from edubureau.core.concurrency import EditConflict
+from edubureau.core.params import param_id, param_int, param_month
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Department
 from edubureau.orgs.scoping import bureau_id_of
-from edubureau.plans import services
-from edubureau.plans.models import Task, WorkPlan, writes_plans
+from edubureau.plans import selectors, services
+from edubureau.plans.models import Target, TargetSource, Task, WorkPlan, writes_plans
+from edubureau.plans.progress import TaskStatus
 from edubureau.plans.textload import MAX_UPLOAD_READ, UnreadableText, text_of_upload
 from edubureau.plans.textparse import ParsedPlan, parse_plan
 
@@ -108,17 +111,114 @@ def plan_import(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
-    """The plan as issued: its groups and the tasks the viewer reads (every task for
-    bureau accounts; a school-side account those that concern its schools)."""
+    """The plan and where it stands: tasks by status and by department, each task with
+    its progress against the expected pace (every task for bureau accounts; a
+    school-side account those that concern its schools)."""
     plan = get_visible_or_404(WorkPlan, request.user, plan_id)
     tasks = (
         Task.objects.visible_to(request.user)
         .filter(plan=plan)
-        .select_related("group", "lead_department")
-        .prefetch_related("targets")
+        .select_related("plan__bureau", "group", "lead_department")
+        .prefetch_related("targets", "milestones")
     )
-    groups: dict[int, tuple[Any, list[Task]]] = {}
-    for task in tasks:
-        groups.setdefault(task.group.position, (task.group, []))[1].append(task)
-    context = {"plan": plan, "groups": [groups[k] for k in sorted(groups)]}
+    rows = selectors.plan_progress(plan, tasks, today=timezone.localdate())
+    groups: dict[int, tuple[Any, list[selectors.TaskProgress]]] = {}
+    for row in rows:
+        groups.setdefault(row.task.group.position, (row.task.group, []))[1].append(row)
+    context = {
+        "plan": plan,
+        "groups": [groups[k] for k in sorted(groups)],
+        "summary": selectors.summarise(rows),
+        "statuses": TaskStatus.choices,
+        "lagging": [r for r in rows if r.status in (TaskStatus.LAGGING, TaskStatus.OVERDUE)],
+    }
     return render(request, "plans/detail.html", context)
+
+
+def _task_context(request: AuthedRequest, task: Task) -> dict[str, Any]:
+    today = timezone.localdate()
+    found = selectors.task_progress(
+        task,
+        today=today,
+        readings=selectors.readings_for(task.plan, today),
+        latest=selectors.latest_reports([task]).get(task.pk),
+    )
+    writable = Task.objects.writable_by(request.user).filter(pk=task.pk).exists()
+    reports = task.progress_reports.select_related("reported_by").order_by("-period_start")
+    return {
+        "task": task,
+        "progress": found,
+        "writable": writable,
+        "reports": reports,
+        "history": task.status_changes.all(),
+        "metrics": metrics.metrics() if writable else [],
+        "month": today.replace(day=1) if today.year == task.plan.year else None,
+        "reported_targets": [r for r in found.targets if r.target.source == TargetSource.REPORTED],
+    }
+
+
+def _task(request: AuthedRequest, task_id: int) -> Task:
+    task = get_visible_or_404(Task, request.user, task_id)
+    return (
+        Task.objects.select_related("plan__bureau", "group", "lead_department")
+        .prefetch_related("targets", "milestones")
+        .get(pk=task.pk)
+    )
+
+
+@login_required
+@require_GET
+def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
+    task = _task(request, task_id)
+    return render(request, "plans/task.html", _task_context(request, task))
+
+
+@login_required
+@require_POST
+def task_report(request: AuthedRequest, task_id: int) -> HttpResponse:
+    """The lead department reports this month's progress."""
+    task = _task(request, task_id)
+    today = timezone.localdate()
+    month = param_month(request.POST.get("month")) or today.replace(day=1)
+    values = {t.pk: request.POST.get(f"value-{t.pk}", "") for t in task.targets.all()}
+    try:
+        services.report_progress(
+            actor=request.user,
+            task=task,
+            month=month,
+            narrative=request.POST.get("narrative", "")[:5000],
+            percent=request.POST.get("percent"),
+            values=values,
+            loaded=request.POST.get("version"),
+            today=today,
+        )
+    except services.PlanInvalid as exc:
+        context = _task_context(request, task)
+        context["errors"] = exc.problems
+        context["posted"] = request.POST
+        return render(request, "plans/task.html", context, status=400)
+    except EditConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:task-detail", task_id=task.pk)
+    messages.success(request, f"已保存{month.year}年{month.month}月的进展。")
+    return redirect("plans:task-detail", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def target_link(request: AuthedRequest, plan_target_id: int) -> HttpResponse:
+    """Link a target to a metric of the record, or back to the department's reports."""
+    target = get_object_or_404(Target.objects.select_related("task"), pk=plan_target_id)
+    task = _task(request, target.task_id)
+    try:
+        services.link_target(
+            actor=request.user,
+            target=target,
+            metric_key=request.POST.get("metric", "")[:80],
+            today=timezone.localdate(),
+        )
+    except services.PlanInvalid as exc:
+        messages.error(request, "；".join(exc.problems))
+    else:
+        messages.success(request, "已更新目标的数据来源。")
+    return redirect("plans:task-detail", task_id=task.pk)

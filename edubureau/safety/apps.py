@@ -7,9 +7,13 @@ class SafetyConfig(AppConfig):
     verbose_name = "安全管理"
 
     def ready(self) -> None:
-        from edubureau.core import navigation
+        from edubureau.core import metrics, navigation
+        from edubureau.safety import metrics as safety_metrics
 
         navigation.register("安全看板", "safety:dashboard", order=100)
         navigation.register("安全检查", "safety:inspection-list", order=110)
         navigation.register("隐患整改", "safety:hazard-list", order=120)
         navigation.register("安全台账", "safety:ledger-home", order=130)
+        metrics.register_source(
+            "safety", safety_metrics.MODULE, safety_metrics.readings, safety_metrics.METRICS
+        )

@@ -7,8 +7,9 @@ class StatsConfig(AppConfig):
     verbose_name = "教育统计"
 
     def ready(self) -> None:
-        from edubureau.core import navigation
+        from edubureau.core import metrics, navigation
         from edubureau.core.roles import Role
+        from edubureau.stats import metrics as stats_metrics
 
         # The people who file, review or read returns; administrators and auditors keep
         # accounts and logs, not statistics.
@@ -23,4 +24,7 @@ class StatsConfig(AppConfig):
                 Role.TOWNSHIP_STAFF,
             ],
             order=200,
+        )
+        metrics.register_source(
+            "stats", stats_metrics.MODULE, stats_metrics.readings, stats_metrics.METRICS
         )

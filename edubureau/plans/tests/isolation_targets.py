@@ -7,7 +7,7 @@ the walk's "nobody sees upward" would count as a leak; that rule has its own tes
 
 from __future__ import annotations
 
-from edubureau.plans.models import WorkPlan
+from edubureau.plans.models import PlanGroup, Target, Task, WorkPlan
 from edubureau.testing.cast import Cast
 from edubureau.testing.dates import today
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -24,7 +24,34 @@ def _plan(cast: Cast, party: Party) -> WorkPlan | None:
     return plan
 
 
+def _task(cast: Cast, party: Party) -> Task | None:
+    plan = _plan(cast, party)
+    if plan is None:
+        return None
+    group, _ = PlanGroup.objects.get_or_create(plan=plan, position=1, defaults={"title": "抓安全"})
+    task, _ = Task.objects.get_or_create(
+        plan=plan,
+        number=1,
+        defaults={"group": group, "title": f"{party.marker}开展应急演练", "text": party.marker},
+    )
+    return task
+
+
+def _target(cast: Cast, party: Party) -> Target | None:
+    task = _task(cast, party)
+    if task is None:
+        return None
+    target, _ = Target.objects.get_or_create(
+        task=task,
+        position=1,
+        defaults={"metric": f"{party.marker}演练", "unit": "场次", "value": 10},
+    )
+    return target
+
+
 register_target("plan_id", _plan, listed_by=("plans:plan-list",))
+register_target("task_id", _task)
+register_target("plan_target_id", _target)
 register_rowless_route(
     "plans:plan-import", "a form: parses the pasted text and saves the user's own bureau's plan"
 )

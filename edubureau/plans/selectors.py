@@ -1,0 +1,155 @@
+"""Reading a plan's progress: each task's targets with their actuals (linked ones from
+the record, reported ones from the latest report), its progress, expected pace and
+status (the rules are :mod:`edubureau.plans.progress`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from edubureau.core.metrics import Readings
+from edubureau.plans import progress
+from edubureau.plans.models import ProgressReport, Target, TargetSource, Task, WorkPlan
+from edubureau.plans.progress import Point, TaskStatus
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    target: Target
+    actual: Decimal | int | None
+    source: str  # link to the rows behind a linked actual
+    share: int  # 0–100
+
+
+@dataclass
+class TaskProgress:
+    task: Task
+    targets: list[TargetProgress]
+    percent: int
+    expected: int
+    status: TaskStatus
+    latest: ProgressReport | None
+    start: date
+    deadline: date
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status.label)
+
+
+def readings_for(plan: WorkPlan, today: date) -> Readings:
+    """The record's figures for the plan's year up to ``today`` (whole year once past)."""
+    start, end = date(plan.year, 1, 1), date(plan.year, 12, 31)
+    return Readings(plan.bureau, start, min(max(today, start), end))
+
+
+def _milestones(task: Task) -> list[Point]:
+    return [Point(m.due, Decimal(m.expected_percent)) for m in task.milestones.all()]
+
+
+def task_progress(
+    task: Task, *, today: date, readings: Readings, latest: ProgressReport | None = None
+) -> TaskProgress:
+    """One task's progress; ``task`` with its plan, targets and milestones prefetched
+    for lists (:func:`plan_progress`)."""
+    plan = task.plan
+    start, deadline = progress.task_span(task.start, task.deadline, plan.year)
+    reported_values = latest.values if latest is not None else {}
+    rows: list[TargetProgress] = []
+    for target in task.targets.all():
+        if target.source == TargetSource.LINKED and target.metric_key:
+            reading = readings.get(target.metric_key)
+            value, link = (reading.value, reading.source) if reading else (None, "")
+        else:
+            raw = reported_values.get(str(target.pk))
+            value, link = (Decimal(str(raw)) if raw not in (None, "") else None), ""
+        share = progress.target_share(value, target.value)
+        rows.append(TargetProgress(target, value, link, progress.rounded(share)))
+    percent = progress.task_percent(
+        (Decimal(r.share) for r in rows), latest.percent if latest else None
+    )
+    milestones = _milestones(task)
+    status = progress.task_status(
+        today=today,
+        start=start,
+        deadline=deadline,
+        percent=percent,
+        reported=latest is not None,
+        milestones=milestones,
+    )
+    expected = progress.expected_percent(
+        today, start=start, deadline=deadline, milestones=milestones
+    )
+    return TaskProgress(
+        task=task,
+        targets=rows,
+        percent=progress.rounded(percent),
+        expected=progress.rounded(expected),
+        status=status,
+        latest=latest,
+        start=start,
+        deadline=deadline,
+    )
+
+
+def latest_reports(tasks: Iterable[Task]) -> dict[int, ProgressReport]:
+    """Each task's latest progress report, in one query."""
+    latest: dict[int, ProgressReport] = {}
+    ids = [t.pk for t in tasks]
+    for report in ProgressReport.objects.filter(task_id__in=ids).order_by(
+        "task_id", "period_start"
+    ):
+        latest[report.task_id] = report
+    return latest
+
+
+def plan_progress(plan: WorkPlan, tasks: Iterable[Task], *, today: date) -> list[TaskProgress]:
+    tasks = list(tasks)
+    readings = readings_for(plan, today)
+    latest = latest_reports(tasks)
+    return [
+        task_progress(task, today=today, readings=readings, latest=latest.get(task.pk))
+        for task in tasks
+    ]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass
+class Summary:
+    """Tasks by status, overall and by lead department, in the statuses' order."""
+
+    by_status: list[StatusCount]
+    by_department: list[tuple[str, list[int]]]
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.by_status)
+
+    def count(self, status: str) -> int:
+        return next((c.count for c in self.by_status if c.status == status), 0)
+
+
+def summarise(rows: Iterable[TaskProgress]) -> Summary:
+    overall: Counter[str] = Counter()
+    departments: dict[str, Counter[str]] = {}
+    for row in rows:
+        overall[row.status] += 1
+        name = row.task.lead_department.name if row.task.lead_department else "未指定牵头股室"
+        departments.setdefault(name, Counter())[row.status] += 1
+    statuses = TaskStatus.choices
+    return Summary(
+        by_status=[StatusCount(value, str(label), overall[value]) for value, label in statuses],
+        by_department=[
+            (name, [counts[value] for value, _ in statuses])
+            for name, counts in sorted(departments.items())
+        ],
+    )
