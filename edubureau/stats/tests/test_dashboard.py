@@ -207,6 +207,20 @@ def test_the_drill_down_never_lists_a_school_outside_the_viewers_scope(city, cli
     assert "二县东镇小学" in page.text and "一县东镇小学" not in page.text
 
 
+def test_township_staff_compare_their_own_schools(city, client_for):
+    staff = UserFactory.create(bureau=city.one, role=Role.TOWNSHIP_STAFF, township=city.one.east)
+    b = dash.board(scope_for(staff), Y, indicator=QUALIFIED)
+    by_school = b.comparisons[0]
+    assert by_school.group == dash.SCHOOL
+    assert [(line.name, line.text) for line in by_school.lines] == [
+        ("一县东镇中学", "94.44%"),  # 34 / 36
+        ("一县东镇小学", "97.50%"),  # 39 / 40
+    ]
+    assert by_school.total.text == "96.05%"  # 73 / 76
+    page = client_for(staff).get(reverse("stats:dashboard"), {"year": Y}).text
+    assert "一县东镇小学" in page and "一县西镇小学" not in page
+
+
 def test_the_page_shows_the_cards_with_a_word_beside_the_colour(city, client_for):
     LocalTarget.objects.create(
         bureau=city.one, indicator="teachers_qualified", kind=TargetKind.LOCAL, year=2025,
