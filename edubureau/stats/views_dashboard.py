@@ -33,7 +33,7 @@ from edubureau.orgs.scoping import scope_from_params
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import dashboard as dash
 from edubureau.stats import target_services
-from edubureau.stats.indicators import BY_CODE
+from edubureau.stats.indicators import BY_CODE, NOT_COMPUTED
 from edubureau.stats.models import LocalTarget, ReturnStatus, TargetComparison, TargetKind
 from edubureau.stats.services import census_year
 from edubureau.stats.targets import TARGETS, Target, from_row, targets_in_force
@@ -379,9 +379,13 @@ def _targets_page(
 
 def _target_row(target: Target) -> dict[str, Any]:
     indicator = BY_CODE.get(target.indicator)
+    if indicator is not None:
+        name = indicator.name
+    else:  # a national target of an indicator the returns cannot compute
+        name = NOT_COMPUTED.get(target.indicator, target.indicator).split("：")[0]
     return {
         "pk": target.pk,
-        "indicator": indicator.name if indicator is not None else target.indicator,
+        "indicator": name,
         "label": target.label,
         "requirement": f"{target.comparison_text}{dash.target_value_text(target)}",
         "year": target.year,

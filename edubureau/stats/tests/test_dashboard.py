@@ -310,6 +310,18 @@ def test_the_board_on_a_phone_and_a_desktop(city, live_server, browser, phone_pa
     assert page.locator("[data-testid=drill-figure]").inner_text() == "97.30%"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "stats-dashboard-schools-375")
+    page.goto(f"{base}/stats/targets/")
+    page.fill("#t-year", "2025")
+    page.fill("#t-value", "98")
+    page.fill("#t-label", "全市2025目标")
+    page.select_option("#t-indicator", "teachers_qualified")
+    page.click("[data-testid=target-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=own-target]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "stats-targets-375")
+    page.goto(f"{base}/stats/dashboard/?year={Y}")
+    qualified = page.locator("[data-testid=card][data-code=teachers_qualified]").inner_text()
+    assert "低于全市2025目标0.70个百分点" in qualified and "接近目标" in qualified
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     wide = desk.new_page()
     login(wide, base, "board_leader")

@@ -221,6 +221,7 @@ def test_the_page_lists_national_inherited_and_own_targets(tree, client_for):
     text = page.text
     assert "国家2025目标" in text and "全市2025目标" in text and "本县2025目标" in text
     assert 'data-testid="target-form"' in text
+    assert "残疾儿童少年义务教育入学率" in text and "disabled_enrolment" not in text
     # The city's statistics staff see the county's below their own.
     city_page = client_for(stats_staff(city, "jichu_city")).get(reverse("stats:targets")).text
     assert 'data-testid="below-targets"' in city_page and "本县2025目标" in city_page
