@@ -1,0 +1,24 @@
+"""Background jobs of the plans module (registered with edubureau.jobs)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django.utils import timezone
+
+from edubureau.jobs.scheduler import recurring
+
+
+@recurring(name="plans.refresh_statuses", daily_at=time(6, 30))
+def refresh_statuses() -> dict[str, Any]:
+    """Recompute every current plan's task statuses: a deadline or milestone passing
+    makes a task lag or go overdue without anyone touching it, and linked targets
+    follow the record."""
+    from edubureau.plans.models import WorkPlan
+    from edubureau.plans.services import refresh_plan
+
+    today = timezone.localdate()
+    plans = WorkPlan.objects.filter(year__in=(today.year, today.year - 1)).select_related("bureau")
+    changed = sum(refresh_plan(plan, today=today) for plan in plans)
+    return {"plans": len(plans), "changed": changed}
