@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from edubureau.stats.models import LocalTarget, ReturnStatus, StatReturn, TargetKind
+from edubureau.stats.models import (
+    LocalTarget,
+    ReturnImport,
+    ReturnStatus,
+    StatReturn,
+    TargetKind,
+)
 from edubureau.stats.tests.factories import StatReturnFactory
 from edubureau.stats.tests.factories_returns import census_year, file_return
 from edubureau.testing.cast import Cast
@@ -76,3 +82,47 @@ register_rowless_route(
 register_rowless_route(
     "stats:return-start", "an action: opens the signed-in school user's own school's return"
 )
+
+
+def _import_batch(cast: Cast, party: Party) -> ReturnImport:
+    """Each party's uploaded workbook: school B's own template (a school's batch), the
+    other parties' bureau's workbook; the file's name and the summary's school carry
+    the marker. Batches stay with their bureau (and school): no bureau above reads
+    them."""
+    existing = ReturnImport.objects.filter(filename__startswith=party.marker).first()
+    if existing is not None:
+        return existing
+    school = party.school
+    return ReturnImport.objects.create(
+        bureau=party.school_bureau,
+        school=school if party.bureau is None else None,
+        year=census_year(),
+        actor=cast.admin,
+        filename=f"{party.marker}.xlsx",
+        sha256="0" * 64,
+        data=b"",
+        summary={
+            "counts": {"new": 1, "changed": 0, "unchanged": 0},
+            "schools": [
+                {
+                    "id": school.pk,
+                    "identifier": school.identifier,
+                    "name": school.name,
+                    "action": "new",
+                    "status": "",
+                    "version": "",
+                    "changes": [],
+                }
+            ],
+            "errors": [],
+            "warnings": [],
+        },
+    )
+
+
+register_target("batch_id", _import_batch, readers=())
+register_rowless_route(
+    "stats:import-template",
+    "a download of the user's own school's template or its own bureau's schools it imports",
+)
+register_rowless_route("stats:import-upload", "a form: uploads into the user's own bureau")
