@@ -216,7 +216,9 @@ def _check_sum(rule: SumRule, values: Mapping[str, int]) -> Problem | None:
 
 
 def _check_at_most(rule: AtMostRule, values: Mapping[str, int]) -> Problem | None:
-    left = sum(weight * values[code] for code, weight in rule.parts)
+    left = 0
+    for code, weight in rule.parts:  # one or two parts: a loop, not a generator
+        left += weight * values[code]
     whole = values[rule.whole]
     if left <= whole:
         return None
@@ -293,7 +295,9 @@ def validate(
             assert value is not None
             clean[spec.code] = value
     warnings: list[Problem] = []
-    limit = Decimal(change_percent) if change_percent is not None else change_warning_percent()
+    limit = Decimal(0)
+    if previous_values:
+        limit = Decimal(change_percent) if change_percent is not None else change_warning_percent()
     complete = not errors  # every field valid: every rule runs (the common case, asked once)
     for rule in _kind_rules(kind):
         if isinstance(rule, SumRule):
