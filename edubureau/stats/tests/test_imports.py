@@ -240,3 +240,47 @@ def test_the_returns_pages_link_to_the_import(cast, client_for):
         upload_url not in client_for(cast.school_a_teacher).get(reverse("stats:return-list")).text
     )
     assert upload_url not in client_for(cast.safety_staff).get(reverse("stats:return-list")).text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_previewed_and_confirmed_on_a_phone(
+    live_server, cast, phone_page, screenshot, tmp_path
+):
+    from edubureau.testing.browser import login
+
+    def fits() -> bool:
+        return page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page = phone_page
+    base = live_server.url
+    login(page, base, "a_officer")
+    page.goto(f"{base}/stats/")
+    page.click("[data-testid=import-link]")
+    page.wait_for_selector("[data-testid=upload-returns]")
+    assert fits()
+    values = consistent_values("primary")
+    bad = tmp_path / "有错误.xlsx"
+    bad.write_bytes(
+        fill(school_template(cast), {cast.school_a.identifier: values | {"primary.grade1": 41}})
+    )
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("[data-testid=upload-returns]")
+    page.wait_for_selector("[data-testid=import-errors]")
+    errors = page.locator("[data-testid=import-errors]").inner_text()
+    assert "小学各年级在校生之和（241人）与小学在校生（240人）不一致。" in errors
+    assert page.locator("[data-testid=apply-import]").count() == 0
+    assert fits()
+    screenshot(page, "stats-import-errors-375")
+
+    good = tmp_path / "本校.xlsx"
+    good.write_bytes(fill(school_template(cast), {cast.school_a.identifier: values}))
+    page.goto(f"{base}/stats/excel/upload/")
+    page.set_input_files("input[name=file]", str(good))
+    page.click("[data-testid=upload-returns]")
+    page.wait_for_selector("[data-testid=apply-import]")
+    assert fits()
+    screenshot(page, "stats-import-preview-375")
+    page.click("[data-testid=apply-import]")
+    page.wait_for_selector("[data-testid=import-status]:has-text('已导入')")
+    assert StatReturn.objects.get(school=cast.school_a).values == values
