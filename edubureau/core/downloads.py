@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
     """``content`` as a download named ``filename`` (Chinese names included: RFC 5987)."""

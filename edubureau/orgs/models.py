@@ -502,3 +502,24 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class DocumentCounter(models.Model):
+    """The last serial of a bureau's 发文字号 per 代字 and year: one row locked while a
+    number is allocated (``orgs.services.numbering``), so numbers are unique and gapless
+    across every kind of document the bureau issues (reports, notices, plans)."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
+    issuer_code = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "issuer_code", "year"], name="document_counter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_code}〔{self.year}〕{self.last}"

@@ -74,6 +74,16 @@ class WorkPlan(models.Model):
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Issued as a notice (印发通知): its 发文字号 and 成文日期 (orgs.services.numbering).
+    issuer_code = models.CharField("发文机关代字", max_length=20, blank=True)
+    serial = models.PositiveIntegerField("序号", null=True, blank=True)
+    number = models.CharField("文号", max_length=40, blank=True)
+    dated = models.DateField("成文日期", null=True, blank=True)
+    recipients = models.CharField("主送机关", max_length=200, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

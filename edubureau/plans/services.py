@@ -15,16 +15,21 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from edubureau.audit.services import audit_change, audit_create, snapshot
 from edubureau.core import metrics
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.metrics import Readings
 from edubureau.core.officialdoc.text import fullwidth
+from edubureau.core.roles import Role
 from edubureau.orgs.models import Department
+from edubureau.orgs.scoping import is_department_staff
+from edubureau.orgs.services import numbering
 from edubureau.plans import selectors
 from edubureau.plans.models import (
     PlanGroup,
+    PlanStatus,
     ProgressReport,
     Target,
     TargetSource,
@@ -284,3 +289,62 @@ def link_target(*, actor: Any, target: Target, metric_key: str, today: date) -> 
     audit_change(actor=actor, obj=target, before=before)
     refresh_task(task, today=today)
     return target
+
+
+# Issuing ----------------------------------------------------------------------------
+
+ISSUING_DEPARTMENT = "office"  # 办公室 issues the bureau's documents
+
+
+def can_issue(user: Any, plan: WorkPlan) -> bool:
+    """A leader, or the office, of the plan's own bureau issues its draft plan."""
+    if (
+        plan.status != PlanStatus.DRAFT
+        or not writes_plans(user)
+        or user.bureau_id != plan.bureau_id
+    ):
+        return False
+    return bool(user.role == Role.BUREAU_LEADER or is_department_staff(user, ISSUING_DEPARTMENT))
+
+
+def issue_plan(
+    *,
+    actor: Any,
+    plan: WorkPlan,
+    dated: date,
+    recipients: str = "",
+    loaded: LoadedVersion = UNCHECKED,
+    today: date,
+) -> WorkPlan:
+    """Issue the plan as a notice: the next 发文字号 of the bureau's 代字 for the year of
+    the 成文日期, the date, the 主送. Once issued the plan is read by the bureaus and
+    schools it is addressed to."""
+    if not can_issue(actor, plan):
+        raise PermissionDenied("只有本局领导或办公室可以印发本局的工作要点")
+    problems: list[str] = []
+    code = plan.bureau.issuer_code.strip()
+    if not code:
+        problems.append("本局尚未设置发文机关代字，请管理员在教育局信息中填写后再印发。")
+    if dated > today:
+        problems.append("成文日期不能晚于今天。")
+    if dated.year not in (plan.year - 1, plan.year):
+        problems.append(f"成文日期应在{plan.year - 1}年或{plan.year}年内。")
+    if not plan.tasks.exists():
+        problems.append("工作要点还没有工作任务，不能印发。")
+    if problems:
+        raise PlanInvalid(problems)
+    with transaction.atomic():
+        locked = WorkPlan.objects.select_for_update().get(pk=plan.pk)
+        ensure_unchanged(locked, loaded, what="该工作要点")
+        if locked.status != PlanStatus.DRAFT:
+            raise PlanInvalid(["该工作要点已被他人印发，请刷新页面。"])
+        before = snapshot(locked)
+        locked.issuer_code, locked.dated = code, dated
+        locked.serial = numbering.next_serial(locked.bureau, code, dated.year)
+        locked.number = numbering.document_number(code, dated.year, locked.serial)
+        locked.recipients = fullwidth(recipients.strip()).rstrip("：:")[:200]
+        locked.status = PlanStatus.ISSUED
+        locked.issued_by, locked.issued_at = actor, timezone.now()
+        locked.save()
+        audit_change(actor=actor, obj=locked, before=before, detail=f"印发，文号{locked.number}")
+    return locked

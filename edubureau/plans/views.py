@@ -14,15 +14,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from edubureau.audit.models import Action
+from edubureau.audit.services import audit_log
 from edubureau.core import metrics
 from edubureau.core.concurrency import EditConflict
-from edubureau.core.params import param_id, param_int, param_month
+from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
+from edubureau.core.officialdoc import render_docx
+from edubureau.core.params import param_date, param_id, param_int, param_month
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Department
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.plans import selectors, services
-from edubureau.plans.models import Target, TargetSource, Task, WorkPlan, writes_plans
+from edubureau.plans.document import default_recipients, plan_document
+from edubureau.plans.models import BUREAU_ROLES, Target, TargetSource, Task, WorkPlan, writes_plans
 from edubureau.plans.progress import TaskStatus
 from edubureau.plans.textload import MAX_UPLOAD_READ, UnreadableText, text_of_upload
 from edubureau.plans.textparse import ParsedPlan, parse_plan
@@ -127,6 +132,10 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
         groups.setdefault(row.task.group.position, (row.task.group, []))[1].append(row)
     context = {
         "plan": plan,
+        "can_issue": services.can_issue(request.user, plan),
+        "can_download": request.user.role in BUREAU_ROLES,
+        "today": timezone.localdate(),
+        "default_recipients": default_recipients(plan.bureau),
         "groups": [groups[k] for k in sorted(groups)],
         "summary": selectors.summarise(rows),
         "statuses": TaskStatus.choices,
@@ -222,3 +231,45 @@ def target_link(request: AuthedRequest, plan_target_id: int) -> HttpResponse:
     else:
         messages.success(request, "已更新目标的数据来源。")
     return redirect("plans:task-detail", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def plan_issue(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """印发: allocate the 文号 and date the notice."""
+    plan = get_visible_or_404(WorkPlan, request.user, plan_id)
+    dated = param_date(request.POST.get("dated"))
+    if dated is None:
+        messages.error(request, "请填写成文日期。")
+        return redirect("plans:plan-detail", plan_id=plan.pk)
+    try:
+        issued = services.issue_plan(
+            actor=request.user,
+            plan=plan,
+            dated=dated,
+            recipients=request.POST.get("recipients", ""),
+            loaded=request.POST.get("version"),
+            today=timezone.localdate(),
+        )
+    except services.PlanInvalid as exc:
+        messages.error(request, "".join(exc.problems))
+    except EditConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已印发，文号：{issued.number}。")
+    return redirect("plans:plan-detail", plan_id=plan.pk)
+
+
+@login_required
+@require_GET
+def plan_notice(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """The notice with the plan as its attachment, in GB/T 9704 layout (.docx). A
+    school-side account reads only its tasks, never the whole plan: refused."""
+    plan = get_visible_or_404(WorkPlan, request.user, plan_id)
+    if request.user.role not in BUREAU_ROLES:
+        raise PermissionDenied("学校账号只能查看涉及本校的工作任务")
+    data = render_docx(plan_document(plan))
+    audit_log(
+        actor=request.user, action=Action.EXPORT, obj=plan, detail=f"下载工作要点：{plan.title}"
+    )
+    return attachment(data, content_type=DOCX_CONTENT_TYPE, filename=f"{plan.title}.docx")

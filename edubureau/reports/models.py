@@ -5,7 +5,7 @@ one scope and period: a bureau's (its subtree's schools), a school's own, or an
 inspector's schools'. Its text lives in :class:`ReportSection` rows — a heading and
 a template whose numbers are placeholders (``{{hazards.found}}``,
 :mod:`edubureau.reports.placeholders`), so regenerating refreshes the numbers of a
-sentence a person rewrote. Issuing allocates the 发文字号 from :class:`IssueCounter`
+sentence a person rewrote. Issuing allocates the 发文字号 from ``orgs.services.numbering``
 (gapless per bureau, issuer code and year), fixes the 成文日期 and freezes the .docx
 bytes: an issued report re-exports identically whatever happens to the records.
 """
@@ -306,23 +306,3 @@ class GenreVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bureau}：{self.genre}"
-
-
-class IssueCounter(models.Model):
-    """The last serial issued per bureau, issuer code (代字) and year: one row locked
-    while a number is allocated, so numbers are unique and gapless."""
-
-    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
-    issuer_code = models.CharField(max_length=20)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["bureau", "issuer_code", "year"], name="issue_counter_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.issuer_code}〔{self.year}〕{self.last}"

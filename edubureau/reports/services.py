@@ -33,11 +33,11 @@ from edubureau.core.officialdoc import (
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
+from edubureau.orgs.services import numbering
 from edubureau.reports import placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
 from edubureau.reports.models import (
     GenreVariant,
-    IssueCounter,
     Report,
     ReportSection,
     ReportStatus,
@@ -803,8 +803,8 @@ def issue(
             if not code:
                 raise ReportError("本局尚未设置发文机关代字，请管理员在教育局信息中填写后再印发")
             locked.issuer_code, locked.year = code, dated.year
-            locked.serial = next_serial(locked.bureau, code, dated.year)
-            locked.number = f"{code}〔{dated.year}〕{locked.serial}号"
+            locked.serial = numbering.next_serial(locked.bureau, code, dated.year)
+            locked.number = numbering.document_number(code, dated.year, locked.serial)
         locked.dated = dated
         locked.status = ReportStatus.ISSUED
         locked.issued_by, locked.issued_at = user, timezone.now()
@@ -817,19 +817,6 @@ def issue(
             detail=f"印发{('，文号' + locked.number) if locked.number else ''}",
         )
     report.refresh_from_db()
-
-
-def next_serial(bureau: Bureau, code: str, year: int) -> int:
-    """The next serial of (bureau, 代字, year); call inside the issuing transaction."""
-    IssueCounter.objects.bulk_create(
-        [IssueCounter(bureau=bureau, issuer_code=code, year=year)], ignore_conflicts=True
-    )
-    counter = IssueCounter.objects.select_for_update().get(
-        bureau=bureau, issuer_code=code, year=year
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
 
 
 def can_reply(user: Any, report: Report) -> bool:

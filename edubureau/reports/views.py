@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
-from edubureau.core.downloads import attachment
+from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
 from edubureau.core.officialdoc.text import heading_number
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.access import get_visible_or_404
@@ -36,8 +36,6 @@ LAYOUT_ACTIONS = {
     "add": "已添加段落。",
     "remove": "已删除该段落。",
 }
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @login_required
@@ -325,7 +323,9 @@ def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     data = services.docx_of(report)
     audit_log(actor=request.user, action=Action.EXPORT, obj=report, detail="下载Word版")
-    return attachment(data, content_type=DOCX, filename=services.file_name(report, "docx"))
+    return attachment(
+        data, content_type=DOCX_CONTENT_TYPE, filename=services.file_name(report, "docx")
+    )
 
 
 @login_required

@@ -494,6 +494,7 @@ def _heading_paragraph(doc: DocxDocument, section: Section, level: int, n: int) 
 
 
 def _section(doc: DocxDocument, section: Section, level: int, n: int, attached: _Attached) -> None:
+    n = section.number or n
     for text in _heading_paragraph(doc, section, level, n):
         _paragraph(doc, text)
     moved = []
@@ -646,7 +647,9 @@ def _portrait(doc: DocxDocument) -> None:
     _grid(section._sectPr)
 
 
-def _attachment(doc: DocxDocument, attachment: Attachment, n: int, total: int) -> bool:
+def _attachment(
+    doc: DocxDocument, attachment: Attachment, n: int, total: int, attached: _Attached
+) -> bool:
     """One 附件 on a new page; returns whether it left a landscape section open."""
     portrait_pt = L.TYPE_WIDTH_MM * PT_PER_MM
     landscape_pt = (L.PAGE_HEIGHT_MM - L.TOP_MM - L.BOTTOM_MM) * PT_PER_MM
@@ -667,6 +670,8 @@ def _attachment(doc: DocxDocument, attachment: Attachment, n: int, total: int) -
     for table, fitted in zip(attachment.tables, fits, strict=True):
         chosen = fitted or attachment_fit(table, landscape_pt)
         _table(doc, table, chosen or squeezed(table, landscape_pt))
+    for i, section in enumerate(attachment.sections, start=1):
+        _section(doc, section, 1, i, attached)
     return wide
 
 
@@ -750,7 +755,9 @@ def _moved(section: Section) -> int:
 def _body(doc: DocxDocument, od: OfficialDocument) -> _Attached:
     attached = _Attached(
         items=list(od.attachments),
-        total=len(od.attachments) + sum(_moved(section) for section in od.sections),
+        total=len(od.attachments)
+        + sum(_moved(section) for section in od.sections)
+        + sum(_moved(section) for a in od.attachments for section in a.sections),
     )
     if od.masthead:
         _masthead(doc, od)
@@ -822,7 +829,7 @@ def render_docx(od: OfficialDocument) -> bytes:
     for n, attachment in enumerate(attached.items, start=1):
         if landscape:
             _portrait(doc)
-        landscape = _attachment(doc, attachment, n, len(attached.items))
+        landscape = _attachment(doc, attachment, n, len(attached.items), attached)
     if od.copy_to or od.printed_by or od.printed_on:
         if landscape:
             _portrait(doc)

@@ -33,6 +33,9 @@ class Section:
     # "（一）层层压实责任，体系更加健全。一是…": heading and first paragraph in one
     # paragraph (heading in its level's font, the text in 仿宋).
     run_in: bool = False
+    # Its own number where the document numbers across parents: a work plan's tasks
+    # run 1…N through all its groups. None: numbered within its parent.
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Attachment:
     title: str
     paragraphs: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
+    # Numbered parts after the paragraphs: a plan issued with its notice (seed 003).
+    sections: tuple[Section, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ PLANTED = {
     "edubureau.rectification.chase": "from edubureau.notifications import services\n",
     "edubureau.safety.shortcut": "from edubureau.testing import cast\n",
     # A new app that nobody placed in a layer.
-    "edubureau.plans.models": "",
+    "edubureau.newapp.models": "",
     # Tests are exempt: this one must not be reported.
     "edubureau.core.tests.test_upward": (
         "from edubureau.safety.models import Hazard\nfrom edubureau.testing import factories\n"
@@ -118,7 +118,7 @@ def test_notifications_and_rectification_stay_independent(broken):
 
 def test_a_new_app_must_be_given_a_layer(broken):
     assert "The following modules are not listed as layers:" in broken
-    assert "- edubureau.plans" in broken
+    assert "- edubureau.newapp" in broken
 
 
 def test_the_application_does_not_import_the_test_helpers(broken):

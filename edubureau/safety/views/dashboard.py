@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
-from edubureau.core.downloads import attachment
+from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
 from edubureau.core.facts import Period
 from edubureau.core.officialdoc import render_docx
 from edubureau.orgs.access import get_visible_or_404
@@ -47,8 +47,6 @@ from edubureau.safety.circulars import (
 )
 from edubureau.safety.models import Campaign
 from edubureau.safety.selectors.dashboard import safety_dashboard
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _period(request: AuthedRequest, today: date) -> Period:

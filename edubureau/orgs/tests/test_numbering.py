@@ -13,8 +13,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from edubureau.reports.models import IssueCounter
-from edubureau.reports.services import next_serial
+from edubureau.orgs.models import DocumentCounter
+from edubureau.orgs.services.numbering import document_number, next_serial
 from edubureau.testing.cast import make_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,7 @@ def test_concurrent_issues_get_consecutive_numbers_and_a_failed_one_leaves_no_ga
     assert not errors
     succeeded = THREADS - len([i for i in range(THREADS) if i % 3 == 0])
     assert sorted(taken) == list(range(1, succeeded + 1))
-    assert IssueCounter.objects.get(bureau=bureau, issuer_code=code, year=year).last == succeeded
+    assert DocumentCounter.objects.get(bureau=bureau, issuer_code=code, year=year).last == succeeded
 
 
 def test_each_code_and_year_counts_on_its_own():
@@ -69,3 +69,7 @@ def test_each_code_and_year_counts_on_its_own():
         assert next_serial(cast.bureau, "甲教发", 2026) == 1
         assert next_serial(cast.bureau, "甲教安", 2027) == 1
         assert next_serial(cast.sibling_bureau, "甲教安", 2026) == 1
+
+
+def test_the_number_reads_as_documents_write_it():
+    assert document_number("大教发", 2017, 1) == "大教发〔2017〕1号"
