@@ -11,8 +11,9 @@ A :class:`~edubureau.core.facts.FactSet` over the school year ``year``—``year 
   ``.denominator`` counts (so a report writes "3.1:6.9" from 20800 and 67408 with
   :func:`edubureau.stats.indicators.indicator_text`, and a reader can recount), for
   职普比 the ``.rest`` of ten as displayed (a template writes ``{{x}}:{{x.rest}}``; a
-  生师比 reads ``{{x}}:1``) and, where one applies, its national ``.target``
-  (:func:`edubureau.stats.targets.target_for`). The ratio forms have unit "" but are
+  生师比 reads ``{{x}}:1``) and, where one applies, the ``.target`` in force for the
+  scope's bureau (:meth:`edubureau.stats.targets.TargetChain.in_force`: its own or a
+  provincial target, else the national one). The ratio forms have unit "" but are
   not counts: phrase their change by hand, not as a count change.
 
 ``previous`` is the previous census year's value, only when that year has returns in
@@ -32,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -40,7 +42,7 @@ from edubureau.core.facts import Fact, FactSet, Period, link
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats import indicators as ind
 from edubureau.stats.dictionary import FIELDS, Level
-from edubureau.stats.targets import Target, target_for, traffic_light
+from edubureau.stats.targets import Target, TargetChain, targets_in_force, traffic_light
 
 # The list of returns a figure counts (/stats/, reading ``year`` and the scope's
 # filters); tried in order, the first that resolves.
@@ -136,7 +138,9 @@ def _count_facts(scope: SchoolScope, year: int, source: str, *, provisional: boo
     return facts
 
 
-def _indicator_facts(measures: dict[str, ind.Measure], year: int, source: str) -> list[Fact]:
+def _indicator_facts(
+    measures: dict[str, ind.Measure], year: int, source: str, targets: TargetChain
+) -> list[Fact]:
     facts = []
     for code, measure in measures.items():
         indicator = measure.indicator
@@ -151,7 +155,7 @@ def _indicator_facts(measures: dict[str, ind.Measure], year: int, source: str) -
             shown = measure.rounded
             rest = None if shown is None else ind.SCALES[ind.SPLIT_OF_TEN] - shown
             parts.append(Fact(f"{key}.rest", "另一方", rest, "", source, places=indicator.places))
-        target = target_for(code, year)
+        target = targets.in_force(code, year)
         if target is not None:
             parts.append(
                 Fact(
@@ -182,11 +186,12 @@ def _facts_of_year(
     *,
     indicators: Sequence[ind.Indicator],
     provisional: bool,
+    targets: TargetChain,
 ) -> list[Fact]:
     source = returns_link(scope, year)
     measures = ind.compute(scope, year, indicators=indicators, provisional=provisional)
     return _count_facts(scope, year, source, provisional=provisional) + _indicator_facts(
-        measures, year, source
+        measures, year, source, targets
     )
 
 
@@ -199,13 +204,20 @@ def stat_facts(
     as_of: date | None = None,
 ) -> FactSet:
     """The counts and indicators of the scope's returns of census ``year``, each with
-    last year's value where last year has returns."""
+    last year's value where last year has returns, and the target in force for the
+    scope's bureau (its own, provincial or national: ``targets.TargetChain.in_force``,
+    the rule the dashboard's lights use)."""
     indicators = ind.INDICATORS if options == ind.DEFAULT_OPTIONS else ind.definitions(options)
     period = Period.school_year(year)
-    current = _facts_of_year(scope, year, indicators=indicators, provisional=provisional)
+    targets = targets_in_force(scope.bureau)
+    current = _facts_of_year(
+        scope, year, indicators=indicators, provisional=provisional, targets=targets
+    )
     previous = None
     if ind.returns_counted(scope, year - 1, provisional=provisional):
-        earlier = _facts_of_year(scope, year - 1, indicators=indicators, provisional=provisional)
+        earlier = _facts_of_year(
+            scope, year - 1, indicators=indicators, provisional=provisional, targets=targets
+        )
         # The target of this year stays this year's; last year's is not a "previous".
         earlier = [_without_target(fact) for fact in earlier]
         previous = FactSet(period=Period.school_year(year - 1), facts=tuple(earlier))
@@ -236,24 +248,26 @@ def change_text(fact: Fact) -> str:
     return ""
 
 
-def target_of(facts: FactSet, key: str) -> Target | None:
-    """The national target in force for an indicator fact of :func:`stat_facts` (the
-    census year is the facts' period's: the school year starting that September)."""
+def target_of(facts: FactSet, key: str, *, bureau: Any = None) -> Target | None:
+    """The target in force for an indicator fact of :func:`stat_facts` for ``bureau``'s
+    area (None: the national one); the census year is the facts' period's."""
     if not key.startswith("indicator."):
         return None
-    return target_for(key.removeprefix("indicator."), facts.period.start.year)
+    return targets_in_force(bureau).in_force(
+        key.removeprefix("indicator."), facts.period.start.year
+    )
 
 
-def target_text(facts: FactSet, key: str) -> str:
+def target_text(facts: FactSet, key: str, *, bureau: Any = None) -> str:
     """ "高出国家2020目标14.59个百分点", "低于…", "达到…" at the indicator's precision; ""
     without a target or a value."""
-    target, fact = target_of(facts, key), facts[key]
+    target, fact = target_of(facts, key, bureau=bureau), facts[key]
     if target is None or fact.value is None:
         return ""
     return target.gap_text(fact.value, places=fact.places)
 
 
-def light(facts: FactSet, key: str) -> str:
+def light(facts: FactSet, key: str, *, bureau: Any = None) -> str:
     """The indicator's traffic light against its target: green, amber, red, or "".
     Compares the unrounded value (:func:`~edubureau.stats.targets.traffic_light`)."""
-    return traffic_light(facts[key].value, target_of(facts, key))
+    return traffic_light(facts[key].value, target_of(facts, key, bureau=bureau))

@@ -14,7 +14,7 @@ explains the warnings and submits. :func:`discard_import` drops a preview.
 Who: a school's own accounts (not read-only) import their school's template; the
 statistics department of a bureau its own bureau's schools
 (:func:`services.schools_importable_by`). A batch is seen by its bureau's accounts
-and, for a school's template, by that school's accounts (:func:`batches_visible_to`).
+and, for a school's template, by that school's accounts (``ReturnImport.objects.visible_to``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from django.utils import timezone
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import UNCHECKED, EditConflict, LoadedVersion, version_token
-from edubureau.core.roles import BUREAU_ROLES
 from edubureau.core.workbook import WorkbookError
 from edubureau.orgs.models import Role, School
 from edubureau.orgs.scoping import bureau_id_of, is_department_staff
@@ -55,18 +54,6 @@ class Upload:
 
     name: str
     data: bytes
-
-
-def batches_visible_to(user: Any) -> QuerySet[ReturnImport]:
-    """The batches ``user`` may see: a bureau's accounts their own bureau's, a school's
-    accounts their own school's template; nobody else's (the door, narrowed)."""
-    batches = ReturnImport.objects.visible_to(user)
-    role = getattr(user, "role", None)
-    if role in BUREAU_ROLES:
-        return batches.filter(bureau_id=user.bureau_id)
-    if role == Role.SCHOOL_USER and getattr(user, "school_id", None):
-        return batches.filter(school_id=user.school_id)
-    return batches.none()
 
 
 def can_import(user: Any, school: School | None = None) -> bool:
@@ -213,7 +200,7 @@ def preview_import(
 
 def _batch_for_action(actor: Any, batch_id: int) -> ReturnImport:
     batch = (
-        batches_visible_to(actor)
+        ReturnImport.objects.visible_to(actor)
         .select_for_update(of=("self",))
         .select_related("school")
         .filter(pk=batch_id)

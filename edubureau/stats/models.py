@@ -188,6 +188,28 @@ class ImportStatus(models.TextChoices):
     DISCARDED = "discarded", "已放弃"
 
 
+class ReturnImportQuerySet(SchoolScopedQuerySet):
+    """An uploaded workbook is seen only where it was uploaded: a bureau's by that
+    bureau's own accounts (it may hold many schools' figures; the bureaus above read
+    the returns, not the files), a school's template by that school's accounts."""
+
+    def visible_to(self, user: Any) -> Self:
+        from edubureau.core.roles import BUREAU_ROLES, Role
+
+        if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+            return self.none()
+        role = getattr(user, "role", None)
+        if role in BUREAU_ROLES and user.bureau_id:
+            return self.filter(bureau_id=user.bureau_id)
+        if role == Role.SCHOOL_USER and user.school_id:
+            return self.filter(school_id=user.school_id)
+        return self.none()
+
+    def writable_by(self, user: Any) -> Self:
+        # Who may confirm or discard a batch is imports.can_act's (who may upload it).
+        return self.visible_to(user)
+
+
 class ReturnImport(models.Model):
     """One uploaded workbook of returns (a bureau's workbook covering many schools, or
     one school's filled template), kept as sent: the preview reads it, the confirmation
@@ -212,7 +234,7 @@ class ReturnImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField("导入时间", null=True, blank=True)
 
-    objects = BureauScopedQuerySet.as_manager()
+    objects = ReturnImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = "统计报表导入"

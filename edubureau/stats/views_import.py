@@ -10,16 +10,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubureau.audit.services import audit_denied
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment
 from edubureau.core.params import param_int
 from edubureau.core.workbook import MAX_BYTES, WorkbookError
+from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, School
 from edubureau.rectification.lifecycle import NotAllowed
@@ -113,22 +113,8 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 
 
 def _batch_or_404(request: AuthedRequest, batch_id: int) -> ReturnImport:
-    batch = (
-        imports.batches_visible_to(request.user)
-        .select_related("school", "actor")
-        .filter(pk=batch_id)
-        .first()
-    )
-    if batch is None:
-        if ReturnImport.objects.filter(pk=batch_id).exists():
-            audit_denied(
-                actor=request.user,
-                model=ReturnImport,
-                object_id=batch_id,
-                detail="读取范围外的导入",
-            )
-        raise Http404("记录不存在或无权访问")
-    return batch
+    get_visible_or_404(ReturnImport, request.user, batch_id)  # the door, audited
+    return ReturnImport.objects.select_related("school", "actor").get(pk=batch_id)
 
 
 @login_required

@@ -294,3 +294,23 @@ def test_one_fact_phrased(db):
     assert light(found, "indicator.kg_gross") == ""  # no value
     assert target_of(found, "count.kg.enrolled") is None
     assert target_text(found, "indicator.primary_pupil_teacher") == ""
+
+
+def test_the_target_part_is_the_one_in_force_for_the_scopes_bureau(city):
+    from edubureau.stats.models import LocalTarget, TargetComparison, TargetKind
+
+    national = facts(system_scope(city))["indicator.senior_gross"].part("target")
+    assert national is not None and national.label.startswith("国家")
+    LocalTarget.objects.create(
+        bureau=city,
+        indicator="senior_gross",
+        kind=TargetKind.LOCAL,
+        year=Y + 1,
+        value=Decimal("95"),
+        comparison=TargetComparison.AT_LEAST,
+        label=f"本市{Y + 1}目标",
+    )
+    for scope in (system_scope(city), system_scope(city.counties[0])):
+        part = facts(scope)["indicator.senior_gross"].part("target")
+        assert part is not None and (part.label, part.value) == (f"本市{Y + 1}目标", Decimal("95"))
+    assert target_of(facts(system_scope(city)), "indicator.senior_gross", bureau=city) is not None
