@@ -244,20 +244,33 @@ def choose_indicator(code: str | None) -> ind.Indicator:
     return ind.BY_CODE.get(code or "") or ind.BY_CODE[DEFAULT_INDICATOR]
 
 
+def first_with_value(measures: Mapping[str, ind.Measure]) -> ind.Indicator:
+    """The indicator a board opens on when none is asked for: 九年义务教育巩固率 where the
+    scope has it (it needs returns from eight years back), else the first with a value —
+    never an empty trend on a scope's first years."""
+    preferred = measures.get(DEFAULT_INDICATOR)
+    if preferred is not None and preferred.value is not None:
+        return preferred.indicator
+    found = next((m.indicator for m in measures.values() if m.value is not None), None)
+    return found or ind.BY_CODE[DEFAULT_INDICATOR]
+
+
 def board(
     scope: SchoolScope,
     year: int,
     *,
-    indicator: ind.Indicator,
+    indicator: ind.Indicator | None,
     provisional: bool = False,
     years: Sequence[int] | None = None,
 ) -> Board:
     """The dashboard of ``scope`` for census ``year`` (``years``: the census years with
-    returns, latest first, when the caller has read them already)."""
+    returns, latest first, when the caller has read them already); ``indicator`` None:
+    :func:`first_with_value`."""
     available = list(years) if years is not None else years_with_returns(scope)
     extra = {"provisional": "1"} if provisional else {}
     chain = targets_in_force(scope.bureau)
     measures = ind.compute(scope, year, provisional=provisional)
+    indicator = indicator or first_with_value(measures)
     has_previous = (year - 1) in available
     previous = ind.compute(scope, year - 1, provisional=provisional) if has_previous else {}
     cards = []

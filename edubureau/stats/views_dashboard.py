@@ -62,7 +62,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     provisional = _provisional(request)
     available = dash.years_with_returns(scope, provisional=provisional)
     year, years = _year(request, available)
-    indicator = dash.choose_indicator(request.GET.get("indicator"))
+    asked = request.GET.get("indicator")
+    indicator = dash.choose_indicator(asked) if asked else None
     board = dash.board(scope, year, indicator=indicator, provisional=provisional, years=available)
     if request.GET.get("format") == "xlsx":
         return _board_export(request, board, request.GET.get("table", ""))

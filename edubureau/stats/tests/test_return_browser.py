@@ -1,7 +1,7 @@
 """Browser test (headless Chromium): a school fills its return on a phone (375 px),
 gets a validation error in Chinese, fixes it and submits; the bureau's statistics
 staff send it back with a comment; the school corrects and resubmits; the staff
-accept and lock it."""
+accept and lock it, and the dashboard's figures change."""
 
 from __future__ import annotations
 
@@ -76,12 +76,20 @@ def test_a_return_goes_round_on_a_phone_and_a_desktop(
     screenshot(page, "stats-return-detail-375")
     assert _fits(page)
 
-    staff.reload()
+    staff.goto(f"{base}/stats/dashboard/")
+    counted = staff.locator("[data-testid=count-schools] .n").inner_text()
+    assert counted.startswith("0")  # a submitted return does not count yet
+    staff.goto(f"{base}/stats/returns/{ret.pk}/")
     staff.click("[data-testid=accept-return]")
     staff.wait_for_selector("[data-testid=return-status]:has-text('已审核')")
     staff.click("[data-testid=lock-return]")
     staff.wait_for_selector("[data-testid=return-status]:has-text('已锁定')")
     screenshot(staff, "stats-return-locked-1366")
+    staff.goto(f"{base}/stats/dashboard/")
+    assert staff.locator("[data-testid=count-schools] .n").inner_text().startswith("1")
+    teachers = staff.locator("[data-testid=card][data-code=primary_pupil_teacher] .n")
+    assert teachers.inner_text().startswith(f"{240 / 13:.2f}")  # 240 pupils, 13 teachers
+    screenshot(staff, "stats-dashboard-after-lock-1366")
     desk.close()
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.LOCKED and ret.values["primary.teachers"] == 13
