@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from edubureau.core.metrics import Readings
 from edubureau.plans import progress
@@ -153,3 +154,30 @@ def summarise(rows: Iterable[TaskProgress]) -> Summary:
             for name, counts in sorted(departments.items())
         ],
     )
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A task a department leads, with this month's report in or not."""
+
+    task: Task
+    reported_this_month: bool
+
+
+def owed_by(user: Any, *, today: date) -> list[Owed]:
+    """What the user's department owes this period: the tasks it leads in its bureau's
+    plans of this year (those it may write), each with whether this month's progress is
+    reported. Nothing for other accounts."""
+    tasks = (
+        Task.objects.writable_by(user)
+        .filter(plan__year=today.year)
+        .select_related("plan")
+        .order_by("plan__year", "number")
+    )
+    month = today.replace(day=1)
+    reported = set(
+        ProgressReport.objects.filter(task__in=tasks, period_start=month).values_list(
+            "task_id", flat=True
+        )
+    )
+    return [Owed(task, task.pk in reported) for task in tasks]

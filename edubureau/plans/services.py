@@ -28,6 +28,7 @@ from edubureau.orgs.scoping import is_department_staff
 from edubureau.orgs.services import numbering
 from edubureau.plans import selectors
 from edubureau.plans.models import (
+    Milestone,
     PlanGroup,
     PlanStatus,
     ProgressReport,
@@ -38,6 +39,7 @@ from edubureau.plans.models import (
     WorkPlan,
     writes_plans,
 )
+from edubureau.plans.progress import TaskStatus
 from edubureau.plans.selectors import TaskProgress
 from edubureau.plans.textparse import ParsedPlan
 
@@ -348,3 +350,85 @@ def issue_plan(
         locked.save()
         audit_change(actor=actor, obj=locked, before=before, detail=f"印发，文号{locked.number}")
     return locked
+
+
+# Carry over -------------------------------------------------------------------------
+
+
+def _next_year(day: date | None) -> date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def carry_over(*, actor: Any, plan: WorkPlan) -> WorkPlan:
+    """Start next year's plan as a copy of ``plan``: its text, groups, tasks (lead and
+    supporting departments, schools, targets, milestones and deadlines a year on), each
+    task remembering the one it continues (``carried_from``) so the unfinished ones are
+    marked. A draft, for the bureau to edit and issue."""
+    if not WorkPlan.objects.writable_by(actor).filter(pk=plan.pk).exists():
+        raise PermissionDenied("只有本局领导和股室工作人员可以制定本局的工作要点")
+    year = plan.year + 1
+    if WorkPlan.objects.filter(bureau_id=plan.bureau_id, year=year).exists():
+        raise PlanInvalid([f"本局{year}年的工作要点已经存在，不能再从{plan.year}年结转。"])
+    with transaction.atomic():
+        new = WorkPlan.objects.create(
+            bureau_id=plan.bureau_id,
+            year=year,
+            title=plan.title.replace(f"{plan.year}年", f"{year}年"),
+            guiding_idea=plan.guiding_idea,
+            approach=plan.approach,
+            carried_from=plan,
+            created_by=actor,
+        )
+        for group in plan.groups.order_by("position"):
+            copied = PlanGroup.objects.create(plan=new, position=group.position, title=group.title)
+            tasks = group.tasks.prefetch_related(
+                "targets", "milestones", "supporting_departments", "schools"
+            )
+            for task in tasks.order_by("number"):
+                following = Task.objects.create(
+                    plan=new,
+                    group=copied,
+                    number=task.number,
+                    title=task.title,
+                    text=task.text,
+                    lead_department_id=task.lead_department_id,
+                    start=_next_year(task.start),
+                    deadline=_next_year(task.deadline),
+                    carried_from=task,
+                )
+                following.supporting_departments.set(task.supporting_departments.all())
+                following.schools.set(task.schools.all())
+                Target.objects.bulk_create(
+                    Target(
+                        task=following,
+                        position=t.position,
+                        metric=t.metric,
+                        unit=t.unit,
+                        value=t.value,
+                        written=t.written,
+                        source=t.source,
+                        metric_key=t.metric_key,
+                    )
+                    for t in task.targets.all()
+                )
+                Milestone.objects.bulk_create(
+                    Milestone(
+                        task=following,
+                        due=_next_year(m.due) or m.due,
+                        label=m.label,
+                        expected_percent=m.expected_percent,
+                    )
+                    for m in task.milestones.all()
+                )
+        unfinished = plan.tasks.exclude(status=TaskStatus.DONE).count()
+        audit_create(
+            actor=actor,
+            obj=new,
+            detail=f"由{plan.year}年工作要点结转，其中上年未完成的任务{unfinished}项",
+        )
+    return new

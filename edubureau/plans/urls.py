@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/", views.plan_import, name="plan-import"),
     path("<int:plan_id>/", views.plan_detail, name="plan-detail"),
     path("<int:plan_id>/issue/", views.plan_issue, name="plan-issue"),
+    path("<int:plan_id>/carry-over/", views.plan_carry_over, name="plan-carry-over"),
     path("<int:plan_id>/notice.docx", views.plan_notice, name="plan-notice"),
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/progress/", views.task_report, name="task-report"),

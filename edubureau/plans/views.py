@@ -38,7 +38,11 @@ MAX_TEXT_CHARS = 200_000
 @login_required
 @require_GET
 def plan_list(request: AuthedRequest) -> HttpResponse:
+    """The plans the viewer reads; for department staff, what their department owes:
+    the tasks it leads in this year's plans, their status and whether this month's
+    progress is in; for school-side accounts, the tasks that concern their schools."""
     user = request.user
+    today = timezone.localdate()
     plans = WorkPlan.objects.visible_to(user).select_related("bureau")
     tasks = (
         Task.objects.visible_to(user)
@@ -47,11 +51,14 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         if not plans.exists()
         else Task.objects.none()
     )
-    return render(
-        request,
-        "plans/list.html",
-        {"plans": plans, "tasks": tasks[:200], "can_write": writes_plans(user)},
-    )
+    context = {
+        "plans": plans,
+        "tasks": tasks[:200],
+        "owed": selectors.owed_by(user, today=today),
+        "month": today.replace(day=1),
+        "can_write": writes_plans(user),
+    }
+    return render(request, "plans/list.html", context)
 
 
 def _choices(request: AuthedRequest, parsed: ParsedPlan) -> dict[int, services.TaskChoice]:
@@ -84,7 +91,9 @@ def plan_import(request: AuthedRequest) -> HttpResponse:
         except UnreadableText as exc:
             errors.append(str(exc))
     parsed: ParsedPlan | None = parse_plan(text) if text.strip() and not errors else None
-    if parsed is not None and parsed.year and "year" not in request.POST:
+    # Recognising takes the year from the plan's title; the user may change it before
+    # saving, and the save keeps what the form says.
+    if parsed is not None and parsed.year and request.POST.get("action") != "save":
         year = parsed.year
     if request.method == "POST" and request.POST.get("action") == "save" and parsed is not None:
         try:
@@ -123,7 +132,7 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
     tasks = (
         Task.objects.visible_to(request.user)
         .filter(plan=plan)
-        .select_related("plan__bureau", "group", "lead_department")
+        .select_related("plan__bureau", "group", "lead_department", "carried_from")
         .prefetch_related("targets", "milestones")
     )
     rows = selectors.plan_progress(plan, tasks, today=timezone.localdate())
@@ -134,6 +143,8 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "can_issue": services.can_issue(request.user, plan),
         "can_download": request.user.role in BUREAU_ROLES,
+        "can_carry_over": WorkPlan.objects.writable_by(request.user).filter(pk=plan.pk).exists()
+        and not WorkPlan.objects.filter(bureau_id=plan.bureau_id, year=plan.year + 1).exists(),
         "today": timezone.localdate(),
         "default_recipients": default_recipients(plan.bureau),
         "groups": [groups[k] for k in sorted(groups)],
@@ -273,3 +284,17 @@ def plan_notice(request: AuthedRequest, plan_id: int) -> HttpResponse:
         actor=request.user, action=Action.EXPORT, obj=plan, detail=f"下载工作要点：{plan.title}"
     )
     return attachment(data, content_type=DOCX_CONTENT_TYPE, filename=f"{plan.title}.docx")
+
+
+@login_required
+@require_POST
+def plan_carry_over(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """结转: next year's plan starts as a copy of this one."""
+    plan = get_visible_or_404(WorkPlan, request.user, plan_id)
+    try:
+        new = services.carry_over(actor=request.user, plan=plan)
+    except services.PlanInvalid as exc:
+        messages.error(request, "".join(exc.problems))
+        return redirect("plans:plan-detail", plan_id=plan.pk)
+    messages.success(request, f"已结转为{new.title}（草稿），上年未完成的任务已标注。")
+    return redirect("plans:plan-detail", plan_id=new.pk)
