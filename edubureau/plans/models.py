@@ -297,3 +297,56 @@ class TaskStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.on} {self.status}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "待答复"
+    ANSWERED = "answered", "已答复"
+    CLOSED = "closed", "已解除"
+
+
+class FollowUpQuerySet(models.QuerySet):
+    """A follow-up reads like its task (the door's rule for tasks)."""
+
+    def visible_to(self, user: Any) -> Self:
+        return self.filter(task__in=Task.objects.visible_to(user).values("pk"))
+
+    def writable_by(self, user: Any) -> Self:
+        """The lead department answers its task's follow-ups."""
+        return self.filter(task__in=Task.objects.writable_by(user).values("pk"))
+
+
+class FollowUp(models.Model):
+    """督办: a lagging or overdue task's request for an answer from its lead department,
+    by a date in working days. Unanswered past it, it climbs the shared escalation
+    ladder (:mod:`edubureau.rectification.ladder`): the department, its leader in
+    charge, the bureau's leaders (挂牌督办). It is lifted when the task is back on track
+    or done."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="follow_ups")
+    opened_on = models.DateField("督办日期")
+    reason = models.CharField("督办事由", max_length=200)
+    respond_by = models.DateField("答复期限")
+    status = models.CharField(
+        "状态", max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    overdue_level = models.PositiveSmallIntegerField("督办级别", default=0)
+    overdue_since = models.DateField("逾期起始", null=True, blank=True)
+    response = models.TextField("答复", blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    responded_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_on = models.DateField("解除日期", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "督办"
+        verbose_name_plural = "督办"
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["status", "respond_by"])]
+
+    def __str__(self) -> str:
+        return f"督办：{self.task}"

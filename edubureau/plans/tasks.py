@@ -22,3 +22,12 @@ def refresh_statuses() -> dict[str, Any]:
     plans = WorkPlan.objects.filter(year__in=(today.year, today.year - 1)).select_related("bureau")
     changed = sum(refresh_plan(plan, today=today) for plan in plans)
     return {"plans": len(plans), "changed": changed}
+
+
+@recurring(name="plans.follow_up", daily_at=time(6, 45))
+def follow_up() -> dict[str, Any]:
+    """督办: open follow-ups for lagging and overdue tasks, lift those back on track, and
+    climb the ladder for those left unanswered (after the status refresh at 06:30)."""
+    from edubureau.plans.followups import follow_up_daily
+
+    return follow_up_daily(today=timezone.localdate()).as_dict()

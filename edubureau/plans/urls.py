@@ -11,6 +11,10 @@ urlpatterns = [
     path("<int:plan_id>/issue/", views.plan_issue, name="plan-issue"),
     path("<int:plan_id>/carry-over/", views.plan_carry_over, name="plan-carry-over"),
     path("<int:plan_id>/notice.docx", views.plan_notice, name="plan-notice"),
+    path("follow-ups/", views.follow_up_board, name="follow-up-board"),
+    path(
+        "follow-ups/<int:follow_up_id>/respond/", views.follow_up_respond, name="follow-up-respond"
+    ),
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/progress/", views.task_report, name="task-report"),
     path("targets/<int:plan_target_id>/link/", views.target_link, name="target-link"),

@@ -25,9 +25,18 @@ from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Department
 from edubureau.orgs.scoping import bureau_id_of
-from edubureau.plans import selectors, services
+from edubureau.plans import followups, selectors, services
 from edubureau.plans.document import default_recipients, plan_document
-from edubureau.plans.models import BUREAU_ROLES, Target, TargetSource, Task, WorkPlan, writes_plans
+from edubureau.plans.models import (
+    BUREAU_ROLES,
+    FollowUp,
+    FollowUpStatus,
+    Target,
+    TargetSource,
+    Task,
+    WorkPlan,
+    writes_plans,
+)
 from edubureau.plans.progress import TaskStatus
 from edubureau.plans.textload import MAX_UPLOAD_READ, UnreadableText, text_of_upload
 from edubureau.plans.textparse import ParsedPlan, parse_plan
@@ -57,6 +66,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         "owed": selectors.owed_by(user, today=today),
         "month": today.replace(day=1),
         "can_write": writes_plans(user),
+        "show_board": user.role in BUREAU_ROLES,
     }
     return render(request, "plans/list.html", context)
 
@@ -171,6 +181,8 @@ def _task_context(request: AuthedRequest, task: Task) -> dict[str, Any]:
         "writable": writable,
         "reports": reports,
         "history": task.status_changes.all(),
+        "follow_ups": task.follow_ups.select_related("responded_by"),
+        "levels": followups.LEVELS,
         "metrics": metrics.metrics() if writable else [],
         "month": today.replace(day=1) if today.year == task.plan.year else None,
         "reported_targets": [r for r in found.targets if r.target.source == TargetSource.REPORTED],
@@ -298,3 +310,44 @@ def plan_carry_over(request: AuthedRequest, plan_id: int) -> HttpResponse:
         return redirect("plans:plan-detail", plan_id=plan.pk)
     messages.success(request, f"已结转为{new.title}（草稿），上年未完成的任务已标注。")
     return redirect("plans:plan-detail", plan_id=new.pk)
+
+
+@login_required
+@require_GET
+def follow_up_board(request: AuthedRequest) -> HttpResponse:
+    """督办台账 for the office and the leaders: open follow-ups (those past their answer
+    date first, with their level), answered ones, lifted ones of the year."""
+    if request.user.role not in BUREAU_ROLES:
+        raise PermissionDenied("督办台账供教育局查看")
+    today = timezone.localdate()
+    rows = (
+        FollowUp.objects.visible_to(request.user)
+        .filter(opened_on__year=today.year)
+        .select_related("task__plan__bureau", "task__lead_department", "responded_by")
+        .order_by("status", "respond_by", "pk")
+    )
+    groups = {status: [f for f in rows if f.status == status] for status in FollowUpStatus}
+    context = {
+        "open": groups[FollowUpStatus.OPEN],
+        "answered": groups[FollowUpStatus.ANSWERED],
+        "closed": groups[FollowUpStatus.CLOSED],
+        "today": today,
+        "levels": followups.LEVELS,
+        "response_days": followups.RESPONSE_WORKING_DAYS,
+    }
+    return render(request, "plans/follow_ups.html", context)
+
+
+@login_required
+@require_POST
+def follow_up_respond(request: AuthedRequest, follow_up_id: int) -> HttpResponse:
+    follow_up = get_visible_or_404(FollowUp, request.user, follow_up_id)
+    try:
+        followups.respond(
+            actor=request.user, follow_up=follow_up, text=request.POST.get("response", "")[:2000]
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已答复督办。")
+    return redirect("plans:task-detail", task_id=follow_up.task_id)

@@ -88,7 +88,7 @@ def _can_write(actor: Any, obj: Rectifiable) -> bool:
 
 def _require_writer(actor: Any, obj: Rectifiable) -> None:
     if not _can_write(actor, obj):
-        raise NotAllowed("您没有处理该隐患的权限")
+        raise NotAllowed(f"您没有处理该{obj.noun}的权限")
 
 
 def can_verify(actor: Any, obj: Rectifiable) -> bool:
@@ -115,11 +115,11 @@ def rectified_by(actor: Any, obj: Rectifiable) -> bool:
 
 def _require_verifier(actor: Any, obj: Rectifiable) -> None:
     if getattr(actor, "school_id", None) == obj.school_id or actor.role == Role.SCHOOL_USER:  # type: ignore[attr-defined]
-        raise NotAllowed("学校不能复查、销号本校的隐患，须由教育局股室或责任督学复查")
+        raise NotAllowed(f"学校不能复查、销号本校的{obj.noun}，须由教育局股室或责任督学复查")
     if rectified_by(actor, obj):
         raise NotAllowed("整改结果须由整改人以外的人员复查、销号，您不能复查自己提交的整改")
     if not can_verify(actor, obj):
-        raise NotAllowed("您没有复查该隐患的权限")
+        raise NotAllowed(f"您没有复查该{obj.noun}的权限")
 
 
 def _require_status(obj: Rectifiable, *allowed: str, action: str) -> None:
@@ -157,7 +157,7 @@ def rectification_plan(
     """Choose how the record will be rectified (or revise the plan while in progress)."""
     obj = _lock(obj)
     _require_writer(actor, obj)  # who may act comes first: a 403, not a conflict
-    ensure_unchanged(obj, loaded_version, what="该隐患")
+    ensure_unchanged(obj, loaded_version, what=f"该{obj.noun}")
     _require_status(obj, Status.REPORTED, Status.PLANNED, action="制定整改方案")
     kind = PlanKind(plan.kind) if plan.kind in PlanKind.values else None
     if kind is None:
@@ -215,7 +215,7 @@ def rectification_rectify(
     """Record that the rectification is done, with evidence; it then awaits verification."""
     obj = _lock(obj)
     _require_writer(actor, obj)  # who may act comes first: a 403, not a conflict
-    ensure_unchanged(obj, loaded_version, what="该隐患")
+    ensure_unchanged(obj, loaded_version, what=f"该{obj.noun}")
     _require_status(obj, Status.PLANNED, action="提交整改结果")
     if not evidence_text.strip():
         raise TransitionError("请填写整改情况说明")
@@ -238,7 +238,7 @@ def rectification_verify(
     (which sends the record back to the school, keeping the round in history)."""
     obj = _lock(obj)
     _require_verifier(actor, obj)  # who may act comes first: a 403, not a conflict
-    ensure_unchanged(obj, loaded_version, what="该隐患")
+    ensure_unchanged(obj, loaded_version, what=f"该{obj.noun}")
     _require_status(obj, Status.RECTIFIED, action="复查")
     before, before_status = snapshot(obj), obj.status
     if accept:
@@ -266,7 +266,7 @@ def rectification_close(
     """Close-out (销号) after a passed verification."""
     obj = _lock(obj)
     _require_verifier(actor, obj)  # who may act comes first: a 403, not a conflict
-    ensure_unchanged(obj, loaded_version, what="该隐患")
+    ensure_unchanged(obj, loaded_version, what=f"该{obj.noun}")
     _require_status(obj, Status.VERIFIED, action="销号")
     before, before_status = snapshot(obj), obj.status
     obj.status = Status.CLOSED

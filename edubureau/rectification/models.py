@@ -8,7 +8,7 @@ writes a :class:`RectificationStep` (the kept history of every round).
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -62,7 +62,10 @@ class RectifiableQuerySet(SchoolScopedQuerySet):
 
 class Rectifiable(models.Model):
     """Lifecycle fields. Subclasses add ``school`` (a foreign key) and their own facts,
-    and use a :class:`RectifiableQuerySet` as their default manager."""
+    use a :class:`RectifiableQuerySet` as their default manager and name what they are
+    in ``noun`` (the lifecycle's messages say "该隐患", "该问题")."""
+
+    noun: ClassVar[str] = "整改事项"
 
     severity = models.CharField(
         "隐患等级", max_length=10, choices=Severity.choices, default=Severity.MINOR

@@ -7,7 +7,7 @@ the walk's "nobody sees upward" would count as a leak; that rule has its own tes
 
 from __future__ import annotations
 
-from edubureau.plans.models import PlanGroup, Target, Task, WorkPlan
+from edubureau.plans.models import FollowUp, PlanGroup, Target, Task, WorkPlan
 from edubureau.testing.cast import Cast
 from edubureau.testing.dates import today
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -49,7 +49,24 @@ def _target(cast: Cast, party: Party) -> Target | None:
     return target
 
 
+def _follow_up(cast: Cast, party: Party) -> FollowUp | None:
+    task = _task(cast, party)
+    if task is None:
+        return None
+    follow_up, _ = FollowUp.objects.get_or_create(
+        task=task,
+        defaults={
+            "opened_on": today(),
+            "reason": f"{party.marker}任务滞后",
+            "respond_by": today(),
+            "response": party.marker,
+        },
+    )
+    return follow_up
+
+
 register_target("plan_id", _plan, listed_by=("plans:plan-list",))
+register_target("follow_up_id", _follow_up, listed_by=("plans:follow-up-board",))
 register_target("task_id", _task)
 register_target("plan_target_id", _target)
 register_rowless_route(

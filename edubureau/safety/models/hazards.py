@@ -77,6 +77,8 @@ class HazardQuerySet(RectifiableQuerySet):
 
 
 class Hazard(Rectifiable):
+    noun = "隐患"
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="hazards")
     source = models.CharField("来源", max_length=12, choices=HazardSource.choices)
     inspection = models.ForeignKey(

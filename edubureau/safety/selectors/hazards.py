@@ -24,12 +24,13 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from edubureau.core.calendar import add_working_days, working_days_between
+from edubureau.core.calendar import add_working_days
 from edubureau.core.excel import Column
 from edubureau.core.params import param_date, param_id
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, Role, School
 from edubureau.orgs.scoping import schools_writable_by, scope_for
+from edubureau.rectification.ladder import WARN_WORKING_DAYS, Light, deadline_light
 from edubureau.rectification.lifecycle import default_deadline, steps_for
 from edubureau.rectification.models import (
     OPEN_STATUSES,
@@ -50,7 +51,6 @@ from edubureau.safety.services.chase import missing_self_inspection_schools
 from edubureau.safety.services.inspections import month_start, self_inspection_due_on
 
 # A deadline this many working days away (or fewer) turns the light yellow.
-WARN_WORKING_DAYS = 2
 UNRESOLVED = "unresolved"
 STATUS_FILTER_CHOICES = [(UNRESOLVED, "未整改完成"), *Status.choices]
 
@@ -188,18 +188,6 @@ def hazard_counts(qs: QuerySet[Hazard], *, today: date) -> dict[str, int]:
 # Traffic lights ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Light:
-    """A computed signal: ``css`` is the tag class (ok / warn / bad / "")."""
-
-    css: str
-    label: str
-
-    @property
-    def colour(self) -> str:
-        return {"ok": "绿灯", "warn": "黄灯", "bad": "红灯"}.get(self.css, "")
-
-
 def traffic_light(hazard: Hazard, *, today: date, warn_until: date | None = None) -> Light:
     """Green on track, yellow when the deadline is within two working days, red
     when overdue; computed from the record, never typed."""
@@ -207,16 +195,7 @@ def traffic_light(hazard: Hazard, *, today: date, warn_until: date | None = None
         return Light("", "已销号")
     if hazard.status in (Status.RECTIFIED, Status.VERIFIED):
         return Light("ok", "已整改")
-    if hazard.deadline is None:
-        return Light("ok", "管控中")
-    if hazard.deadline < today:
-        days = working_days_between(hazard.deadline, today)
-        return Light("bad", f"逾期{days}个工作日" if days else "已逾期")
-    if warn_until is None:
-        warn_until = add_working_days(today, WARN_WORKING_DAYS)
-    if hazard.deadline <= warn_until:
-        return Light("warn", "临近期限")
-    return Light("ok", "按期推进")
+    return deadline_light(hazard.deadline, today=today, warn_until=warn_until)
 
 
 def with_lights(hazards: Iterable[Hazard], *, today: date) -> list[Hazard]:

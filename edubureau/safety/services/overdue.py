@@ -30,26 +30,29 @@ is not an edit, and must not make a school's open form fail with a conflict.
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from edubureau.audit.models import Action
-from edubureau.audit.services import audit_create, audit_log
-from edubureau.core.calendar import working_days_between
+from edubureau.audit.services import audit_create
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
 from edubureau.orgs.models import Bureau, Role, School, SchoolPosition, User
 from edubureau.orgs.scoping import is_department_staff
 from edubureau.orgs.selectors import leaders_in_charge
+from edubureau.rectification import ladder
+from edubureau.rectification.ladder import (
+    Escalation,
+    Ladder,
+    LadderRun,
+    thresholds_from_settings,
+)
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import OPEN_STATUSES, RectificationStep, Severity
 from edubureau.safety.models import SAFETY, BureauChase, Hazard
@@ -63,135 +66,97 @@ TOPIC = "safety.hazard_overdue"
 SYSTEM_ACTOR_NAME = "系统（逾期督办任务）"
 
 
+def hazard_ladder() -> Ladder:
+    """The hazards' ladder: five levels, from ``SAFETY_ESCALATION_WORKING_DAYS``."""
+    thresholds = thresholds_from_settings(
+        "SAFETY_ESCALATION_WORKING_DAYS", DEFAULT_ESCALATION_WORKING_DAYS
+    )
+    labels = {level: ESCALATION_LABELS[level] for level in range(1, MAX_LEVEL + 1)}
+    return Ladder(labels=labels, thresholds=thresholds)
+
+
 def escalation_thresholds() -> tuple[int, ...]:
     """Working days overdue at which levels 1..5 begin (non-decreasing, five values)."""
-    value = (
-        tuple(int(v) for v in getattr(settings, "SAFETY_ESCALATION_WORKING_DAYS", ()))
-        or DEFAULT_ESCALATION_WORKING_DAYS
-    )
-    if len(value) != MAX_LEVEL or any(b < a for a, b in itertools.pairwise(value)):
-        raise ValueError("SAFETY_ESCALATION_WORKING_DAYS needs 5 non-decreasing working-day counts")
-    if value[0] < 0:
-        raise ValueError("SAFETY_ESCALATION_WORKING_DAYS cannot be negative")
-    return value
+    return hazard_ladder().thresholds
 
 
 def escalation_level(*, deadline: date, today: date) -> int:
-    """The level a hazard due on ``deadline`` has reached on ``today`` (0 if not overdue).
-
-    Working days overdue are those in ``(deadline, today]``: a hazard due on the
-    Friday before a holiday is overdue from Saturday (level 1) but has been overdue
-    for 0 working days until the next working day."""
-    if deadline >= today:
-        return 0
-    days = working_days_between(deadline, today)
-    return sum(1 for threshold in escalation_thresholds() if days >= threshold)
+    """The level a hazard due on ``deadline`` has reached on ``today`` (0 if not overdue)."""
+    return hazard_ladder().level(deadline=deadline, today=today)
 
 
-@dataclass
-class OverdueRun:
-    """What one run did (or, for a dry run, would do)."""
-
-    today: date
-    dry_run: bool
-    overdue: int = 0  # hazards overdue today
-    escalated: Counter[int] = field(default_factory=Counter)  # new level -> hazards
-    notified: int = 0  # notifications written
-    hazard_ids: list[int] = field(default_factory=list)  # hazards raised this run
-
-    @property
-    def escalated_total(self) -> int:
-        return sum(self.escalated.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "today": self.today.isoformat(),
-            "dry_run": self.dry_run,
-            "overdue": self.overdue,
-            "escalated": {str(k): v for k, v in sorted(self.escalated.items())},
-            "notified": self.notified,
-        }
+# What a run did: the shared ladder's record, under the name the safety job reports.
+OverdueRun = LadderRun
 
 
-def hazards_mark_overdue(*, today: date, dry_run: bool = False) -> OverdueRun:
+class HazardPolicy:
+    """How hazards climb the shared ladder (:mod:`edubureau.rectification.ladder`)."""
+
+    actor_name = SYSTEM_ACTOR_NAME
+
+    def __init__(self) -> None:
+        self.ladder = hazard_ladder()
+        self.recipients = _RecipientCache()
+
+    def open_rows(self, today: date) -> Iterable[Hazard]:
+        return (
+            Hazard.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+            .select_related("school__bureau")
+            .order_by("deadline", "id")
+            .iterator(chunk_size=500)
+        )
+
+    def deadline_of(self, obj: Hazard) -> date:
+        assert obj.deadline is not None
+        return obj.deadline
+
+    def level_of(self, obj: Hazard) -> int:
+        return int(obj.overdue_level)
+
+    def since_of(self, obj: Hazard) -> date | None:
+        return obj.overdue_since
+
+    def claim(self, obj: Hazard, *, previous: int, level: int, since: date) -> bool:
+        claimed = Hazard.objects.filter(
+            Q(pk=obj.pk), Q(overdue_level=previous), Q(status__in=OPEN_STATUSES)
+        ).update(overdue_level=level, overdue_since=since)
+        if claimed:
+            obj.overdue_level, obj.overdue_since = level, since
+        return bool(claimed)
+
+    def record(self, escalation: Escalation) -> None:
+        hazard = escalation.obj
+        RectificationStep.objects.create(
+            school_id=hazard.school_id,
+            content_type=ContentType.objects.get_for_model(Hazard),
+            object_id=hazard.pk,
+            action="escalate",
+            from_status=hazard.status,
+            to_status=hazard.status,
+            actor=None,
+            note=escalation.note,
+        )
+
+    def announce(self, escalation: Escalation) -> int:
+        hazard, level = escalation.obj, escalation.level
+        users = self.recipients.for_levels(hazard, escalation.passed)
+        if not users:
+            return 0
+        notes = notify(
+            recipients=users,
+            title=_title(hazard, level),
+            body=_body(hazard, level=level, days=escalation.days),
+            link=reverse("safety:hazard-detail", kwargs={"hazard_id": hazard.pk}),
+            level=Level.URGENT if level >= MAX_LEVEL else Level.WARNING,
+            topic=TOPIC,
+            school_id=hazard.school_id,
+        )
+        return len(notes)
+
+
+def hazards_mark_overdue(*, today: date, dry_run: bool = False) -> LadderRun:
     """Mark overdue hazards and climb the escalation ladder, notifying once per new level."""
-    run = OverdueRun(today=today, dry_run=dry_run)
-    candidates = (
-        Hazard.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
-        .select_related("school__bureau")
-        .order_by("deadline", "id")
-    )
-    recipients = _RecipientCache()
-    for hazard in candidates.iterator(chunk_size=500):
-        run.overdue += 1
-        level = escalation_level(deadline=hazard.deadline, today=today)
-        if level <= hazard.overdue_level:
-            continue
-        if dry_run:
-            run.escalated[level] += 1
-            run.hazard_ids.append(hazard.pk)
-            continue
-        notes = _escalate(hazard, level=level, today=today, recipients=recipients)
-        if notes is not None:
-            run.escalated[level] += 1
-            run.hazard_ids.append(hazard.pk)
-            run.notified += notes
-    return run
-
-
-@transaction.atomic
-def _escalate(
-    hazard: Hazard, *, level: int, today: date, recipients: _RecipientCache
-) -> int | None:
-    """Raise one hazard to ``level``; None if another run got there first."""
-    previous, previous_since = hazard.overdue_level, hazard.overdue_since
-    assert hazard.deadline is not None
-    # The first calendar day overdue, kept from the first escalation on.
-    since = previous_since or hazard.deadline + timedelta(days=1)
-    claimed = Hazard.objects.filter(
-        Q(pk=hazard.pk),
-        Q(overdue_level=previous),
-        Q(status__in=OPEN_STATUSES),
-    ).update(overdue_level=level, overdue_since=since)
-    if not claimed:
-        return None
-    hazard.overdue_level, hazard.overdue_since = level, since
-    days = working_days_between(hazard.deadline, today)
-    note = f"逾期{days}个工作日，督办升级为第{level}级：{ESCALATION_LABELS[level]}"
-    RectificationStep.objects.create(
-        school_id=hazard.school_id,
-        content_type=ContentType.objects.get_for_model(Hazard),
-        object_id=hazard.pk,
-        action="escalate",
-        from_status=hazard.status,
-        to_status=hazard.status,
-        actor=None,
-        note=note,
-    )
-    audit_log(
-        actor=None,
-        actor_name=SYSTEM_ACTOR_NAME,
-        action=Action.UPDATE,
-        obj=hazard,
-        changes={
-            "overdue_level": [previous, level],
-            "overdue_since": [_iso(previous_since), since.isoformat()],
-        },
-        detail=note,
-    )
-    users = recipients.for_levels(hazard, range(previous + 1, level + 1))
-    if not users:
-        return 0
-    notes = notify(
-        recipients=users,
-        title=_title(hazard, level),
-        body=_body(hazard, level=level, days=days),
-        link=reverse("safety:hazard-detail", kwargs={"hazard_id": hazard.pk}),
-        level=Level.URGENT if level >= MAX_LEVEL else Level.WARNING,
-        topic=TOPIC,
-        school_id=hazard.school_id,
-    )
-    return len(notes)
+    return ladder.run(HazardPolicy(), today=today, dry_run=dry_run)
 
 
 def _iso(value: date | None) -> str | None:
