@@ -3,9 +3,10 @@
 A work plan's target ("开展应急演练不少于400场次", "学前三年毛入园率达到90%") is best
 measured by the record itself. The plans app may not import safety's or stats'
 internals (they sit in the same layer), so each module publishes, from its
-``AppConfig.ready()``, a *source* — one function that returns its facts for a bureau's
-whole subtree over a date range — and the *metrics* (keys of those facts) a target may
-link to. Plans asks :func:`actual` and never learns how the figure was counted; the
+``AppConfig.ready()``, a *source* — one function that returns its facts for a
+:class:`~edubureau.orgs.scoping.SchoolScope` (the caller's: a viewer's, or a job's
+system scope) over a date range — and the *metrics* (keys of those facts) a target
+may link to. Plans asks :func:`actual` and never learns how the figure was counted; the
 fact it gets carries its own link to the rows behind it.
 
 Keys are ``<source>.<fact key>``: ``safety.drills.count``, ``stats.indicator.kg_gross``.
@@ -19,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-# (bureau, first day, last day) -> {fact key: (value, unit, link to the rows)}
+# (scope, first day, last day) -> {fact key: reading}
 SourceFn = Callable[[Any, date, date], Mapping[str, "Reading"]]
 
 
@@ -64,11 +65,11 @@ def metric(key: str) -> Metric | None:
 
 
 class Readings:
-    """The facts of each source for one bureau and date range, read once: a plan's
+    """The facts of each source for one scope and date range, read once: a plan's
     page asks for many metrics of the same source."""
 
-    def __init__(self, bureau: Any, start: date, end: date) -> None:
-        self.bureau, self.start, self.end = bureau, start, end
+    def __init__(self, scope: Any, start: date, end: date) -> None:
+        self.scope, self.start, self.end = scope, start, end
         self._read: dict[str, Mapping[str, Reading]] = {}
 
     def get(self, key: str) -> Reading | None:
@@ -77,9 +78,9 @@ class Readings:
             return None
         name, fact_key = key.split(".", 1)
         if name not in self._read:
-            self._read[name] = _SOURCES[name][1](self.bureau, self.start, self.end)
+            self._read[name] = _SOURCES[name][1](self.scope, self.start, self.end)
         return self._read[name].get(fact_key)
 
 
-def actual(key: str, bureau: Any, start: date, end: date) -> Reading | None:
-    return Readings(bureau, start, end).get(key)
+def actual(key: str, scope: Any, start: date, end: date) -> Reading | None:
+    return Readings(scope, start, end).get(key)

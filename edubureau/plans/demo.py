@@ -21,6 +21,7 @@ from django.conf import settings
 
 from edubureau.orgs.demo import DemoContext, historical_timestamps
 from edubureau.orgs.models import BureauLevel, SchoolKind
+from edubureau.orgs.scoping import system_scope
 from edubureau.plans import services
 from edubureau.plans.demo_text import LEADS, LINKED, PACE, PLAN_TEXT, SCHEDULE
 from edubureau.plans.models import (
@@ -127,6 +128,8 @@ class DemoPlan:
 
     def _progress(self, plan: WorkPlan, tasks: list[Task]) -> None:
         rng = self.rng
+        # The demo is built without a viewer, like a job: the bureau's whole record.
+        scope = system_scope(plan.bureau)
         # The department's demo account reports its tasks (安全股, 基础教育股); others'
         # accounts are not in the demo, so their reports carry no author.
         self.reporters = {
@@ -144,7 +147,7 @@ class DemoPlan:
                 reports.append(self._report(task, targets[task.pk], day, pace[task.number]))
             with historical_timestamps(ProgressReport):
                 ProgressReport.objects.bulk_create(reports)
-            services.refresh_plan(plan, today=day)
+            services.refresh_plan(plan, scope=scope, today=day)
 
     def _report(self, task: Task, targets: list[Target], day: date, pace: float) -> ProgressReport:
         start, deadline = (

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from edubureau.core.metrics import Readings
+from edubureau.orgs.scoping import SchoolScope, scope_for, subtree_ids
 from edubureau.plans import progress
 from edubureau.plans.models import ProgressReport, Target, TargetSource, Task, WorkPlan
 from edubureau.plans.progress import Point, TaskStatus
@@ -41,10 +42,22 @@ class TaskProgress:
         return str(self.status.label)
 
 
-def readings_for(plan: WorkPlan, today: date) -> Readings:
-    """The record's figures for the plan's year up to ``today`` (whole year once past)."""
+def readings_for(plan: WorkPlan, scope: SchoolScope, today: date) -> Readings:
+    """The record's figures over ``scope`` for the plan's year up to ``today`` (the
+    whole year once past)."""
     start, end = date(plan.year, 1, 1), date(plan.year, 12, 31)
-    return Readings(plan.bureau, start, min(max(today, start), end))
+    return Readings(scope, start, min(max(today, start), end))
+
+
+def plan_scope(user: Any, plan: WorkPlan) -> SchoolScope:
+    """Whose record a plan's linked targets count for ``user``: the plan's bureau's whole
+    subtree when the user reads it (its own staff, the bureaus above); otherwise — a
+    county reading its city's plan, a school reading its task — the part the user
+    sees. The stored status (computed by the lead department's writes and the daily
+    job) is always the whole bureau's."""
+    if plan.bureau_id in subtree_ids(user):
+        return scope_for(user, bureau=plan.bureau)
+    return scope_for(user)
 
 
 def _milestones(task: Task) -> list[Point]:
@@ -107,9 +120,11 @@ def latest_reports(tasks: Iterable[Task]) -> dict[int, ProgressReport]:
     return latest
 
 
-def plan_progress(plan: WorkPlan, tasks: Iterable[Task], *, today: date) -> list[TaskProgress]:
+def plan_progress(
+    plan: WorkPlan, tasks: Iterable[Task], *, scope: SchoolScope, today: date
+) -> list[TaskProgress]:
     tasks = list(tasks)
-    readings = readings_for(plan, today)
+    readings = readings_for(plan, scope, today)
     latest = latest_reports(tasks)
     return [
         task_progress(task, today=today, readings=readings, latest=latest.get(task.pk))

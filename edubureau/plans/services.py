@@ -24,7 +24,7 @@ from edubureau.core.metrics import Readings
 from edubureau.core.officialdoc.text import fullwidth
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Department
-from edubureau.orgs.scoping import is_department_staff
+from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.orgs.services import numbering
 from edubureau.plans import selectors
 from edubureau.plans.models import (
@@ -155,10 +155,9 @@ def save_parsed_plan(
 # Progress ---------------------------------------------------------------------------
 
 
-def refresh_task(task: Task, *, today: date, readings: Readings | None = None) -> TaskProgress:
-    """Recompute the task's progress and status, store them, and keep a history row
-    when the status changed."""
-    readings = readings or selectors.readings_for(task.plan, today)
+def refresh_task(task: Task, *, today: date, readings: Readings) -> TaskProgress:
+    """Recompute the task's progress and status (``readings`` over the plan's whole
+    bureau), store them, and keep a history row when the status changed."""
     latest = selectors.latest_reports([task]).get(task.pk)
     found = selectors.task_progress(task, today=today, readings=readings, latest=latest)
     if (task.status, task.percent) != (found.status, found.percent):
@@ -172,10 +171,10 @@ def refresh_task(task: Task, *, today: date, readings: Readings | None = None) -
     return found
 
 
-def refresh_plan(plan: WorkPlan, *, today: date) -> int:
-    """Refresh every task of the plan (the daily job, and after the record changes);
-    the number of tasks whose status changed."""
-    readings = selectors.readings_for(plan, today)
+def refresh_plan(plan: WorkPlan, *, scope: SchoolScope, today: date) -> int:
+    """Refresh every task of the plan over ``scope`` (the plan's bureau's whole subtree:
+    the daily job's system scope); the number of tasks whose status changed."""
+    readings = selectors.readings_for(plan, scope, today)
     changed = 0
     tasks = plan.tasks.select_related("plan__bureau").prefetch_related("targets", "milestones")
     for task in tasks:
@@ -262,7 +261,7 @@ def report_progress(
                 reported_by=actor,
             )
             audit_create(actor=actor, obj=report)
-        refresh_task(task, today=today)
+        refresh_task(task, today=today, readings=_writer_readings(actor, task, today))
     return report
 
 
@@ -289,8 +288,14 @@ def link_target(*, actor: Any, target: Target, metric_key: str, today: date) -> 
     target.source = TargetSource.LINKED if metric_key else TargetSource.REPORTED
     target.save(update_fields=["metric_key", "source"])
     audit_change(actor=actor, obj=target, before=before)
-    refresh_task(task, today=today)
+    refresh_task(task, today=today, readings=_writer_readings(actor, task, today))
     return target
+
+
+def _writer_readings(actor: Any, task: Task, today: date) -> Readings:
+    """The lead department's staff read their bureau's whole subtree: what they see is
+    what the stored status counts."""
+    return selectors.readings_for(task.plan, scope_for(actor, bureau=task.plan.bureau), today)
 
 
 # Issuing ----------------------------------------------------------------------------

