@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchange
 from edubureau.core.metrics import Readings
 from edubureau.core.officialdoc.text import fullwidth
 from edubureau.core.roles import Role
-from edubureau.orgs.models import Department
+from edubureau.orgs.models import Department, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.orgs.services import numbering
 from edubureau.plans import selectors
@@ -437,3 +438,159 @@ def carry_over(*, actor: Any, plan: WorkPlan) -> WorkPlan:
             detail=f"由{plan.year}年工作要点结转，其中上年未完成的任务{unfinished}项",
         )
     return new
+
+
+# Editing a task -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    metric: str
+    value: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    due: date | None
+    label: str
+    percent: str
+
+
+@dataclass(frozen=True)
+class TaskEdit:
+    """What the task form sends, as typed; :func:`edit_task` checks it."""
+
+    title: str
+    text: str
+    lead_department_id: int | None
+    supporting_ids: tuple[int, ...]
+    school_ids: tuple[int, ...]
+    start: date | None
+    deadline: date | None
+    targets: tuple[TargetRow, ...]
+    milestones: tuple[MilestoneRow, ...]
+
+
+def can_edit_task(user: Any, task: Task) -> bool:
+    """A leader of the plan's bureau edits any of its tasks; the lead department its own
+    (department staff never another department's); the office assigns tasks that have
+    no lead department yet."""
+    plan = task.plan
+    if not writes_plans(user) or user.bureau_id != plan.bureau_id:
+        return False
+    if user.role == Role.BUREAU_LEADER:
+        return True
+    if task.lead_department_id is None:
+        return is_department_staff(user, ISSUING_DEPARTMENT)
+    return bool(Task.objects.writable_by(user).filter(pk=task.pk).exists())
+
+
+def can_reassign(user: Any, task: Task) -> bool:
+    """Who may change a task's lead department: a leader, or the office."""
+    return can_edit_task(user, task) and (
+        user.role == Role.BUREAU_LEADER or is_department_staff(user, ISSUING_DEPARTMENT)
+    )
+
+
+def edit_task(
+    *, actor: Any, task: Task, edit: TaskEdit, loaded: LoadedVersion = UNCHECKED, today: date
+) -> Task:
+    """Save the task form: text, departments, schools concerned, dates, targets and
+    milestones, all checked at once (every problem in Chinese, nothing saved while any
+    remains), audited; the status is recomputed."""
+    if not can_edit_task(actor, task):
+        raise PermissionDenied("您不能修改该工作任务")
+    plan = task.plan
+    problems: list[str] = []
+    title = fullwidth(edit.title.strip())
+    if not title:
+        problems.append("请填写任务名称。")
+    departments = set(
+        Department.objects.filter(bureau_id=plan.bureau_id, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    lead = edit.lead_department_id
+    if lead != task.lead_department_id and not can_reassign(actor, task):
+        problems.append("只有局领导或办公室可以调整牵头股室。")
+    if lead is not None and lead not in departments:
+        problems.append("牵头股室不是本局的股室。")
+    if any(d not in departments for d in edit.supporting_ids):
+        problems.append("配合股室须是本局的股室。")
+    supporting = tuple(d for d in edit.supporting_ids if d != lead)
+    schools = set(
+        School.objects.filter(pk__in=edit.school_ids, bureau__in=plan.bureau.subtree()).values_list(
+            "pk", flat=True
+        )
+    )
+    if len(schools) != len(set(edit.school_ids)):
+        problems.append("涉及学校须是本局及下级的学校。")
+    start, deadline = edit.start, edit.deadline
+    if start and deadline and deadline < start:
+        problems.append("完成时限不能早于开始日期。")
+    for day, what in ((start, "开始日期"), (deadline, "完成时限")):
+        if day is not None and not (plan.year - 1 <= day.year <= plan.year + 1):
+            problems.append(f"{what}应在{plan.year}年前后一年之内。")
+    targets: list[tuple[str, Decimal, str]] = []
+    for n, row in enumerate(edit.targets, start=1):
+        if not (row.metric.strip() or row.value.strip() or row.unit.strip()):
+            continue
+        value = _decimal(row.value)
+        if not row.metric.strip():
+            problems.append(f"第{n}个目标缺少指标名称。")
+        if value is None or value <= 0 or value > MAX_TARGET_VALUE:
+            problems.append(f"第{n}个目标的目标值应为大于0的数字，填写的是“{row.value}”。")
+        if not row.unit.strip() or len(row.unit.strip()) > 10:
+            problems.append(f"第{n}个目标请填写单位（如人、人次、所、%）。")
+        if value is not None:
+            targets.append((fullwidth(row.metric.strip())[:200], value, row.unit.strip()))
+    milestones: list[tuple[date, str, int]] = []
+    for n, step in enumerate(edit.milestones, start=1):
+        if step.due is None and not step.label.strip() and not step.percent.strip():
+            continue
+        pct = _decimal(step.percent)
+        if step.due is None:
+            problems.append(f"第{n}个时间节点请填写日期。")
+        elif (start and step.due < start) or (deadline and step.due > deadline):
+            problems.append(f"第{n}个时间节点应在开始日期和完成时限之间。")
+        if pct is None or not (1 <= pct <= 100) or pct != pct.to_integral_value():
+            problems.append(f"第{n}个时间节点的应完成比例应为1—100的整数。")
+        if step.due is not None and pct is not None:
+            label = fullwidth(step.label.strip())[:200] or "阶段目标"
+            milestones.append((step.due, label, int(pct)))
+    ordered = sorted(milestones)
+    if any(b[2] < a[2] for a, b in pairwise(ordered)):
+        problems.append("时间节点的应完成比例应随日期递增。")
+    if problems:
+        raise PlanInvalid(problems)
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        ensure_unchanged(locked, loaded, what="该工作任务")
+        before = snapshot(locked)
+        locked.title, locked.text = title[:200], fullwidth(edit.text.strip()) or title
+        locked.lead_department_id = lead
+        locked.start, locked.deadline = start, deadline
+        locked.save()
+        locked.supporting_departments.set(supporting)
+        locked.schools.set(schools)
+        kept = {t.position: t for t in locked.targets.all()}
+        for position, (metric, value, unit) in enumerate(targets, start=1):
+            target = kept.pop(position, None) or Target(task=locked, position=position)
+            if (target.metric, target.value, target.unit) != (metric, value, unit):
+                target.metric, target.value, target.unit = metric, value, unit
+                target.save()
+        Target.objects.filter(pk__in=[t.pk for t in kept.values()]).delete()
+        locked.milestones.all().delete()
+        Milestone.objects.bulk_create(
+            Milestone(task=locked, due=due, label=label, expected_percent=pct)
+            for due, label, pct in ordered
+        )
+        audit_change(
+            actor=actor,
+            obj=locked,
+            before=before,
+            detail=f"目标{len(targets)}个，时间节点{len(ordered)}个",
+        )
+        refresh_task(locked, today=today, readings=_writer_readings(actor, locked, today))
+    return locked

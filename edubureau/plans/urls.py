@@ -16,6 +16,7 @@ urlpatterns = [
         "follow-ups/<int:follow_up_id>/respond/", views.follow_up_respond, name="follow-up-respond"
     ),
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
+    path("tasks/<int:task_id>/edit/", views.task_edit, name="task-edit"),
     path("tasks/<int:task_id>/progress/", views.task_report, name="task-report"),
     path("targets/<int:plan_target_id>/link/", views.target_link, name="target-link"),
 ]

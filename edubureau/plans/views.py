@@ -23,7 +23,7 @@ from edubureau.core.officialdoc import render_docx
 from edubureau.core.params import param_date, param_id, param_int, param_month
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Department
+from edubureau.orgs.models import Department, School
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.plans import followups, selectors, services
 from edubureau.plans.document import default_recipients, plan_document
@@ -178,11 +178,13 @@ def _task_context(request: AuthedRequest, task: Task) -> dict[str, Any]:
         latest=selectors.latest_reports([task]).get(task.pk),
     )
     writable = Task.objects.writable_by(request.user).filter(pk=task.pk).exists()
+    editable = services.can_edit_task(request.user, task)
     reports = task.progress_reports.select_related("reported_by").order_by("-period_start")
     return {
         "task": task,
         "progress": found,
         "writable": writable,
+        "editable": editable,
         "reports": reports,
         "history": task.status_changes.all(),
         "follow_ups": task.follow_ups.select_related("responded_by"),
@@ -355,3 +357,89 @@ def follow_up_respond(request: AuthedRequest, follow_up_id: int) -> HttpResponse
     else:
         messages.success(request, "已答复督办。")
     return redirect("plans:task-detail", task_id=follow_up.task_id)
+
+
+TARGET_ROWS = 3  # blank rows offered for new targets
+MILESTONE_ROWS = 2
+
+
+def _ids(values: list[str]) -> tuple[int, ...]:
+    return tuple(i for i in (param_id(v) for v in values) if i is not None)
+
+
+def _task_edit(request: AuthedRequest) -> services.TaskEdit:
+    post = request.POST
+    targets = tuple(
+        services.TargetRow(m, v, u)
+        for m, v, u in zip(
+            post.getlist("target_metric"),
+            post.getlist("target_value"),
+            post.getlist("target_unit"),
+            strict=False,
+        )
+    )
+    milestones = tuple(
+        services.MilestoneRow(param_date(d), label, pct)
+        for d, label, pct in zip(
+            post.getlist("milestone_due"),
+            post.getlist("milestone_label"),
+            post.getlist("milestone_percent"),
+            strict=False,
+        )
+    )
+    return services.TaskEdit(
+        title=post.get("title", "")[:200],
+        text=post.get("text", "")[:10000],
+        lead_department_id=param_id(post.get("lead_department")),
+        supporting_ids=_ids(post.getlist("supporting")),
+        school_ids=_ids(post.getlist("schools")),
+        start=param_date(post.get("start")),
+        deadline=param_date(post.get("deadline")),
+        targets=targets[:50],
+        milestones=milestones[:20],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_edit(request: AuthedRequest, task_id: int) -> HttpResponse:
+    """A task's text, departments, schools concerned, dates, targets and milestones."""
+    task = _task(request, task_id)
+    if not services.can_edit_task(request.user, task):
+        raise PermissionDenied("您不能修改该工作任务")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.edit_task(
+                actor=request.user,
+                task=task,
+                edit=_task_edit(request),
+                loaded=request.POST.get("version"),
+                today=timezone.localdate(),
+            )
+        except services.PlanInvalid as exc:
+            errors = exc.problems
+        except EditConflict as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(request, "已保存工作任务。")
+            return redirect("plans:task-detail", task_id=task.pk)
+    bureau = task.plan.bureau
+    context = {
+        "task": task,
+        "errors": errors,
+        "departments": Department.objects.filter(bureau=bureau, is_active=True).order_by(
+            "sort_order", "pk"
+        ),
+        "can_reassign": services.can_reassign(request.user, task),
+        "supporting": set(task.supporting_departments.values_list("pk", flat=True)),
+        "schools": School.objects.filter(bureau__in=bureau.subtree(), is_active=True)
+        .select_related("township")
+        .order_by("township__sort_order", "township_id", "name"),
+        "chosen_schools": set(task.schools.values_list("pk", flat=True)),
+        "targets": list(task.targets.all()),
+        "new_targets": range(TARGET_ROWS),
+        "milestones": list(task.milestones.all()),
+        "new_milestones": range(MILESTONE_ROWS),
+    }
+    return render(request, "plans/task_edit.html", context, status=400 if errors else 200)
