@@ -1,7 +1,8 @@
 """Plans demo data: the demo county's work plan for the reference year and its progress.
 
 Called by ``edubureau demo`` through the contributor extension point of
-:mod:`edubureau.orgs.demo`, for the county of the demo school only (at every scale).
+:mod:`edubureau.orgs.demo`, for the county of the demo school (at every scale) and, at
+the city scale, for the city.
 The plan is :data:`~edubureau.plans.demo_text.PLAN_TEXT` read by the same parser a
 pasted plan goes through and saved by the same service, issued in February; lead
 departments, linked targets, deadlines and milestones from ``demo_text``. Then month
@@ -20,7 +21,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from edubureau.orgs.demo import DemoContext, historical_timestamps
-from edubureau.orgs.models import BureauLevel, SchoolKind
+from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
+from edubureau.orgs.models import BureauLevel, Role, SchoolKind
 from edubureau.orgs.scoping import system_scope
 from edubureau.plans import services
 from edubureau.plans.demo_text import LEADS, LINKED, PACE, PLAN_TEXT, SCHEDULE
@@ -42,7 +44,15 @@ ISSUED_ON = (2, 20)
 
 
 def build(ctx: DemoContext) -> None:
-    if ctx.bureau.level != BureauLevel.COUNTY or ctx.demo_school.bureau_id != ctx.bureau.pk:
+    demo_county = (
+        ctx.bureau.level == BureauLevel.COUNTY and ctx.demo_school.bureau_id == ctx.bureau.pk
+    )
+    city_on_top = (
+        ctx.bureau.level == BureauLevel.CITY
+        and bool(ctx.tree)
+        and ctx.tree[0].bureau.pk == ctx.bureau.pk
+    )
+    if not (demo_county or city_on_top):
         return
     with ctx.step("工作要点"):
         DemoPlan(ctx).build()
@@ -59,6 +69,16 @@ class DemoPlan:
     def build(self) -> None:
         ctx = self.ctx
         author = ctx.users["leader"]
+        if "office" not in ctx.users:
+            # 办公室 keeps the plan, issues it and drafts the work summaries.
+            ctx.add_user(
+                key="office",
+                username=f"{ctx.users['leader'].username.removesuffix('leader')}bangong",
+                listed=True,
+                full_name=self.person(),
+                role=Role.DEPARTMENT_STAFF,
+                department=ctx.departments["office"],
+            )
         parsed = parse_plan(PLAN_TEXT.format(bureau=ctx.bureau.name, year=self.year))
         departments = ctx.departments
         choices = {
@@ -79,6 +99,10 @@ class DemoPlan:
         self._link(tasks)
         self._schools(tasks)
         self._progress(plan, tasks)
+
+    def person(self) -> str:
+        surname = self.rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+        return surname + self.rng.choice(GIVEN_FIRST) + self.rng.choice(GIVEN_SECOND)
 
     def _schedule(self, tasks: list[Task]) -> None:
         milestones = []

@@ -166,6 +166,10 @@ def _indicator_facts(
                     places=indicator.places,
                 )
             )
+            met = target.met_by(measure.value)
+            if met is not None:
+                # 1 met, 0 not: a report's 存在的问题 names the indicators short of theirs.
+                parts.append(Fact(f"{key}.met", "达到目标", int(met), "", places=0))
         facts.append(
             Fact(
                 key,
@@ -227,7 +231,7 @@ def stat_facts(
 def _without_target(fact: Fact) -> Fact:
     if not fact.breakdown:
         return fact
-    kept = tuple(item for item in fact.breakdown if not item.key.endswith(".target"))
+    kept = tuple(item for item in fact.breakdown if not item.key.endswith((".target", ".met")))
     return replace(fact, breakdown=kept)
 
 

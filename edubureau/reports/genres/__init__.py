@@ -1,7 +1,7 @@
 """The genres a report can be: each a :class:`~edubureau.reports.genres.base.GenreSpec`.
 
-Stats and plans add theirs here as they land (annual work summary and next year's
-ideas, half-year summary and second-half plan, work plan with its issuing notice).
+The work summaries (annual, half-year) draw on plans, safety and statistics together;
+the work plan's own issuing notice is laid out by plans (``plans.document``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from edubureau.reports.genres.rectification_notice import RECTIFICATION_NOTICE
 from edubureau.reports.genres.safety_circulars import CAMPAIGN_CIRCULAR, MONTH_CIRCULAR
 from edubureau.reports.genres.safety_summary import ANNUAL_SAFETY, HALF_YEAR_SAFETY
 from edubureau.reports.genres.stats_bulletin import BULLETIN
+from edubureau.reports.genres.work_summary import ANNUAL_WORK, HALF_YEAR_WORK
 
 GENRES: dict[str, GenreSpec] = {
     g.key: g
@@ -21,6 +22,8 @@ GENRES: dict[str, GenreSpec] = {
         CAMPAIGN_CIRCULAR,
         RECTIFICATION_NOTICE,
         BULLETIN,
+        ANNUAL_WORK,
+        HALF_YEAR_WORK,
     )
 }
 
