@@ -141,10 +141,11 @@ class StatusCount:
 
 @dataclass
 class Summary:
-    """Tasks by status, overall and by lead department, in the statuses' order."""
+    """Tasks by status, overall and by lead department (``(name, department id or
+    NO_DEPARTMENT, counts)``), in the statuses' order."""
 
     by_status: list[StatusCount]
-    by_department: list[tuple[str, list[int]]]
+    by_department: list[tuple[str, str, list[tuple[str, int]]]]
 
     @property
     def total(self) -> int:
@@ -154,21 +155,39 @@ class Summary:
         return next((c.count for c in self.by_status if c.status == status), 0)
 
 
+NO_DEPARTMENT = "none"
+
+
+def _department_key(task: Task) -> str:
+    return str(task.lead_department_id) if task.lead_department_id else NO_DEPARTMENT
+
+
 def summarise(rows: Iterable[TaskProgress]) -> Summary:
     overall: Counter[str] = Counter()
-    departments: dict[str, Counter[str]] = {}
+    departments: dict[tuple[str, str], Counter[str]] = {}
     for row in rows:
         overall[row.status] += 1
         name = row.task.lead_department.name if row.task.lead_department else "未指定牵头股室"
-        departments.setdefault(name, Counter())[row.status] += 1
+        departments.setdefault((name, _department_key(row.task)), Counter())[row.status] += 1
     statuses = TaskStatus.choices
     return Summary(
         by_status=[StatusCount(value, str(label), overall[value]) for value, label in statuses],
         by_department=[
-            (name, [counts[value] for value, _ in statuses])
-            for name, counts in sorted(departments.items())
+            (name, key, [(value, counts[value]) for value, _ in statuses])
+            for (name, key), counts in sorted(departments.items())
         ],
     )
+
+
+def filtered(rows: Iterable[TaskProgress], *, status: str, department: str) -> list[TaskProgress]:
+    """The rows behind a figure of the summary: one status, one lead department, or both
+    ("" for either: no narrowing)."""
+    return [
+        r
+        for r in rows
+        if (not status or r.status == status)
+        and (not department or _department_key(r.task) == department)
+    ]
 
 
 @dataclass(frozen=True)

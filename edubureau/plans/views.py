@@ -148,11 +148,16 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
     rows = selectors.plan_progress(
         plan, tasks, scope=selectors.plan_scope(request.user, plan), today=timezone.localdate()
     )
+    status = request.GET.get("status", "")
+    status = status if status in TaskStatus.values else ""
+    department = request.GET.get("department", "")[:12]
+    shown = selectors.filtered(rows, status=status, department=department)
     groups: dict[int, tuple[Any, list[selectors.TaskProgress]]] = {}
-    for row in rows:
+    for row in shown:
         groups.setdefault(row.task.group.position, (row.task.group, []))[1].append(row)
     context = {
         "plan": plan,
+        "narrowed": bool(status or department),
         "can_issue": services.can_issue(request.user, plan),
         "can_download": request.user.role in BUREAU_ROLES,
         "can_carry_over": WorkPlan.objects.writable_by(request.user).filter(pk=plan.pk).exists()

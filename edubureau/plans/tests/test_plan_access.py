@@ -5,10 +5,12 @@ tasks only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
-from edubureau.plans.models import PlanGroup, PlanStatus, Task, WorkPlan
+from edubureau.plans.models import PlanGroup, PlanStatus, ProgressReport, Task, WorkPlan
 from edubureau.testing.dates import today
 
 
@@ -81,3 +83,31 @@ def test_a_department_writes_only_the_tasks_it_leads(cast):
     assert list(Task.objects.writable_by(cast.office_staff)) == [office_task]
     assert not Task.objects.writable_by(cast.leader).exists()
     assert not Task.objects.writable_by(cast.sibling_safety).exists()
+
+
+def test_every_figure_of_the_summary_opens_its_tasks(cast, client_for):
+    plan, group = _plan(cast.bureau)
+    day = today()
+    # Well into its span with nothing done: lagging whatever day the suite runs.
+    Task.objects.create(
+        plan=plan, group=group, number=1, title="防溺水教育", text="…",
+        lead_department=cast.safety_dept,
+        start=day - timedelta(days=200), deadline=day + timedelta(days=10),
+    )  # fmt: skip
+    done = Task.objects.create(
+        plan=plan, group=group, number=2, title="机关作风建设", text="…",
+        lead_department=cast.office,
+    )  # fmt: skip
+    ProgressReport.objects.create(
+        task=done, period_start=day.replace(day=1), percent=100, narrative="已完成"
+    )
+    client = client_for(cast.leader)
+    url = reverse("plans:plan-detail", args=[plan.pk])
+    page = client.get(url).content.decode()
+    assert "?status=lagging#tasks" in page
+    assert f"?department={cast.safety_dept.pk}&amp;status=lagging#tasks" in page
+    narrowed = client.get(url, {"department": str(cast.office.pk)}).content.decode()
+    tasks = narrowed.split('id="tasks"', 1)[1]
+    assert "机关作风建设" in tasks and "防溺水教育" not in tasks
+    bogus = client.get(url, {"status": "nonsense", "department": "x" * 50})
+    assert bogus.status_code == 200
