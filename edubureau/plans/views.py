@@ -4,11 +4,13 @@ fetch through the door and call ``plans.services``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -42,6 +44,7 @@ from edubureau.plans.textload import MAX_UPLOAD_READ, UnreadableText, text_of_up
 from edubureau.plans.textparse import ParsedPlan, parse_plan
 
 MAX_TEXT_CHARS = 200_000
+CLOSED_SHOWN_DAYS = 90  # lifted follow-ups the board still shows
 
 
 @login_required
@@ -327,13 +330,17 @@ def plan_carry_over(request: AuthedRequest, plan_id: int) -> HttpResponse:
 @require_GET
 def follow_up_board(request: AuthedRequest) -> HttpResponse:
     """督办台账 for the office and the leaders: open follow-ups (those past their answer
-    date first, with their level), answered ones, lifted ones of the year."""
+    date first, with their level), answered ones, and those lifted in the last
+    :data:`CLOSED_SHOWN_DAYS` days."""
     if request.user.role not in BUREAU_ROLES:
         raise PermissionDenied("督办台账供教育局查看")
     today = timezone.localdate()
+    recent = today - timedelta(days=CLOSED_SHOWN_DAYS)
     rows = (
         FollowUp.objects.visible_to(request.user)
-        .filter(opened_on__year=today.year)
+        .filter(
+            Q(status__in=(FollowUpStatus.OPEN, FollowUpStatus.ANSWERED)) | Q(closed_on__gte=recent)
+        )
         .select_related("task__plan__bureau", "task__lead_department", "responded_by")
         .order_by("status", "respond_by", "pk")
     )
