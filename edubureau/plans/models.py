@@ -14,6 +14,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 
+from edubureau.core.photos import PhotoFile
 from edubureau.core.phrasing import plain_number
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, Department, School
@@ -350,3 +351,26 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"督办：{self.task}"
+
+
+class ProgressPhotoQuerySet(models.QuerySet):
+    """A progress photo reads like its task; the lead department adds them."""
+
+    def visible_to(self, user: Any) -> Self:
+        return self.filter(report__task__in=Task.objects.visible_to(user).values("pk"))
+
+    def writable_by(self, user: Any) -> Self:
+        return self.filter(report__task__in=Task.objects.writable_by(user).values("pk"))
+
+
+class ProgressPhoto(PhotoFile):
+    """A photo attached to a progress report (培训现场, 活动照片): checked by content,
+    stripped of EXIF, served only through a view that checks access (core.photos)."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos")
+
+    objects = ProgressPhotoQuerySet.as_manager()
+
+    class Meta(PhotoFile.Meta):
+        verbose_name = "进展照片"
+        verbose_name_plural = "进展照片"

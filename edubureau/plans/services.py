@@ -7,12 +7,12 @@ Who may: a leader or department staff of the bureau (``models.writes_plans``, th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from edubureau.core import metrics
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.metrics import Readings
 from edubureau.core.officialdoc.text import fullwidth
+from edubureau.core.photos import PhotoRejected, removed_on_error, store_photos
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Department, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
@@ -32,6 +33,7 @@ from edubureau.plans.models import (
     Milestone,
     PlanGroup,
     PlanStatus,
+    ProgressPhoto,
     ProgressReport,
     Target,
     TargetSource,
@@ -45,6 +47,8 @@ from edubureau.plans.selectors import TaskProgress
 from edubureau.plans.textparse import ParsedPlan
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_PHOTOS_PER_UPLOAD = 6
+MAX_PHOTOS_PER_REPORT = 20
 MAX_TARGET_VALUE = Decimal("999999999999")
 
 
@@ -200,6 +204,7 @@ def report_progress(
     narrative: str,
     percent: Any = None,
     values: Mapping[int, Any] | None = None,
+    photos: Sequence[IO[bytes]] = (),
     loaded: LoadedVersion = UNCHECKED,
     today: date,
 ) -> ProgressReport:
@@ -236,9 +241,15 @@ def report_progress(
             problems.append("没有量化目标的任务请填写0—100之间的整数完成进度。")
         else:
             clean_percent = int(number)
+    if len(photos) > MAX_PHOTOS_PER_UPLOAD:
+        problems.append(f"每次最多上传{MAX_PHOTOS_PER_UPLOAD}张照片。")
     if problems:
         raise PlanInvalid(problems)
-    with transaction.atomic():
+    try:
+        stored = store_photos(photos, folder="plans")
+    except PhotoRejected as exc:
+        raise PlanInvalid([str(exc)]) from exc
+    with removed_on_error(stored), transaction.atomic():
         existing = (
             ProgressReport.objects.select_for_update()
             .filter(task=task, period_start=period)
@@ -262,6 +273,11 @@ def report_progress(
                 reported_by=actor,
             )
             audit_create(actor=actor, obj=report)
+        if report.photos.count() + len(stored) > MAX_PHOTOS_PER_REPORT:
+            raise PlanInvalid([f"每月进展最多附{MAX_PHOTOS_PER_REPORT}张照片。"])
+        ProgressPhoto.objects.bulk_create(
+            ProgressPhoto(report=report, uploaded_by=actor, **photo.fields()) for photo in stored
+        )
         refresh_task(task, today=today, readings=_writer_readings(actor, task, today))
     return report
 

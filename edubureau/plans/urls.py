@@ -18,5 +18,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/edit/", views.task_edit, name="task-edit"),
     path("tasks/<int:task_id>/progress/", views.task_report, name="task-report"),
+    path("photos/<int:progressphoto_id>/", views.progress_photo, name="progress-photo"),
     path("targets/<int:plan_target_id>/link/", views.target_link, name="target-link"),
 ]

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
 from edubureau.core.officialdoc import render_docx
 from edubureau.core.params import param_date, param_id, param_int, param_month
+from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Department, School
@@ -33,6 +34,7 @@ from edubureau.plans.models import (
     BUREAU_ROLES,
     FollowUp,
     FollowUpStatus,
+    ProgressPhoto,
     Target,
     TargetSource,
     Task,
@@ -187,7 +189,11 @@ def _task_context(request: AuthedRequest, task: Task) -> dict[str, Any]:
     )
     writable = Task.objects.writable_by(request.user).filter(pk=task.pk).exists()
     editable = services.can_edit_task(request.user, task)
-    reports = task.progress_reports.select_related("reported_by").order_by("-period_start")
+    reports = (
+        task.progress_reports.select_related("reported_by")
+        .prefetch_related("photos")
+        .order_by("-period_start")
+    )
     return {
         "task": task,
         "progress": found,
@@ -235,6 +241,7 @@ def task_report(request: AuthedRequest, task_id: int) -> HttpResponse:
             narrative=request.POST.get("narrative", "")[:5000],
             percent=request.POST.get("percent"),
             values=values,
+            photos=request.FILES.getlist("photos"),
             loaded=request.POST.get("version"),
             today=today,
         )
@@ -455,3 +462,16 @@ def task_edit(request: AuthedRequest, task_id: int) -> HttpResponse:
         "new_milestones": range(MILESTONE_ROWS),
     }
     return render(request, "plans/task_edit.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def progress_photo(request: AuthedRequest, progressphoto_id: int) -> FileResponse:
+    photo = get_visible_or_404(ProgressPhoto, request.user, progressphoto_id)
+    try:
+        handle = photo_file_path(photo.path).open("rb")
+    except (OSError, PhotoRejected):
+        raise Http404("照片文件不存在") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

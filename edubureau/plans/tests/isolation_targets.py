@@ -7,7 +7,15 @@ the walk's "nobody sees upward" would count as a leak; that rule has its own tes
 
 from __future__ import annotations
 
-from edubureau.plans.models import FollowUp, PlanGroup, Target, Task, WorkPlan
+from edubureau.plans.models import (
+    FollowUp,
+    PlanGroup,
+    ProgressPhoto,
+    ProgressReport,
+    Target,
+    Task,
+    WorkPlan,
+)
 from edubureau.testing.cast import Cast
 from edubureau.testing.dates import today
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -65,7 +73,29 @@ def _follow_up(cast: Cast, party: Party) -> FollowUp | None:
     return follow_up
 
 
+def _photo(cast: Cast, party: Party) -> ProgressPhoto | None:
+    task = _task(cast, party)
+    if task is None:
+        return None
+    report, _ = ProgressReport.objects.get_or_create(
+        task=task, period_start=today().replace(day=1), defaults={"narrative": party.marker}
+    )
+    photo = report.photos.first()
+    if photo is None:
+        photo = ProgressPhoto.objects.create(
+            report=report,
+            path=f"plans/{party.key}.png",
+            content_type="image/png",
+            size=1,
+            width=1,
+            height=1,
+            uploaded_by=cast.admin,
+        )
+    return photo
+
+
 register_target("plan_id", _plan, listed_by=("plans:plan-list",))
+register_target("progressphoto_id", _photo)
 register_target("follow_up_id", _follow_up, listed_by=("plans:follow-up-board",))
 register_target("task_id", _task)
 register_target("plan_target_id", _target)

@@ -3,14 +3,17 @@ linked to the record (its actual follows the drills logged), bad input, who may.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from edubureau.audit.models import AuditEvent
 from edubureau.plans.models import (
     PlanGroup,
+    ProgressPhoto,
     ProgressReport,
     Target,
     Task,
@@ -138,3 +141,44 @@ def test_a_linked_targets_actual_follows_the_record(cast, client_for, plan):
     assert unknown.status_code == 302
     target.refresh_from_db()
     assert target.metric_key == "safety.drills.count"
+
+
+def _png() -> io.BytesIO:
+    data = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(data, format="PNG")
+    data.seek(0)
+    data.name = "现场.png"
+    return data
+
+
+def test_a_report_carries_photos_served_only_to_those_who_read_the_task(
+    cast, client_for, plan, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    task = _task(plan, 6, cast.office)
+    client = client_for(cast.office_staff)
+    form = {"narrative": "举办培训班", "percent": "20", "photos": [_png(), _png()]}
+    assert client.post(reverse("plans:task-report", args=[task.pk]), form).status_code == 302
+    photos = list(ProgressPhoto.objects.filter(report__task=task))
+    assert len(photos) == 2 and all(p.content_type == "image/png" for p in photos)
+    url = reverse("plans:progress-photo", args=[photos[0].pk])
+    served = client_for(cast.leader).get(url)
+    assert served.status_code == 200 and served["X-Content-Type-Options"] == "nosniff"
+    assert client_for(cast.sibling_safety).get(url).status_code == 404
+    page = client.get(reverse("plans:task-detail", args=[task.pk])).content.decode()
+    assert page.count('data-testid="progress-photo"') == 2
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_kept(
+    cast, client_for, plan, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    task = _task(plan, 7, cast.office)
+    fake = io.BytesIO(b"%PDF-1.4 not an image")
+    fake.name = "照片.jpg"
+    form = {"narrative": "举办培训班", "percent": "20", "photos": [_png(), fake]}
+    answer = client_for(cast.office_staff).post(reverse("plans:task-report", args=[task.pk]), form)
+    assert answer.status_code == 400 and "文件不是有效的图片" in answer.content.decode()
+    assert not ProgressReport.objects.filter(task=task).exists()
+    assert not ProgressPhoto.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
