@@ -7,6 +7,9 @@ the walk's "nobody sees upward" would count as a leak; that rule has its own tes
 
 from __future__ import annotations
 
+import io
+
+from edubureau.core.photos import store_photo
 from edubureau.plans.models import (
     FollowUp,
     PlanGroup,
@@ -16,6 +19,7 @@ from edubureau.plans.models import (
     Task,
     WorkPlan,
 )
+from edubureau.safety.tests.factories_hazards import png_bytes
 from edubureau.testing.cast import Cast
 from edubureau.testing.dates import today
 from edubureau.testing.isolation import Party, register_rowless_route, register_target
@@ -82,14 +86,10 @@ def _photo(cast: Cast, party: Party) -> ProgressPhoto | None:
     )
     photo = report.photos.first()
     if photo is None:
+        # With its file (under the walk's MEDIA_ROOT), so that a reader gets 200.
+        stored = store_photo(io.BytesIO(png_bytes()), folder="plans")
         photo = ProgressPhoto.objects.create(
-            report=report,
-            path=f"plans/{party.key}.png",
-            content_type="image/png",
-            size=1,
-            width=1,
-            height=1,
-            uploaded_by=cast.admin,
+            report=report, uploaded_by=cast.admin, **stored.fields()
         )
     return photo
 
