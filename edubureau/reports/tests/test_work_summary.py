@@ -19,11 +19,15 @@ from django.urls import reverse
 from edubureau.core.facts import Period
 from edubureau.orgs.demo import build_demo
 from edubureau.orgs.models import School
+from edubureau.orgs.scoping import system_scope
 from edubureau.plans.models import ProgressReport, Task, WorkPlan
 from edubureau.plans.progress import TaskStatus
 from edubureau.reports import services
+from edubureau.reports.genres.work_summary import INDICATORS
 from edubureau.safety.models import Drill
+from edubureau.stats import indicators
 from edubureau.stats.models import ReturnStatus, StatReturn
+from edubureau.stats.targets import targets_in_force
 
 REFERENCE = dt.date(2026, 11, 16)
 
@@ -92,6 +96,19 @@ def test_the_annual_work_summary_counts_what_the_record_holds(county, client):
     assert behind.exists()
     for lagging in behind:
         assert f"“{lagging.title}”完成进度" in problems, lagging.title
+    # And every indicator the summary reports that falls short of its target in force.
+    measures = indicators.compute(system_scope(county.bureau), 2026)
+    chain = targets_in_force(county.bureau)
+    short = [
+        (code, words)
+        for code, words in INDICATORS
+        if measures[code].value is not None
+        and (target := chain.in_force(code, 2026)) is not None
+        and not target.met_by(measures[code].value)
+    ]
+    assert short  # the demo county is below its 学前三年毛入园率 target
+    for code, words in short:
+        assert f"{words}{measures[code].text}" in problems, words
     assert "2026年，示例县教育局坚持以人民为中心发展教育" in text
     assert "缺少数据" not in text and "数据缺失" not in text
     assert not re.search(r"[\u4e00-\u9fff][,;:()?!]", text)
