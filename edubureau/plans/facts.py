@@ -32,20 +32,10 @@ from edubureau.core.facts import Fact, FactSet, Period
 from edubureau.orgs.models import Bureau
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.plans import selectors
-from edubureau.plans.models import FollowUp, ProgressReport, Task, WorkPlan
+from edubureau.plans.models import FollowUp, WorkPlan
 from edubureau.plans.progress import TaskStatus
 
 HUNDRED = Decimal(100)
-
-
-def _latest_until(tasks: list[Task], end: date) -> dict[int, ProgressReport]:
-    latest: dict[int, ProgressReport] = {}
-    reports = ProgressReport.objects.filter(task__in=tasks, period_start__lte=end).order_by(
-        "task_id", "period_start"
-    )
-    for report in reports:
-        latest[report.task_id] = report
-    return latest
 
 
 def plan_facts(*, bureau: Bureau, scope: SchoolScope, period: Period, today: date) -> FactSet:
@@ -63,7 +53,7 @@ def plan_facts(*, bureau: Bureau, scope: SchoolScope, period: Period, today: dat
         )
     )
     readings = selectors.readings_for(plan, scope, as_of)
-    latest = _latest_until(tasks, as_of)
+    latest = selectors.latest_reports(tasks, until=as_of)
     facts: list[Fact] = []
     by_status = dict.fromkeys(TaskStatus.values, 0)
     for group in plan.groups.order_by("position"):

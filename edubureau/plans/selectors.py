@@ -109,13 +109,16 @@ def task_progress(
     )
 
 
-def latest_reports(tasks: Iterable[Task]) -> dict[int, ProgressReport]:
-    """Each task's latest progress report, in one query."""
+def latest_reports(
+    tasks: Iterable[Task], *, until: date | None = None
+) -> dict[int, ProgressReport]:
+    """Each task's latest progress report (of a month up to ``until``, when given), in
+    one query."""
     latest: dict[int, ProgressReport] = {}
-    ids = [t.pk for t in tasks]
-    for report in ProgressReport.objects.filter(task_id__in=ids).order_by(
-        "task_id", "period_start"
-    ):
+    reports = ProgressReport.objects.filter(task_id__in=[t.pk for t in tasks])
+    if until is not None:
+        reports = reports.filter(period_start__lte=until)
+    for report in reports.order_by("task_id", "period_start"):
         latest[report.task_id] = report
     return latest
 

@@ -67,6 +67,7 @@ def test_an_answer_stops_the_climb_and_a_task_back_on_track_lifts_it(cast, task,
     follow_up = FollowUp.objects.get()
     url = reverse("plans:follow-up-respond", args=[follow_up.pk])
     assert client_for(cast.office_staff).post(url, {"response": "x"}).status_code == 403
+    # ASCII "," typed on purpose: the answer is stored with full-width punctuation.
     answer = client_for(cast.safety_staff).post(url, {"response": "已组织各校补开演练,月底前完成"})
     assert answer.status_code == 302
     follow_up.refresh_from_db()

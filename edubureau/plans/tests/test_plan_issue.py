@@ -36,7 +36,7 @@ def test_the_leader_issues_and_the_notice_reads_like_seed_003(cast, client_for):
         reverse("plans:plan-issue", args=[plan.pk]),
         {
             "dated": day.isoformat(),
-            "recipients": "各中小学、幼儿园,机关各股室",
+            "recipients": "各中小学、幼儿园,机关各股室",  # ASCII "," on purpose: stored full-width
             "version": plan.updated_at.isoformat(),
         },
     )

@@ -101,6 +101,7 @@ def test_chinese_numerals(text, expected):
 
 
 def test_targets_in_full_width_and_ascii_text_alike():
+    # Pasted text with ASCII punctuation on purpose: it must parse as the full-width one.
     ascii_ = parse_plan(
         "(一)建设\n1.办学条件.新建幼儿园3所,改扩建校舍1.2万平方米;力争完成投资2,500万元."
     )
