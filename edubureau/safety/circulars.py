@@ -42,6 +42,7 @@ from edubureau.rectification.models import (
     OPEN_STATUSES,
     UNRESOLVED_STATUSES,
     Severity,
+    Status,
 )
 from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.facts.units import BUREAU, CHILD_NAMES, Units, direct_label, unit_breakdown
@@ -76,6 +77,8 @@ class CategoryResult:
     closed: int
     unresolved: int
     overdue: int
+    # Of ``unresolved``: rectified by the school, waiting for the bureau's 复查.
+    awaiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ class CircularContent:
     good_practice: tuple[str, ...]
     dated: date
     missing_schools: tuple[str, ...] = field(default=())
+    # Of ``unresolved``: rectified, waiting for the bureau's 复查.
+    awaiting: int = 0
     # Feedback to one school: every hazard the check found there, whatever its state.
     found_hazards: tuple[HazardLine, ...] = field(default=())
     # A circular of a bureau with bureaus below it: one line per county (city), and
@@ -187,6 +192,7 @@ def _by_category(hazards: QuerySet[Hazard], today: date, closed: Q) -> tuple[Cat
             found=Count("pk"),
             closed=Count("pk", filter=closed),
             unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
+            awaiting=Count("pk", filter=Q(status=Status.RECTIFIED)),
             overdue=Count("pk", filter=overdue_q(today)),
         )
         .order_by("-found", "order", "category_key")
@@ -199,6 +205,7 @@ def _by_category(hazards: QuerySet[Hazard], today: date, closed: Q) -> tuple[Cat
             closed=r["closed"],
             unresolved=r["unresolved"],
             overdue=r["overdue"],
+            awaiting=r["awaiting"],
         )
         for r in rows
     )
@@ -269,6 +276,7 @@ def _totals(cats: tuple[CategoryResult, ...]) -> dict[str, int]:
         "found": sum(c.found for c in cats),
         "closed": sum(c.closed for c in cats),
         "unresolved": sum(c.unresolved for c in cats),
+        "awaiting": sum(c.awaiting for c in cats),
         "overdue": sum(c.overdue for c in cats),
     }
 
@@ -360,6 +368,7 @@ def circular_for_campaign(
         found=totals["found"],
         closed=totals["closed"],
         unresolved=totals["unresolved"],
+        awaiting=totals["awaiting"],
         overdue=totals["overdue"],
         by_category=cats,
         by_school=tuple(results),
@@ -550,6 +559,7 @@ def circular_for_month(
         found=totals["found"],
         closed=totals["closed"],
         unresolved=totals["unresolved"],
+        awaiting=totals["awaiting"],
         overdue=totals["overdue"],
         by_category=cats,
         by_school=tuple(results),
@@ -855,10 +865,24 @@ def _feedback_outline(c: CircularContent) -> OfficialDocument:
 
 def _results(c: CircularContent) -> str:
     """The hazard figures of every kind of circular, after "共" / "本月共排查"."""
-    return (
-        f"发现安全隐患{c.found}个，已整改销号{c.closed}个，整改率{_pct(c.rectification_rate)}；"
-        f"尚未整改完成{c.unresolved}个，其中逾期未整改{c.overdue}个。"
-    )
+    text = f"发现安全隐患{c.found}个，已整改销号{c.closed}个，整改率{_pct(c.rectification_rate)}"
+    if c.found == c.closed:
+        return text + "。"
+    # The parts of 未销号 are named, so that the figures add up: still being rectified
+    # (with the overdue among them), rectified and waiting for 复查, and passed 复查 but
+    # not yet closed.
+    being_rectified = c.unresolved - c.awaiting
+    verified = max(c.found - c.closed - c.unresolved, 0)
+    parts = []
+    if being_rectified:
+        overdue = f"（含逾期未整改{c.overdue}个）" if c.overdue else ""
+        parts.append(f"尚未整改完成{being_rectified}个{overdue}")
+    if c.awaiting:
+        parts.append(f"已整改待复查{c.awaiting}个")
+    if verified:
+        parts.append(f"复查通过待销号{verified}个")
+    listed = "，其中" + "、".join(parts) if parts else ""
+    return text + f"；未销号{c.found - c.closed}个{listed}。"
 
 
 def _document(

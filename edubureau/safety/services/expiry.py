@@ -170,11 +170,14 @@ def _remind_bureau(bureau: Bureau, *, run: ExpiryRun, since: datetime, dry_run: 
 
 
 def _counts(docs: list[ExpiringDocument]) -> str:
+    """Names only what there is: never "0份证照30天内到期" when all have expired."""
     expired = sum(d.expired for d in docs)
-    text = f"{len(docs) - expired}份证照{DEFAULT_EXPIRY_DAYS}天内到期"
-    if expired:
-        text += f"，{expired}份已过期"
-    return text
+    soon = len(docs) - expired
+    if not expired:
+        return f"{soon}份证照{DEFAULT_EXPIRY_DAYS}天内到期"
+    if not soon:
+        return f"{expired}份证照已过期"
+    return f"{soon}份证照{DEFAULT_EXPIRY_DAYS}天内到期，{expired}份已过期"
 
 
 def _title(docs: list[ExpiringDocument]) -> str:

@@ -5,6 +5,7 @@ campaign's feedback to one school, downloadable by that school too."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import docx
@@ -24,6 +25,7 @@ from edubureau.core.officialdoc import (
 from edubureau.core.officialdoc import render_docx as render
 from edubureau.orgs.scoping import scope_for
 from edubureau.safety.circulars import (
+    _results,
     campaign_feedback,
     circular_for_campaign,
     circular_for_month,
@@ -278,3 +280,23 @@ def test_it_gives_bureau_staff_every_schools_feedback_and_the_circular(data, cli
     assert response.status_code == 200 and "尚未完成" in response_text(response)
     outside = reverse("safety:campaign-feedback", args=[data.campaign.pk, data.school_c.pk])
     assert client.get(outside).status_code == 404  # school C is not in this campaign
+
+
+def test_its_hazard_sentence_names_every_part_of_what_is_not_closed(data):
+    """发现 = 已销号 + 未销号, and 未销号 is split into parts that add up to it, so a
+    reader never finds hazards unaccounted for (待复查 used to go unnamed)."""
+    content = circular_for_campaign(
+        campaign=data.campaign, scope=scope_for(data.cast.leader), today=TODAY
+    )
+    assert content.awaiting == 0
+    assert _results(content) == (
+        "发现安全隐患2个，已整改销号1个，整改率50.0%；"
+        "未销号1个，其中尚未整改完成1个（含逾期未整改1个）。"
+    )
+    mixed = replace(content, found=10, closed=4, unresolved=5, awaiting=2, overdue=1)
+    assert _results(mixed) == (
+        "发现安全隐患10个，已整改销号4个，整改率40.0%；未销号6个，其中尚未整改完成3个"
+        "（含逾期未整改1个）、已整改待复查2个、复查通过待销号1个。"
+    )
+    done = replace(content, found=3, closed=3, unresolved=0, awaiting=0, overdue=0)
+    assert _results(done) == "发现安全隐患3个，已整改销号3个，整改率100%。"

@@ -141,3 +141,12 @@ def test_it_stays_quiet_without_expiring_documents(cast):
     run = documents_expiry_remind(today=MONDAY)
     assert run.ran and run.schools == [] and run.bureaus == 0
     assert not Notification.objects.exists()
+
+
+@time_machine.travel(at(MONDAY), tick=False)
+def test_a_school_whose_documents_have_all_expired_is_not_told_of_zero(cast):
+    VehicleFactory(school=cast.school_a, plate="川A20001", insurance_expires=date(2026, 3, 1))
+    documents_expiry_remind(today=MONDAY)
+
+    note = _notes(SCHOOL_TOPIC, recipient=cast.school_a_officer).get()
+    assert note.title == "【证照到期】本校1份证照已过期"
