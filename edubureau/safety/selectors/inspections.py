@@ -136,6 +136,18 @@ def inspection_counts(qs: QuerySet[Inspection]) -> dict[str, int]:
     )
 
 
+def own_self_inspection(user: Any, period: date) -> Inspection | None:
+    """The self-inspection of ``period`` of the user's own school, if one was started:
+    what the 填报 button and the workbench say about this month."""
+    if getattr(user, "school_id", None) is None:
+        return None
+    return (
+        Inspection.objects.visible_to(user)
+        .filter(school_id=user.school_id, kind=InspectionKind.SELF, period=period)
+        .first()
+    )
+
+
 def visible_schools(user: Any) -> QuerySet[School]:
     if user.role == Role.SCHOOL_USER:
         return School.objects.none()

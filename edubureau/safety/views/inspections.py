@@ -88,6 +88,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    own = sel.own_self_inspection(user, _this_month())
     return render(
         request,
         "safety/inspections/list.html",
@@ -102,6 +103,8 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             "schools": sel.visible_schools(user),
             "campaigns": sel.campaign_list(user=user)[:50],
             "can_fill_self": services.can_fill_any_self(user),
+            "own_this_month": own,
+            "own_this_month_open": own is not None and services.is_editable(own),
             "is_safety_staff": services.is_safety_staff(user),
             "this_month": _this_month(),
         },
@@ -198,9 +201,7 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
     period = sel.parse_period(request.GET.get("period")) or _this_month()
     if period > _this_month():
         raise Http404("不能填报未来月份的自查")
-    inspection = (
-        Inspection.objects.visible_to(user).filter(kind=InspectionKind.SELF, period=period).first()
-    )
+    inspection = sel.own_self_inspection(user, period)
     if request.method == "POST":
         return _save(request, inspection=inspection, school=school, period=period)
     if inspection is not None:
