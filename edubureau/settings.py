@@ -304,6 +304,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or env_bool("EDUBUREAU_DEMO", False)
+# Files browsers ask for at the site's root (/favicon.ico), served as they are.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 # Uploaded files (photos, evidence) live outside the web root and are served only
 # through views that check access.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
