@@ -140,3 +140,13 @@ def test_it_scopes_the_overview_to_the_users_school(cast, client_for, year):
     assert overview.schools_without_drill == [cast.school_a]
     assert overview.schools_total == 1
     assert cast.school_b.name not in response.content.decode()
+
+
+def test_a_plan_due_for_revision_is_not_filed_under_certificates(cast, client_for, year):
+    f.EmergencyPlanFactory(school=cast.school_a, name="防汛预案", review_due=date(2026, 4, 1))
+    body = client_for(cast.school_a_officer).get(reverse("safety:ledger-home")).content.decode()
+    reminders = body.split('data-testid="expiring"')[1].split("</section>")[0]
+    assert "证照到期与预案修订" in reminders and 'data-label="到期事项">应急预案修订' in reminders
+    assert "证件" not in reminders
+    card = body.split('data-testid="ledger-card-plan"')[1].split("</div>\n  </div>")[0]
+    assert "1项30天内到期或已过期" in card and "证件" not in card
