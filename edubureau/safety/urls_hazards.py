@@ -18,4 +18,5 @@ urlpatterns = [
     path("hazards/new/", views.hazard_report, name="hazard-report"),
     path("hazards/bureaus/", views.hazard_bureaus, name="hazard-bureaus"),
     path("hazards/settings/", views.safety_settings, name="safety-settings"),
+    path("hazards/verify/", views.hazard_bulk_verify, name="hazard-bulk-verify"),
 ]

@@ -40,7 +40,11 @@ def _date_widget() -> forms.DateInput:
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
+    """Rendered as the inspection form's 拍照 button (``.photo-btn``): the same look on
+    the report and rectification forms; without JS the plain input shows inside it."""
+
     allow_multiple_selected = True
+    template_name = "safety/widgets/photo_button.html"
 
 
 class PhotosField(forms.FileField):
@@ -209,20 +213,27 @@ class RectifyForm(VersionedForm):
 
 
 class VerifyForm(VersionedForm):
-    id_prefix = "verify"
-    ACCEPT, REJECT = "accept", "reject"
+    """复查: accept, reject with a reason, or, where the verifying bureau allows it
+    (``SafetySettings.verify_closes``), accept and close in one step."""
 
-    decision = forms.ChoiceField(
-        label="复查结论",
-        choices=[(ACCEPT, "复查通过"), (REJECT, "复查不通过，退回整改")],
-        widget=forms.RadioSelect,
-    )
+    id_prefix = "verify"
+    ACCEPT, ACCEPT_CLOSE, REJECT = "accept", "accept_close", "reject"
+
+    decision = forms.ChoiceField(label="复查结论", choices=[], widget=forms.RadioSelect)
     reason = forms.CharField(
         label="复查意见（不通过时必填原因）",
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: Any, can_close: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(self.ACCEPT, "复查通过")]
+        if can_close:
+            choices.append((self.ACCEPT_CLOSE, "复查通过并销号"))
+        choices.append((self.REJECT, "复查不通过，退回整改"))
+        self.fields["decision"].choices = choices  # type: ignore[attr-defined]
 
 
 class CloseForm(VersionedForm):
@@ -237,4 +248,10 @@ class SafetySettingsForm(VersionedForm):
         required=False,
         help_text="勾选后，中心校（学区）工作人员可复查、销号本乡镇学校的一般隐患；"
         "较大、重大隐患和上级检查活动中由上级复查的隐患不受影响",
+    )
+    verify_closes = forms.BooleanField(
+        label="复查通过即可销号",
+        required=False,
+        help_text="勾选后，复查人员可在复查时选择“复查通过并销号”，也可在待复查列表中批量办理；"
+        "复查、销号仍须由整改人以外、有复查权限的人员办理，学校不能复查本校隐患",
     )

@@ -35,6 +35,14 @@ class SafetySettings(models.Model):
         help_text="勾选后，中心校（学区）工作人员可复查、销号本乡镇学校的一般隐患；"
         "较大、重大隐患仍由安全股复查销号",
     )
+    # Off by default: the two-step way (复查, then 销号) is the rule the hazard
+    # register was designed around; a bureau that signs off on the spot opts in.
+    verify_closes = models.BooleanField(
+        "复查通过即可销号",
+        default=False,
+        help_text="勾选后，复查人员可“复查通过并销号”一步完成（单个或批量）；"
+        "复查与销号仍须由整改人以外、有复查权限的人员办理",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SafetySettingsQuerySet.as_manager()

@@ -21,6 +21,7 @@ from edubureau.rectification.models import (
     UNRESOLVED_STATUSES,
     Rectifiable,
     RectifiableQuerySet,
+    RectificationStep,
     Severity,
     Status,
 )
@@ -149,6 +150,18 @@ class HazardPhoto(PhotoFile):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
     stage = models.CharField(max_length=10, choices=Stage.choices)
+    # The step the photo was taken for (the report, or one round's rectification):
+    # a round rejected and rectified again keeps its own photos. A foreign key, not
+    # the photo's time, because several steps can share a timestamp (a frozen test
+    # clock, a demo built in bulk) and a key says it without guessing.
+    step = models.ForeignKey(
+        RectificationStep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所属环节",
+    )
 
     objects = SchoolScopedQuerySet.as_manager()
     owner_department_code = SAFETY

@@ -18,6 +18,7 @@ from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
 from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
 from edubureau.rectification.models import RectificationStep, Severity, Status
+from edubureau.safety import notices
 from edubureau.safety.models import (
     SAFETY,
     ChecklistCategory,
@@ -154,7 +155,8 @@ def hazard_report_ad_hoc(
             location=location,
             responsible_person=responsible_person,
         )
-        _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.REPORT)
+        _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.REPORT, action="report")
+        notices.hazard_reported(hazard=hazard, actor=actor)
     return hazard
 
 
@@ -178,25 +180,42 @@ def hazard_rectify(
             rectified_on=rectified_on,
             loaded_version=loaded_version,
         )
-        _photo_rows(actor, hazard, stored, stage=HazardPhoto.Stage.EVIDENCE)
+        step = _photo_rows(
+            actor, hazard, stored, stage=HazardPhoto.Stage.EVIDENCE, action="rectify"
+        )
+        # The hazard keeps only the latest round's text; the round's step keeps its
+        # own, so that a rejected round still reads as it was in the history.
+        RectificationStep.objects.filter(pk=step.pk).update(note=hazard.evidence_text)
     return hazard
 
 
 def _photo_rows(
-    actor: Any, hazard: Hazard, stored: Sequence[StoredPhoto], *, stage: str
-) -> list[HazardPhoto]:
-    photos = []
+    actor: Any, hazard: Hazard, stored: Sequence[StoredPhoto], *, stage: str, action: str
+) -> RectificationStep:
+    """The photos' rows, each linked to the step just written (the latest ``action``
+    step of the hazard: the caller holds its lock, so no other step comes between);
+    returns that step."""
+    step = (
+        RectificationStep.objects.filter(
+            content_type=ContentType.objects.get_for_model(Hazard),
+            object_id=hazard.pk,
+            action=action,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    assert step is not None, f"no {action} step for hazard {hazard.pk}"
     for s in stored:
         photo = HazardPhoto.objects.create(
             school_id=hazard.school_id,
             hazard=hazard,
             stage=stage,
+            step=step,
             uploaded_by=actor,
             **s.fields(),
         )
         audit_create(actor=actor, obj=photo, detail=HazardPhoto.Stage(stage).label)
-        photos.append(photo)
-    return photos
+    return step
 
 
 # The bureau's safety settings ---------------------------------------------------------
@@ -215,23 +234,32 @@ def safety_settings_for(user: Any) -> SafetySettings:
 
 @transaction.atomic
 def safety_settings_save(
-    *, actor: Any, township_verifies_minor: bool, loaded_version: LoadedVersion = UNCHECKED
+    *,
+    actor: Any,
+    township_verifies_minor: bool,
+    verify_closes: bool | None = None,
+    loaded_version: LoadedVersion = UNCHECKED,
 ) -> SafetySettings:
     """Save the actor's bureau's settings (a county delegating the verification of
-    its townships' minor hazards to their central schools). Audited."""
+    its townships' minor hazards to their central schools; verification closing the
+    hazard in the same step). ``verify_closes`` None keeps the saved value. Audited."""
     if not can_edit_safety_settings(actor):
         raise NotAllowed("只有本局安全股工作人员可以修改安全工作设置")
     found = SafetySettings.objects.writable_by(actor).select_for_update().first()
     if found is None:
         # The first save: the page showed the defaults (no version to compare).
         created = SafetySettings.objects.create(
-            bureau_id=bureau_id_of(actor), township_verifies_minor=township_verifies_minor
+            bureau_id=bureau_id_of(actor),
+            township_verifies_minor=township_verifies_minor,
+            verify_closes=bool(verify_closes),
         )
         audit_create(actor=actor, obj=created)
         return created
     ensure_unchanged(found, loaded_version, what="安全工作设置")
     before = snapshot(found)
     found.township_verifies_minor = township_verifies_minor
+    if verify_closes is not None:
+        found.verify_closes = verify_closes
     found.save()
     audit_change(actor=actor, obj=found, before=before)
     return found

@@ -71,3 +71,6 @@ register_target("hazardphoto_id", _hazard_photo)
 register_listing("bureau_id", "safety:hazard-bureaus")
 register_rowless_route("safety:hazard-report", "a form")
 register_rowless_route("safety:safety-settings", "the bureau's own settings form")
+# POST only: verifies the ticked hazards; the walk posts it every party's hazard id
+# ("hazard" is a forged field) and checks that none it may not verify changes.
+register_rowless_route("safety:hazard-bulk-verify", "an action: bulk verification, POST only")

@@ -53,9 +53,10 @@ from edubureau.safety.forms.hazards import (
 )
 from edubureau.safety.models import SAFETY, Hazard, HazardPhoto
 from edubureau.safety.selectors import hazards as selectors
+from edubureau.safety.selectors import verification as verification_selectors
 from edubureau.safety.selectors.inspections import parse_period
 from edubureau.safety.services import hazards as services
-from edubureau.safety.services import overdue
+from edubureau.safety.services import overdue, verification
 
 PAGE_SIZE = 50
 
@@ -70,6 +71,16 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     user = request.user
+    # The 待复查 list lets a verifier tick rows and verify them in one POST; only the
+    # rows the lifecycle would accept from them get a box.
+    bulk = filters.status == Status.RECTIFIED
+    verifiable = (
+        verification_selectors.verifiable_ids(user, [h.pk for h in page.object_list])
+        if bulk
+        else set()
+    )
+    for h in page.object_list:
+        h.bulk_version = version_token(h) if h.pk in verifiable else ""  # type: ignore[attr-defined]
     return render(
         request,
         "safety/hazards/list.html",
@@ -91,8 +102,48 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "schools": selectors.visible_schools(user),
             "can_report": selectors.can_report_hazards(user),
             "can_edit_settings": services.can_edit_safety_settings(user),
+            "bulk_verify": bool(verifiable),
+            "bulk_can_close": bool(verifiable)
+            and verification.verify_closes_allowed(user.bureau_id),
         },
     )
+
+
+@login_required
+@require_POST
+def hazard_bulk_verify(request: AuthedRequest) -> HttpResponse:
+    """复查通过 (and 销号 where the bureau allows it) for the hazards ticked on the
+    待复查 list. Each goes through the lifecycle on its own (see
+    ``services.verification.hazards_verify_bulk``); the message lists the refused ones."""
+    user = request.user
+    if not Hazard.objects.verifiable_by(user).exists():
+        raise PermissionDenied("您没有复查隐患的权限")
+    ids = _posted_ids(request.POST.getlist("hazard"))
+    back = reverse("safety:hazard-list") + "?" + _list_query(request.POST.get("next", ""))
+    if not ids:
+        messages.warning(request, "请先勾选要复查的隐患。")
+        return redirect(back)
+    versions = {pk: request.POST.get(f"version_{pk}", "") for pk in ids}
+    close = request.POST.get("close") == "1"
+    try:
+        outcome = verification.hazards_verify_bulk(
+            actor=user, hazard_ids=ids, close=close, versions=versions
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if outcome.closed:
+        messages.success(request, f"{len(outcome.closed)}条隐患复查通过并已销号。")
+    done = len(outcome.verified) - len(outcome.closed)
+    if done:
+        kept = "（本局未开启“复查通过即可销号”的，须另行销号）" if outcome.kept_open else ""
+        messages.success(request, f"{done}条隐患复查通过，待销号{kept}。")
+    if outcome.refused:
+        names = "；".join(
+            f"{r.label or f'编号{r.hazard_id}'}（{r.reason}）" for r in outcome.refused
+        )
+        messages.warning(request, f"{len(outcome.refused)}条未能复查：{names}")
+    return redirect(back)
 
 
 @login_required
@@ -191,13 +242,21 @@ def hazard_rectify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
 @require_POST
 def hazard_verify(request: AuthedRequest, hazard_id: int) -> HttpResponse:
     hazard = get_visible_or_404(Hazard, request.user, hazard_id)
-    form = VerifyForm(request.POST)
+    form = VerifyForm(request.POST, can_close=verification.can_verify_and_close(hazard))
     if form.is_valid():
-        accept = form.cleaned_data["decision"] == VerifyForm.ACCEPT
+        decision = form.cleaned_data["decision"]
         reason = form.cleaned_data["reason"]
-        if _act(form, rectification_verify, request, obj=hazard, accept=accept, reason=reason):
-            text = "复查通过，可以销号。" if accept else "复查未通过，已退回学校重新整改。"
-            return _saved(request, hazard, text)
+        if decision == VerifyForm.ACCEPT_CLOSE:
+            done = _act(
+                form, verification.hazard_verify_and_close, request, hazard=hazard, note=reason
+            )
+            if done:
+                return _saved(request, hazard, "复查通过，隐患已销号。")
+        else:
+            accept = decision == VerifyForm.ACCEPT
+            if _act(form, rectification_verify, request, obj=hazard, accept=accept, reason=reason):
+                text = "复查通过，可以销号。" if accept else "复查未通过，已退回学校重新整改。"
+                return _saved(request, hazard, text)
     return _detail(request, hazard, verify_form=form)
 
 
@@ -282,6 +341,7 @@ def safety_settings(request: AuthedRequest) -> HttpResponse:
     current = services.safety_settings_for(user)
     initial = {
         "township_verifies_minor": current.township_verifies_minor,
+        "verify_closes": current.verify_closes,
         "version": version_token(current),
     }
     form = SafetySettingsForm(request.POST or None, initial=initial)
@@ -290,6 +350,7 @@ def safety_settings(request: AuthedRequest) -> HttpResponse:
             services.safety_settings_save(
                 actor=user,
                 township_verifies_minor=form.cleaned_data["township_verifies_minor"],
+                verify_closes=form.cleaned_data["verify_closes"],
                 loaded_version=form.cleaned_data["version"] or "",
             )
         except EditConflict as exc:
@@ -318,6 +379,26 @@ def _act(form: Any, service: Any, request: AuthedRequest, **kwargs: Any) -> bool
         form.conflict = isinstance(exc, EditConflict)
         return False
     return True
+
+
+def _posted_ids(values: list[str]) -> list[int]:
+    """The ticked ids, in order, without repeats; a value that is not an id is
+    dropped (nothing can be verified by it)."""
+    ids: list[int] = []
+    for value in values:
+        if value.isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+def _list_query(raw: str) -> str:
+    """The list's filters the bulk form came from, re-encoded (a query string only,
+    never a URL: the redirect stays on the list). Defaults to the 待复查 rows."""
+    query = QueryDict(raw[:2000], mutable=True)
+    query.pop("page", None)
+    if not query:
+        query["status"] = Status.RECTIFIED
+    return query.urlencode()
 
 
 def _query_with(query: QueryDict, **params: str) -> str:
@@ -365,21 +446,19 @@ def _detail(request: AuthedRequest, hazard: Hazard, **bound: Any) -> HttpRespons
     if writer and status == Status.PLANNED:
         forms["rectify_form"] = RectifyForm(initial=version)
     if verifier and status == Status.RECTIFIED:
-        forms["verify_form"] = VerifyForm(initial=version)
+        can_close = verification.can_verify_and_close(hazard)
+        forms["verify_form"] = VerifyForm(initial=version, can_close=can_close)
     if verifier and status == Status.VERIFIED:
         forms["close_form"] = CloseForm(initial=version)
     forms.update(bound)
     failed = next(iter(bound.values()), None)
-    photos = list(hazard.photos.all())
     return render(
         request,
         "safety/hazards/detail.html",
         {
             "hazard": hazard,
             "light": selectors.traffic_light(hazard, today=today),
-            "report_photos": [p for p in photos if p.stage == HazardPhoto.Stage.REPORT],
-            "evidence_photos": [p for p in photos if p.stage == HazardPhoto.Stage.EVIDENCE],
-            "history": selectors.hazard_history(hazard),
+            "file": verification_selectors.hazard_file(user, hazard),
             "escalation_label": selectors.escalation_label(hazard.overdue_level),
             "repeats": hazard.repeats.visible_to(user).order_by("-reported_on")[:10],
             **forms,

@@ -9,9 +9,26 @@ document.addEventListener("click", (event) => {
   if (confirming && !window.confirm(confirming.dataset.confirm)) event.preventDefault();
 });
 
-// <input type="checkbox" data-check-all>: ticks every "schools" box of its form.
+// <input type="checkbox" data-check-all>: ticks every "schools" box of its form
+// (data-check-all="hazard": every "hazard" box, the 待复查 list's bulk verification).
 document.addEventListener("change", (event) => {
   if (!event.target.matches("[data-check-all]")) return;
   const form = event.target.closest("form");
-  form.querySelectorAll('input[name="schools"]').forEach((box) => { box.checked = event.target.checked; });
+  const name = event.target.dataset.checkAll || "schools";
+  form.querySelectorAll(`input[name="${name}"]`).forEach((box) => { box.checked = event.target.checked; });
+});
+
+// Styled photo buttons (.photo-btn) hide their file input once scripts run; the
+// count of chosen photos then shows beside the button.
+document.documentElement.classList.add("js");
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.matches(".photo-btn input[type=file]")) return;
+  const count = input.closest(".photo-btn").parentElement.querySelector("[data-photo-count]");
+  if (count) count.textContent = input.files.length ? `已选择${input.files.length}张照片` : "";
+});
+
+// <button data-print>: print the page (the hazard's rectification sheet).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
 });
