@@ -26,6 +26,4 @@ def test_the_header_names_the_users_own_bureau(cast, client_for):
         brand = page.split('data-testid="brand"')[1].split("</a>")[0]
         assert brand.endswith(cast.bureau.name)
     other = client_for(cast.other_admin).get("/").text
-    assert other.split('data-testid="brand"')[1].split("</a>")[0].endswith(
-        cast.other_bureau.name
-    )
+    assert other.split('data-testid="brand"')[1].split("</a>")[0].endswith(cast.other_bureau.name)
