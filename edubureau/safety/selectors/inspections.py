@@ -40,7 +40,7 @@ from edubureau.safety.models import (
     InspectionStatus,
     ItemResult,
 )
-from edubureau.safety.services.chase import missing_self_inspection_schools
+from edubureau.safety.services.chase import chase_is_open, missing_self_inspection_schools
 from edubureau.safety.services.inspections import (
     ItemEntry,
     applicable_items,
@@ -424,7 +424,7 @@ def missing_report(
     return MissingReport(
         period=period,
         due_on=due_on,
-        overdue=today > due_on,
+        overdue=chase_is_open(period, today),
         rows=[MissingRow(s, started.get(s.pk)) for s in missing],
         total_schools=schools.count(),
         on_time=on_time,

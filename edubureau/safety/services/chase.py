@@ -52,6 +52,14 @@ class ChaseResult:
     schools: list[School] = field(default_factory=list)
     skipped_today: list[School] = field(default_factory=list)
     notified: int = 0
+    # Asked before the due date: nobody was chased.
+    not_due: bool = False
+
+
+def chase_is_open(period: date, today: date) -> bool:
+    """A month's self-inspections are chased (催报) only after their due date: until
+    then a school that has not reported is not late."""
+    return today > self_inspection_due_on(month_start(period))
 
 
 def self_inspection_chase(
@@ -71,6 +79,9 @@ def self_inspection_chase(
     today = today or timezone.localdate()
     due_on = self_inspection_due_on(period)
     result = ChaseResult(period=period, due_on=due_on)
+    if not chase_is_open(period, today):
+        result.not_due = True
+        return result
     missing = list(missing_self_inspection_schools(schools=schools, period=period).order_by("pk"))
     chased_today = set(
         Notification.objects.filter(
@@ -87,7 +98,6 @@ def self_inspection_chase(
     if dry_run or not result.schools:
         return result
     link = reverse("safety:self-inspection-new") + f"?period={period:%Y-%m}"
-    when = "已过" if today > due_on else "为"
     recipients = recipients_by_school([s.pk for s in result.schools])
     with transaction.atomic():
         for school in result.schools:
@@ -99,7 +109,7 @@ def self_inspection_chase(
                 title=f"【催报】请尽快报送{period:%Y年%m月}安全隐患月度自查",
                 body=(
                     f"{school.name}{period:%Y年%m月}的安全隐患月度自查尚未提交，"
-                    f"应报日期{when}{due_on:%Y年%m月%d日}。请对照排查指南逐项检查并在系统中提交。"
+                    f"应报日期已过（{due_on:%Y年%m月%d日}）。请对照排查指南逐项检查并在系统中提交。"
                 ),
                 link=link,
                 level=Level.WARNING,
@@ -160,7 +170,7 @@ def self_inspections_chase_due(
     period = month_start(period or today)
     due_on = self_inspection_due_on(period)
     run = ChaseRun(period=period, due_on=due_on, ran=False)
-    if today <= due_on or (working_days_only and not is_working_day(today)):
+    if not chase_is_open(period, today) or (working_days_only and not is_working_day(today)):
         return run
     run.ran = True
     for bureau in Bureau.objects.order_by("pk"):

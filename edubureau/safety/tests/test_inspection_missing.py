@@ -112,6 +112,22 @@ def test_it_chases_the_missing_schools_once_a_day(cast, client_for, month):
     assert Notification.objects.filter(topic=CHASE_TOPIC).count() == 3
 
 
+@time_machine.travel(at(date(2026, 10, 13)), tick=False)
+def test_it_does_not_chase_before_the_due_date_has_passed(cast, client_for, month):
+    """On the due day itself a school is not late: no 催报 is offered, and a forced
+    one sends nothing."""
+    client = client_for(cast.safety_staff)
+    page = client.get(MISSING, {"period": "2026-10"}).text
+    assert 'data-testid="chase"' not in page and 'data-testid="chase-not-due"' in page
+    assert "尚未到应报日期" in page
+    response = client.post(CHASE, {"period": "2026-10"}, follow=True)
+    assert "应报日期过后才能催报" in response.text
+    assert not Notification.objects.exists()
+    with time_machine.travel(at(date(2026, 10, 14)), tick=False):
+        page = client_for(cast.safety_staff).get(MISSING, {"period": "2026-10"}).text
+        assert 'data-testid="chase"' in page
+
+
 def test_it_lets_only_the_safety_department_chase(cast, client_for, month):
     for user in (cast.office_staff, cast.leader, cast.school_a_officer):
         assert client_for(user).post(CHASE, {"period": "2026-10"}).status_code == 403

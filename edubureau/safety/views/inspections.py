@@ -517,13 +517,17 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
     if township_id:
         schools = schools.filter(township_id=township_id)
     result = chase.self_inspection_chase(actor=user, schools=schools, period=period)
+    if result.not_due:
+        messages.info(
+            request, f"尚未到应报日期（{result.due_on:%Y年%m月%d日}），应报日期过后才能催报。"
+        )
     if result.schools:
         messages.success(
             request, f"已向{len(result.schools)}所学校发出催报通知（共{result.notified}人）。"
         )
     if result.skipped_today:
         messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过，未重复发送。")
-    if not result.schools and not result.skipped_today:
+    if not (result.schools or result.skipped_today or result.not_due):
         messages.info(request, "没有需要催报的学校。")
     query = f"?period={period:%Y-%m}" + (f"&township={township_id}" if township_id else "")
     return redirect(reverse("safety:self-inspection-missing") + query)
