@@ -117,7 +117,11 @@ def school_export(request: AuthedRequest) -> HttpResponse:
         model_label=School._meta.label,
         detail=f"导出学校名录{schools.count()}所",
     )
-    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename="schools.xlsx")
+    return attachment(
+        content,
+        content_type=XLSX_CONTENT_TYPE,
+        filename=f"学校名录-{timezone.localdate():%Y%m%d}.xlsx",
+    )
 
 
 @login_required

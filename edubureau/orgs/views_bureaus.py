@@ -154,4 +154,4 @@ def bureau_import(request: AuthedRequest) -> HttpResponse:
 @administrator_only(NOT_ADMINISTRATOR)
 def bureau_import_template(request: AuthedRequest) -> HttpResponse:
     content = services.tree_workbook(request.user)
-    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename="bureaus.xlsx")
+    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename="下级教育局导入模板.xlsx")

@@ -163,7 +163,7 @@ def hazard_export(request: AuthedRequest) -> HttpResponse:
         detail=f"导出安全隐患{len(rows)}条",
     )
     return attachment(
-        content, content_type=XLSX_CONTENT_TYPE, filename=f"hazards-{today:%Y%m%d}.xlsx"
+        content, content_type=XLSX_CONTENT_TYPE, filename=f"安全隐患-{today:%Y%m%d}.xlsx"
     )
 
 
