@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
@@ -73,3 +75,93 @@ def audit_events(*, user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
             created_at__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tz)
         )
     return qs.order_by("-created_at", "-id")
+
+
+# Showing the log: what and who in words ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event as a reader sees it: "安全隐患“灭火器过期”" rather than
+    ``safety.Hazard #1``, "张三（a_officer）" rather than the bare username."""
+
+    event: AuditEvent
+    who: str
+    what: str
+    changes: tuple[Change, ...]
+
+
+def _model(label: str) -> type[Model] | None:
+    try:
+        return apps.get_model(label) if label else None
+    except (LookupError, ValueError):
+        return None
+
+
+def model_name(label: str) -> str:
+    """The model's Chinese name (its verbose_name), or the label if it is gone."""
+    model = _model(label)
+    return str(model._meta.verbose_name) if model is not None else label
+
+
+def _change(model: type[Model] | None, key: str, value: Any) -> Change:
+    """One changed field in words: its verbose name, and a choice's label (待复查, not
+    ``rectified``) for each side."""
+    before, after = value[:2] if isinstance(value, list) and len(value) >= 2 else (None, value)
+    if model is None:
+        return Change(key, before, after)
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return Change(key, before, after)
+    labels = dict(getattr(field, "flatchoices", None) or ())
+
+    def shown(v: Any) -> Any:
+        return labels.get(v, v) if isinstance(v, (str, int)) else v
+
+    return Change(str(getattr(field, "verbose_name", key)), shown(before), shown(after))
+
+
+def _who(event: AuditEvent) -> str:
+    actor = event.actor
+    if actor is None:
+        return event.actor_name or "—"
+    name = getattr(actor, "full_name", "") or ""
+    username = event.actor_name or actor.get_username()
+    return f"{name}（{username}）" if name and name != username else username
+
+
+def _what(event: AuditEvent) -> str:
+    if not event.model_label:
+        return event.object_repr
+    kind = model_name(event.model_label)
+    if event.object_repr:
+        return f"{kind}“{event.object_repr}”"
+    return f"{kind}（编号{event.object_id}）" if event.object_id else kind
+
+
+def described(events: Any) -> list[AuditRow]:
+    """The page's events in words; the actors are read with the events (one query)."""
+    rows = []
+    for event in events:
+        model = _model(event.model_label)
+        changes = tuple(_change(model, k, v) for k, v in (event.changes or {}).items())
+        rows.append(AuditRow(event=event, who=_who(event), what=_what(event), changes=changes))
+    return rows
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """The project's models, for the log's 对象类型 filter: (label, Chinese name)."""
+    found = [
+        (m._meta.label, str(m._meta.verbose_name))
+        for m in apps.get_models()
+        if m.__module__.startswith("edubureau.")
+    ]
+    return sorted(found, key=lambda c: c[1])

@@ -9,7 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from edubureau.audit.models import Action
-from edubureau.audit.selectors import AuditFilter, audit_events, can_read_audit
+from edubureau.audit.selectors import (
+    AuditFilter,
+    audit_events,
+    can_read_audit,
+    described,
+    model_choices,
+)
 from edubureau.audit.services import audit_log
 
 
@@ -18,14 +24,21 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if not can_read_audit(request.user):
         raise PermissionDenied("只有审计管理员和局领导可以查看审计日志")
     filters = AuditFilter.from_params(request.GET)
-    events = audit_events(user=request.user, filters=filters)
+    events = audit_events(user=request.user, filters=filters).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "audit/event_list.html",
-        {"page": page, "filters": filters, "actions": Action.choices, "query": query.urlencode()},
+        {
+            "page": page,
+            "rows": described(page.object_list),
+            "filters": filters,
+            "actions": Action.choices,
+            "models": model_choices(),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.audit.selectors import AuditFilter, audit_events
+from edubureau.audit.services import audit_log
 from edubureau.testing.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,22 @@ def test_the_account_administrator_cannot_read_the_audit_log(cast, auditor):
     reader = Client()
     reader.force_login(auditor)
     assert reader.get(reverse("audit:event-list")).status_code == 200
+
+
+def test_the_log_says_what_and_who_in_words(cast, auditor, client_for):
+    """安全隐患“…” and 姓名（账号）, a field's Chinese name and a choice's label,
+    not ``safety.Hazard #1``, a bare username and ``status: rectified``."""
+    cast.safety_staff.full_name = "王安全"
+    cast.safety_staff.save(update_fields=["full_name"])
+    audit_log(
+        actor=cast.safety_staff,
+        action=Action.UPDATE,
+        obj=cast.school_a,
+        changes={"name": ["旧名", cast.school_a.name], "kind": ["primary", "junior"]},
+    )
+    page = client_for(auditor).get(reverse("audit:event-list")).content.decode()
+    row = next(r for r in page.split('data-testid="audit-row"')[1:] if "王安全" in r)
+    assert f"王安全（{cast.safety_staff.username}）" in row
+    assert f"学校“{cast.school_a.name}”" in row and "orgs.School" not in row
+    assert f"学校名称：旧名 → {cast.school_a.name}" in row
+    assert "办学类型：小学 → 初级中学" in row and "primary" not in row
