@@ -282,3 +282,44 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"
+
+
+class MutedTopicQuerySet(models.QuerySet["MutedTopic"]):
+    """A user's own notification settings, nobody else's."""
+
+    def visible_to(self, user: Any) -> Self:
+        if not _is_live(user):
+            return self.none()
+        return self.filter(user_id=user.pk)
+
+    def writable_by(self, user: Any) -> Self:
+        return self.visible_to(user)
+
+
+class MutedTopic(models.Model):
+    """A topic the user chose not to receive in the app (通知设置). One row per muted
+    topic: the default, receiving everything, needs no row, and ``notify()`` drops
+    the muted recipients with one query. Group robots are the bureau's settings and
+    are not affected."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="muted_topics",
+        verbose_name="用户",
+    )
+    topic = models.CharField("主题", max_length=100)
+    created_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    objects = MutedTopicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "不接收的通知主题"
+        verbose_name_plural = "不接收的通知主题"
+        ordering = ["user", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="muted_topic_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.topic}"

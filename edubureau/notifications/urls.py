@@ -5,6 +5,7 @@ from edubureau.notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.notification_list, name="list"),
+    path("settings/", views.notification_settings, name="settings"),
     path("read-all/", views.notification_mark_all_read, name="mark-all-read"),
     path("<int:notification_id>/", views.notification_open, name="open"),
     path("<int:notification_id>/read/", views.notification_mark_read, name="mark-read"),

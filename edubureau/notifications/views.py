@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubureau.notifications import selectors, services
+from edubureau.notifications import selectors, services, topics
 from edubureau.notifications.forms import WebhookEndpointForm
 from edubureau.notifications.models import (
     DeliveryStatus,
@@ -83,6 +83,25 @@ def notification_mark_all_read(request: AuthedRequest) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         messages.success(request, f"已将{count}条通知标为已读。")
     return _after_mark(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: AuthedRequest) -> HttpResponse:
+    """通知设置: the user's own choice of in-app topics (never anyone else's)."""
+    if request.method == "POST":
+        services.notification_settings_save(
+            actor=request.user, receive=request.POST.getlist("receive")
+        )
+        messages.success(request, "通知设置已保存。")
+        return redirect("notifications:settings")
+    muted = services.muted_topics(user=request.user)
+    offered = [t for t in topics.all_topics() if t.offered_to(request.user.role)]
+    groups = [
+        (module, [(t, t.key not in muted or not t.mutable) for t in items])
+        for module, items in topics.grouped(offered)
+    ]
+    return render(request, "notifications/settings.html", {"groups": groups})
 
 
 # ---------------------------------------------------------------- webhooks (administrators)

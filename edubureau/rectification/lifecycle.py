@@ -22,12 +22,14 @@ Who may act:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from edubureau.audit.services import audit_change, snapshot
@@ -41,6 +43,7 @@ from edubureau.rectification.models import (
     Severity,
     Status,
 )
+from edubureau.rectification.signals import step_recorded
 
 R = TypeVar("R", bound=Rectifiable)
 
@@ -102,7 +105,13 @@ def can_verify(actor: Any, obj: Rectifiable) -> bool:
 
 def rectified_by(actor: Any, obj: Rectifiable) -> bool:
     """Whether ``actor`` recorded the latest rectification of ``obj``."""
-    last = (
+    last = _last_rectifier(obj)
+    return last is not None and last == getattr(actor, "pk", None)
+
+
+def _last_rectifier(obj: Rectifiable) -> int | None:
+    """The id of whoever recorded the latest rectification of ``obj``."""
+    last: int | None = (
         RectificationStep.objects.filter(
             content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, action="rectify"
         )
@@ -110,7 +119,24 @@ def rectified_by(actor: Any, obj: Rectifiable) -> bool:
         .values_list("actor_id", flat=True)
         .first()
     )
-    return last is not None and last == getattr(actor, "pk", None)
+    return last
+
+
+def verifiers_among(candidates: Iterable[Any], obj: Rectifiable) -> list[Any]:
+    """Of ``candidates``, those for whom :func:`can_verify` holds, in one query for
+    the model's rule (an ``EXISTS`` per candidate) and one for the rectifier: who
+    should be told that a rectification awaits verification."""
+    users = list({u.pk: u for u in candidates}.values())
+    if not users or obj.pk is None:
+        return []
+    manager = type(obj)._default_manager
+    checks = {
+        f"u{u.pk}": Exists(manager.verifiable_by(u).filter(pk=obj.pk))  # type: ignore[attr-defined]
+        for u in users
+    }
+    flags = manager.filter(pk=obj.pk).annotate(**checks).values(*checks).first() or {}
+    rectifier = _last_rectifier(obj)
+    return [u for u in users if flags.get(f"u{u.pk}") and u.pk != rectifier]
 
 
 def _require_verifier(actor: Any, obj: Rectifiable) -> None:
@@ -138,6 +164,9 @@ def _step(actor: Any, obj: Rectifiable, *, action: str, before: str, note: str =
         to_status=obj.status,
         actor=actor,
         note=note,
+    )
+    step_recorded.send(
+        sender=type(obj), obj=obj, action=action, actor=actor, from_status=before, note=note
     )
 
 

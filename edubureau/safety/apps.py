@@ -9,6 +9,7 @@ class SafetyConfig(AppConfig):
     def ready(self) -> None:
         from edubureau.core import metrics, navigation
         from edubureau.safety import metrics as safety_metrics
+        from edubureau.safety import notices
 
         navigation.register("安全看板", "safety:dashboard", order=100)
         navigation.register("安全检查", "safety:inspection-list", order=110)
@@ -17,3 +18,5 @@ class SafetyConfig(AppConfig):
         metrics.register_source(
             "safety", safety_metrics.MODULE, safety_metrics.readings, safety_metrics.METRICS
         )
+        notices.register_topics()
+        notices.connect()

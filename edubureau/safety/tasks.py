@@ -34,3 +34,12 @@ def remind_expiring_documents() -> dict[str, Any]:
     from edubureau.safety.services.expiry import documents_expiry_remind
 
     return documents_expiry_remind(today=timezone.localdate()).as_dict()
+
+
+@recurring(name="safety.remind_hazards_due", daily_at=time(8, 30))
+def remind_hazards_due() -> dict[str, Any]:
+    """整改期限将至: on working days, tell schools of hazards due within one working day
+    (once per hazard and deadline)."""
+    from edubureau.safety.notices import hazards_due_remind
+
+    return hazards_due_remind(today=timezone.localdate()).as_dict()

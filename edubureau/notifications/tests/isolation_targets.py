@@ -50,3 +50,4 @@ register_target("endpoint_id", _endpoint, listed_by=("notifications:webhook-list
 register_target("delivery_id", _delivery, listed_by=("notifications:delivery-list",), readers=())
 register_rowless_route("notifications:mark-all-read", "marks the user's own notifications")
 register_rowless_route("notifications:webhook-create", "a form")
+register_rowless_route("notifications:settings", "the user's own notification settings")

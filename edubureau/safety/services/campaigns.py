@@ -22,6 +22,7 @@ from edubureau.audit.services import audit_create
 from edubureau.orgs.models import Role, School, User
 from edubureau.orgs.scoping import schools_visible_to
 from edubureau.rectification.lifecycle import NotAllowed
+from edubureau.safety import notices
 from edubureau.safety.models import Campaign, Checklist, InspectionKind
 from edubureau.safety.services.inspections import (
     InspectionError,
@@ -72,6 +73,7 @@ def campaign_create(*, actor: Any, data: CampaignData) -> Campaign:
         obj=campaign,
         detail=f"检查范围{len(data.schools)}所学校；检查组{len(data.team)}人",
     )
+    notices.campaign_assigned(campaign=campaign, actor=actor)
     return campaign
 
 

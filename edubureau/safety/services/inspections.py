@@ -43,6 +43,7 @@ from edubureau.orgs.scoping import is_department_staff, schools_writable_by
 from edubureau.orgs.selectors import school_recipients
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
+from edubureau.safety import notices
 from edubureau.safety.models import (
     SAFETY,
     Campaign,
@@ -403,6 +404,10 @@ def _save_locked(
     if submit:
         _check_complete(items, results)
         outcome.hazards_created = _report_hazards(actor, locked, items, results)
+        # One message for the whole submit (a burst of findings is one notification).
+        notices.inspection_hazards_reported(
+            inspection=locked, hazards=outcome.hazards_created, actor=actor
+        )
         resubmit = locked.status == InspectionStatus.RETURNED
         now = timezone.now()
         locked.status = InspectionStatus.SUBMITTED
