@@ -52,3 +52,17 @@ def test_the_embedded_default_makes_its_own_secret_key_once_and_keeps_it(tmp_pat
     again = _run("check", EDUBUREAU_VAR_DIR=var)
     assert again.returncode == 0, again.stderr
     assert key_file.read_text() == key
+
+
+def test_help_lists_the_products_own_commands_first_one_line_each(tmp_path):
+    result = _run("--help", EDUBUREAU_VAR_DIR=str(tmp_path / "var"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    ours, _, theirs = out.partition("Django及所用组件的命令：")
+    listed = [line.split()[0] for line in ours.splitlines() if line.startswith("  ")]
+    for command in ("demo", "worker", "scheduler", "audit_prune", "safety_mark_overdue"):
+        assert command in listed
+        line = next(x for x in ours.splitlines() if x.split()[:1] == [command])
+        assert len(line.split(maxsplit=1)) == 2  # the name and its one-line summary
+    assert "migrate" in theirs.split() and "migrate" not in listed
+    assert out.index("demo") < out.index("migrate")
