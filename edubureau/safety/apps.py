@@ -7,8 +7,9 @@ class SafetyConfig(AppConfig):
     verbose_name = "安全管理"
 
     def ready(self) -> None:
-        from edubureau.core import metrics, navigation
+        from edubureau.core import metrics, navigation, workbench
         from edubureau.safety import metrics as safety_metrics
+        from edubureau.safety import workbench as safety_workbench
         from edubureau.safety import notices
 
         navigation.register("安全看板", "safety:dashboard", order=100)
@@ -20,3 +21,4 @@ class SafetyConfig(AppConfig):
         )
         notices.register_topics()
         notices.connect()
+        workbench.register("safety", safety_workbench.items, order=100)

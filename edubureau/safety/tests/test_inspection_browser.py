@@ -68,3 +68,45 @@ def test_it_fills_and_submits_a_self_inspection_on_a_phone(
     assert stored.item_id == extinguishers.pk and max(stored.width, stored.height) == 1600
     with Image.open(tmp_path / stored.path) as image:
         assert image.format == "JPEG"
+
+
+def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, cast, phone_page):
+    """Autosaves still waiting when 提交 is pressed are dropped (the submit carries
+    every field), one in flight is waited for, and the submit sends no empty file
+    parts: nothing is answered 400 and the answers are all kept."""
+    base = live_server.url
+    items = items_for(small_checklist(cast.bureau), cast.school_a)
+    page = phone_page
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "a_officer")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/safety/inspections/self/")
+    page.wait_for_selector("[data-testid=inspection-form]")
+
+    posts: list[tuple[str, int, bytes]] = []
+    page.on(
+        "requestfinished",
+        lambda r: (
+            r.method == "POST"
+            and posts.append((r.url, r.response().status, r.post_data_buffer or b""))
+        ),
+    )
+    page.click(f"#item-{items[0].pk} .choice.pass")
+    page.wait_for_selector(f"#item-{items[0].pk} [data-save-state]:has-text('已保存')")
+    for item in items[1:]:
+        if not page.is_visible(f"#item-{item.pk}"):
+            page.click(f"details:has(#item-{item.pk}) > summary")  # categories fold
+        page.click(f"#item-{item.pk} .choice.pass")  # each starts a 150 ms autosave timer
+    page.fill("#id_summary", "全部合格")  # and a 600 ms one
+    page.click("[data-testid=submit-inspection]")
+    page.wait_for_url(f"{base}/safety/inspections/*/")
+    page.wait_for_timeout(1200)  # any dropped timer would have fired by now
+
+    assert [status for _, status, _ in posts if status >= 400] == []
+    submit = [body for _, status, body in posts if b'name="action"' in body and b"submit" in body]
+    assert len(submit) == 1 and b'filename=""' not in submit[0]
+    inspection = Inspection.objects.get()
+    assert inspection.status == InspectionStatus.SUBMITTED
+    assert inspection.summary == "全部合格"

@@ -10,10 +10,14 @@
   const HEADER_FIELDS = ["inspected_on", "leader", "participants", "summary"];
   const timers = new Map();
   let queue = Promise.resolve(); // saves run one after another, never in parallel
+  let pending = 0; // saves queued or in flight
+  let closed = false; // the whole form is being posted: no autosave may follow it
 
   function enqueue(task) {
-    const run = queue.then(task, task);
-    queue = run.catch(() => {});
+    pending += 1;
+    const guarded = () => (closed ? null : task());
+    const run = queue.then(guarded, guarded);
+    queue = run.catch(() => {}).then(() => { pending -= 1; });
     return run;
   }
 
@@ -67,7 +71,7 @@
     timers.set(key, setTimeout(() => {
       timers.delete(key);
       enqueue(() => post(build()))
-        .then((json) => setState(stateEl, "已保存 " + json.saved_at))
+        .then((json) => { if (json) setState(stateEl, "已保存 " + json.saved_at); })
         .catch((err) => setState(stateEl, err.message, true));
     }, delay));
   }
@@ -169,10 +173,30 @@
     })).catch((err) => window.alert(err.message));
   });
 
+  // 保存草稿 / 提交 post every field, so autosaves still waiting are dropped (after a
+  // submit they would be refused); one already sent is waited for, so that it cannot
+  // arrive after the submit. Empty file inputs are left out: the photos are uploaded
+  // already, and 88 empty parts made the submit's body slow to parse.
   form.addEventListener("submit", (event) => {
     if (form.dataset.submitting) { event.preventDefault(); return; }
+    timers.forEach((t) => clearTimeout(t));
+    timers.clear();
+    closed = true;
+    form.querySelectorAll("input[type=file]").forEach((input) => {
+      if (!input.files || !input.files.length) input.disabled = true;
+    });
+    if (pending > 0) {
+      event.preventDefault();
+      const submitter = event.submitter;
+      queue.then(() => form.requestSubmit(submitter));
+      return;
+    }
     form.dataset.submitting = "1";
-    setTimeout(() => { delete form.dataset.submitting; }, 15000);
+    setTimeout(() => {
+      delete form.dataset.submitting;
+      closed = false;
+      form.querySelectorAll("input[type=file]").forEach((input) => { input.disabled = false; });
+    }, 15000);
   });
 
   const firstMissing = form.querySelector("fieldset.missing");
