@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core import workbench
 from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
@@ -47,8 +48,11 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
+    """Every role's workbench (工作台): the modules' to-dos, most urgent first, each
+    linking to the list it counts; and the role's own panels below."""
     user = request.user
     context: dict[str, Any] = {
+        "work_items": workbench.items_for(user, timezone.localdate()),
         "counts_by_kind": [
             {"label": SchoolKind(row["kind"]).label, "n": row["n"], "kind": row["kind"]}
             for row in selectors.school_counts_by_kind(user=user)

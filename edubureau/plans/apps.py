@@ -7,8 +7,9 @@ class PlansConfig(AppConfig):
     verbose_name = "工作计划"
 
     def ready(self) -> None:
-        from edubureau.core import navigation
+        from edubureau.core import navigation, workbench
         from edubureau.core.roles import Role
+        from edubureau.plans import workbench as plans_workbench
 
         # Leaders and departments run the plan; school-side accounts read the tasks
         # that concern their schools.
@@ -24,3 +25,4 @@ class PlansConfig(AppConfig):
             ],
             order=250,
         )
+        workbench.register("plans", plans_workbench.items, order=250)

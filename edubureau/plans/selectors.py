@@ -11,10 +11,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from edubureau.core.metrics import Readings
 from edubureau.orgs.scoping import SchoolScope, scope_for, subtree_ids
 from edubureau.plans import progress
-from edubureau.plans.models import ProgressReport, Target, TargetSource, Task, WorkPlan
+from edubureau.plans.models import (
+    FollowUp,
+    FollowUpStatus,
+    ProgressReport,
+    Target,
+    TargetSource,
+    Task,
+    WorkPlan,
+)
 from edubureau.plans.progress import Point, TaskStatus
 
 
@@ -218,3 +228,28 @@ def owed_by(user: Any, *, today: date) -> list[Owed]:
         )
     )
     return [Owed(task, task.pk in reported) for task in tasks]
+
+
+def unreported(owed: Iterable[Owed]) -> list[Owed]:
+    """The owed tasks whose progress of this month is not in yet (``?owed=unreported``
+    on the plans page; the workbench counts them)."""
+    return [o for o in owed if not o.reported_this_month]
+
+
+def board_follow_ups(
+    user: Any, *, mine: bool = False, level: int | None = None
+) -> QuerySet[FollowUp]:
+    """The follow-ups of the 督办台账 ``user`` reads; with ``mine`` only those their
+    department answers (the lead department's: ``writable_by``), with ``level`` only
+    those that climbed to that level of the ladder or higher (2: 报分管局领导)."""
+    rows = FollowUp.objects.writable_by(user) if mine else FollowUp.objects.visible_to(user)
+    if level:
+        rows = rows.filter(overdue_level__gte=level)
+    return rows
+
+
+def open_follow_ups(
+    user: Any, *, mine: bool = False, level: int | None = None
+) -> QuerySet[FollowUp]:
+    """Follow-ups awaiting an answer: the board's 待答复 section."""
+    return board_follow_ups(user, mine=mine, level=level).filter(status=FollowUpStatus.OPEN)

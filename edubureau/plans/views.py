@@ -65,10 +65,13 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         if not plans.exists()
         else Task.objects.none()
     )
+    owed = selectors.owed_by(user, today=today)
+    only_unreported = request.GET.get("owed") == "unreported"
     context = {
         "plans": plans,
         "tasks": tasks[:200],
-        "owed": selectors.owed_by(user, today=today),
+        "owed": selectors.unreported(owed) if only_unreported else owed,
+        "only_unreported": only_unreported,
         "month": today.replace(day=1),
         "can_write": writes_plans(user),
         "show_board": user.role in BUREAU_ROLES,
@@ -343,8 +346,12 @@ def follow_up_board(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied("督办台账供教育局查看")
     today = timezone.localdate()
     recent = today - timedelta(days=CLOSED_SHOWN_DAYS)
+    # Narrowed from the workbench: the department's own (mine=1), or what reached the
+    # leaders (level=2).
+    mine = request.GET.get("mine") == "1"
+    level = param_int(request.GET.get("level"), minimum=1, maximum=max(followups.LEVELS))
     rows = (
-        FollowUp.objects.visible_to(request.user)
+        selectors.board_follow_ups(request.user, mine=mine, level=level)
         .filter(
             Q(status__in=(FollowUpStatus.OPEN, FollowUpStatus.ANSWERED)) | Q(closed_on__gte=recent)
         )
@@ -359,6 +366,8 @@ def follow_up_board(request: AuthedRequest) -> HttpResponse:
         "today": today,
         "levels": followups.LEVELS,
         "response_days": followups.RESPONSE_WORKING_DAYS,
+        "mine": mine,
+        "level": level,
     }
     return render(request, "plans/follow_ups.html", context)
 

@@ -9,8 +9,8 @@ class SafetyConfig(AppConfig):
     def ready(self) -> None:
         from edubureau.core import metrics, navigation, workbench
         from edubureau.safety import metrics as safety_metrics
-        from edubureau.safety import workbench as safety_workbench
         from edubureau.safety import notices
+        from edubureau.safety import workbench as safety_workbench
 
         navigation.register("安全看板", "safety:dashboard", order=100)
         navigation.register("安全检查", "safety:inspection-list", order=110)

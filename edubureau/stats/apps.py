@@ -7,9 +7,10 @@ class StatsConfig(AppConfig):
     verbose_name = "教育统计"
 
     def ready(self) -> None:
-        from edubureau.core import metrics, navigation
+        from edubureau.core import metrics, navigation, workbench
         from edubureau.core.roles import Role
         from edubureau.stats import metrics as stats_metrics
+        from edubureau.stats import workbench as stats_workbench
 
         # The people who file, review or read returns; administrators and auditors keep
         # accounts and logs, not statistics.
@@ -28,3 +29,4 @@ class StatsConfig(AppConfig):
         metrics.register_source(
             "stats", stats_metrics.MODULE, stats_metrics.readings, stats_metrics.METRICS
         )
+        workbench.register("stats", stats_workbench.items, order=200)

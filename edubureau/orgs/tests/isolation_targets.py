@@ -91,7 +91,7 @@ register_target("bureau_id", _bureau, listed_by=("orgs:bureau-list",), readers=(
 register_target("schoolyear_id", _school_year, readers=())
 
 for _name, _reason in {
-    "home": "counts by school kind; an inspector's own schools",
+    "home": "workbench counts, each linking to its list; an inspector's own schools",
     "login": "the sign-in form",
     "password-change": "the user's own password",
     "orgs:school-create": "a form",

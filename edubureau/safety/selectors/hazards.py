@@ -7,7 +7,11 @@ subtree; with direct=1 only the schools it runs itself, 市直), township, schoo
 overdue=1, supervised=1 (挂牌督办), repeat=1, item (item key), late=1 (rectified
 after the deadline), on_time=1 (not late: rectified by the deadline, or without one),
 plan (plan kind: immediate / by_deadline / deferred), since/until (reported_on),
-closed_since/closed_until.
+closed_since/closed_until; verifiable=1 (those the viewer may verify and close:
+``Hazard.objects.verifiable_by``, the 待复查 queue with status=rectified),
+rejected=1 (sent back by a verification at least once: with status=planned, to be
+rectified again), level=N (climbed to escalation level N or higher: 4 报分管局领导).
+The workbench (``safety.workbench``) links here and counts with :func:`hazard_list`.
 
 Per child bureau (a city's counties, a province's cities): :func:`bureau_rows`,
 built from :func:`hazard_counts_by_bureau`, :func:`missing_counts_by_bureau` and
@@ -26,7 +30,7 @@ from django.utils import timezone
 
 from edubureau.core.calendar import add_working_days
 from edubureau.core.excel import Column
-from edubureau.core.params import param_date, param_id
+from edubureau.core.params import param_date, param_id, param_int
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, Role, School
 from edubureau.orgs.scoping import schools_writable_by, scope_for
@@ -75,6 +79,9 @@ class HazardFilter:
     until: date | None = None
     closed_since: date | None = None
     closed_until: date | None = None
+    verifiable: bool = False
+    rejected: bool = False
+    level: int | None = None
 
     @classmethod
     def from_params(cls, params: Any) -> HazardFilter:
@@ -102,11 +109,18 @@ class HazardFilter:
             until=param_date(params.get("until")),
             closed_since=param_date(params.get("closed_since")),
             closed_until=param_date(params.get("closed_until")),
+            verifiable=params.get("verifiable") == "1",
+            rejected=params.get("rejected") == "1",
+            level=_level(params.get("level")),
         )
 
     @property
     def is_empty(self) -> bool:
         return self == HazardFilter()
+
+
+def _level(value: Any) -> int | None:
+    return param_int(value, minimum=1, maximum=SUPERVISED_LEVEL)
 
 
 def overdue_q(today: date) -> Q:
@@ -172,6 +186,14 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         qs = qs.filter(closed_at__date__gte=filters.closed_since)
     if filters.closed_until:
         qs = qs.filter(closed_at__date__lte=filters.closed_until)
+    if filters.verifiable:
+        # Who verifies is the model's one rule (a higher bureau's campaign, a delegated
+        # township), never a role test here.
+        qs = qs.filter(pk__in=Hazard.objects.verifiable_by(user).values("pk"))
+    if filters.rejected:
+        qs = qs.filter(rejection_count__gt=0)
+    if filters.level:
+        qs = qs.filter(overdue_level__gte=filters.level)
     return qs.order_by("-reported_on", "-id")
 
 
