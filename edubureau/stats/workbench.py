@@ -63,7 +63,7 @@ def _school(user: Any, today: date) -> list[WorkItem]:
     if status in (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED, ReturnStatus.LOCKED):
         if today > r.due + timedelta(days=DONE_SHOWN_DAYS):
             return []
-        done = {ReturnStatus.SUBMITTED: "已上报，待审核"}.get(status, "已审核")
+        done = "已上报，待审核" if status == ReturnStatus.SUBMITTED else "已审核"
         return [r.item("own_return", status, f"{label}{done} ✓", DONE)]
     if status == ReturnStatus.RETURNED:
         return [r.item("own_return", status, label, DUE, detail="已退回，请修改后重新上报")]
