@@ -47,8 +47,27 @@ def test_it_fills_and_submits_a_self_inspection_on_a_phone(
     page.click(f"#item-{extinguishers.pk} .choice.hazard")
     page.fill(f"#d_{extinguishers.pk}", "一楼走廊灭火器压力表指针在红区")
     page.fill(f"#l_{extinguishers.pk}", "教学楼一楼走廊")
+    # The photo button just above the sticky 保存/提交 bar: the thumbnail must not
+    # end up under the bar.
+    page.evaluate(
+        """(id) => {
+            const button = document.querySelector(`#item-${id} .photo-btn`).getBoundingClientRect();
+            const bar = document.querySelector('.form-actions').getBoundingClientRect();
+            window.scrollBy(0, button.bottom - bar.top + 2);
+        }""",
+        extinguishers.pk,
+    )
     page.set_input_files(f"#item-{extinguishers.pk} input[type=file]", str(photo))
     page.wait_for_selector(f"#item-{extinguishers.pk} [data-thumbs] li img")
+    page.wait_for_timeout(300)
+    assert not page.evaluate(
+        """(id) => {
+            const thumb = document.querySelector(`#item-${id} [data-thumbs] li:last-child`);
+            const bar = document.querySelector('.form-actions').getBoundingClientRect();
+            return thumb.getBoundingClientRect().bottom > bar.top;
+        }""",
+        extinguishers.pk,
+    ), "the new thumbnail is under the sticky bar"
     page.click(f"details:has(#item-{railings.pk}) > summary")  # categories fold
     page.click(f"#item-{railings.pk} .choice.na")
     page.wait_for_selector(f"#item-{railings.pk} [data-save-state]:has-text('已保存')")

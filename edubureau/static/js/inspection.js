@@ -109,6 +109,9 @@
     del.dataset.deletePhoto = json.delete_url;
     li.append(a, del);
     list.appendChild(li);
+    // The new thumbnail may land under the sticky 保存/提交 bar; the page's
+    // scroll-padding (app.css) keeps "nearest" clear of it.
+    img.addEventListener("load", () => li.scrollIntoView({ block: "nearest" }), { once: true });
   }
 
   async function uploadPhotos(input) {
