@@ -38,5 +38,6 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "edubureau.core.views.bad_request"
 handler403 = "edubureau.audit.views.permission_denied"
 handler500 = "edubureau.core.request_id.server_error"

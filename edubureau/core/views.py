@@ -28,6 +28,7 @@ from edubureau.core.calendar import (
 )
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.forms import CalendarYearForm, WorkingDayCalculatorForm
+from edubureau.core.listing import ListQueryError
 from edubureau.core.models import MAX_YEAR, MIN_YEAR, CalendarDayKind, CalendarYear
 
 
@@ -194,3 +195,11 @@ def _calculate(form: WorkingDayCalculatorForm) -> dict[str, Any] | None:
         "result_year_coverage": COVERAGE_LABELS[year_schedule(result.year).coverage],
         "result_is_fallback": year_schedule(result.year).coverage == "fallback",
     }
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a refused query (``core.listing``: an unknown parameter or sort
+    key) says what was wrong, in Chinese. Other 400s (a malformed request) get the
+    generic sentence; their messages are not meant for users."""
+    message = str(exception) if isinstance(exception, ListQueryError) else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -32,3 +32,10 @@ document.addEventListener("change", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// The list component's filter panel (details.filter-panel) starts folded on a phone,
+// so the list, not the filters, fills the first screen; on a wider screen it stays
+// open. Without scripts it is open everywhere.
+if (window.matchMedia("(max-width: 640px)").matches) {
+  document.querySelectorAll("details.filter-panel[open]").forEach((panel) => { panel.open = false; });
+}
