@@ -109,6 +109,7 @@ from edubureau.safety.demo_data import (
     campaigns_between,
 )
 from edubureau.safety.demo_ledgers import LedgerDemo
+from edubureau.safety.demo_notices import build_notices
 from edubureau.safety.models import (
     Campaign,
     Checklist,
@@ -1026,4 +1027,6 @@ def build(ctx: DemoContext, *, months: int | None = None) -> SafetyDemo:
     with ctx.step("安全：隐患与整改记录 hazards"):
         demo.write_hazards()
     demo.write_ledgers()
+    with ctx.step("安全：通知 notifications"):
+        build_notices(ctx)
     return demo

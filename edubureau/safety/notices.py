@@ -285,6 +285,11 @@ def on_step(sender: Any, *, obj: Hazard, action: str, actor: Any, note: str = ""
     # that follows is what the school hears of.
 
 
+def rectification_submitted(*, hazard: Hazard, actor: Any) -> None:
+    """Tell whoever may verify ``hazard`` that its rectification awaits them."""
+    _rectified(hazard, actor=actor)
+
+
 def _rectified(hazard: Hazard, *, actor: Any) -> None:
     verifiers = verifiers_among(verifier_candidates(hazard), hazard)
     rectified_on = f"{hazard.rectified_on:%Y-%m-%d}" if hazard.rectified_on else ""

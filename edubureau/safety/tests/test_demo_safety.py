@@ -292,3 +292,18 @@ def test_it_gives_the_leaders_dashboard_substance(county, client_for):
     assert board.coverage.letters_total.value > 90
     assert board.coverage.drills.value > 0 and board.coverage.vehicles.value > 0
     assert board.campaigns
+
+
+def test_it_leaves_every_demo_account_unread_notifications(county):
+    from edubureau.notifications.models import Notification
+
+    unread = Notification.objects.filter(read_at__isnull=True)
+    # One account per role (accounts later modules add, such as plans' office, are
+    # theirs to notify).
+    roles = ("leader", "safety", "jichu", "inspector", "admin", "township")
+    for key in (*roles, "principal", "safety_officer", "teacher"):
+        assert unread.filter(recipient=county.users[key]).exists(), key
+    # What the safety module would have sent, through its real senders, dated today.
+    for key in ("safety", "principal", "safety_officer"):
+        assert unread.filter(recipient=county.users[key], topic__startswith="safety.").exists(), key
+    assert {n.created_at.astimezone(SHANGHAI).date() for n in unread} == {TODAY}

@@ -10,6 +10,8 @@ how later modules add their own demo data.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import unicodedata
 from datetime import date
@@ -98,6 +100,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-jobs",
+            action="store_true",
+            help="不在服务旁运行后台任务（worker、scheduler）/ serve without the background jobs",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -162,7 +169,7 @@ class Command(BaseCommand):
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
         self.print_banner(bureau=bureau, logins=logins, url=url, serving=not options["no_serve"])
         if not options["no_serve"]:
-            self.serve(host=host, port=port)
+            self.serve(host=host, port=port, jobs=not options["no_jobs"])
 
     # -- steps
 
@@ -261,7 +268,27 @@ class Command(BaseCommand):
             w("  " + "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:4])) + row[4])
         w(rule)
 
-    def serve(self, *, host: str, port: int) -> None:
+    def start_jobs(self) -> list[subprocess.Popen[bytes]]:
+        """The worker and the scheduler beside the demo server, as in production (see
+        edubureau/jobs/README.md): group-robot deliveries and the daily jobs (逾期督办,
+        催报, 整改期限将至, 证照到期) run, so a newcomer sees notifications arrive. Their
+        output goes to ``jobs.log`` in the var directory; they stop with the server."""
+        if "immediate" in settings.TASKS["default"]["BACKEND"].lower():
+            return []  # tasks already run as they are enqueued
+        log = (Path(settings.VAR_DIR) / "jobs.log").open("ab")
+        command = [sys.executable, "-m", "edubureau.cli"]
+        procs = [
+            subprocess.Popen([*command, *args], stdout=log, stderr=subprocess.STDOUT)
+            for args in (["worker", "--interval", "1"], ["scheduler", "--interval", "30"])
+        ]
+        log.close()  # the children hold their own handles
+        self.stdout.write(
+            f"后台任务已启动（worker、scheduler），日志：{Path(settings.VAR_DIR) / 'jobs.log'}"
+            " / background jobs running."
+        )
+        return procs
+
+    def serve(self, *, host: str, port: int, jobs: bool = True) -> None:
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):
             self.stdout.write(
                 self.style.WARNING(
@@ -270,7 +297,17 @@ class Command(BaseCommand):
             )
         self.stdout.write("按 Ctrl+C 停止服务 / press Ctrl+C to stop.")
         addrport = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        call_command("runserver", addrport, use_reloader=False, skip_checks=True)
+        procs = self.start_jobs() if jobs else []
+        try:
+            call_command("runserver", addrport, use_reloader=False, skip_checks=True)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 class _Step:
