@@ -22,6 +22,7 @@ from edubureau.rectification.models import Status
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.selectors.hazards import UNRESOLVED, HazardFilter, hazard_list
+from edubureau.safety.selectors.inspections import campaign_list
 from edubureau.safety.selectors.ledger_specs import CANTEEN, DEFAULT_EXPIRY_DAYS, PLAN, VEHICLE
 from edubureau.safety.selectors.ledgers import LedgerFilter, ledger_rows
 from edubureau.safety.services.chase import missing_self_inspection_schools
@@ -81,6 +82,19 @@ def _missing_schools(user: Any, today: date, *, key: str) -> WorkItem:
         urgency=OVERDUE if late else INFO,
         due=due_on,
         detail=f"应于{_month_day(due_on)}前报送" + ("，请催报" if late else ""),
+    )
+
+
+def _campaigns(user: Any, today: date) -> WorkItem:
+    """Campaigns in progress today: the campaign list's ``?active=1``."""
+    return WorkItem(
+        key="safety.campaigns_running",
+        group=GROUP,
+        label="进行中的检查活动",
+        count=campaign_list(user=user, running_on=today).count(),
+        url=f"{reverse('safety:campaign-list')}?active=1",
+        urgency=INFO,
+        detail="查看各校检查进度",
     )
 
 
@@ -212,6 +226,7 @@ def _safety_department(user: Any, today: date) -> list[WorkItem]:
         h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
         h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE),
         _missing_schools(user, today, key="schools_missing"),
+        _campaigns(user, today),
         *_expiring(user, today),
     ]
 

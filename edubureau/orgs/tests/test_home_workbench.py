@@ -20,7 +20,7 @@ from edubureau.safety.tests.factories_hazards import (
     hazard_in_state,
     make_hazard,
 )
-from edubureau.safety.tests.factories_inspections import make_self_inspection
+from edubureau.safety.tests.factories_inspections import make_campaign, make_self_inspection
 from edubureau.safety.tests.factories_ledgers import VehicleFactory
 from edubureau.testing.dates import today
 from edubureau.testing.factories import SchoolFactory
@@ -52,6 +52,10 @@ def county(cast):
     make_hazard(cast, school=cast.sibling_school, actor=cast.sibling_safety)
     VehicleFactory.create(school=cast.school_a, insurance_expires=today() + timedelta(days=10))
     VehicleFactory.create(school=cast.school_b, inspection_expires=today() - timedelta(days=3))
+    make_campaign(cast.bureau, schools=[cast.school_a, cast.school_b], name="冬季消防专项检查")
+    ended = today() - timedelta(days=40)
+    make_campaign(cast.bureau, schools=[cast.school_a], starts_on=ended, ends_on=ended)
+    make_campaign(cast.sibling_bureau, schools=[cast.sibling_school], name="乙县专项检查")
     return cast
 
 
@@ -115,6 +119,7 @@ def test_the_safety_department_gets_its_queues(county, client_for):
     assert counts["safety.hazards_overdue"] == 3
     assert counts["safety.schools_missing"] == 1  # school A; B submitted
     assert counts["safety.expiring.vehicle"] == 2
+    assert counts["safety.campaigns_running"] == 1  # not the ended one, nor 乙县's
 
 
 def test_a_leader_sees_what_was_escalated_to_them(county, client_for):
@@ -132,9 +137,10 @@ def test_an_inspector_sees_their_schools_open_items(county, client_for):
 
 def test_a_county_sees_nothing_of_its_sibling(county, client_for):
     items = assert_workbench_matches(client_for(county.sibling_safety))
-    # Its one school owes the month; 甲县's hazards and schools are not counted.
+    # Its one school owes the month, its own campaign runs; 甲县's rows are not counted.
     assert {key: item.count for key, item in items.items() if key.startswith("safety.")} == {
-        "safety.schools_missing": 1
+        "safety.schools_missing": 1,
+        "safety.campaigns_running": 1,
     }
 
 

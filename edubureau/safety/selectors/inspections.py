@@ -293,7 +293,9 @@ def inspection_history(inspection: Inspection) -> list[HistoryRow]:
 # Campaigns ------------------------------------------------------------------------
 
 
-def campaign_list(*, user: Any) -> QuerySet[Campaign]:
+def campaign_list(*, user: Any, running_on: date | None = None) -> QuerySet[Campaign]:
+    """The campaigns ``user`` sees; with ``running_on``, those in progress that day
+    (started, not yet ended): the list's ``?active=1`` and the workbench's count."""
     # A subquery, not Count("schools"): a school user's list is filtered on the same
     # relation, which would make every campaign count one school.
     scope = (
@@ -302,7 +304,10 @@ def campaign_list(*, user: Any) -> QuerySet[Campaign]:
         .annotate(n=Count("*"))
         .values("n")  # type: ignore[misc]  # the stubs do not see annotations on a through model
     )
-    return Campaign.objects.visible_to(user).annotate(school_count=Subquery(scope))
+    campaigns = Campaign.objects.visible_to(user)
+    if running_on is not None:
+        campaigns = campaigns.filter(starts_on__lte=running_on, ends_on__gte=running_on)
+    return campaigns.annotate(school_count=Subquery(scope))
 
 
 @dataclass

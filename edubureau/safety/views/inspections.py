@@ -538,11 +538,15 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def campaign_list(request: AuthedRequest) -> HttpResponse:
+    # ?active=1: those in progress today (the workbench links here).
+    active = request.GET.get("active") == "1"
+    running_on = timezone.localdate() if active else None
     return render(
         request,
         "safety/inspections/campaign_list.html",
         {
-            "campaigns": sel.campaign_list(user=request.user),
+            "campaigns": sel.campaign_list(user=request.user, running_on=running_on),
+            "active": active,
             "can_create": services.is_safety_staff(request.user),
         },
     )
