@@ -327,7 +327,9 @@ def test_the_list_offers_bulk_verification_only_on_the_rows_a_verifier_may_verif
     assert ticks == [str(theirs.pk)]  # never the rectifier's own
     assert "复查通过并销号" not in page.text
     # Other statuses, and a school, get no boxes.
-    assert "bulk-verify-form" not in client_for(cast.inspector).get(LIST).text
+    everything = client_for(cast.inspector).get(LIST).text
+    assert "bulk-verify-form" not in everything and 'data-testid="to-verify"' in everything
+    assert "to-verify" not in client_for(cast.school_a_officer).get(LIST).text
     school_page = client_for(cast.school_a_officer).get(LIST, {"status": "rectified"})
     assert "bulk-verify-form" not in school_page.text and str(mine.pk) in school_page.text
     _allow_verify_and_close(cast)
@@ -441,3 +443,46 @@ def test_the_service_refuses_foreign_ids_without_touching_them(cast):
     assert Hazard.objects.get(pk=foreign.pk).status == Status.RECTIFIED
     denied = AuditEvent.objects.filter(actor=cast.safety_staff, action=Action.ACCESS_DENIED)
     assert set(denied.values_list("object_id", flat=True)) == {str(foreign.pk), str(other_city.pk)}
+
+
+def test_the_migration_links_photos_stored_before_the_step_key(cast):
+    """Photos stored before ``HazardPhoto.step`` existed get their step: a report photo
+    the report, an evidence photo the round recorded at or before it."""
+    import importlib
+
+    import time_machine
+    from django.apps import apps as django_apps
+
+    from edubureau.safety.tests.factories_hazards import add_photo
+
+    migration = importlib.import_module(
+        "edubureau.safety.migrations.0005_hazard_photo_step_and_verify_closes"
+    )
+    hazard = hazard_in_state(cast, Status.PLANNED)
+    report_photo = add_photo(hazard, user=cast.safety_staff)
+    with time_machine.travel(at(date(2026, 10, 12), 11), tick=False):
+        hazard = rectification_rectify(
+            actor=cast.school_a_officer,
+            obj=hazard,
+            evidence_text="一",
+            rectified_on=hazard.reported_on,
+        )
+        first = add_photo(hazard, user=cast.school_a_officer, stage=HazardPhoto.Stage.EVIDENCE)
+        hazard = rectification_verify(
+            actor=cast.safety_staff, obj=hazard, accept=False, reason="否"
+        )
+    with time_machine.travel(at(date(2026, 10, 12), 14), tick=False):
+        hazard = rectification_rectify(
+            actor=cast.school_a_officer,
+            obj=hazard,
+            evidence_text="二",
+            rectified_on=hazard.reported_on,
+        )
+        second = add_photo(hazard, user=cast.school_a_officer, stage=HazardPhoto.Stage.EVIDENCE)
+    assert not HazardPhoto.objects.filter(step__isnull=False).exists()
+
+    migration.link_photos_to_steps(django_apps, None)
+
+    report, round1, round2 = (s for s in steps_for(hazard) if s.action in ("report", "rectify"))
+    linked = dict(HazardPhoto.objects.values_list("pk", "step_id"))
+    assert linked == {report_photo.pk: report.pk, first.pk: round1.pk, second.pk: round2.pk}

@@ -102,6 +102,9 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "schools": selectors.visible_schools(user),
             "can_report": selectors.can_report_hazards(user),
             "can_edit_settings": services.can_edit_safety_settings(user),
+            # A verifier's way to the 待复查 rows, where the bulk form is.
+            "verify_link": filters.status != Status.RECTIFIED
+            and Hazard.objects.verifiable_by(user).exists(),
             "bulk_verify": bool(verifiable),
             "bulk_can_close": bool(verifiable)
             and verification.verify_closes_allowed(user.bureau_id),
