@@ -23,7 +23,7 @@ unknown *names* (a parameter no list has, a sort key not on the allow-list) are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -60,8 +60,9 @@ class ListSpec:
     default_sort: str = ""
     # Appended to every order so that pages never overlap or skip rows.
     tiebreak: tuple[str, ...] = ("-pk",)
-    # What a bare visit (no parameter at all) opens with, e.g. {"status": "unresolved"}.
-    defaults: Mapping[str, str] = field(default_factory=dict)
+    # What a bare visit (no parameter at all) opens with, e.g. {"status": "unresolved"};
+    # a callable for what depends on the day (this month).
+    defaults: Mapping[str, str] | Callable[[], Mapping[str, str]] = field(default_factory=dict)
     page_size: int = DEFAULT_PAGE_SIZE
 
     @property
@@ -85,9 +86,10 @@ def needs_defaults(spec: ListSpec, params: Mapping[str, Any]) -> str | None:
     """The query string a bare visit should be sent to, or None. The default filter
     is made visible in the address (and undone by 清除条件, which keeps an explicit
     empty value), never applied behind the user's back."""
-    if spec.defaults and not any(params):
-        return urlencode(dict(spec.defaults))
-    return None
+    if any(params):
+        return None
+    defaults = spec.defaults() if callable(spec.defaults) else spec.defaults
+    return urlencode(dict(defaults)) if defaults else None
 
 
 def read_list_query(spec: ListSpec, params: Mapping[str, Any]) -> ListQuery:
@@ -145,4 +147,6 @@ def list_context(request: Any, spec: ListSpec, rows: Any, query: ListQuery) -> d
         "list_query": query,
         "list_spec": spec,
         "single_school": bool(getattr(user, "school_id", None)),
+        # How many filters are set: the folded panel's summary says so.
+        "active_filters": sum(1 for k in spec.filters if request.GET.get(k)) + bool(query.q),
     }

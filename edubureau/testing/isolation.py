@@ -924,6 +924,11 @@ def _checked(
     if leaked:
         walk.fail(label, viewer, f"{shown} leaked {leaked}")
     _check_rows(walk, viewer, label, shown)
+    location = response.get("Location", "") if status in (301, 302) else ""
+    if method == "get" and not data and location.startswith(url.split("?")[0] + "?"):
+        # A list that opens on its default filter (core.listing.needs_defaults) sends
+        # a bare visit to itself with that filter: walk the list it opens on.
+        return _checked(walk, viewer, label, "get", location, None, f"GET {location}")
     return response, text
 
 

@@ -110,3 +110,8 @@ def test_a_school_user_sees_one_school(cast):
     request.user = cast.school_a_officer
     context = list_context(request, SPEC, [], read_list_query(SPEC, request.GET))
     assert context["single_school"] is True
+
+
+def test_a_default_filter_may_depend_on_the_day():
+    spec = ListSpec(filters=frozenset({"period"}), defaults=lambda: {"period": "2026-12"})
+    assert needs_defaults(spec, q("")) == "period=2026-12"

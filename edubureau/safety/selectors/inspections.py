@@ -24,6 +24,7 @@ from django.utils import timezone
 from edubureau.audit.models import AuditEvent
 from edubureau.core.excel import Column
 from edubureau.core.facts import percent
+from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id, param_month
 from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import Role, School
@@ -85,6 +86,27 @@ class InspectionFilter:
             bureau_id=param_id(params.get("bureau")),
             direct=params.get("direct") == "1",
         )
+
+
+# The inspection list as the list component reads it (core.listing): it opens on this
+# month; search looks in the school's and the campaign's names.
+INSPECTION_LIST = ListSpec(
+    filters=frozenset(
+        {"kind", "period", "school", "township", "status", "campaign", "since", "until"}
+        | {"bureau", "direct"}
+    ),
+    search=("school__name", "campaign__name"),
+    search_hint="学校或检查活动名称",
+    sorts={
+        "inspected_on": ("inspected_on",),
+        "school": ("school__name",),
+        "status": ("status",),
+        "hazards": ("hazards_found",),
+    },
+    default_sort="-inspected_on",
+    tiebreak=("-id",),
+    defaults=lambda: {"period": f"{timezone.localdate():%Y-%m}"},
+)
 
 
 def _readable(user: Any, *, bureau_id: int | None, direct: bool) -> QuerySet[Inspection]:

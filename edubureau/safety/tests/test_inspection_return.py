@@ -101,14 +101,16 @@ def test_it_refuses_to_send_back_a_draft(cast, client_for, submitted):
 def test_the_list_button_follows_the_months_self_inspection(cast, client_for, submitted):
     """填报 while nothing is started, 已提交 once submitted, 修改退回的 after a return."""
     officer = client_for(cast.school_a_officer)
-    listed = officer.get(reverse("safety:inspection-list")).text
+    listed = officer.get(reverse("safety:inspection-list"), follow=True).text
     assert "10月自查已提交" in listed and "填报10月自查" not in listed
     assert url("inspection-detail", submitted) in listed
 
     client_for(cast.safety_staff).post(url("inspection-return", submitted), {"reason": "请复核"})
-    listed = officer.get(reverse("safety:inspection-list")).text
+    listed = officer.get(reverse("safety:inspection-list"), follow=True).text
     assert "修改退回的10月自查" in listed and "已提交" not in listed.split("toolbar")[1][:400]
 
     # Another school that has not started its month.
-    listed = client_for(cast.school_b_officer).get(reverse("safety:inspection-list")).text
+    listed = (
+        client_for(cast.school_b_officer).get(reverse("safety:inspection-list"), follow=True).text
+    )
     assert "填报10月自查" in listed and "继续填报" not in listed

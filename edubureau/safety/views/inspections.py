@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.listing import apply_list_query, list_context, needs_defaults, read_list_query
 from edubureau.core.params import param_id
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
@@ -83,20 +83,21 @@ def _photo_or_404(request: AuthedRequest, photo_id: int) -> InspectionPhoto:
 @login_required
 def inspection_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    defaults = needs_defaults(sel.INSPECTION_LIST, request.GET)
+    if defaults:
+        return redirect(f"{request.path}?{defaults}")
+    listing = read_list_query(sel.INSPECTION_LIST, request.GET)
     filters = sel.InspectionFilter.from_params(request.GET)
     inspections = sel.inspection_list(user=user, filters=filters)
-    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows = apply_list_query(sel.INSPECTION_LIST, inspections, listing)
     own = sel.own_self_inspection(user, _this_month())
     return render(
         request,
         "safety/inspections/list.html",
         {
-            "page": page,
+            **list_context(request, sel.INSPECTION_LIST, rows, listing),
             "filters": filters,
-            "query": query.urlencode(),
-            "counts": sel.inspection_counts(inspections),
+            "counts": sel.inspection_counts(rows),
             "kinds": InspectionKind.choices,
             "statuses": InspectionStatus.choices,
             "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
@@ -115,8 +116,11 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def inspection_export(request: AuthedRequest) -> HttpResponse:
     """The filtered list as .xlsx: every inspection the user may see, no paging."""
+    listing = read_list_query(sel.INSPECTION_LIST, request.GET)
     filters = sel.InspectionFilter.from_params(request.GET)
-    inspections = sel.inspection_list(user=request.user, filters=filters)
+    inspections = apply_list_query(
+        sel.INSPECTION_LIST, sel.inspection_list(user=request.user, filters=filters), listing
+    )
     refused = export_refused(
         request, inspections.count(), list_url=reverse("safety:inspection-list")
     )
