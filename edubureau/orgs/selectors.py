@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_id
 from edubureau.orgs.login_limits import locked_usernames
 from edubureau.orgs.models import (
@@ -45,6 +46,20 @@ class SchoolFilter:
             locality=params.get("locality") or "",
             active=None if active_raw == "all" else active_raw != "0",
         )
+
+
+# The school directory as the list component reads it (core.listing). Its search (q)
+# is SchoolFilter's, shared with the API: a name fragment or an identifier prefix.
+SCHOOL_LIST = ListSpec(
+    filters=frozenset({"township", "kind", "ownership", "locality", "active"}),
+    search_hint="学校名称或学校标识码",
+    sorts={
+        "name": ("name",),
+        "identifier": ("identifier",),
+        "kind": ("kind", "name"),
+        "township": ("township__sort_order", "township_id", "name"),
+    },
+)
 
 
 def school_list(*, user: User, filters: SchoolFilter) -> QuerySet[School]:

@@ -7,7 +7,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.services import calendar_can_edit
 from edubureau.orgs import selectors
 from edubureau.orgs.access import can_write, get_visible_or_404
@@ -89,18 +89,16 @@ def password_change(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def school_list(request: AuthedRequest) -> HttpResponse:
+    listing = read_list_query(selectors.SCHOOL_LIST, request.GET)
     filters = selectors.SchoolFilter.from_params(request.GET)
     schools = selectors.school_list(user=request.user, filters=filters)
-    page = Paginator(schools, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows = apply_list_query(selectors.SCHOOL_LIST, schools, listing)
     return render(
         request,
         "orgs/school_list.html",
         {
-            "page": page,
+            **list_context(request, selectors.SCHOOL_LIST, rows, listing),
             "filters": filters,
-            "query": query.urlencode(),
             "townships": selectors.townships_for(request.user),
             "kinds": SchoolKind.choices,
             "ownerships": Ownership.choices,
@@ -112,8 +110,11 @@ def school_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def school_export(request: AuthedRequest) -> HttpResponse:
+    listing = read_list_query(selectors.SCHOOL_LIST, request.GET)
     filters = selectors.SchoolFilter.from_params(request.GET)
-    schools = selectors.school_list(user=request.user, filters=filters)
+    schools = apply_list_query(
+        selectors.SCHOOL_LIST, selectors.school_list(user=request.user, filters=filters), listing
+    )
     content = school_services.schools_workbook(schools)
     audit_log(
         actor=request.user,
