@@ -148,7 +148,9 @@ def verifier_candidates(hazard: Hazard) -> list[User]:
     )
     if hazard.severity == Severity.MINOR and school.township_id is not None:
         who |= Q(role=Role.TOWNSHIP_STAFF, township_id=school.township_id)
-    return list(User.objects.filter(who, is_active=True).distinct().order_by("pk"))
+    # The rule reads each user's bureau (its path) and department: fetched here, once.
+    users = User.objects.filter(who, is_active=True).select_related("bureau", "department")
+    return list(users.distinct().order_by("pk"))
 
 
 # ---------------------------------------------------------------- texts

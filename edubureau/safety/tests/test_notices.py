@@ -262,6 +262,21 @@ def test_a_rectification_submitted_tells_whoever_may_verify_it(cast):
     assert verifiers_among(candidates, hazard) == [u for u in candidates if can_verify(u, hazard)]
 
 
+def test_finding_the_verifiers_takes_a_fixed_few_queries(cast, django_assert_max_num_queries):
+    SafetySettings.objects.create(bureau=cast.bureau, township_verifies_minor=True)
+    hazard = hazard_in_state(cast, Status.RECTIFIED)
+    for n in range(5):  # more candidates, not more queries
+        UserFactory.create(
+            bureau=cast.bureau,
+            username=f"safety{n}",
+            role=Role.DEPARTMENT_STAFF,
+            department=cast.safety_dept,
+        )
+    with django_assert_max_num_queries(3):
+        found = verifiers_among(notices.verifier_candidates(hazard), hazard)
+    assert len(found) == 8  # six safety staff, the inspector, the township
+
+
 def test_the_township_hears_of_a_minor_rectification_where_the_county_delegates(cast):
     SafetySettings.objects.create(bureau=cast.bureau, township_verifies_minor=True)
     hazard_in_state(cast, Status.RECTIFIED)
