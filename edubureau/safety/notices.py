@@ -35,7 +35,9 @@ a notification commits or rolls back with its step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,7 +56,7 @@ from edubureau.notifications.services import notify
 from edubureau.orgs.models import User
 from edubureau.orgs.selectors import leaders_in_charge, recipients_by_school, school_recipients
 from edubureau.rectification.lifecycle import verifiers_among
-from edubureau.rectification.models import OPEN_STATUSES, Severity
+from edubureau.rectification.models import OPEN_STATUSES, Severity, Status
 from edubureau.safety.models import SAFETY, Campaign, Hazard, Inspection, InspectionKind
 
 MODULE = "安全管理"
@@ -259,10 +261,96 @@ def inspection_hazards_reported(
 # ---------------------------------------------------------------- the lifecycle's steps
 
 
+@dataclass(frozen=True)
+class _Held:
+    hazard: Hazard
+    action: str
+    actor: Any
+    note: str
+
+
+# The school-bound steps held back by :func:`batched`, or None outside one.
+_held: ContextVar[list[_Held] | None] = ContextVar("safety_notices_held", default=None)
+BATCHED_ACTIONS = ("reject", "close")
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Within, rejections and close-outs are held and sent at the end, one message per
+    school and kind: a verifier who closes twenty hazards at once (bulk verification,
+    each hazard its own transaction) tells a school "3项隐患已销号" once, not three
+    times. A step is held only once its transaction has committed, so a refused or
+    rolled-back one is never announced."""
+    if _held.get() is not None:
+        yield  # nested: the outer batch sends
+        return
+    held: list[_Held] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if transaction.get_connection().in_atomic_block:
+        # Inside a caller's transaction the steps are held when it commits: send then.
+        transaction.on_commit(lambda: _send_held(held))
+    else:
+        _send_held(held)
+
+
+def _send_held(held: list[_Held]) -> None:
+    groups: dict[tuple[int, str], list[_Held]] = {}
+    for h in held:
+        groups.setdefault((h.hazard.school_id, h.action), []).append(h)
+    for (school_id, action), items in groups.items():
+        if len(items) == 1:
+            _school_step(items[0].hazard, action=action, actor=items[0].actor, note=items[0].note)
+            continue
+        school = items[0].hazard.school
+        rejected = action == "reject"
+        listed = [
+            f"{i}. {h.hazard.description[:40]}"
+            + (f"（不通过原因：{h.note.strip()[:60]}）" if rejected and h.note.strip() else "")
+            for i, h in enumerate(items[:10], 1)
+        ]
+        more = [f"……共{len(items)}项，详见隐患清单。"] if len(items) > 10 else []
+        status = Status.PLANNED if rejected else Status.CLOSED
+        notify(
+            recipients=_others(school_recipients(school_id), items[0].actor),
+            title=(
+                f"【复查未通过】{school.name}{len(items)}项隐患须重新整改"
+                if rejected
+                else f"【已销号】{school.name}{len(items)}项隐患已复查通过并销号"
+            ),
+            body="\n".join(
+                [
+                    *listed,
+                    *more,
+                    "请按要求重新整改后再次提交整改结果。" if rejected else "以上隐患已销号。",
+                ]
+            ),
+            link=f"{reverse('safety:hazard-list')}?school={school_id}&status={status}",
+            level=Level.WARNING if rejected else Level.INFO,
+            topic=REJECTED_TOPIC if rejected else CLOSED_TOPIC,
+            school_id=school_id,
+        )
+
+
 def on_step(sender: Any, *, obj: Hazard, action: str, actor: Any, note: str = "", **_: Any) -> None:
+    held = _held.get()
+    if held is not None and action in BATCHED_ACTIONS:
+        item = _Held(hazard=obj, action=action, actor=actor, note=note)
+        transaction.on_commit(lambda: held.append(item))
+        return
     if action == "rectify":
         _rectified(obj, actor=actor)
-    elif action == "reject":
+    else:
+        _school_step(obj, action=action, actor=actor, note=note)
+    # plan and an accepted verification concern nobody but the actor: the close
+    # that follows is what the school hears of.
+
+
+def _school_step(obj: Hazard, *, action: str, actor: Any, note: str) -> None:
+    if action == "reject":
         _to_school(
             obj,
             actor=actor,
@@ -283,8 +371,6 @@ def on_step(sender: Any, *, obj: Hazard, action: str, actor: Any, note: str = ""
             level=Level.INFO,
             topic=CLOSED_TOPIC,
         )
-    # plan and an accepted verification concern nobody but the actor: the close
-    # that follows is what the school hears of.
 
 
 def rectification_submitted(*, hazard: Hazard, actor: Any) -> None:

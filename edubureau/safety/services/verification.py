@@ -24,6 +24,7 @@ from edubureau.rectification.lifecycle import (
     rectification_close,
     rectification_verify,
 )
+from edubureau.safety import notices
 from edubureau.safety.models import Hazard, SafetySettings
 
 # One POST verifies at most a page of the list (the list shows 50 rows).
@@ -85,6 +86,7 @@ class BulkOutcome:
     refused: list[Refusal] = field(default_factory=list)
 
 
+@notices.batched()  # one message per school for the whole batch, not one per hazard
 def hazards_verify_bulk(
     *,
     actor: Any,

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from edubureau.core.calendar import add_working_days, is_working_day
 from edubureau.notifications import topics
@@ -43,6 +44,7 @@ from edubureau.safety.services.inspections import (
     inspection_start_campaign,
     inspection_start_self,
 )
+from edubureau.safety.services.verification import hazards_verify_bulk
 from edubureau.safety.tests.factories_hazards import (
     at,
     category,
@@ -324,6 +326,40 @@ def test_a_rejection_and_a_close_tell_the_school_once_each(cast):
     rectification_close(actor=cast.inspector, obj=hazard)
     assert received(notices.CLOSED_TOPIC) == once(cast.school_a_officer, cast.school_a_principal)
     assert Notification.objects.count() == 2
+
+
+def test_a_bulk_verification_tells_each_school_once(cast, django_capture_on_commit_callbacks):
+    SafetySettings.objects.create(bureau=cast.bureau, verify_closes=True)
+    at_a = [hazard_in_state(cast, Status.RECTIFIED) for _ in range(3)]
+    at_b = hazard_in_state(cast, Status.RECTIFIED, school=cast.school_b)
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = hazards_verify_bulk(
+            actor=cast.safety_staff, hazard_ids=[h.pk for h in [*at_a, at_b]], close=True
+        )
+    assert len(outcome.closed) == 4
+    assert received(notices.CLOSED_TOPIC) == once(
+        cast.school_a_officer, cast.school_a_principal, cast.school_b_officer
+    )
+    digest = Notification.objects.get(recipient=cast.school_a_principal)
+    assert digest.title == "【已销号】甲镇中心小学3项隐患已复查通过并销号"
+    assert digest.link == f"/safety/hazards/?school={cast.school_a.pk}&status=closed"
+    single = Notification.objects.get(recipient=cast.school_b_officer)
+    assert single.title.startswith("【已销号】乙") and single.link.endswith(f"/{at_b.pk}/")
+
+
+def test_a_batch_sends_nothing_for_a_step_that_rolled_back(
+    cast, django_capture_on_commit_callbacks
+):
+    first, second = (hazard_in_state(cast, Status.RECTIFIED) for _ in range(2))
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True), notices.batched():
+        rectification_verify(actor=cast.inspector, obj=first, accept=False, reason="未更换")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            rectification_verify(actor=cast.inspector, obj=second, accept=False, reason="x")
+            raise RuntimeError("rolled back after the step")
+    assert received(notices.REJECTED_TOPIC) == once(cast.school_a_officer, cast.school_a_principal)
+    assert "未更换" in Notification.objects.first().body
 
 
 def test_a_muted_topic_is_not_delivered_in_the_app_but_urgent_ones_are(cast):
