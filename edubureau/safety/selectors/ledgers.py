@@ -6,14 +6,17 @@ in ``ledger_coverage``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, F, QuerySet
 
 from edubureau.core.facts import percent
+from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import School, SchoolYear, User
@@ -78,6 +81,30 @@ class LedgerFilter:
             choices=choices,
             flags=flags,
         )
+
+
+@functools.cache
+def ledger_list_spec(spec: LedgerSpec) -> ListSpec:
+    """The ledger's list as the list component reads it (core.listing): its filters,
+    a search over the school's name and the ledger's text columns, and sorting by
+    the school or any plain column it shows."""
+    plain = [
+        f for f in (spec.field(n) for n in spec.list_fields) if f.concrete and not f.is_relation
+    ]
+    filters = {"school", "township", "expiring", *spec.choice_filters, *spec.flag_params}
+    if spec.date_field:
+        filters |= {"since", "until"}
+    if spec is LETTER:
+        filters |= {"school_year", "incomplete"}
+    return ListSpec(
+        filters=frozenset(filters),
+        search=(
+            "school__name",
+            *(f.name for f in plain if isinstance(f, (models.CharField, models.TextField))),
+        ),
+        search_hint="学校名称或记录内容",
+        sorts={"school": ("school__name",), **{f.name: (f.name,) for f in plain}},
+    )
 
 
 def ledger_rows(

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolYear, Township, User
@@ -35,13 +35,12 @@ from edubureau.safety.selectors.ledger_specs import (
 )
 from edubureau.safety.selectors.ledgers import (
     LedgerFilter,
+    ledger_list_spec,
     ledger_overview,
     ledger_rows,
     ledger_totals,
 )
 from edubureau.safety.services import ledgers as services
-
-PAGE_SIZE = 50
 
 
 @login_required
@@ -75,27 +74,32 @@ def ledger_home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def ledger_list(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec, today = LEDGERS[ledger], timezone.localdate()
+    listed = ledger_list_spec(spec)
+    listing = read_list_query(listed, request.GET)
     filters = LedgerFilter.from_params(spec, request.GET)
     rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = apply_list_query(listed, rows, listing)
+    context = list_context(request, listed, rows, listing)
+    page = context["page"]
     writable = set(
         schools_writable_by(request.user, owner=spec.model.owner_department_code).values_list(
             "pk", flat=True
         )
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "safety/ledgers/list.html",
         {
+            **context,
             "spec": spec,
-            "page": page,
-            "headers": ["学校", *(_label(spec, n) for n in spec.list_fields)],
+            # (label, sort key or None): the heads the list component may sort by.
+            "headers": [
+                ("学校", "school"),
+                *((_label(spec, n), n if n in listed.sorts else None) for n in spec.list_fields),
+            ],
             "table": [_row(spec, obj, today, obj.school_id in writable) for obj in page],
             "totals": ledger_totals(spec=spec, rows=rows),
             "filters": filters,
-            "query": query.urlencode(),
             "can_write": bool(writable),
             **_filter_options(spec, request.user, filters),
         },
@@ -105,8 +109,10 @@ def ledger_list(request: AuthedRequest, ledger: str) -> HttpResponse:
 @login_required
 def ledger_export(request: AuthedRequest, ledger: str) -> HttpResponse:
     spec = LEDGERS[ledger]
+    listing = read_list_query(ledger_list_spec(spec), request.GET)
     filters = LedgerFilter.from_params(spec, request.GET)
     rows = ledger_rows(spec=spec, user=request.user, filters=filters, today=timezone.localdate())
+    rows = apply_list_query(ledger_list_spec(spec), rows, listing)
     content = services.ledger_workbook(spec=spec, rows=rows)
     audit_log(
         actor=request.user,
