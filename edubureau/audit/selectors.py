@@ -12,6 +12,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from edubureau.audit.models import AuditEvent
+from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id
 from edubureau.core.roles import Role
 
@@ -45,6 +46,17 @@ class AuditFilter:
             since=param_date(params.get("since")),
             until=param_date(params.get("until")),
         )
+
+
+# The log as the list component reads it (core.listing).
+AUDIT_LIST = ListSpec(
+    filters=frozenset({"action", "actor", "model", "school", "since", "until"}),
+    search=("actor_name", "object_repr", "detail"),
+    search_hint="账号、对象或说明",
+    sorts={"created_at": ("created_at",)},
+    default_sort="-created_at",
+    tiebreak=("-id",),
+)
 
 
 def audit_events(*, user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:

@@ -4,12 +4,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from edubureau.audit.models import Action
 from edubureau.audit.selectors import (
+    AUDIT_LIST,
     AuditFilter,
     audit_events,
     can_read_audit,
@@ -17,27 +17,28 @@ from edubureau.audit.selectors import (
     model_choices,
 )
 from edubureau.audit.services import audit_log
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     if not can_read_audit(request.user):
         raise PermissionDenied("只有审计管理员和局领导可以查看审计日志")
+    listing = read_list_query(AUDIT_LIST, request.GET)
     filters = AuditFilter.from_params(request.GET)
     events = audit_events(user=request.user, filters=filters).select_related("actor")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    context = list_context(
+        request, AUDIT_LIST, apply_list_query(AUDIT_LIST, events, listing), listing
+    )
     return render(
         request,
         "audit/event_list.html",
         {
-            "page": page,
-            "rows": described(page.object_list),
+            **context,
+            "rows": described(context["page"].object_list),
             "filters": filters,
             "actions": Action.choices,
             "models": model_choices(),
-            "query": query.urlencode(),
         },
     )
 

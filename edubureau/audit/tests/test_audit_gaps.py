@@ -106,3 +106,15 @@ def test_the_log_says_what_and_who_in_words(cast, auditor, client_for):
     assert f"学校“{cast.school_a.name}”" in row and "orgs.School" not in row
     assert f"学校名称：旧名 → {cast.school_a.name}" in row
     assert "办学类型：小学 → 初级中学" in row and "primary" not in row
+
+
+def test_the_log_searches_and_sorts_by_time_either_way(cast, auditor, client_for):
+    for text in ("第一条", "第二条", "第三条"):
+        audit_log(actor=cast.admin, action=Action.UPDATE, obj=cast.school_a, detail=f"测试{text}")
+    client = client_for(auditor)
+    found = client.get(reverse("audit:event-list"), {"q": "测试第二"}).content.decode()
+    assert found.count('data-testid="audit-row"') == 1 and "测试第二条" in found
+    oldest = client.get(reverse("audit:event-list"), {"q": "测试", "sort": "created_at"})
+    rows = oldest.content.decode().split('data-testid="audit-row"')[1:]
+    assert "测试第一条" in rows[0] and "测试第三条" in rows[-1]
+    assert client.get(reverse("audit:event-list"), {"sort": "hash"}).status_code == 400
