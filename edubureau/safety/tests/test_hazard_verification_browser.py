@@ -112,6 +112,7 @@ def test_the_verifier_compares_before_and_after_and_closes_from_the_list(
     staff.wait_for_selector("[data-testid=bulk-verify-form]")
     staff.locator("[data-check-all]").check()
     assert staff.locator("[data-testid=bulk-pick]").first.is_checked()
+    screenshot(staff, "hazard-bulk-list")
     staff.once("dialog", lambda dialog: dialog.accept())
     staff.click("[data-testid=bulk-verify-close]")
     staff.wait_for_selector("text=1条隐患复查通过并已销号")
