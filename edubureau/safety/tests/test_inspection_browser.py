@@ -79,6 +79,16 @@ def test_it_fills_and_submits_a_self_inspection_on_a_phone(
     page.wait_for_selector("[data-testid=inspection-hazards]")
     assert _fits(page)
     screenshot(page, "inspection-detail-375")
+    # Printed, the record shows every item: folded categories open for the printer.
+    assert page.locator("main details:not([open])").count() > 0
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("main details:not([open])").count() == 0
+    page.emulate_media(media="print")
+    assert not page.is_visible("[data-testid=print-inspection]")
+    screenshot(page, "inspection-detail-print")
+    page.emulate_media(media="screen")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator("main details:not([open])").count() > 0
     inspection = Inspection.objects.get()
     assert inspection.status == InspectionStatus.SUBMITTED
     hazard = Hazard.objects.get()

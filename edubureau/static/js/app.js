@@ -39,3 +39,18 @@ document.addEventListener("click", (event) => {
 if (window.matchMedia("(max-width: 640px)").matches) {
   document.querySelectorAll("details.filter-panel[open]").forEach((panel) => { panel.open = false; });
 }
+
+// Printing a record (an inspection with every item): folded sections print open,
+// and fold again afterwards.
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("main details:not([open])").forEach((d) => {
+    d.dataset.printOpened = "1";
+    d.open = true;
+  });
+});
+window.addEventListener("afterprint", () => {
+  document.querySelectorAll("details[data-print-opened]").forEach((d) => {
+    d.open = false;
+    delete d.dataset.printOpened;
+  });
+});
