@@ -677,6 +677,7 @@ def circular_outline(content: CircularContent) -> OfficialDocument:
         problems.append(
             Section(
                 "各校检查情况" if c.kind == "campaign" else "各校自查情况",
+                paragraphs=_problem_schools(c),
                 tables=(_school_table(c),),
             )
         )
@@ -691,6 +692,36 @@ def circular_outline(content: CircularContent) -> OfficialDocument:
         sections.append(Section("好的做法", paragraphs=c.good_practice))
     sections.append(_requirements_section(c))
     return _document(c, opening, sections)
+
+
+# Names listed in a sentence before "等N所": the full table (an attachment when it is
+# long) has the rest.
+LISTED_SCHOOLS = 30
+
+
+def _named(rows: list[SchoolResult], count: Callable[[SchoolResult], int]) -> str:
+    names = "、".join(f"{r.name}（{count(r)}个）" for r in rows[:LISTED_SCHOOLS])
+    more = f"等{len(rows)}所" if len(rows) > LISTED_SCHOOLS else ""
+    return names + more
+
+
+def _problem_schools(c: CircularContent) -> tuple[str, ...]:
+    """The schools with problems, named in the body, so that a reader of a circular
+    whose per-school table went to an attachment (a city's 2,000 schools) still sees
+    who must act: overdue hazards first, then hazards not yet rectified."""
+    overdue = sorted((r for r in c.by_school if r.overdue), key=lambda r: (-r.overdue, r.name))
+    pending = sorted(
+        (r for r in c.by_school if r.unresolved and not r.overdue),
+        key=lambda r: (-r.unresolved, r.name),
+    )
+    out = []
+    if overdue:
+        out.append(f"存在逾期未整改隐患的学校：{_named(overdue, lambda r: r.overdue)}。")
+    if pending:
+        out.append(f"尚有隐患未整改完成的学校：{_named(pending, lambda r: r.unresolved)}。")
+    if not out:
+        out.append("各校检查发现的隐患均已整改销号。" if c.found else "各校均未发现安全隐患。")
+    return tuple(out)
 
 
 def _school_table(c: CircularContent) -> Table:

@@ -25,6 +25,7 @@ from edubureau.core.officialdoc import (
 from edubureau.core.officialdoc import render_docx as render
 from edubureau.orgs.scoping import scope_for
 from edubureau.safety.circulars import (
+    _problem_schools,
     _results,
     campaign_feedback,
     circular_for_campaign,
@@ -300,3 +301,21 @@ def test_its_hazard_sentence_names_every_part_of_what_is_not_closed(data):
     )
     done = replace(content, found=3, closed=3, unresolved=0, awaiting=0, overdue=0)
     assert _results(done) == "发现安全隐患3个，已整改销号3个，整改率100%。"
+
+
+def test_the_body_names_the_schools_with_problems_whatever_happens_to_the_table(data):
+    """The per-school table may go to an attachment (a city's 2,000 schools); the body
+    still names who must act, overdue first, and a long list ends with 等N所."""
+    content = circular_for_campaign(
+        campaign=data.campaign, scope=scope_for(data.cast.leader), today=TODAY
+    )
+    body = "\n".join(texts(opened(render(circular_outline(content)))))
+    assert "存在逾期未整改隐患的学校：甲镇中心小学（1个）。" in body
+    many = tuple(
+        replace(content.by_school[0], school_id=n, name=f"第{n:02d}小学", overdue=1)
+        for n in range(40)
+    )
+    named = _problem_schools(replace(content, by_school=many))[0]
+    assert named.count("（1个）") == 30 and named.endswith("等40所。")
+    none_left = replace(content, by_school=(), found=2)
+    assert _problem_schools(none_left) == ("各校检查发现的隐患均已整改销号。",)
