@@ -119,6 +119,15 @@ class HazardFilter:
         return self == HazardFilter()
 
 
+# Every GET parameter :meth:`HazardFilter.from_params` reads: what a list component over
+# the hazard list must accept (the workbench's links use verifiable, rejected, level).
+FILTER_PARAMS = frozenset(
+    {"status", "category", "severity", "bureau", "direct", "township", "school", "overdue"}
+    | {"supervised", "repeat", "item", "late", "on_time", "plan", "since", "until"}
+    | {"closed_since", "closed_until", "verifiable", "rejected", "level"}
+)
+
+
 def _level(value: Any) -> int | None:
     return param_int(value, minimum=1, maximum=SUPERVISED_LEVEL)
 
