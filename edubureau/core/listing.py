@@ -41,6 +41,9 @@ from edubureau.core.params import param_int
 COMMON_PARAMS = frozenset({"q", "sort", "page"})
 SEARCH_MAX_LENGTH = 100
 DEFAULT_PAGE_SIZE = 50
+# A filter <select> longer than this is no use (and a province's 30,000 schools are
+# 2 MB of <option>s): the list offers its search box, or a narrower filter, instead.
+CHOICE_LIMIT = 300
 
 
 class ListQueryError(BadRequest):
@@ -117,6 +120,14 @@ def apply_list_query(spec: ListSpec, qs: QuerySet[Any], query: ListQuery) -> Que
         order = [f"-{f}" if query.descending else f for f in fields]
         qs = qs.order_by(*order, *spec.tiebreak)
     return qs
+
+
+def short_choices(rows: Any, limit: int | None = None) -> list[Any]:
+    """The options of a filter <select>, or none when there are more than ``limit``
+    (:data:`CHOICE_LIMIT`; one query, at most ``limit + 1`` rows read)."""
+    limit = CHOICE_LIMIT if limit is None else limit
+    found = list(rows[: limit + 1])
+    return found if len(found) <= limit else []
 
 
 def paginate(spec: ListSpec, rows: Any, query: ListQuery) -> Page:

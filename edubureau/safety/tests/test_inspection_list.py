@@ -68,3 +68,13 @@ def test_a_school_user_does_not_see_its_own_name_on_every_row(cast, client_for, 
     assert cast.school_a.name not in row and 'data-label="学校"' not in row
     staff = rows(client_for(cast.safety_staff).get(LIST, {"period": "2026-10"}).text)
     assert all('data-label="学校"' in r for r in staff)
+
+
+def test_a_school_select_too_long_to_use_gives_way_to_the_search_box(
+    cast, client_for, month, monkeypatch
+):
+    client = client_for(cast.safety_staff)
+    assert 'id="f-school"' in client.get(LIST, {"period": ""}).text
+    monkeypatch.setattr("edubureau.core.listing.CHOICE_LIMIT", 1)
+    page = client.get(LIST, {"period": ""}).text
+    assert 'id="f-school"' not in page and 'id="f-q"' in page

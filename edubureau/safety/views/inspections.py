@@ -27,7 +27,13 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
-from edubureau.core.listing import apply_list_query, list_context, needs_defaults, read_list_query
+from edubureau.core.listing import (
+    apply_list_query,
+    list_context,
+    needs_defaults,
+    read_list_query,
+    short_choices,
+)
 from edubureau.core.params import param_id
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.orgs.access import get_visible_or_404
@@ -100,8 +106,10 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             "counts": sel.inspection_counts(rows),
             "kinds": InspectionKind.choices,
             "statuses": InspectionStatus.choices,
-            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
-            "schools": sel.visible_schools(user),
+            "townships": short_choices(townships_for(user))
+            if user.role != Role.SCHOOL_USER
+            else [],
+            "schools": short_choices(sel.visible_schools(user)),
             "campaigns": sel.campaign_list(user=user)[:50],
             "can_fill_self": services.can_fill_any_self(user),
             "own_this_month": own,

@@ -21,7 +21,12 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
-from edubureau.core.listing import apply_list_query, list_context, read_list_query
+from edubureau.core.listing import (
+    apply_list_query,
+    list_context,
+    read_list_query,
+    short_choices,
+)
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolYear, Township, User
@@ -275,7 +280,9 @@ def _text(value: Any) -> str:
 
 
 def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict[str, Any]:
-    schools = School.objects.visible_to(user).filter(is_active=True).only("pk", "name")
+    schools = short_choices(
+        School.objects.visible_to(user).filter(is_active=True).only("pk", "name").order_by("name")
+    )
     choices = [
         {
             "name": n,
@@ -287,7 +294,9 @@ def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict
     ]
     return {
         "schools": schools if not user.is_school_user else [],
-        "townships": Township.objects.visible_to(user) if not user.is_school_user else [],
+        "townships": short_choices(Township.objects.visible_to(user))
+        if not user.is_school_user
+        else [],
         "choice_filters": choices,
         "school_years": SchoolYear.objects.visible_to(user) if spec.key == "letter" else [],
         "urls": _urls(spec),
