@@ -9,7 +9,7 @@ so a count and its list cannot drift apart. A few queries per role, none per sch
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import QueryDict
@@ -22,7 +22,11 @@ from edubureau.rectification.models import Status
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.selectors.hazards import UNRESOLVED, HazardFilter, hazard_list
-from edubureau.safety.selectors.inspections import campaign_list
+from edubureau.safety.selectors.inspections import (
+    InspectionFilter,
+    campaign_list,
+    inspection_list,
+)
 from edubureau.safety.selectors.ledger_specs import CANTEEN, DEFAULT_EXPIRY_DAYS, PLAN, VEHICLE
 from edubureau.safety.selectors.ledgers import LedgerFilter, ledger_rows
 from edubureau.safety.services.chase import missing_self_inspection_schools
@@ -152,6 +156,23 @@ def _own_self_inspection(user: Any, today: date) -> list[WorkItem]:
     ]
 
 
+def _returned_earlier(user: Any, today: date) -> WorkItem:
+    """Self-inspections of earlier months sent back and not yet resubmitted (this
+    month's is the month's own item): the inspection list over the same query."""
+    last_month = (month_start(today) - timedelta(days=1)).replace(day=1)
+    query = f"kind={InspectionKind.SELF}&status={InspectionStatus.RETURNED}&until={last_month}"
+    filters = InspectionFilter.from_params(QueryDict(query))
+    return WorkItem(
+        key="safety.self_inspections_returned",
+        group=GROUP,
+        label="被退回、待修改重报的往月自查",
+        count=inspection_list(user=user, filters=filters).count(),
+        url=f"{reverse('safety:inspection-list')}?{query}",
+        urgency=DUE,
+        detail="请按退回意见修改后重新提交",
+    )
+
+
 def _expiring(user: Any, today: date) -> list[WorkItem]:
     """Ledger rows with a document running out within the reminder's horizon (or
     already lapsed): one item per ledger, counted by the ledger list's own filter."""
@@ -184,6 +205,7 @@ def _school(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
     return [
         *_own_self_inspection(user, today),
+        _returned_earlier(user, today),
         h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请尽快整改"),
         h.item(
             "hazards_to_plan",

@@ -36,6 +36,9 @@ def county(cast):
     the sibling county with rows that must never be counted for school A's users."""
     make_self_inspection(cast.school_a, status=InspectionStatus.DRAFT)
     make_self_inspection(cast.school_b, status=InspectionStatus.SUBMITTED)
+    # October's was sent back and is still to be resubmitted; school B's September one too.
+    make_self_inspection(cast.school_a, period=date(2026, 10, 1), status=InspectionStatus.RETURNED)
+    make_self_inspection(cast.school_b, period=date(2026, 9, 1), status=InspectionStatus.RETURNED)
     make_hazard(cast, description="待制定方案")
     hazard_in_state(cast, Status.PLANNED)
     sent_back = hazard_in_state(cast, Status.RECTIFIED)
@@ -87,6 +90,7 @@ def test_a_school_sees_its_own_month_hazards_and_documents(county, client_for):
     # Only school A's rows: school B's reported hazard and expired vehicle are not here.
     assert counts == {
         "safety.self_inspection": 1,
+        "safety.self_inspections_returned": 1,
         "safety.hazards_overdue": 3,
         "safety.hazards_to_plan": 1,
         "safety.hazards_sent_back": 1,
