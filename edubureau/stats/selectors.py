@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from edubureau.core.listing import ListSpec
 from edubureau.orgs.models import School
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats.dictionary import GROUPS, FieldSpec, Level, fields_for, levels_for
@@ -28,6 +29,15 @@ STATUS_FILTERS: tuple[tuple[str, str], ...] = (
 
 def returns_of_year(scope: SchoolScope, start_year: int) -> QuerySet[StatReturn]:
     return scope.rows(StatReturn).filter(school_year__start_year=start_year)
+
+
+# The returns list as the list component reads it (core.listing): one row per school.
+RETURN_LIST = ListSpec(
+    filters=frozenset({"year", "status", "township", "bureau", "direct", "school"}),
+    search=("name", "identifier"),
+    search_hint="学校名称或标识码",
+    sorts={"name": ("name",), "township": ("township__name", "name")},
+)
 
 
 def schools_for_list(scope: SchoolScope, start_year: int, *, status: str = "") -> QuerySet[School]:

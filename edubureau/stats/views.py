@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from edubureau.core.concurrency import EditConflict, version_token
+from edubureau.core.listing import apply_list_query, list_context, read_list_query, short_choices
 from edubureau.core.params import param_int
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
@@ -36,7 +36,6 @@ from edubureau.stats.models import (
 )
 from edubureau.stats.rules import Problem
 
-PAGE_SIZE = 50
 YEARS_SHOWN = 5
 
 
@@ -60,36 +59,36 @@ def return_list(request: AuthedRequest) -> HttpResponse:
     if status not in dict(selectors.STATUS_FILTERS):
         status = ""
     today = timezone.localdate()
+    listing = read_list_query(selectors.RETURN_LIST, request.GET)
     schools = selectors.schools_for_list(scope, start_year, status=status)
-    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list_context(
+        request,
+        selectors.RETURN_LIST,
+        apply_list_query(selectors.RETURN_LIST, schools, listing),
+        listing,
+    )
+    page = listed["page"]
     rows = selectors.rows_for(list(page.object_list), scope, start_year, today=today)
     own_school = user.school if user.role == Role.SCHOOL_USER else None
     context = {
+        **listed,
         "start_year": start_year,
         "years": years,
         "status": status,
         "statuses": selectors.STATUS_FILTERS,
         # Township staff see their own township only: no choice to offer.
-        "townships": Township.objects.visible_to(user).order_by("bureau_id", "name")
+        "townships": short_choices(Township.objects.visible_to(user).order_by("bureau_id", "name"))
         if user.role in BUREAU_ROLES
         else [],
         "township": scope.township.pk if scope.township is not None and scope.narrowed else None,
-        "page": page,
         "rows": rows,
         "summary": selectors.summary(scope, start_year, today=today),
         "own_school": own_school,
         "can_start": own_school is not None and services.can_fill_school(user, own_school),
         "can_chase": chase.chaseable_schools(user) is not None,
         "show_population": user.role in BUREAU_ROLES and bool(user.bureau_id),
-        "query": _query_without_page(request),
     }
     return render(request, "stats/list.html", context)
-
-
-def _query_without_page(request: AuthedRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
