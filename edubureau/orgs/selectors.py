@@ -121,6 +121,20 @@ class UserFilter:
         )
 
 
+# The account list as the list component reads it (core.listing). Its search (q) is
+# UserFilter's: username, name, school name or code.
+USER_LIST = ListSpec(
+    filters=frozenset({"role", "department", "school", "active", "locked"}),
+    search_hint="学校名称、标识码、用户名或姓名",
+    sorts={
+        "username": ("username",),
+        "full_name": ("full_name", "username"),
+        "role": ("role", "username"),
+        "last_login": ("last_login",),
+    },
+)
+
+
 def user_list(*, actor: User, filters: UserFilter) -> QuerySet[User]:
     qs = User.objects.writable_by(actor).select_related("school", "department")
     if filters.q:

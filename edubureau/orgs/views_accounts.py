@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edubureau.core.excel import XLSX_CONTENT_TYPE
 from edubureau.core.forms import model_choices
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.params import param_id
 from edubureau.orgs import selectors
 from edubureau.orgs.access import get_visible_or_404
@@ -75,18 +75,19 @@ def _password_page(
 
 @administrator_required
 def user_list(request: AuthedRequest) -> HttpResponse:
+    listing = read_list_query(selectors.USER_LIST, request.GET)
     filters = selectors.UserFilter.from_params(request.GET)
     users = selectors.user_list(actor=request.user, filters=filters)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    context = list_context(
+        request, selectors.USER_LIST, apply_list_query(selectors.USER_LIST, users, listing), listing
+    )
+    page = context["page"]
     return render(
         request,
         "orgs/accounts/user_list.html",
         {
-            "page": page,
+            **context,
             "filters": filters,
-            "query": query.urlencode(),
             "locked": selectors.locked_usernames(u.username for u in page),
             "roles": Role.choices,
             "departments": Department.objects.visible_to(request.user),

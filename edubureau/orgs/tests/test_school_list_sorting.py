@@ -35,3 +35,12 @@ def test_it_numbers_the_pages_and_keeps_the_filters(cast, client_for):
     assert 'aria-current="page">2<' in page
     assert f"township={cast.township_b.pk}&page=3" in page
     assert 'name="page" min="1" max="3"' in page
+
+
+def test_the_account_list_sorts_from_its_allow_list(cast, client_for):
+    client = client_for(cast.admin)
+    url = reverse("orgs:user-list")
+    page = client.get(url, {"sort": "-username"}).text
+    names = [r.split("</a>")[0].rsplit(">", 1)[1] for r in page.split('data-label="用户名">')[1:]]
+    assert len(names) > 3 and names == sorted(names, reverse=True)
+    assert client.get(url, {"sort": "password"}).status_code == 400
