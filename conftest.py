@@ -22,6 +22,17 @@ def _fresh_calendar_cache():
     calendar.invalidate_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_checklist_items():
+    """Checklist items are cached per version and process; a rolled-back test's ids
+    come back in the next test, which must not be served the old items."""
+    from edubureau.safety.services.inspections import clear_item_cache
+
+    clear_item_cache()
+    yield
+    clear_item_cache()
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     return make_cast()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,19 +61,36 @@ def event_hash(event: AuditEvent) -> str:
 def append(event: AuditEvent) -> AuditEvent:
     """Insert ``event`` as the next link of the chain (inside the caller's
     transaction, so a failed audit write rolls the business change back)."""
+    return append_many([event])[0]
+
+
+def append_many(events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Insert ``events`` as the next links of the chain, in order, under one lock of
+    the head: four queries however many there are (a submit that reports forty
+    hazards writes forty-one events). The chain is the same as ``append`` called for
+    each in turn."""
+    events = list(events)
+    if not events:
+        return events
+    n = len(events)
     with transaction.atomic():
         # Take the write lock before reading the head: two writers never read the
         # same head (a row lock on PostgreSQL, the database lock on SQLite).
-        if not AuditChain.objects.filter(pk=1).update(seq=models.F("seq") + 1):
+        if not AuditChain.objects.filter(pk=1).update(seq=models.F("seq") + n):
             AuditChain.objects.get_or_create(pk=1, defaults={"seq": 0, "last_hash": GENESIS})
-            AuditChain.objects.filter(pk=1).update(seq=models.F("seq") + 1)
+            AuditChain.objects.filter(pk=1).update(seq=models.F("seq") + n)
         head = AuditChain.objects.get(pk=1)
-        event.seq = head.seq
-        event.prev_hash = head.last_hash
-        event.hash = event_hash(event)
-        event.save()
-        AuditChain.objects.filter(pk=1).update(last_hash=event.hash)
-    return event
+        prev_hash = head.last_hash
+        for seq, event in enumerate(events, start=head.seq - n + 1):
+            event.seq = seq
+            event.prev_hash = prev_hash
+            event.hash = prev_hash = event_hash(event)
+        if n == 1:
+            events[0].save()  # the one-event path every other writer takes, unchanged
+        else:
+            AuditEvent.objects.bulk_create(events)
+        AuditChain.objects.filter(pk=1).update(last_hash=prev_hash)
+    return events
 
 
 @dataclass

@@ -7,12 +7,13 @@ import datetime as dt
 import decimal
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from edubureau.audit.chain import append
+from edubureau.audit.chain import append, append_many
 from edubureau.audit.context import current_request_info
 from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.crypto import EncryptedTextField, fingerprint
@@ -67,6 +68,40 @@ def _bureau_id(obj: models.Model | None, actor: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    detail: str = "",
+    actor_name: str | None = None,
+    model_label: str | None = None,
+    object_id: str | None = None,
+    school_id: int | None = None,
+    target_bureau_id: int | None = None,
+) -> AuditEvent:
+    """The event :func:`audit_log` writes, not yet in the chain: for
+    :func:`audit_append`, which writes several under one lock of the chain's head."""
+    info = current_request_info()
+    live_actor = actor if actor is not None and getattr(actor, "pk", None) else None
+    return AuditEvent(
+        actor=live_actor,
+        actor_name=(actor_name if actor_name is not None else getattr(actor, "username", ""))[:150],
+        action=action,
+        model_label=model_label or (obj._meta.label if obj is not None else ""),
+        object_id=object_id if object_id is not None else (str(obj.pk) if obj is not None else ""),
+        object_repr=str(obj)[:200] if obj is not None else "",
+        school_id=school_id if school_id is not None else _school_id(obj),
+        bureau_id=_bureau_id(obj, live_actor),
+        target_bureau_id=target_bureau_id,
+        ip=info.ip,
+        path=info.path,
+        changes=_jsonable_changes(changes or {}),
+        detail=detail[:500],
+    )
+
+
 def audit_log(
     *,
     actor: Any,
@@ -80,29 +115,30 @@ def audit_log(
     school_id: int | None = None,
     target_bureau_id: int | None = None,
 ) -> AuditEvent:
-    info = current_request_info()
-    live_actor = actor if actor is not None and getattr(actor, "pk", None) else None
     return append(
-        AuditEvent(
-            actor=live_actor,
-            actor_name=(actor_name if actor_name is not None else getattr(actor, "username", ""))[
-                :150
-            ],
+        audit_event(
+            actor=actor,
             action=action,
-            model_label=model_label or (obj._meta.label if obj is not None else ""),
-            object_id=object_id
-            if object_id is not None
-            else (str(obj.pk) if obj is not None else ""),
-            object_repr=str(obj)[:200] if obj is not None else "",
-            school_id=school_id if school_id is not None else _school_id(obj),
-            bureau_id=_bureau_id(obj, live_actor),
+            obj=obj,
+            changes=changes,
+            detail=detail,
+            actor_name=actor_name,
+            model_label=model_label,
+            object_id=object_id,
+            school_id=school_id,
             target_bureau_id=target_bureau_id,
-            ip=info.ip,
-            path=info.path,
-            changes=_jsonable_changes(changes or {}),
-            detail=detail[:500],
         )
     )
+
+
+def audit_append(events: Iterable[AuditEvent | None]) -> list[AuditEvent]:
+    """Write ``events`` (from :func:`audit_event`, :func:`created_event`,
+    :func:`changed_event`; ``None`` skipped) as consecutive links of the chain, in
+    order, in the caller's transaction. Every audit write locks the chain's one head
+    row until the transaction commits, so a service that writes many rows collects
+    their events and appends them together at its end: a constant number of queries,
+    and the lock held only for the last moment of its transaction."""
+    return append_many([e for e in events if e is not None])
 
 
 def _jsonable_changes(changes: dict[str, Any]) -> Any:
@@ -110,9 +146,10 @@ def _jsonable_changes(changes: dict[str, Any]) -> Any:
     return json.loads(json.dumps(changes, cls=DjangoJSONEncoder))
 
 
-def audit_create(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:
+def created_event(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:
+    """The event :func:`audit_create` writes, not yet written (for :func:`audit_append`)."""
     after = snapshot(obj)
-    return audit_log(
+    return audit_event(
         actor=actor,
         action=Action.CREATE,
         obj=obj,
@@ -121,14 +158,26 @@ def audit_create(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEve
     )
 
 
+def changed_event(
+    *, actor: Any, obj: models.Model, before: dict[str, Any], detail: str = ""
+) -> AuditEvent | None:
+    """The event :func:`audit_change` writes, not yet written; ``None`` when nothing changed."""
+    changes = diff(before, snapshot(obj))
+    if not changes:
+        return None
+    return audit_event(actor=actor, action=Action.UPDATE, obj=obj, changes=changes, detail=detail)
+
+
+def audit_create(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:
+    return append(created_event(actor=actor, obj=obj, detail=detail))
+
+
 def audit_change(
     *, actor: Any, obj: models.Model, before: dict[str, Any], detail: str = ""
 ) -> AuditEvent | None:
     """Record an update; nothing is written when nothing changed."""
-    changes = diff(before, snapshot(obj))
-    if not changes:
-        return None
-    return audit_log(actor=actor, action=Action.UPDATE, obj=obj, changes=changes, detail=detail)
+    event = changed_event(actor=actor, obj=obj, before=before, detail=detail)
+    return append(event) if event is not None else None
 
 
 def audit_delete(*, actor: Any, obj: models.Model, detail: str = "") -> AuditEvent:

@@ -58,6 +58,8 @@ def parse_entries(data: Mapping[str, Any], items: Iterable[ChecklistItem]) -> di
 def parse_photos(files: Any, items: Iterable[ChecklistItem]) -> dict[int | None, list[IO[bytes]]]:
     """Photos posted with the whole form (the no-JavaScript path), by item id."""
     photos: dict[int | None, list[IO[bytes]]] = {}
+    if not files:
+        return photos  # the usual post: photos are uploaded one by one as they are taken
     general = [f for f in files.getlist(GENERAL_PHOTO_FIELD) if f]
     if general:
         photos[None] = general

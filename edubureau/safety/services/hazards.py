@@ -3,7 +3,8 @@ goes through the shared lifecycle in edubureau.rectification.lifecycle."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 
@@ -11,7 +12,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from edubureau.audit.services import audit_change, audit_create, snapshot
+from edubureau.audit.models import AuditEvent
+from edubureau.audit.services import (
+    audit_append,
+    audit_change,
+    audit_create,
+    created_event,
+    snapshot,
+)
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
 from edubureau.core.photos import StoredPhoto, removed_on_error, store_photos
 from edubureau.orgs.models import Bureau, School
@@ -72,30 +80,153 @@ def hazard_report(
     of an item that already failed at this school within the window is flagged as a repeat.
     ``verifying_bureau``: a higher bureau whose campaign found it verifies and closes
     it (``Campaign.verifier_for``); the hazard still belongs to the school's bureau."""
-    if not description.strip():
-        raise ValueError("请填写隐患描述")
     item_key = item.key if item is not None else ""
-    hazard = Hazard.objects.create(
+    hazard = _new_hazard(
+        actor=actor,
+        school=school,
+        source=source,
+        reported_on=reported_on,
+        finding=Finding(
+            category=category,
+            description=description,
+            severity=severity,
+            item=item,
+            location=location,
+            responsible_person=responsible_person,
+        ),
+        inspection=inspection,
+        verifying_bureau=verifying_bureau,
+        repeat_of=find_repeat_of(school_id=school.pk, item_key=item_key, reported_on=reported_on),
+    )
+    hazard.save(force_insert=True)
+    _report_step(actor, hazard).save(force_insert=True)
+    audit_create(actor=actor, obj=hazard)
+    return hazard
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one reported hazard says (:func:`hazard_report_many` takes a list)."""
+
+    category: ChecklistCategory
+    description: str
+    severity: str = Severity.MINOR
+    item: ChecklistItem | None = None
+    location: str = ""
+    responsible_person: str = ""
+
+
+def hazard_report_many(
+    *,
+    actor: Any,
+    school: School,
+    source: str,
+    reported_on: date,
+    findings: Sequence[Finding],
+    inspection: Inspection | None = None,
+    verifying_bureau: Bureau | None = None,
+    audit_events: list[AuditEvent] | None = None,
+) -> list[Hazard]:
+    """:func:`hazard_report` for several hazards of one school at once (an
+    inspection's submit): the same rows — each hazard, its "report" step and its audit
+    event — in a fixed number of queries however many there are. The findings must be
+    of different items (an inspection has one answer per item), since none of them is
+    a repeat of another. ``audit_events``: a list to add the audit events to, for a
+    caller that appends its own with them at the end of its transaction
+    (``audit_append``); without it they are written here."""
+    keys = [f.item.key for f in findings if f.item is not None]
+    if len(keys) != len(set(keys)):
+        raise ValueError("同一排查事项不能在一次上报中出现两次")
+    repeats = find_repeats_of(school_id=school.pk, item_keys=keys, reported_on=reported_on)
+    hazards = [
+        _new_hazard(
+            actor=actor,
+            school=school,
+            source=source,
+            reported_on=reported_on,
+            finding=finding,
+            inspection=inspection,
+            verifying_bureau=verifying_bureau,
+            repeat_of=repeats.get(finding.item.key) if finding.item is not None else None,
+        )
+        for finding in findings
+    ]
+    if not hazards:
+        return hazards
+    # No savepoint of its own: a failure here fails the caller's whole transaction.
+    with transaction.atomic(savepoint=False):
+        # Both databases return the new keys from a multi-row insert (PostgreSQL, and
+        # SQLite from 3.35), which the steps and the audit events need.
+        Hazard.objects.bulk_create(hazards)
+        RectificationStep.objects.bulk_create([_report_step(actor, h) for h in hazards])
+        events = [created_event(actor=actor, obj=h) for h in hazards]
+        if audit_events is None:
+            audit_append(events)
+        else:
+            audit_events.extend(events)
+    return hazards
+
+
+def find_repeats_of(
+    *, school_id: int, item_keys: Collection[str], reported_on: date
+) -> dict[str, Hazard]:
+    """:func:`find_repeat_of` for several items in one query: by item key, the latest
+    earlier hazard of that item at the school inside the window."""
+    if not item_keys:
+        return {}
+    since = reported_on - timedelta(days=repeat_window_days())
+    found: dict[str, Hazard] = {}
+    earlier = Hazard.objects.filter(
+        school_id=school_id,
+        item_key__in=list(item_keys),
+        reported_on__gte=since,
+        reported_on__lte=reported_on,
+    ).order_by("item_key", "-reported_on", "-id")
+    for hazard in earlier:
+        found.setdefault(hazard.item_key, hazard)
+    return found
+
+
+def _new_hazard(
+    *,
+    actor: Any,
+    school: School,
+    source: str,
+    reported_on: date,
+    finding: Finding,
+    inspection: Inspection | None,
+    verifying_bureau: Bureau | None,
+    repeat_of: Hazard | None,
+) -> Hazard:
+    """The unsaved row of a newly reported hazard: one rule for one hazard and many."""
+    if not finding.description.strip():
+        raise ValueError("请填写隐患描述")
+    item, category, severity = finding.item, finding.category, finding.severity
+    return Hazard(
         school=school,
         source=source,
         inspection=inspection,
         item=item,
-        item_key=item_key,
+        item_key=item.key if item is not None else "",
         category=category,
         category_key=category.key,
         severity=Severity(severity),
-        description=description.strip(),
-        location=location.strip(),
-        responsible_person=responsible_person.strip(),
+        description=finding.description.strip(),
+        location=finding.location.strip(),
+        responsible_person=finding.responsible_person.strip(),
         reported_on=reported_on,
         reported_by=actor,
         deadline=default_deadline(severity=severity, found_on=reported_on),
-        repeat_of=find_repeat_of(school_id=school.pk, item_key=item_key, reported_on=reported_on),
+        repeat_of=repeat_of,
         status=Status.REPORTED,
         verifying_bureau=verifying_bureau,
     )
-    RectificationStep.objects.create(
-        school_id=school.pk,
+
+
+def _report_step(actor: Any, hazard: Hazard) -> RectificationStep:
+    """The unsaved "report" step every new hazard's history starts with."""
+    return RectificationStep(
+        school_id=hazard.school_id,
         content_type=ContentType.objects.get_for_model(Hazard),
         object_id=hazard.pk,
         action="report",
@@ -103,8 +234,6 @@ def hazard_report(
         to_status=Status.REPORTED,
         actor=actor,
     )
-    audit_create(actor=actor, obj=hazard)
-    return hazard
 
 
 # Ad hoc reports and photos ------------------------------------------------------

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import IO, Any
 
 from django.conf import settings
@@ -28,7 +29,16 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from edubureau.audit.services import audit_change, audit_create, audit_delete, snapshot
+from edubureau.audit.models import AuditEvent
+from edubureau.audit.services import (
+    audit_append,
+    audit_change,
+    audit_create,
+    audit_delete,
+    changed_event,
+    created_event,
+    snapshot,
+)
 from edubureau.core.calendar import add_working_days
 from edubureau.core.photos import (
     StoredPhoto,
@@ -59,7 +69,7 @@ from edubureau.safety.models import (
 )
 from edubureau.safety.models.inspections import self_inspection_schools
 from edubureau.safety.services.checklists import checklist_install_default
-from edubureau.safety.services.hazards import hazard_report
+from edubureau.safety.services.hazards import Finding, hazard_report_many
 
 RETURN_TOPIC = "safety.inspection_returned"
 MAX_MISSING_LISTED = 10
@@ -198,11 +208,38 @@ class SaveOutcome:
 
 
 def applicable_items(checklist: Checklist, school_kind: str) -> list[ChecklistItem]:
-    """The items of ``checklist`` that apply to a school of ``school_kind``, in order."""
-    items = checklist.items.select_related("category").order_by(
-        "category__sort_order", "sort_order", "id"
+    """The items of ``checklist`` that apply to a school of ``school_kind``, in order.
+
+    A checklist version is never edited (``services.checklists``: an edit makes a new
+    version), so its items are read once per process and version, not on every form,
+    save and submit. The instances are shared between requests: read them, never
+    change them."""
+    items = _checklist_items(
+        checklist.pk, checklist.bureau_id, checklist.version, checklist.created_at
     )
     return [i for i in items if i.applies_to_kind(school_kind)]
+
+
+@lru_cache(maxsize=256)
+def _checklist_items(
+    checklist_id: int, bureau_id: int, version: int, created_at: Any
+) -> tuple[ChecklistItem, ...]:
+    # Keyed by more than the id: a test database rolled back reuses ids (SQLite hands
+    # out the next id after the highest row), so another test's checklist 1 of the
+    # same bureau id would otherwise get these items. The bureau, the version and the
+    # creation time tell them apart, and the root conftest clears the cache around
+    # every test as well (a frozen clock gives two tests the same creation time).
+    # In production ids are never reused and a version never changes.
+    return tuple(
+        ChecklistItem.objects.filter(checklist_id=checklist_id)
+        .select_related("category")
+        .order_by("category__sort_order", "sort_order", "id")
+    )
+
+
+def clear_item_cache() -> None:
+    """Forget the cached items (tests, whose rolled-back ids come back)."""
+    _checklist_items.cache_clear()
 
 
 # Starting an inspection -----------------------------------------------------------
@@ -301,6 +338,7 @@ def inspection_save_new_self(
     photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
     submit: bool = False,
     audit: bool = True,
+    items: Sequence[ChecklistItem] | None = None,
 ) -> SaveOutcome:
     """The first save of a self-inspection form that had no row yet. A retried post
     (same ``client_id``) finds the row it created instead of making another; a refused
@@ -324,6 +362,7 @@ def inspection_save_new_self(
         photos=photos,
         submit=submit,
         audit=audit,
+        items=items,
     )
 
 
@@ -336,6 +375,7 @@ def inspection_save(
     photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
     submit: bool = False,
     audit: bool = True,
+    items: Sequence[ChecklistItem] | None = None,
 ) -> SaveOutcome:
     """Merge the posted item answers into the draft (only the items posted), attach
     photos, and with ``submit`` check completeness and submit.
@@ -360,6 +400,7 @@ def inspection_save(
             stored=stored,
             submit=submit,
             audit=audit,
+            items=items,
         )
 
 
@@ -372,6 +413,7 @@ def _save_locked(
     stored: Sequence[tuple[int | None, StoredPhoto]],
     submit: bool,
     audit: bool,
+    items: Sequence[ChecklistItem] | None,
 ) -> SaveOutcome:
     locked = Inspection.objects.select_for_update().select_related("school").get(pk=inspection.pk)
     if submit and locked.status == InspectionStatus.SUBMITTED:
@@ -379,7 +421,8 @@ def _save_locked(
     if not is_editable(locked):
         raise InspectionError("本次检查已提交，不能再修改；如需修改，请联系教育局安全股退回。")
     before = snapshot(locked)
-    items = applicable_items(locked.checklist, locked.school.kind)
+    if not items or any(i.checklist_id != locked.checklist_id for i in items):
+        items = applicable_items(locked.checklist, locked.school.kind)
     by_id = {i.pk: i for i in items}
     results = dict(locked.results or {})
     for item_id, entry in entries.items():
@@ -395,15 +438,20 @@ def _save_locked(
     locked.results = results
     if header is not None:
         _apply_header(locked, header)
+    # Every audit write locks the chain's one head row until the commit, for every
+    # writer of the deployment: the events are collected and appended together as
+    # the transaction's last writes (in the order they were made), so concurrent
+    # submits wait on each other for those last queries only.
+    events: list[AuditEvent | None] = []
     for photo_item_id, photo in stored:
         if photo_item_id is not None and photo_item_id not in by_id:
             raise InspectionError("照片对应的排查事项不属于本次检查")
         item = by_id.get(photo_item_id) if photo_item_id else None
-        _photo_row(actor, locked, photo, item=item)
+        events.append(_photo_row(actor, locked, photo, item=item)[1])
     outcome = SaveOutcome(inspection=locked)
     if submit:
         _check_complete(items, results)
-        outcome.hazards_created = _report_hazards(actor, locked, items, results)
+        outcome.hazards_created, earlier = _report_hazards(actor, locked, items, results, events)
         # One message for the whole submit (a burst of findings is one notification).
         notices.inspection_hazards_reported(
             inspection=locked, hazards=outcome.hazards_created, actor=actor
@@ -418,15 +466,16 @@ def _save_locked(
         locked.items_total = sum(
             1 for i in items if results.get(str(i.pk), {}).get("r") != ItemResult.NOT_APPLICABLE
         )
-        locked.hazards_found = Hazard.objects.filter(inspection=locked).count()
+        locked.hazards_found = earlier + len(outcome.hazards_created)
         locked.save()
         detail = "重新提交（退回后）" if resubmit else "提交检查"
-        audit_change(actor=actor, obj=locked, before=before, detail=detail)
+        events.append(changed_event(actor=actor, obj=locked, before=before, detail=detail))
         outcome.submitted = True
     else:
         locked.save()
         if audit:
-            audit_change(actor=actor, obj=locked, before=before, detail="保存草稿")
+            events.append(changed_event(actor=actor, obj=locked, before=before, detail="保存草稿"))
+    audit_append(events)
     return outcome
 
 
@@ -495,40 +544,52 @@ def _list_items(items: Sequence[ChecklistItem]) -> str:
 
 
 def _report_hazards(
-    actor: Any, inspection: Inspection, items: Sequence[ChecklistItem], results: Mapping[str, Any]
-) -> list[Hazard]:
+    actor: Any,
+    inspection: Inspection,
+    items: Sequence[ChecklistItem],
+    results: Mapping[str, Any],
+    events: list[AuditEvent | None],
+) -> tuple[list[Hazard], int]:
     """A hazard for each failed item that has none from this inspection yet (so a
-    resubmission after a return adds only what is new)."""
-    done = set(
-        Hazard.objects.filter(inspection=inspection, item__isnull=False).values_list(
-            "item_id", flat=True
-        )
+    resubmission after a return adds only what is new), and how many hazards the
+    inspection had before. Their audit events go to ``events``."""
+    earlier = list(
+        Hazard.objects.filter(inspection=inspection).order_by().values_list("item_id", flat=True)
     )
-    created = []
+    done = {item_id for item_id in earlier if item_id is not None}
+    findings = []
     for item in items:
         entry = ItemEntry.from_json(results.get(str(item.pk)))
         if entry.result != ItemResult.HAZARD or item.pk in done:
             continue
-        created.append(
-            hazard_report(
-                actor=actor,
-                school=inspection.school,
+        findings.append(
+            Finding(
                 category=item.category,
                 description=entry.description,
-                source=HazardSource.INSPECTION,
-                reported_on=inspection.inspected_on,
                 severity=entry.severity or item.default_severity,
                 item=item,
-                inspection=inspection,
                 location=entry.location,
-                verifying_bureau=(
-                    inspection.campaign.verifier_for(inspection.school)
-                    if inspection.campaign is not None
-                    else None
-                ),
             )
         )
-    return created
+    if not findings:
+        return [], len(earlier)
+    created_events: list[AuditEvent] = []
+    created = hazard_report_many(
+        actor=actor,
+        school=inspection.school,
+        source=HazardSource.INSPECTION,
+        reported_on=inspection.inspected_on,
+        findings=findings,
+        inspection=inspection,
+        verifying_bureau=(
+            inspection.campaign.verifier_for(inspection.school)
+            if inspection.campaign is not None
+            else None
+        ),
+        audit_events=created_events,
+    )
+    events.extend(created_events)
+    return created, len(earlier)
 
 
 # Return (send back) -----------------------------------------------------------------
@@ -588,7 +649,9 @@ def inspection_photo_add(
         raise InspectionError("照片对应的排查事项不属于本次检查")
     stored = store_photos([upload], folder=f"inspections/{inspection.school_id}")
     with removed_on_error(stored), transaction.atomic():
-        return _photo_row(actor, inspection, stored[0], item=item)
+        photo, event = _photo_row(actor, inspection, stored[0], item=item)
+        audit_append([event])
+    return photo
 
 
 @transaction.atomic
@@ -606,7 +669,8 @@ def inspection_photo_delete(*, actor: Any, photo: InspectionPhoto) -> None:
 
 def _photo_row(
     actor: Any, inspection: Inspection, stored: StoredPhoto, *, item: ChecklistItem | None
-) -> InspectionPhoto:
+) -> tuple[InspectionPhoto, AuditEvent]:
+    """The photo's row, and its audit event for the caller to write (``audit_append``)."""
     photo = InspectionPhoto.objects.create(
         school_id=inspection.school_id,
         inspection=inspection,
@@ -614,5 +678,5 @@ def _photo_row(
         uploaded_by=actor,
         **stored.fields(),
     )
-    audit_create(actor=actor, obj=photo, detail=f"检查照片：{item.text if item else '现场照片'}")
-    return photo
+    detail = f"检查照片：{item.text if item else '现场照片'}"
+    return photo, created_event(actor=actor, obj=photo, detail=detail)

@@ -264,7 +264,13 @@ def _save(
             raise services.InspectionError("请填写正确的检查日期")
         header = header_form.header() if header_form is not None else None
         photos = f.parse_photos(request.FILES, items)
-        kwargs: dict[str, Any] = {"entries": entries, "header": header, "photos": photos}
+        # The items were read to parse the form; the service uses them, not a second read.
+        kwargs: dict[str, Any] = {
+            "entries": entries,
+            "header": header,
+            "photos": photos,
+            "items": items,
+        }
         if inspection is None:
             if client_id is None:
                 raise services.InspectionError("表单已过期，请刷新页面后重新填写")
