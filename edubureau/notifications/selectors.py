@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from edubureau.core.listing import ListSpec
+from edubureau.core.params import param_id
 from edubureau.notifications.models import (
     DeliveryStatus,
     Notification,
@@ -16,6 +18,15 @@ from edubureau.notifications.models import (
 from edubureau.orgs.models import User
 
 SHOW_CHOICES = ("all", "unread")
+
+# The inbox and the delivery log as the list component reads them (core.listing).
+INBOX = ListSpec(filters=frozenset({"show"}), search=("title", "body"), search_hint="标题或内容")
+DELIVERY_LOG = ListSpec(
+    filters=frozenset({"status", "endpoint"}),
+    search=("title", "last_error"),
+    search_hint="标题或错误信息",
+    sorts={"created_at": ("created_at",), "attempts": ("attempts", "created_at")},
+)
 
 
 def notification_inbox(*, user: User, show: str = "all") -> QuerySet[Notification]:
@@ -51,12 +62,10 @@ class DeliveryFilter:
     @classmethod
     def from_params(cls, params: Any) -> DeliveryFilter:
         status = params.get("status", "")
-        try:
-            endpoint_id = int(params.get("endpoint", ""))
-        except ValueError:
-            endpoint_id = None
         return cls(
-            status=status if status in DeliveryStatus.values else "", endpoint_id=endpoint_id
+            status=status if status in DeliveryStatus.values else "",
+            # An id that overflows the database's keys is no id (not a 500).
+            endpoint_id=param_id(params.get("endpoint")),
         )
 
 

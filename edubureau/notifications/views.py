@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.notifications import selectors, services, topics
 from edubureau.notifications.forms import WebhookEndpointForm
 from edubureau.notifications.models import (
@@ -37,6 +38,7 @@ def _show(params: Any) -> str:
 
 
 def _inbox_context(request: AuthedRequest, show: str, page_number: Any) -> dict[str, Any]:
+    """The inbox after marking (htmx): the page the reader was on, no search."""
     notes = selectors.notification_inbox(user=request.user, show=show)
     page = Paginator(notes, PAGE_SIZE).get_page(page_number)
     return {"page": page, "show": show, "query": f"show={show}"}
@@ -45,7 +47,12 @@ def _inbox_context(request: AuthedRequest, show: str, page_number: Any) -> dict[
 @login_required
 @require_GET
 def notification_list(request: AuthedRequest) -> HttpResponse:
-    context = _inbox_context(request, _show(request.GET), request.GET.get("page"))
+    listing = read_list_query(selectors.INBOX, request.GET)
+    show = _show(request.GET)
+    notes = apply_list_query(
+        selectors.INBOX, selectors.notification_inbox(user=request.user, show=show), listing
+    )
+    context = {**list_context(request, selectors.INBOX, notes, listing), "show": show}
     return render(request, "notifications/notification_list.html", context)
 
 
@@ -184,15 +191,14 @@ def webhook_test(request: AuthedRequest, endpoint_id: int) -> HttpResponse:
 @require_GET
 def delivery_list(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
+    listing = read_list_query(selectors.DELIVERY_LOG, request.GET)
     filters = selectors.DeliveryFilter.from_params(request.GET)
-    deliveries = selectors.delivery_log(user=request.user, filters=filters)
-    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    deliveries = apply_list_query(
+        selectors.DELIVERY_LOG, selectors.delivery_log(user=request.user, filters=filters), listing
+    )
     context = {
-        "page": page,
+        **list_context(request, selectors.DELIVERY_LOG, deliveries, listing),
         "filters": filters,
-        "query": query.urlencode(),
         "statuses": DeliveryStatus.choices,
         "endpoints": WebhookEndpoint.objects.visible_to(request.user),
     }

@@ -97,3 +97,12 @@ def test_the_service_leaves_unknown_and_urgent_topics_alone(cast, test_topics):
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(URL)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_inbox_searches_the_users_own_notifications(cast, client_for):
+    notify(recipients=[cast.school_a_officer], title="灭火器过期提醒", body="请更换")
+    notify(recipients=[cast.school_a_officer], title="催报月度自查")
+    notify(recipients=[cast.school_b_officer], title="灭火器过期提醒（乙校）")
+    page = client_for(cast.school_a_officer).get("/notifications/", {"q": "灭火器"}).text
+    assert page.count('data-testid="notification-row"') == 1 and "（乙校）" not in page
+    assert client_for(cast.school_a_officer).get("/notifications/", {"x": "1"}).status_code == 400
