@@ -26,3 +26,7 @@ class PlansConfig(AppConfig):
             order=250,
         )
         workbench.register("plans", plans_workbench.items, order=250)
+        from edubureau.notifications import topics
+        from edubureau.plans.followups import TOPIC as FOLLOW_UP_TOPIC
+
+        topics.register(FOLLOW_UP_TOPIC, "工作任务督办", module="工作要点", mutable=False)

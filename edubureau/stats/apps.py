@@ -30,3 +30,13 @@ class StatsConfig(AppConfig):
             "stats", stats_metrics.MODULE, stats_metrics.readings, stats_metrics.METRICS
         )
         workbench.register("stats", stats_workbench.items, order=200)
+        from edubureau.notifications import topics
+        from edubureau.stats.chase import CHASE_TOPIC
+        from edubureau.stats.services import RETURN_TOPIC, SUBMITTED_TOPIC
+
+        topics.register(
+            SUBMITTED_TOPIC, "统计报表待审核", module="教育统计", roles=[Role.DEPARTMENT_STAFF]
+        )
+        # A return sent back or unlocked must be redone: not something to mute.
+        topics.register(RETURN_TOPIC, "统计报表被退回或解锁", module="教育统计", mutable=False)
+        topics.register(CHASE_TOPIC, "统计报表催报", module="教育统计", mutable=False)

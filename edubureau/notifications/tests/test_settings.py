@@ -106,3 +106,17 @@ def test_the_inbox_searches_the_users_own_notifications(cast, client_for):
     page = client_for(cast.school_a_officer).get("/notifications/", {"q": "灭火器"}).text
     assert page.count('data-testid="notification-row"') == 1 and "（乙校）" not in page
     assert client_for(cast.school_a_officer).get("/notifications/", {"x": "1"}).status_code == 400
+
+
+def test_statistics_and_plans_name_their_topics():
+    from edubureau.plans.followups import TOPIC as FOLLOW_UP
+    from edubureau.stats.chase import CHASE_TOPIC
+    from edubureau.stats.services import RETURN_TOPIC, SUBMITTED_TOPIC
+
+    for key in (SUBMITTED_TOPIC, RETURN_TOPIC, CHASE_TOPIC, FOLLOW_UP):
+        topic = topics.get(key)
+        assert topic is not None and topic.label, key
+    # What must be acted on cannot be turned off.
+    assert not topics.get(CHASE_TOPIC).mutable and not topics.get(FOLLOW_UP).mutable
+    assert topics.get(SUBMITTED_TOPIC).offered_to(Role.DEPARTMENT_STAFF)
+    assert not topics.get(SUBMITTED_TOPIC).offered_to(Role.SCHOOL_USER)
