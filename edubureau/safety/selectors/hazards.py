@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from edubureau.core.calendar import add_working_days
 from edubureau.core.excel import Column
+from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel, Role, School
@@ -125,6 +126,24 @@ FILTER_PARAMS = frozenset(
     {"status", "category", "severity", "bureau", "direct", "township", "school", "overdue"}
     | {"supervised", "repeat", "item", "late", "on_time", "plan", "since", "until"}
     | {"closed_since", "closed_until", "verifiable", "rejected", "level"}
+)
+
+
+# The hazard list as the list component reads it (core.listing): a bare visit opens on
+# the hazards not yet rectified; search looks in what a hazard says and where.
+HAZARD_LIST = ListSpec(
+    filters=FILTER_PARAMS,
+    search=("description", "location", "school__name", "responsible_person"),
+    search_hint="隐患描述、部位、学校或责任人",
+    sorts={
+        "school": ("school__name",),
+        "severity": ("severity",),
+        "status": ("status",),
+        "deadline": ("deadline",),
+        "reported_on": ("reported_on",),
+    },
+    tiebreak=("-id",),
+    defaults={"status": UNRESOLVED},
 )
 
 

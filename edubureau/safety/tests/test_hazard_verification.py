@@ -327,9 +327,9 @@ def test_the_list_offers_bulk_verification_only_on_the_rows_a_verifier_may_verif
     assert ticks == [str(theirs.pk)]  # never the rectifier's own
     assert "复查通过并销号" not in page.text
     # Other statuses, and a school, get no boxes.
-    everything = client_for(cast.inspector).get(LIST).text
+    everything = client_for(cast.inspector).get(LIST, follow=True).text
     assert "bulk-verify-form" not in everything and 'data-testid="to-verify"' in everything
-    assert "to-verify" not in client_for(cast.school_a_officer).get(LIST).text
+    assert "to-verify" not in client_for(cast.school_a_officer).get(LIST, follow=True).text
     school_page = client_for(cast.school_a_officer).get(LIST, {"status": "rectified"})
     assert "bulk-verify-form" not in school_page.text and str(mine.pk) in school_page.text
     _allow_verify_and_close(cast)

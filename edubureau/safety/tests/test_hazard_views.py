@@ -30,6 +30,8 @@ from edubureau.testing.cast import SCHOOL_B_MARKER
 pytestmark = pytest.mark.time_machine(at(date(2026, 9, 10)))  # a Thursday
 
 LIST = reverse("safety:hazard-list")
+# Every status: a bare visit opens on the hazards not yet rectified (core.listing).
+ALL = {"status": ""}
 EXPORT = reverse("safety:hazard-export")
 
 
@@ -75,9 +77,9 @@ def test_it_lists_only_the_hazards_of_a_school_users_own_school(cast, client_for
     assert AuditEvent.objects.filter(
         actor=cast.school_a_officer, action=Action.ACCESS_DENIED, school_id=cast.school_b.pk
     ).exists()
-    assert _listed(client_for(cast.school_a_officer).get(LIST)) == [own.pk]
+    assert _listed(client_for(cast.school_a_officer).get(LIST, ALL)) == [own.pk]
     assert SCHOOL_B_MARKER not in response.text
-    assert set(_listed(client_for(cast.leader).get(LIST))) == {own.pk, other.pk}
+    assert set(_listed(client_for(cast.leader).get(LIST, ALL))) == {own.pk, other.pk}
 
 
 def test_it_filters_by_every_shared_parameter(cast, client_for):
@@ -97,7 +99,7 @@ def test_it_filters_by_every_shared_parameter(cast, client_for):
     client = client_for(cast.safety_staff)
 
     def ids(**params) -> set[int]:
-        return set(_listed(client.get(LIST, params)))
+        return set(_listed(client.get(LIST, params or ALL)))
 
     everything = {fire.pk, building.pk, b_school.pk, closed.pk, planned.pk, repeat.pk, repeat2.pk}
     assert ids() == everything
@@ -135,7 +137,7 @@ def test_it_shows_a_traffic_light_computed_from_the_deadline(cast, client_for):
     assert (lights[yellow.pk].css, lights[yellow.pk].label) == ("warn", "临近期限")
     assert (lights[green.pk].css, lights[green.pk].label) == ("ok", "按期推进")
     assert lights[done.pk].css == "ok"
-    page = client_for(cast.school_a_officer).get(LIST).text
+    page = client_for(cast.school_a_officer).get(LIST, ALL).text
     rows = page.split('data-testid="hazard-row"')[1:]
     by_id = {int(re.search(r"/safety/hazards/(\d+)/", r).group(1)): r for r in rows}
     assert 'data-light="bad"' in by_id[red.pk]
@@ -146,7 +148,7 @@ def test_it_shows_a_traffic_light_computed_from_the_deadline(cast, client_for):
 def test_it_shows_the_repeat_flag_in_the_list(cast, client_for):
     first = make_hazard(cast, item_key="fire.exit", reported_on=date(2026, 9, 1))
     again = make_hazard(cast, item_key="fire.exit", reported_on=date(2026, 9, 8))
-    page = client_for(cast.school_a_officer).get(LIST).text
+    page = client_for(cast.school_a_officer).get(LIST, ALL).text
     rows = {
         int(re.search(r"/safety/hazards/(\d+)/", r).group(1)): r
         for r in page.split('data-testid="hazard-row"')[1:]
@@ -158,13 +160,13 @@ def test_it_shows_the_repeat_flag_in_the_list(cast, client_for):
 def test_it_lists_with_a_constant_number_of_queries(cast, client_for):
     client = client_for(cast.safety_staff)
     make_hazard(cast)
-    client.get(LIST)  # the session's first request writes it; measure steady pages
+    client.get(LIST, ALL)  # the session's first request writes it; measure steady pages
     with CaptureQueriesContext(connection) as few:
-        client.get(LIST)
+        client.get(LIST, ALL)
     for n in range(8):
         make_hazard(cast, school=cast.school_b if n % 2 else cast.school_a)
     with CaptureQueriesContext(connection) as many:
-        client.get(LIST)
+        client.get(LIST, ALL)
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
@@ -196,7 +198,7 @@ def test_it_refuses_an_export_too_big_to_use(cast, client_for, monkeypatch):
     make_hazard(cast)
     make_hazard(cast, school=cast.school_b)
     response = client_for(cast.safety_staff).get(EXPORT, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("safety:hazard-list")
+    assert response.redirect_chain[0][0] == reverse("safety:hazard-list")
     assert "符合条件的记录有2条，超过单次导出上限1条" in response.content.decode()
     assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
     one = client_for(cast.safety_staff).get(EXPORT, {"school": cast.school_b.pk})
@@ -499,3 +501,19 @@ def test_it_shows_report_and_evidence_photos_on_the_detail_page(cast, client_for
     text = client_for(cast.safety_staff).get(_url("hazard-detail", hazard)).text
     for photo in (report, evidence):
         assert reverse("safety:hazard-photo", kwargs={"hazardphoto_id": photo.pk}) in text
+
+
+def test_a_bare_visit_opens_on_the_hazards_not_yet_closed(cast, client_for):
+    """The default filter is in the address (未整改完成); 清除条件 (status=) shows all,
+    closed ones included; search, sort and unknown fields follow the list component."""
+    open_one = make_hazard(cast, description="一楼灭火器压力不足")
+    closed = hazard_in_state(cast, Status.CLOSED)
+    client = client_for(cast.safety_staff)
+    response = client.get(LIST)
+    assert response.status_code == 302 and response["Location"] == f"{LIST}?status=unresolved"
+    assert _listed(client.get(response["Location"])) == [open_one.pk]
+    assert set(_listed(client.get(LIST, ALL))) == {open_one.pk, closed.pk}
+    assert _listed(client.get(LIST, {"status": "", "q": "灭火器 一楼"})) == [open_one.pk]
+    assert client.get(LIST, {"sort": "description"}).status_code == 400
+    page = client_for(cast.school_a_officer).get(LIST, ALL).text
+    assert 'data-label="学校"' not in page

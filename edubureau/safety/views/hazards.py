@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,13 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment, export_refused
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.listing import (
+    apply_list_query,
+    list_context,
+    needs_defaults,
+    read_list_query,
+    short_choices,
+)
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
@@ -58,15 +64,19 @@ from edubureau.safety.selectors.inspections import parse_period
 from edubureau.safety.services import hazards as services
 from edubureau.safety.services import overdue, verification
 
-PAGE_SIZE = 50
-
 
 @login_required
 def hazard_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
+    defaults = needs_defaults(selectors.HAZARD_LIST, request.GET)
+    if defaults:
+        return redirect(f"{request.path}?{defaults}")
+    listing = read_list_query(selectors.HAZARD_LIST, request.GET)
     filters = selectors.HazardFilter.from_params(request.GET)
     hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
-    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    hazards = apply_list_query(selectors.HAZARD_LIST, hazards, listing)
+    listed = list_context(request, selectors.HAZARD_LIST, hazards, listing)
+    page = listed["page"]
     page.object_list = selectors.with_lights(page.object_list, today=today)
     query = request.GET.copy()
     query.pop("page", None)
@@ -80,14 +90,13 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
         else set()
     )
     for h in page.object_list:
-        h.bulk_version = version_token(h) if h.pk in verifiable else ""  # type: ignore[attr-defined]
+        h.bulk_version = version_token(h) if h.pk in verifiable else ""
     return render(
         request,
         "safety/hazards/list.html",
         {
-            "page": page,
+            **listed,
             "filters": filters,
-            "query": query.urlencode(),
             "counts": selectors.hazard_counts(hazards, today=today),
             "count_links": {
                 "unresolved": _query_with(query, status=selectors.UNRESOLVED),
@@ -98,8 +107,10 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "severities": Severity.choices,
             "categories": selectors.category_choices(user),
             "bureaus": selectors.child_bureaus(user),
-            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
-            "schools": selectors.visible_schools(user),
+            "townships": short_choices(townships_for(user))
+            if user.role != Role.SCHOOL_USER
+            else [],
+            "schools": short_choices(selectors.visible_schools(user)),
             "can_report": selectors.can_report_hazards(user),
             "can_edit_settings": services.can_edit_safety_settings(user),
             # A verifier's way to the 待复查 rows, where the bulk form is.
@@ -153,7 +164,12 @@ def hazard_bulk_verify(request: AuthedRequest) -> HttpResponse:
 def hazard_export(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = selectors.HazardFilter.from_params(request.GET)
-    hazards = selectors.hazard_list(user=request.user, filters=filters, today=today)
+    listing = read_list_query(selectors.HAZARD_LIST, request.GET)
+    hazards = apply_list_query(
+        selectors.HAZARD_LIST,
+        selectors.hazard_list(user=request.user, filters=filters, today=today),
+        listing,
+    )
     refused = export_refused(request, hazards.count(), list_url=reverse("safety:hazard-list"))
     if refused is not None:
         return refused
