@@ -73,6 +73,9 @@ from edubureau.safety.services.hazards import Finding, hazard_report_many
 
 RETURN_TOPIC = "safety.inspection_returned"
 MAX_MISSING_LISTED = 10
+# Checked for every item of every save; ``Choices.values`` builds a new list each time.
+RESULTS = frozenset(ItemResult.values)
+SEVERITIES = frozenset(Severity.values)
 
 
 class InspectionError(ValueError):
@@ -415,7 +418,12 @@ def _save_locked(
     audit: bool,
     items: Sequence[ChecklistItem] | None,
 ) -> SaveOutcome:
-    locked = Inspection.objects.select_for_update().select_related("school").get(pk=inspection.pk)
+    # The inspection's row only: FOR UPDATE would lock the joined school's row as well.
+    locked = (
+        Inspection.objects.select_for_update(of=("self",))
+        .select_related("school")
+        .get(pk=inspection.pk)
+    )
     if submit and locked.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=locked, already_submitted=True)
     if not is_editable(locked):
@@ -492,9 +500,9 @@ def _merge(old: ItemEntry, new: ItemEntry) -> ItemEntry:
 
 
 def _check_entry(item: ChecklistItem, entry: ItemEntry) -> None:
-    if entry.result and entry.result not in ItemResult.values:
+    if entry.result and entry.result not in RESULTS:
         raise InspectionError(f"“{item.text}”的检查结果无效")
-    if entry.severity and entry.severity not in Severity.values:
+    if entry.severity and entry.severity not in SEVERITIES:
         raise InspectionError(f"“{item.text}”的隐患等级无效")
     if len(entry.note) > 500 or len(entry.description) > 500 or len(entry.location) > 100:
         raise InspectionError(f"“{item.text}”的说明过长（备注、描述不超过500字，部位不超过100字）")
@@ -553,8 +561,16 @@ def _report_hazards(
     """A hazard for each failed item that has none from this inspection yet (so a
     resubmission after a return adds only what is new), and how many hazards the
     inspection had before. Their audit events go to ``events``."""
-    earlier = list(
-        Hazard.objects.filter(inspection=inspection).order_by().values_list("item_id", flat=True)
+    # A draft was never submitted, and only a submit reports hazards for an inspection;
+    # a returned one keeps those of its earlier rounds.
+    earlier = (
+        list(
+            Hazard.objects.filter(inspection=inspection)
+            .order_by()
+            .values_list("item_id", flat=True)
+        )
+        if inspection.status != InspectionStatus.DRAFT
+        else []
     )
     done = {item_id for item_id in earlier if item_id is not None}
     findings = []

@@ -248,11 +248,13 @@ def _save(
     ajax = _is_ajax(request)
     submit = request.POST.get("action") == "submit"
     client_id = f.parse_client_id(request.POST.get("client_id"))
-    school = inspection.school if inspection else school
-    assert school is not None
-    checklist = (
-        inspection.checklist if inspection else services.current_checklist_for(school.bureau_id)
-    )
+    if inspection is not None:
+        # Its school and checklist in one query (read to choose the items of the form).
+        inspection = Inspection.objects.select_related("school", "checklist").get(pk=inspection.pk)
+        school, checklist = inspection.school, inspection.checklist
+    else:
+        assert school is not None
+        checklist = services.current_checklist_for(school.bureau_id)
     items = services.applicable_items(checklist, school.kind)
     entries = f.parse_entries(request.POST, items)
     header_form = f.HeaderForm(request.POST) if "inspected_on" in request.POST else None
