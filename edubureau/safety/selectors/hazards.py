@@ -20,7 +20,7 @@ built from :func:`hazard_counts_by_bureau`, :func:`missing_counts_by_bureau` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -371,36 +371,40 @@ EXPORT_COLUMNS = [
 
 def hazard_export_rows(
     hazards: QuerySet[Hazard], *, today: date
-) -> tuple[list[Column], list[list[Any]]]:
-    """The export sheet of a filtered list: every row the user may see, no paging."""
+) -> tuple[list[Column], Iterator[list[Any]]]:
+    """The export sheet of a filtered list: every row the user may see, no paging.
+    The rows are generated as the database returns them (in chunks), so an export of
+    a province's year holds one chunk of hazards at a time, not all of them."""
     warn_until = add_working_days(today, WARN_WORKING_DAYS)
-    rows = []
-    for h in hazards.select_related("item"):
-        light = traffic_light(h, today=today, warn_until=warn_until)
-        rows.append(
-            [
-                h.school.name,
-                h.school.area_name,
-                h.category.name,
-                h.item.text if h.item else "",
-                h.description,
-                h.location,
-                h.get_severity_display(),
-                h.get_source_display(),
-                h.reported_on,
-                h.get_status_display(),
-                f"{light.colour} {light.label}".strip(),
-                h.get_plan_kind_display() if h.plan_kind else "",
-                h.deadline,
-                h.responsible_person,
-                h.rectified_on,
-                timezone.localdate(h.closed_at) if h.closed_at else None,
-                h.rejection_count,
-                "是" if h.repeat_of_id else "",
-                escalation_label(h.overdue_level) if h.overdue_level else "",
-            ]
-        )
-    return EXPORT_COLUMNS, rows
+    return EXPORT_COLUMNS, (
+        _export_row(h, today=today, warn_until=warn_until)
+        for h in hazards.select_related("item").iterator(chunk_size=2000)
+    )
+
+
+def _export_row(h: Hazard, *, today: date, warn_until: date) -> list[Any]:
+    light = traffic_light(h, today=today, warn_until=warn_until)
+    return [
+        h.school.name,
+        h.school.area_name,
+        h.category.name,
+        h.item.text if h.item else "",
+        h.description,
+        h.location,
+        h.get_severity_display(),
+        h.get_source_display(),
+        h.reported_on,
+        h.get_status_display(),
+        f"{light.colour} {light.label}".strip(),
+        h.get_plan_kind_display() if h.plan_kind else "",
+        h.deadline,
+        h.responsible_person,
+        h.rectified_on,
+        timezone.localdate(h.closed_at) if h.closed_at else None,
+        h.rejection_count,
+        "是" if h.repeat_of_id else "",
+        escalation_label(h.overdue_level) if h.overdue_level else "",
+    ]
 
 
 # Per child bureau ---------------------------------------------------------------

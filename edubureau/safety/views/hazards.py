@@ -170,7 +170,8 @@ def hazard_export(request: AuthedRequest) -> HttpResponse:
         selectors.hazard_list(user=request.user, filters=filters, today=today),
         listing,
     )
-    refused = export_refused(request, hazards.count(), list_url=reverse("safety:hazard-list"))
+    total = hazards.count()
+    refused = export_refused(request, total, list_url=reverse("safety:hazard-list"))
     if refused is not None:
         return refused
     columns, rows = selectors.hazard_export_rows(hazards, today=today)
@@ -179,7 +180,7 @@ def hazard_export(request: AuthedRequest) -> HttpResponse:
         actor=request.user,
         action=Action.EXPORT,
         model_label=Hazard._meta.label,
-        detail=f"导出安全隐患{len(rows)}条",
+        detail=f"导出安全隐患{total}条",
     )
     return attachment(
         content, content_type=XLSX_CONTENT_TYPE, filename=f"安全隐患-{today:%Y%m%d}.xlsx"

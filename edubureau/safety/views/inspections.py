@@ -129,9 +129,8 @@ def inspection_export(request: AuthedRequest) -> HttpResponse:
     inspections = apply_list_query(
         sel.INSPECTION_LIST, sel.inspection_list(user=request.user, filters=filters), listing
     )
-    refused = export_refused(
-        request, inspections.count(), list_url=reverse("safety:inspection-list")
-    )
+    total = inspections.count()
+    refused = export_refused(request, total, list_url=reverse("safety:inspection-list"))
     if refused is not None:
         return refused
     rows = sel.inspection_export_rows(inspections)
