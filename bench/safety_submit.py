@@ -2,7 +2,7 @@
 """A monthly self-inspection submit over HTTP, against a bare view doing the same
 inserts, serially and under a month-start burst.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:54331/postgres \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:54330/postgres \\
         .venv/bin/python bench/safety_submit.py [--load-schools 400] [--concurrency 8]
 
 In a fresh database (``edubureau_submit`` on the server of DATABASE_URL, dropped at
