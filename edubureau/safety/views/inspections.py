@@ -139,7 +139,7 @@ def inspection_export(request: AuthedRequest) -> HttpResponse:
         actor=request.user,
         action=Action.EXPORT,
         model_label=Inspection._meta.label,
-        detail=f"导出安全检查{len(rows)}条",
+        detail=f"导出安全检查{total}条",
     )
     name = f"安全检查-{timezone.localdate():%Y%m%d}.xlsx"
     return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=name)
