@@ -4,6 +4,7 @@ parameters a list component must accept names every one the filter reads."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -61,3 +62,21 @@ def test_the_accepted_parameters_are_those_the_filter_reads():
 
     HazardFilter.from_params(Recorder())
     assert read == FILTER_PARAMS
+
+
+def test_the_filter_panel_keeps_every_drill_down_filter_it_was_opened_with(cast, client_for):
+    """A workbench or dashboard link opens the list on a filter the panel has no field
+    for; changing another filter must not drop it: the panel's form names every
+    parameter the list was opened with."""
+
+    query = (
+        "status=planned&supervised=1&verifiable=1&rejected=1&late=1&on_time=1"
+        "&level=2&item=灭火器&plan=by_deadline&overdue=1&repeat=1"
+    )
+    response = client_for(cast.safety_staff).get(f"/safety/hazards/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    panel = html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+    named = set(re.findall(r'name="([a-z_]+)"', panel))
+    opened_with = {part.split("=")[0] for part in query.split("&")}
+    assert opened_with - named == set()
