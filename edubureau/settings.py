@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "edubureau.notifications",
     "edubureau.jobs",
     "edubureau.rectification",
+    "edubureau.downloads",
     "edubureau.safety",
     "edubureau.stats",
     "edubureau.plans",
@@ -352,6 +353,9 @@ TASKS = {
 }
 # Reports: drafting over more schools than this runs in the worker, with a progress bar.
 REPORTS_BACKGROUND_SCHOOLS = env_int("REPORTS_BACKGROUND_SCHOOLS", 1000)
+# Downloads: {kind: size} overriding a kind's measured inline limit (the rows an export
+# counts, the schools a circular covers); above it the file is made in the worker.
+DOWNLOAD_INLINE_LIMITS: dict[str, int] = {}
 # Safety: a monthly self-inspection is due on the Nth working day of the month; the
 # same item failing again at a school within the window is a repeat; an overdue
 # hazard climbs the escalation ladder (levels 1..5) after these working days.

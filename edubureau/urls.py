@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("edubureau.audit.urls")),
     path("notifications/", include("edubureau.notifications.urls")),
     path("settings/calendar/", include("edubureau.core.urls")),
+    path("downloads/", include("edubureau.downloads.urls")),
     path("safety/", include("edubureau.safety.urls")),
     path("stats/", include("edubureau.stats.urls")),
     path("plans/", include("edubureau.plans.urls")),

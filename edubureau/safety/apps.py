@@ -22,3 +22,6 @@ class SafetyConfig(AppConfig):
         notices.register_topics()
         notices.connect()
         workbench.register("safety", safety_workbench.items, order=100)
+        from edubureau.safety import downloads as safety_downloads
+
+        safety_downloads.register()

@@ -24,7 +24,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -34,15 +34,15 @@ from edubureau.audit.services import audit_log
 from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
 from edubureau.core.facts import Period
 from edubureau.core.officialdoc import render_docx
+from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.scoping import scope_for, scope_from_params
+from edubureau.safety import downloads as safety_downloads
 from edubureau.safety.circulars import (
     CircularContent,
     campaign_feedback,
     can_download_circulars,
-    circular_for_campaign,
-    circular_for_month,
     circular_outline,
 )
 from edubureau.safety.models import Campaign
@@ -92,11 +92,19 @@ def _docx(request: AuthedRequest, content: CircularContent, name: str) -> HttpRe
 @login_required
 @require_GET
 def circular_campaign(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    """The campaign's circular: made at once for a small campaign, in the background
+    (``downloads.answer``) when it covers many schools."""
     campaign = get_visible_or_404(Campaign, request.user, campaign_id)
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载检查通报")
-    content = circular_for_campaign(campaign=campaign, scope=scope_for(request.user))
-    return _docx(request, content, f"{campaign.name}通报.docx")
+    size = scope_for(request.user).schools().filter(pk__in=campaign.schools.all()).count()
+    return downloads.answer(
+        request,
+        safety_downloads.CIRCULAR_CAMPAIGN,
+        size=size,
+        params=QueryDict(f"campaign={campaign.pk}"),
+        title=f"{campaign.name}通报",
+    )
 
 
 @login_required
@@ -116,9 +124,16 @@ def campaign_feedback_download(
 @login_required
 @require_GET
 def circular_month(request: AuthedRequest, year: int, month: int) -> HttpResponse:
+    """The month's circular: made at once for a county, in the background
+    (``downloads.answer``) for a scope of many schools (a city's 2,000)."""
     if not can_download_circulars(request.user):
         raise PermissionDenied("只有安全股工作人员和局领导可以下载月度通报")
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         return HttpResponse("月份无效：年份须在2000至2100之间，月份须在1至12之间", status=400)
-    content = circular_for_month(scope=scope_for(request.user), month=date(year, month, 1))
-    return _docx(request, content, f"{year}年{month}月安全隐患排查整改情况通报.docx")
+    return downloads.answer(
+        request,
+        safety_downloads.CIRCULAR_MONTH,
+        size=scope_for(request.user).schools().count(),
+        params=safety_downloads.month_params(year, month),
+        title=safety_downloads.circular_month_title(year, month),
+    )

@@ -20,11 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edubureau.audit.models import Action
-from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
-from edubureau.core.downloads import attachment, export_refused
-from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.downloads import export_refused
 from edubureau.core.listing import (
     apply_list_query,
     list_context,
@@ -34,6 +31,7 @@ from edubureau.core.listing import (
 )
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.core.roles import BUREAU_ROLES
+from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Bureau, Role
@@ -49,6 +47,7 @@ from edubureau.rectification.lifecycle import (
     rectification_verify,
 )
 from edubureau.rectification.models import PlanKind, Severity, Status
+from edubureau.safety import downloads as safety_downloads
 from edubureau.safety.forms.hazards import (
     CloseForm,
     HazardReportForm,
@@ -162,29 +161,15 @@ def hazard_bulk_verify(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def hazard_export(request: AuthedRequest) -> HttpResponse:
-    today = timezone.localdate()
-    filters = selectors.HazardFilter.from_params(request.GET)
-    listing = read_list_query(selectors.HAZARD_LIST, request.GET)
-    hazards = apply_list_query(
-        selectors.HAZARD_LIST,
-        selectors.hazard_list(user=request.user, filters=filters, today=today),
-        listing,
+    """The filtered list as .xlsx; made in the background when it is large."""
+    hazards = safety_downloads.hazard_export_queryset(
+        request.user, request.GET, timezone.localdate()
     )
     total = hazards.count()
     refused = export_refused(request, total, list_url=reverse("safety:hazard-list"))
     if refused is not None:
         return refused
-    columns, rows = selectors.hazard_export_rows(hazards, today=today)
-    content = write_workbook(title="安全隐患", columns=columns, rows=rows)
-    audit_log(
-        actor=request.user,
-        action=Action.EXPORT,
-        model_label=Hazard._meta.label,
-        detail=f"导出安全隐患{total}条",
-    )
-    return attachment(
-        content, content_type=XLSX_CONTENT_TYPE, filename=f"安全隐患-{today:%Y%m%d}.xlsx"
-    )
+    return downloads.answer(request, safety_downloads.HAZARDS, size=total)
 
 
 @login_required

@@ -36,6 +36,7 @@ from edubureau.core.listing import (
 )
 from edubureau.core.params import param_id
 from edubureau.core.photos import PhotoRejected, photo_file_path
+from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role, School, SchoolKind
@@ -43,6 +44,7 @@ from edubureau.orgs.scoping import bureau_of
 from edubureau.orgs.selectors import townships_for
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
+from edubureau.safety import downloads as safety_downloads
 from edubureau.safety.circulars import can_download_circulars
 from edubureau.safety.forms import inspections as f
 from edubureau.safety.models import (
@@ -123,26 +125,13 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inspection_export(request: AuthedRequest) -> HttpResponse:
-    """The filtered list as .xlsx: every inspection the user may see, no paging."""
-    listing = read_list_query(sel.INSPECTION_LIST, request.GET)
-    filters = sel.InspectionFilter.from_params(request.GET)
-    inspections = apply_list_query(
-        sel.INSPECTION_LIST, sel.inspection_list(user=request.user, filters=filters), listing
-    )
-    total = inspections.count()
+    """The filtered list as .xlsx: every inspection the user may see, no paging; made
+    in the background when it is large (``downloads.answer``)."""
+    total = safety_downloads.inspection_export_queryset(request.user, request.GET).count()
     refused = export_refused(request, total, list_url=reverse("safety:inspection-list"))
     if refused is not None:
         return refused
-    rows = sel.inspection_export_rows(inspections)
-    content = write_workbook(title="安全检查", columns=sel.INSPECTION_EXPORT_COLUMNS, rows=rows)
-    audit_log(
-        actor=request.user,
-        action=Action.EXPORT,
-        model_label=Inspection._meta.label,
-        detail=f"导出安全检查{total}条",
-    )
-    name = f"安全检查-{timezone.localdate():%Y%m%d}.xlsx"
-    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=name)
+    return downloads.answer(request, safety_downloads.INSPECTIONS, size=total)
 
 
 @login_required

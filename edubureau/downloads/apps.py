@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class DownloadsConfig(AppConfig):
+    name = "edubureau.downloads"
+    label = "downloads"
+    verbose_name = "下载"
+
+    def ready(self) -> None:
+        from edubureau.downloads.services import TOPIC
+        from edubureau.notifications import topics
+
+        topics.register(TOPIC, "下载文件已生成", module="下载")
