@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -266,3 +266,145 @@ def recipients_by_school(school_ids: Sequence[int]) -> dict[int, list[User]]:
         if user.school_id is not None:
             found.setdefault(user.school_id, []).append(user)
     return found
+
+
+# The place chooser of every list (includes/place_chooser.html) --------------------
+
+# The parameters the chooser sets; every list that offers it accepts them.
+PLACE_PARAMS = ("bureau", "direct", "township", "school")
+
+
+@dataclass(frozen=True)
+class PlaceCrumb:
+    label: str
+    query: str  # the list's query string narrowed to this place (other filters kept)
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class PlaceChooser:
+    """Where a list is narrowed to, and the next step down.
+
+    ``trail`` runs from the viewer's whole scope to the chosen place, each crumb a link
+    back up; ``param`` is the parameter of the one <select> offered (the chosen place's
+    children: a bureau's child bureaus, a county's townships, a township's or a bureau's
+    own schools), so no select is ever longer than one level of the tree. ``hidden`` are
+    the narrowing parameters the form carries besides the select."""
+
+    trail: list[PlaceCrumb]
+    hidden: list[tuple[str, str]]
+    param: str = ""
+    field_label: str = ""
+    options: list[tuple[int, str]] = field(default_factory=list)
+    all_value: str = ""
+    all_label: str = "全部"
+    selected: int | None = None
+    # The schools of the place are too many for a select: search by name instead.
+    too_many: bool = False
+    direct: PlaceCrumb | None = None  # the link to the bureau's own (市直/县直) schools
+
+
+def _place_query(params: Any, **place: Any) -> str:
+    """``params`` with the place parameters replaced by ``place`` (and no page)."""
+    query = params.copy()
+    for name in (*PLACE_PARAMS, "page"):
+        query.pop(name, None)
+    for name, value in place.items():
+        if value not in (None, ""):
+            query[name] = str(value)
+    return str(query.urlencode())
+
+
+def place_chooser(user: User, params: Any) -> PlaceChooser | None:
+    """The cascading place chooser for ``user`` narrowed as ``params`` (a QueryDict:
+    ``bureau``, ``direct``, ``township``, ``school``) ask — through the scoping door
+    (``scope_from_params``: an id the user may not see answers 404, audited). None for
+    a school's own account (one school: nothing to choose)."""
+    from edubureau.core.listing import short_choices
+    from edubureau.core.roles import BUREAU_ROLES
+    from edubureau.orgs.models import DIRECT_LABELS, Bureau, BureauLevel
+    from edubureau.orgs.scoping import scope_from_params
+
+    if user.role == Role.SCHOOL_USER:
+        return None
+    scope = scope_from_params(user, params)
+    narrowed = scope.params
+    own = user.bureau if user.role in BUREAU_ROLES and user.bureau_id else None
+    trail: list[PlaceCrumb] = []
+    node = scope.bureau  # the bureau of the chosen place
+    if own is not None:
+        trail.append(PlaceCrumb(f"{own.display_name}全部", _place_query(params)))
+        if node is not None and node.pk != own.pk:
+            chain = Bureau.objects.filter(
+                pk__in=[*node.ancestor_ids, node.pk], path__startswith=own.path
+            ).exclude(pk=own.pk)
+            trail += [PlaceCrumb(b.display_name, _place_query(params, bureau=b.pk)) for b in chain]
+        if scope.direct and node is not None:
+            label = f"{DIRECT_LABELS.get(BureauLevel(node.level), '直属')}学校"
+            trail.append(PlaceCrumb(label, _place_query(params, bureau=node.pk, direct=1)))
+    elif scope.township is not None and scope.kind != "township":
+        trail.append(PlaceCrumb("全部", _place_query(params)))
+    school = scope.school
+    township = scope.township
+    if township is None and school is not None and "school" in narrowed:
+        township = school.township
+    if township is not None and (own is not None or "township" in narrowed):
+        trail.append(
+            PlaceCrumb(
+                township.name,
+                _place_query(params, bureau=narrowed.get("bureau"), township=township.pk),
+            )
+        )
+    if school is not None and "school" in narrowed:
+        trail.append(PlaceCrumb(school.name, _place_query(params, **narrowed)))
+    if trail:
+        trail[-1] = PlaceCrumb(trail[-1].label, trail[-1].query, current=True)
+
+    def hidden(*dropped: str) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in narrowed.items() if k not in dropped]
+
+    if school is not None and "school" in narrowed:
+        return PlaceChooser(trail=trail, hidden=hidden())
+    if scope.kind in ("township", "direct", "assigned") or township is not None:
+        # The schools of the place: a township's ~20, a bureau's own, an inspector's.
+        schools = scope.schools().filter(is_active=True).only("pk", "name").order_by("name")
+        options = short_choices(schools.values_list("pk", "name"))
+        return PlaceChooser(
+            trail=trail,
+            hidden=hidden("school"),
+            param="school",
+            field_label="学校",
+            options=options,
+            too_many=not options and schools.exists(),
+        )
+    if node is None:
+        return PlaceChooser(trail=trail, hidden=hidden())
+    direct_link = None
+    if node.schools.filter(township__isnull=True).exists():
+        label = f"{DIRECT_LABELS.get(BureauLevel(node.level), '直属')}学校"
+        direct_link = PlaceCrumb(label, _place_query(params, bureau=node.pk, direct=1))
+    children = list(
+        Bureau.objects.visible_to(user).filter(parent_id=node.pk).values_list("pk", "name", "level")
+    )
+    current = narrowed.get("bureau", "")
+    if children:
+        return PlaceChooser(
+            trail=trail,
+            hidden=hidden("bureau"),
+            param="bureau",
+            field_label=BureauLevel(children[0][2]).label,
+            options=[(pk, name) for pk, name, _ in children],
+            all_value=current,
+            direct=direct_link,
+        )
+    townships = list(
+        Township.objects.visible_to(user).filter(bureau_id=node.pk).values_list("pk", "name")
+    )
+    return PlaceChooser(
+        trail=trail,
+        hidden=hidden("township"),
+        param="township",
+        field_label="乡镇（街道）",
+        options=townships,
+        direct=direct_link,
+    )

@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from edubureau.core.concurrency import EditConflict, version_token
-from edubureau.core.listing import apply_list_query, list_context, read_list_query, short_choices
+from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.params import param_int
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Role, Township
+from edubureau.orgs.models import Role
 from edubureau.orgs.scoping import scope_from_params
+from edubureau.orgs.selectors import place_chooser
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import chase, selectors, services
 from edubureau.stats.dictionary import fields_for
@@ -76,11 +77,7 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "years": years,
         "status": status,
         "statuses": selectors.STATUS_FILTERS,
-        # Township staff see their own township only: no choice to offer.
-        "townships": short_choices(Township.objects.visible_to(user).order_by("bureau_id", "name"))
-        if user.role in BUREAU_ROLES
-        else [],
-        "township": scope.township.pk if scope.township is not None and scope.narrowed else None,
+        "place": place_chooser(user, request.GET) if user.role != Role.SCHOOL_USER else None,
         "rows": rows,
         "summary": selectors.summary(scope, start_year, today=today),
         "own_school": own_school,

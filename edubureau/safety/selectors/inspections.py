@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -109,18 +110,17 @@ INSPECTION_LIST = ListSpec(
 )
 
 
-def _readable(user: Any, *, bureau_id: int | None, direct: bool) -> QuerySet[Inspection]:
-    """The user's inspections, narrowed to a bureau's subtree (or its direct schools)
-    by the scoping door when asked."""
-    if bureau_id is None and not direct:
-        return Inspection.objects.visible_to(user)
-    return scope_for(user, bureau=bureau_id, direct=direct).rows(Inspection)
-
-
 def inspection_list(*, user: Any, filters: InspectionFilter) -> QuerySet[Inspection]:
-    qs = _readable(user, bureau_id=filters.bureau_id, direct=filters.direct).select_related(
-        "school__township", "campaign"
+    # The narrowing (a bureau's subtree or its own schools, a township, a school) is the
+    # door's: an id outside the viewer's scope answers 404 and is audited.
+    scope = scope_for(
+        user,
+        bureau=filters.bureau_id,
+        direct=filters.direct,
+        township=filters.township_id,
+        school=filters.school_id,
     )
+    qs = scope.rows(Inspection).select_related("school__township", "campaign")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.period:
@@ -139,10 +139,6 @@ def inspection_list(*, user: Any, filters: InspectionFilter) -> QuerySet[Inspect
         qs = qs.filter(
             Q(period__lte=filters.until) | Q(period__isnull=True, inspected_on__lte=filters.until)
         )
-    if filters.school_id:
-        qs = qs.filter(school_id=filters.school_id)
-    if filters.township_id:
-        qs = qs.filter(school__township_id=filters.township_id)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.campaign_id:
@@ -394,18 +390,56 @@ class MissingRow:
         return "草稿未提交"
 
 
+# The 未报送 list as the list component reads it (core.listing): paged, grouped by
+# township (the order a county phones down its schools), searchable by school name.
+MISSING_LIST = ListSpec(
+    filters=frozenset({"period", "bureau", "direct", "township", "school"}),
+    search=("name",),
+    search_hint="学校名称",
+    sorts={
+        "township": ("bureau__path", "township__sort_order", "township_id", "name"),
+        "name": ("name",),
+    },
+    default_sort="township",
+    tiebreak=("pk",),
+)
+
+
 @dataclass
 class MissingReport:
     period: date
     due_on: date
     overdue: bool
-    rows: list[MissingRow]
+    # The schools that have not reported (a queryset: the page reads one page of it).
+    schools: QuerySet[School]
     total_schools: int
     on_time: int
     late: int
     township_id: int | None = None  # the township it was limited to, if any
     bureau_id: int | None = None  # the bureau (with its subtree) it was limited to
     direct: bool = False  # only the schools that bureau runs itself (市直)
+    school_id: int | None = None  # the one school it was limited to
+
+    @cached_property
+    def missing_count(self) -> int:
+        return self.schools.count()
+
+    @property
+    def rows(self) -> list[MissingRow]:
+        """Every row (the export's); a page shows :func:`missing_rows` of its schools."""
+        return missing_rows(self, list(self.schools))
+
+
+def missing_rows(report: MissingReport, schools: Sequence[School]) -> list[MissingRow]:
+    """The rows of ``schools`` (one page of ``report.schools``): each with its draft or
+    returned self-inspection, if one was started (one query for the page)."""
+    started = {
+        i.school_id: i
+        for i in Inspection.objects.filter(
+            kind=InspectionKind.SELF, period=report.period, school__in=[s.pk for s in schools]
+        )
+    }
+    return [MissingRow(s, started.get(s.pk)) for s in schools]
 
 
 def missing_report(
@@ -416,50 +450,87 @@ def missing_report(
     today: date | None = None,
     bureau_id: int | None = None,
     direct: bool = False,
+    school_id: int | None = None,
 ) -> MissingReport:
-    """Schools ``user`` may see (narrowed to ``bureau_id``'s subtree or, with ``direct``,
-    its direct schools) with no submitted self-inspection for ``period``, and how many
-    submitted on time or late."""
+    """Schools ``user`` may see (narrowed through the scoping door to ``bureau_id``'s
+    subtree or, with ``direct``, its direct schools, a township or a school) with no
+    submitted self-inspection for ``period``, and how many submitted on time or late."""
     period = month_start(period)
     today = today or timezone.localdate()
     due_on = self_inspection_due_on(period)
-    schools: QuerySet[School]
-    if bureau_id is None and not direct:
-        schools = School.objects.visible_to(user).filter(is_active=True)
-    else:
-        schools = scope_for(user, bureau=bureau_id, direct=direct).schools().filter(is_active=True)
-    if township_id:
-        schools = schools.filter(township_id=township_id)
-    missing = list(
+    scope = scope_for(user, bureau=bureau_id, direct=direct, township=township_id, school=school_id)
+    schools = scope.schools().filter(is_active=True)
+    missing = (
         missing_self_inspection_schools(schools=schools, period=period)
-        .select_related("township")
-        .order_by("township__sort_order", "township_id", "name")
+        .select_related("township", "bureau")
+        .order_by("bureau__path", "township__sort_order", "township_id", "name", "pk")
     )
-    started = {
-        i.school_id: i
-        for i in Inspection.objects.filter(
-            kind=InspectionKind.SELF, period=period, school__in=[s.pk for s in missing]
-        )
-    }
     submitted = Inspection.objects.filter(
         kind=InspectionKind.SELF,
         period=period,
         status=InspectionStatus.SUBMITTED,
-        school__in=schools,
+        school__in=schools.values("pk"),
+    ).aggregate(
+        total=Count("id"),
+        on_time=Count("id", filter=Q(submitted_at__date__lte=due_on)),
     )
-    on_time = submitted.filter(submitted_at__date__lte=due_on).count()
     return MissingReport(
         period=period,
         due_on=due_on,
         overdue=chase_is_open(period, today),
-        rows=[MissingRow(s, started.get(s.pk)) for s in missing],
+        schools=missing,
         total_schools=schools.count(),
-        on_time=on_time,
-        late=submitted.count() - on_time,
+        on_time=submitted["on_time"],
+        late=submitted["total"] - submitted["on_time"],
         township_id=township_id,
         bureau_id=bureau_id,
         direct=direct,
+        school_id=school_id,
     )
+
+
+@dataclass(frozen=True)
+class MissingGroup:
+    label: str
+    query: str  # the 未报送 list narrowed to this group (the page's other filters kept)
+    missing: int
+
+
+def missing_by_place(report: MissingReport, place: Any, params: Any) -> list[MissingGroup]:
+    """How many schools have not reported under each option of the place chooser's next
+    step (each city or county, each township), for a viewer above a township: one
+    aggregate by the school's bureau or township. Empty below that."""
+    if place is None or place.param not in ("bureau", "township") or not place.options:
+        return []
+    from edubureau.orgs.models import Bureau
+
+    options = dict(place.options)
+    counts: dict[int, int] = defaultdict(int)
+    if place.param == "township":
+        for township_id, n in (
+            report.schools.order_by().values_list("township_id").annotate(n=Count("pk"))
+        ):
+            if township_id in options:
+                counts[township_id] += n
+    else:
+        paths = dict(Bureau.objects.filter(pk__in=options).values_list("pk", "path"))
+        for path, n in (
+            report.schools.order_by().values_list("bureau__path").annotate(n=Count("pk"))
+        ):
+            for pk, prefix in paths.items():
+                if path.startswith(prefix):
+                    counts[pk] += n
+                    break
+    groups = []
+    for pk, label in place.options:
+        query = params.copy()
+        query.pop("page", None)
+        query[place.param] = str(pk)
+        if place.param == "bureau":
+            query.pop("direct", None)
+            query.pop("township", None)
+        groups.append(MissingGroup(label, query.urlencode(), counts.get(pk, 0)))
+    return groups
 
 
 # Checklists -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.core.phrasing import percent_text
 from edubureau.orgs.models import School, SchoolYear, User
+from edubureau.orgs.scoping import scope_for
 from edubureau.orgs.selectors import current_school_year, current_semester
 from edubureau.safety.selectors.ledger_coverage import (
     ExpiringDocument,
@@ -46,6 +47,8 @@ class LedgerFilter:
 
     school_id: int | None = None
     township_id: int | None = None
+    bureau_id: int | None = None
+    direct: bool = False  # only the schools that bureau runs itself
     since: date | None = None
     until: date | None = None
     expiring: int | None = None  # documents expiring within N days (expired included)
@@ -73,6 +76,8 @@ class LedgerFilter:
         return cls(
             school_id=param_id(params.get("school")),
             township_id=param_id(params.get("township")),
+            bureau_id=param_id(params.get("bureau")),
+            direct=params.get("direct") == "1",
             since=param_date(params.get("since")) if dated else None,
             until=param_date(params.get("until")) if dated else None,
             expiring=expiring,
@@ -91,7 +96,8 @@ def ledger_list_spec(spec: LedgerSpec) -> ListSpec:
     plain = [
         f for f in (spec.field(n) for n in spec.list_fields) if f.concrete and not f.is_relation
     ]
-    filters = {"school", "township", "expiring", *spec.choice_filters, *spec.flag_params}
+    filters = {"school", "township", "bureau", "direct", "expiring"}
+    filters |= {*spec.choice_filters, *spec.flag_params}
     if spec.date_field:
         filters |= {"since", "until"}
     if spec is LETTER:
@@ -111,11 +117,16 @@ def ledger_rows(
     *, spec: LedgerSpec, user: User, filters: LedgerFilter, today: date
 ) -> QuerySet[Any]:
     """The ledger's rows the user may read, filtered as the list and export show them."""
-    qs = spec.model.objects.visible_to(user).select_related("school__township", *spec.related)
-    if filters.school_id:
-        qs = qs.filter(school_id=filters.school_id)
-    if filters.township_id:
-        qs = qs.filter(school__township_id=filters.township_id)
+    # The narrowing (a bureau's subtree or its own schools, a township, a school) is the
+    # door's: an id outside the viewer's scope answers 404 and is audited.
+    scope = scope_for(
+        user,
+        bureau=filters.bureau_id,
+        direct=filters.direct,
+        township=filters.township_id,
+        school=filters.school_id,
+    )
+    qs = scope.rows(spec.model).select_related("school__township", *spec.related)
     if spec.date_field and filters.since:
         qs = qs.filter(**{f"{spec.date_field}__gte": filters.since})
     if spec.date_field and filters.until:

@@ -27,16 +27,15 @@ from edubureau.core.listing import (
     list_context,
     needs_defaults,
     read_list_query,
-    short_choices,
 )
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Bureau, Role
+from edubureau.orgs.models import Bureau
 from edubureau.orgs.scoping import is_department_staff
-from edubureau.orgs.selectors import townships_for
+from edubureau.orgs.selectors import place_chooser
 from edubureau.rectification.lifecycle import (
     NotAllowed,
     Plan,
@@ -106,10 +105,7 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "severities": Severity.choices,
             "categories": selectors.category_choices(user),
             "bureaus": selectors.child_bureaus(user),
-            "townships": short_choices(townships_for(user))
-            if user.role != Role.SCHOOL_USER
-            else [],
-            "schools": short_choices(selectors.visible_schools(user)),
+            "place": place_chooser(user, request.GET),
             "can_report": selectors.can_report_hazards(user),
             "can_edit_settings": services.can_edit_safety_settings(user),
             # A verifier's way to the 待复查 rows, where the bulk form is.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -32,16 +33,14 @@ from edubureau.core.listing import (
     list_context,
     needs_defaults,
     read_list_query,
-    short_choices,
 )
-from edubureau.core.params import param_id
 from edubureau.core.photos import PhotoRejected, photo_file_path
 from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import Role, School, SchoolKind
+from edubureau.orgs.models import School, SchoolKind
 from edubureau.orgs.scoping import bureau_of
-from edubureau.orgs.selectors import townships_for
+from edubureau.orgs.selectors import PLACE_PARAMS, place_chooser
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
 from edubureau.safety import downloads as safety_downloads
@@ -108,10 +107,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             "counts": sel.inspection_counts(rows),
             "kinds": InspectionKind.choices,
             "statuses": InspectionStatus.choices,
-            "townships": short_choices(townships_for(user))
-            if user.role != Role.SCHOOL_USER
-            else [],
-            "schools": short_choices(sel.visible_schools(user)),
+            "place": place_chooser(user, request.GET),
             "campaigns": sel.campaign_list(user=user)[:50],
             "can_fill_self": services.can_fill_any_self(user),
             "own_this_month": own,
@@ -464,30 +460,49 @@ def inspection_photo_delete(request: AuthedRequest, inspectionphoto_id: int) -> 
 
 
 def _missing_report(request: AuthedRequest) -> sel.MissingReport:
-    """The month (``?period=``, default this month) and township the page asks for."""
+    """The month (``?period=``, default this month) and the place the page asks for."""
     period = sel.parse_period(request.GET.get("period")) or _this_month()
-    township_id = sel.InspectionFilter.from_params(request.GET).township_id
-    bureau_id = param_id(request.GET.get("bureau"))
+    filters = sel.InspectionFilter.from_params(request.GET)
     return sel.missing_report(
         user=request.user,
         period=period,
-        township_id=township_id,
-        bureau_id=bureau_id,
-        direct=request.GET.get("direct") == "1",
+        township_id=filters.township_id,
+        bureau_id=filters.bureau_id,
+        direct=filters.direct,
+        school_id=filters.school_id,
     )
 
 
 @login_required
 def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
+    """The schools that have not reported a month, a page at a time (a province has
+    30,000), with how many under each place one step down."""
     user = request.user
+    listing = read_list_query(sel.MISSING_LIST, request.GET)
     report = _missing_report(request)
+    listed = list_context(
+        request,
+        sel.MISSING_LIST,
+        apply_list_query(sel.MISSING_LIST, report.schools, listing),
+        listing,
+    )
+    page = listed["page"]
+    page.object_list = sel.missing_rows(report, list(page.object_list))
+    place = place_chooser(user, request.GET)
     return render(
         request,
         "safety/inspections/missing.html",
         {
+            **listed,
             "report": report,
+            "missing_count": page.paginator.count,
             "township_id": report.township_id,
-            "townships": townships_for(user) if user.role != Role.SCHOOL_USER else [],
+            "place": place,
+            # The narrowing alone, for the links to the submitted inspections.
+            "place_query": urlencode(
+                [(k, request.GET[k]) for k in PLACE_PARAMS if request.GET.get(k)]
+            ),
+            "groups": sel.missing_by_place(report, place, request.GET),
             "can_chase": services.is_safety_staff(user),
             "due_day": services.due_working_day(),
         },

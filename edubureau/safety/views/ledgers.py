@@ -25,12 +25,12 @@ from edubureau.core.listing import (
     apply_list_query,
     list_context,
     read_list_query,
-    short_choices,
 )
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
-from edubureau.orgs.models import School, SchoolYear, Township, User
+from edubureau.orgs.models import SchoolYear, User
 from edubureau.orgs.scoping import schools_writable_by
+from edubureau.orgs.selectors import place_chooser
 from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
 from edubureau.safety.selectors.ledger_specs import (
     DEFAULT_EXPIRY_DAYS,
@@ -106,7 +106,7 @@ def ledger_list(request: AuthedRequest, ledger: str) -> HttpResponse:
             "totals": ledger_totals(spec=spec, rows=rows),
             "filters": filters,
             "can_write": bool(writable),
-            **_filter_options(spec, request.user, filters),
+            **_filter_options(spec, request.user, filters, request.GET),
         },
     )
 
@@ -279,10 +279,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict[str, Any]:
-    schools = short_choices(
-        School.objects.visible_to(user).filter(is_active=True).only("pk", "name").order_by("name")
-    )
+def _filter_options(
+    spec: LedgerSpec, user: User, filters: LedgerFilter, params: Any
+) -> dict[str, Any]:
     choices = [
         {
             "name": n,
@@ -293,10 +292,7 @@ def _filter_options(spec: LedgerSpec, user: User, filters: LedgerFilter) -> dict
         for n in spec.choice_filters
     ]
     return {
-        "schools": schools if not user.is_school_user else [],
-        "townships": short_choices(Township.objects.visible_to(user))
-        if not user.is_school_user
-        else [],
+        "place": place_chooser(user, params),
         "choice_filters": choices,
         "school_years": SchoolYear.objects.visible_to(user) if spec.key == "letter" else [],
         "urls": _urls(spec),

@@ -54,3 +54,12 @@ window.addEventListener("afterprint", () => {
     delete d.dataset.printOpened;
   });
 });
+
+// <select data-autosubmit> (the lists' place chooser): choosing a place reloads the
+// list narrowed to it, with the next step's options. Without scripts, 查询 does it.
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.matches("[data-autosubmit]")) return;
+  const form = select.closest("form");
+  if (form) form.requestSubmit();
+});
