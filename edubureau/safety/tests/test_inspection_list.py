@@ -73,8 +73,11 @@ def test_a_school_user_does_not_see_its_own_name_on_every_row(cast, client_for, 
 def test_a_school_select_too_long_to_use_gives_way_to_the_search_box(
     cast, client_for, month, monkeypatch
 ):
+    # The place chooser offers a township's schools once the township is chosen.
     client = client_for(cast.safety_staff)
-    assert 'id="f-school"' in client.get(LIST, {"period": ""}).text
-    monkeypatch.setattr("edubureau.core.listing.CHOICE_LIMIT", 1)
-    page = client.get(LIST, {"period": ""}).text
-    assert 'id="f-school"' not in page and 'id="f-q"' in page
+    params = {"period": "", "township": cast.township_a.pk}
+    assert 'name="school" data-autosubmit' in client.get(LIST, params).text
+    monkeypatch.setattr("edubureau.core.listing.CHOICE_LIMIT", 0)
+    page = client.get(LIST, params).text
+    assert 'name="school"' not in page and 'id="f-q"' in page
+    assert "请用搜索框按学校名称查找" in page
