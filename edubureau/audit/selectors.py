@@ -141,10 +141,14 @@ def _change(model: type[Model] | None, key: str, value: Any) -> Change:
     return Change(str(getattr(field, "verbose_name", key)), shown(before), shown(after))
 
 
-def _who(event: AuditEvent) -> str:
+def _who(event: AuditEvent, bureau_id: int | None) -> str:
     actor = event.actor
     if actor is None:
         return event.actor_name or "—"
+    if event.bureau_id != bureau_id:
+        # A probe of the reader's rows from another bureau: who tried is told by the
+        # account name alone; the person behind it is that bureau's to know.
+        return f"{event.actor_name or actor.get_username()}（外单位账号）"
     name = getattr(actor, "full_name", "") or ""
     username = event.actor_name or actor.get_username()
     return f"{name}（{username}）" if name and name != username else username
@@ -159,13 +163,16 @@ def _what(event: AuditEvent) -> str:
     return f"{kind}（编号{event.object_id}）" if event.object_id else kind
 
 
-def described(events: Any) -> list[AuditRow]:
-    """The page's events in words; the actors are read with the events (one query)."""
+def described(events: Any, *, reader: Any) -> list[AuditRow]:
+    """The page's events in words as ``reader`` may see them; the actors are read with
+    the events (one query)."""
+    bureau_id = getattr(reader, "bureau_id", None)
     rows = []
     for event in events:
         model = _model(event.model_label)
         changes = tuple(_change(model, k, v) for k, v in (event.changes or {}).items())
-        rows.append(AuditRow(event=event, who=_who(event), what=_what(event), changes=changes))
+        who = _who(event, bureau_id)
+        rows.append(AuditRow(event=event, who=who, what=_what(event), changes=changes))
     return rows
 
 

@@ -35,7 +35,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "audit/event_list.html",
         {
             **context,
-            "rows": described(context["page"].object_list),
+            "rows": described(context["page"].object_list, reader=request.user),
             "filters": filters,
             "actions": Action.choices,
             "models": model_choices(),

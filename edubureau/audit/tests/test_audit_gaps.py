@@ -60,6 +60,22 @@ def test_a_probe_from_another_bureau_is_shown_to_the_probed_bureau(cast, auditor
     assert event not in audit_events(user=sibling_auditor, filters=AuditFilter())
 
 
+def test_a_probe_from_another_bureau_names_the_account_not_the_person(cast, auditor, client_for):
+    """The probed bureau learns which account tried; the name of the person behind it
+    belongs to the other bureau and is not shown."""
+    cast.other_admin.full_name = "外局的张三"
+    cast.other_admin.save(update_fields=["full_name"])
+    probe = Client()
+    probe.force_login(cast.other_admin)
+    probe.get(reverse("orgs:school-detail", kwargs={"school_id": cast.school_a.pk}))
+    page = client_for(auditor).get(reverse("audit:event-list")).content.decode()
+    assert f"{cast.other_admin.username}（外单位账号）" in page
+    assert "外局的张三" not in page
+    other_auditor = UserFactory(bureau=cast.other_bureau, role="auditor", username="auditor2")
+    own = client_for(other_auditor).get(reverse("audit:event-list")).content.decode()
+    assert f"外局的张三（{cast.other_admin.username}）" in own
+
+
 def test_a_refusal_on_a_bureau_owned_row_names_the_owning_bureau(cast, auditor):
     client = Client()
     client.force_login(cast.sibling_admin)
