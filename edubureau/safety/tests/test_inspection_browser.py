@@ -101,8 +101,9 @@ def test_it_fills_and_submits_a_self_inspection_on_a_phone(
 
 def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, cast, phone_page):
     """Autosaves still waiting when 提交 is pressed are dropped (the submit carries
-    every field), one in flight is waited for, and the submit sends no empty file
-    parts: nothing is answered 400 and the answers are all kept."""
+    every field), one in flight is waited for, and the submit, holding no photo, goes
+    urlencoded (no file parts at all): nothing is answered 400 and the answers are all
+    kept."""
     base = live_server.url
     items = items_for(small_checklist(cast.bureau), cast.school_a)
     page = phone_page
@@ -114,12 +115,19 @@ def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, c
     page.goto(f"{base}/safety/inspections/self/")
     page.wait_for_selector("[data-testid=inspection-form]")
 
-    posts: list[tuple[str, int, bytes]] = []
+    posts: list[tuple[str, int, bytes, str]] = []
     page.on(
         "requestfinished",
         lambda r: (
             r.method == "POST"
-            and posts.append((r.url, r.response().status, r.post_data_buffer or b""))
+            and posts.append(
+                (
+                    r.url,
+                    r.response().status,
+                    r.post_data_buffer or b"",
+                    r.headers.get("content-type", ""),
+                )
+            )
         ),
     )
     page.click(f"#item-{items[0].pk} .choice.pass")
@@ -133,9 +141,11 @@ def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, c
     page.wait_for_url(f"{base}/safety/inspections/*/")
     page.wait_for_timeout(1200)  # any dropped timer would have fired by now
 
-    assert [status for _, status, _ in posts if status >= 400] == []
-    submit = [body for _, status, body in posts if b'name="action"' in body and b"submit" in body]
-    assert len(submit) == 1 and b'filename=""' not in submit[0]
+    assert [status for _, status, _, _ in posts if status >= 400] == []
+    submit = [(body, kind) for _, _, body, kind in posts if b"action=submit" in body]
+    assert len(submit) == 1
+    body, kind = submit[0]
+    assert kind.startswith("application/x-www-form-urlencoded") and b"filename=" not in body
     inspection = Inspection.objects.get()
     assert inspection.status == InspectionStatus.SUBMITTED
     assert inspection.summary == "全部合格"
