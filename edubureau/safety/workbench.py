@@ -18,7 +18,7 @@ from django.urls import reverse
 from edubureau.core.roles import Role
 from edubureau.core.workbench import DONE, DUE, INFO, OVERDUE, WorkItem
 from edubureau.orgs.models import School
-from edubureau.rectification.models import Status
+from edubureau.rectification.models import Severity, Status
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.models.inspections import owes_self_inspection_q
 from edubureau.safety.selectors.hazards import UNRESOLVED, HazardFilter, hazard_list
@@ -229,9 +229,30 @@ def _school(user: Any, today: date) -> list[WorkItem]:
     ]
 
 
+def _serious(h: _Hazards) -> list[WorkItem]:
+    """较大 and 重大 hazards not yet rectified: the department and its leaders follow
+    each one until it is closed (each is also announced the moment it is reported)."""
+    return [
+        h.item(
+            "hazards_critical_open",
+            f"status={UNRESOLVED}&severity={Severity.CRITICAL}",
+            "未整改完成的重大隐患",
+            OVERDUE,
+            "重大隐患须挂牌督办、限期整改",
+        ),
+        h.item(
+            "hazards_major_open",
+            f"status={UNRESOLVED}&severity={Severity.MAJOR}",
+            "未整改完成的较大隐患",
+            DUE,
+        ),
+    ]
+
+
 def _safety_department(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
     return [
+        *_serious(h),
         h.item(
             "hazards_to_verify",
             f"status={Status.RECTIFIED}&verifiable=1",
@@ -256,6 +277,7 @@ def _safety_department(user: Any, today: date) -> list[WorkItem]:
 def _leader(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
     return [
+        *_serious(h),
         h.item(
             "hazards_escalated",
             f"overdue=1&level={LEADER_LEVEL}",

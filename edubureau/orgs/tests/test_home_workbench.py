@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from edubureau.rectification.lifecycle import rectification_plan, rectification_verify
-from edubureau.rectification.models import Status
+from edubureau.rectification.models import Severity, Status
 from edubureau.safety.models import Hazard, InspectionStatus
 from edubureau.safety.tests.factories_hazards import (
     PLAN_BY_DEADLINE,
@@ -40,19 +40,22 @@ def county(cast):
     make_self_inspection(cast.school_a, period=date(2026, 10, 1), status=InspectionStatus.RETURNED)
     make_self_inspection(cast.school_b, period=date(2026, 9, 1), status=InspectionStatus.RETURNED)
     make_hazard(cast, description="待制定方案")
-    hazard_in_state(cast, Status.PLANNED)
+    hazard_in_state(cast, Status.PLANNED, severity=Severity.CRITICAL)
     sent_back = hazard_in_state(cast, Status.RECTIFIED)
     rectification_verify(actor=cast.safety_staff, obj=sent_back, accept=False, reason="未更换")
     hazard_in_state(cast, Status.RECTIFIED)
     hazard_in_state(cast, Status.VERIFIED)
+    hazard_in_state(cast, Status.CLOSED, severity=Severity.MAJOR)  # closed: counted nowhere
     late = [make_hazard(cast, reported_on=today() - timedelta(days=60)) for _ in range(3)]
     for hazard in late:
         rectification_plan(actor=cast.school_a_officer, obj=hazard, plan=PLAN_BY_DEADLINE)
     Hazard.objects.filter(pk=late[0].pk).update(overdue_level=4)
     Hazard.objects.filter(pk=late[1].pk).update(overdue_level=5)
-    make_hazard(cast, school=cast.school_b, description="乙校待制定方案")
+    make_hazard(cast, school=cast.school_b, description="乙校待制定方案", severity=Severity.MAJOR)
     hazard_in_state(cast, Status.RECTIFIED, school=cast.school_b)
-    make_hazard(cast, school=cast.sibling_school, actor=cast.sibling_safety)
+    make_hazard(
+        cast, school=cast.sibling_school, actor=cast.sibling_safety, severity=Severity.MAJOR
+    )
     VehicleFactory.create(school=cast.school_a, insurance_expires=today() + timedelta(days=10))
     VehicleFactory.create(school=cast.school_b, inspection_expires=today() - timedelta(days=3))
     make_campaign(cast.bureau, schools=[cast.school_a, cast.school_b], name="冬季消防专项检查")
@@ -124,12 +127,19 @@ def test_the_safety_department_gets_its_queues(county, client_for):
     assert counts["safety.schools_missing"] == 1  # school A; B submitted
     assert counts["safety.expiring.vehicle"] == 2
     assert counts["safety.campaigns_running"] == 1  # not the ended one, nor 乙县's
+    # 较大 and 重大 hazards are followed until closed: school B's 较大 (not 乙县's, not
+    # school A's closed one) and school A's 重大.
+    assert counts["safety.hazards_major_open"] == 1
+    assert counts["safety.hazards_critical_open"] == 1
+    assert items["safety.hazards_critical_open"].urgency == "overdue"
 
 
 def test_a_leader_sees_what_was_escalated_to_them(county, client_for):
     items = assert_workbench_matches(client_for(county.leader))
     assert items["safety.hazards_escalated"].count == 2  # levels 4 and 5
     assert items["safety.hazards_supervised"].count == 1
+    assert items["safety.hazards_major_open"].count == 1
+    assert items["safety.hazards_critical_open"].count == 1
 
 
 def test_an_inspector_sees_their_schools_open_items(county, client_for):
@@ -145,6 +155,7 @@ def test_a_county_sees_nothing_of_its_sibling(county, client_for):
     assert {key: item.count for key, item in items.items() if key.startswith("safety.")} == {
         "safety.schools_missing": 1,
         "safety.campaigns_running": 1,
+        "safety.hazards_major_open": 1,  # its own 较大 hazard
     }
 
 
