@@ -46,7 +46,7 @@ CIRCULAR_MONTH = "safety.circular_month"
 CIRCULAR_CAMPAIGN = "safety.circular_campaign"
 
 # Rows of an export, schools of a circular, made in the request (see the docstring).
-EXPORT_INLINE_ROWS = 3000
+EXPORT_INLINE_ROWS = 2000
 CIRCULAR_INLINE_SCHOOLS = 300
 
 
