@@ -269,6 +269,12 @@ class Inspection(models.Model):
                 name="inspection_month_cover_idx",
             ),
             models.Index(fields=["school", "kind", "period"]),
+            # The inspection list at province scale (384k rows): its month filter
+            # ("period = m" or, for a campaign's inspection, "inspected_on in m") as a
+            # BitmapOr of these two, and its default order (inspected_on DESC, id DESC)
+            # read backwards from the second with no sort when no month is chosen.
+            models.Index(fields=["period"], name="inspection_period_idx"),
+            models.Index(fields=["inspected_on", "id"], name="inspection_recent_idx"),
         ]
 
     def __str__(self) -> str:
