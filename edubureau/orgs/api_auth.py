@@ -38,10 +38,13 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
 
 class PasswordChanged(permissions.BasePermission):
-    """An account with its initial password uses no endpoint until it is changed
-    (the pages send it to the password form; see ForcePasswordChangeMiddleware)."""
+    """An account with its initial or an expired password uses no endpoint until it
+    is changed (the pages send it to the password form; ForcePasswordChangeMiddleware)."""
 
     message = api_tokens.MUST_CHANGE_PASSWORD
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return not getattr(request.user, "must_change_password", False)
+        refusal = api_tokens.password_refusal(request.user)
+        if refusal:
+            self.message = refusal
+        return not refusal

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from edubureau.orgs.passwords import password_change_reason
+
 _SESSION_KEY = "last_seen"
 # When the session began: the absolute lifetime (SESSION_COOKIE_AGE, 12 hours) is
 # counted from here. The cookie's own expiry moves forward whenever the session is
@@ -59,17 +61,21 @@ class IdleTimeoutMiddleware:
 
 
 class ForcePasswordChangeMiddleware:
-    """Accounts created with an initial password must change it before anything else."""
+    """Accounts with an initial or an expired password must change it before anything
+    else (``passwords.password_change_reason``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and getattr(user, "must_change_password", False):
+        reason = password_change_reason(user) if user.is_authenticated else ""
+        if reason:
             allowed = {reverse("password-change"), reverse("logout")}
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "请先修改初始密码。"}, status=403)
+                    return JsonResponse({"detail": reason}, status=403)
+                if request.method == "GET":
+                    messages.warning(request, reason)
                 return redirect("password-change")
         return self.get_response(request)

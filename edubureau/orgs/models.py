@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from edubureau.core.crypto import EncryptedTextField
 from edubureau.core.roles import Role
@@ -335,6 +336,9 @@ class User(AbstractUser):
         School, blank=True, related_name="inspectors", verbose_name="督导学校"
     )
     must_change_password = models.BooleanField("首次登录须改密码", default=False)
+    # When the password was last set: a password older than PASSWORD_MAX_AGE_DAYS must
+    # be changed before anything else (orgs.passwords.password_change_reason).
+    password_changed_at = models.DateTimeField("密码设置时间", default=timezone.now)
     can_read_sensitive = models.BooleanField(
         "可查看学生敏感信息",
         default=False,

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import secrets
 import string
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 _CLASSES = (
     ("大写字母", set(string.ascii_uppercase)),
@@ -133,6 +136,9 @@ class PasswordHistoryValidator:
             return
         from edubureau.orgs.models import PasswordHistory
 
+        now = timezone.now()
+        user.password_changed_at = now
+        type(user).objects.filter(pk=user.pk).update(password_changed_at=now)
         PasswordHistory.objects.create(user=user, password=user.password)
         stale = user.password_history.order_by("-created_at", "-id").values_list("pk", flat=True)[
             self.keep :
@@ -147,3 +153,42 @@ class PasswordHistoryValidator:
         return list(
             user.password_history.order_by("-created_at", "-id").values_list("password", flat=True)
         )
+
+
+# Rotation (等保 8.1.4.1 a) 定期更换; ASVS 6.2.10 disagrees, see docs/security.md).
+PASSWORD_EXPIRY_WARNING_DAYS = 14
+INITIAL_PASSWORD = "请先修改初始密码。"
+
+
+def password_expires_at(user: Any) -> datetime | None:
+    """When ``user``'s password stops being accepted for work: PASSWORD_MAX_AGE_DAYS
+    after it was set (never when the setting is 0)."""
+    days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
+    changed = getattr(user, "password_changed_at", None)
+    if not days or changed is None:
+        return None
+    return changed + timedelta(days=days)
+
+
+def password_change_reason(user: Any, *, now: datetime | None = None) -> str:
+    """Why ``user`` must change the password before doing anything else, in Chinese;
+    "" when they need not. The one rule for pages, the API and token issue."""
+    if getattr(user, "must_change_password", False):
+        return INITIAL_PASSWORD
+    expires = password_expires_at(user)
+    if expires is not None and (now or timezone.now()) >= expires:
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        return f"密码已使用超过{days}天，请先修改密码。"
+    return ""
+
+
+def password_expiry_warning(user: Any, *, now: datetime | None = None) -> str:
+    """The prompt shown in the last PASSWORD_EXPIRY_WARNING_DAYS before expiry."""
+    expires = password_expires_at(user)
+    if expires is None:
+        return ""
+    left = expires - (now or timezone.now())
+    if left <= timedelta(0) or left > timedelta(days=PASSWORD_EXPIRY_WARNING_DAYS):
+        return ""
+    days = max(1, left.days + (1 if left.seconds else 0))
+    return f"您的密码将在{days}天后到期，请及时修改密码。"

@@ -26,6 +26,7 @@ from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Locality, Ownership, Role, School, SchoolKind, User
+from edubureau.orgs.passwords import password_expiry_warning
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.orgs.services import schools as school_services
 from edubureau.orgs.services.api_tokens import api_tokens_revoke
@@ -51,6 +52,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     """Every role's workbench (工作台): the modules' to-dos, most urgent first, each
     linking to the list it counts; and the role's own panels below."""
     user = request.user
+    warning = password_expiry_warning(user)
+    if warning:
+        messages.warning(request, warning)
     context: dict[str, Any] = {
         "work_items": workbench.items_for(user, timezone.localdate()),
         "counts_by_kind": [

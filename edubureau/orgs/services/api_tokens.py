@@ -14,6 +14,7 @@ Rules kept here:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import update_last_login
@@ -25,8 +26,22 @@ from rest_framework.authtoken.models import Token
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.orgs.models import User
+from edubureau.orgs.passwords import INITIAL_PASSWORD, password_change_reason
 
 MUST_CHANGE_PASSWORD = "请先登录网页修改初始密码，再使用接口。"
+
+
+def password_refusal(user: User | Any) -> str:
+    """Why the API refuses ``user`` until the password is changed on the web, or ""
+    (the rule is ``passwords.password_change_reason``; only the wording is the API's)."""
+    reason = password_change_reason(user)
+    if not reason:
+        return ""
+    if reason == INITIAL_PASSWORD:
+        return MUST_CHANGE_PASSWORD
+    return f"密码已使用超过{settings.PASSWORD_MAX_AGE_DAYS}天，请先登录网页修改密码，再使用接口。"
+
+
 TOKEN_EXPIRED = "令牌已过期，请重新获取。"
 TOKEN_LOGIN_DETAIL = "通过接口获取API令牌登录"
 
@@ -47,8 +62,9 @@ def api_token_is_expired(token: Token, *, now: dt.datetime | None = None) -> boo
 def api_token_issue(*, user: User) -> Token:
     """The user's token (a new one if there is none or it has expired), after the
     password was checked by the caller. Audited as a login."""
-    if user.must_change_password:
-        raise PermissionDenied(MUST_CHANGE_PASSWORD)
+    refusal = password_refusal(user)
+    if refusal:
+        raise PermissionDenied(refusal)
     token = Token.objects.select_for_update().filter(user=user).first()
     if token is not None and api_token_is_expired(token):
         token.delete()
