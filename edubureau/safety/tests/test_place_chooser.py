@@ -84,7 +84,9 @@ def test_a_province_reaches_one_schools_rows_in_four_choices(cast, client_for):
         page = client.get(HAZARDS, query)
         select = page.text.split('data-testid="place-select"')[1].split("</select>")[0]
         assert f'value="{value}"' in select  # offered at this step
-        hidden = dict(page.context["place"].hidden)
+        place = page.context["place"]
+        assert f'<label for="f-place">{place.field_label}</label>' in page.text
+        hidden = dict(place.hidden)
         query = {**query, **hidden, param: value}
     page = client.get(HAZARDS, query)
     assert page.status_code == 200
