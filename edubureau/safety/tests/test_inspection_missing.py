@@ -136,8 +136,12 @@ def test_it_lets_only_the_safety_department_chase(cast, client_for, month):
 
 @time_machine.travel(at(date(2026, 10, 14)), tick=False)
 def test_it_shows_a_school_only_itself(cast, client_for, month):
-    page = client_for(cast.school_a_officer).get(MISSING, {"school": cast.school_b.pk})
-    assert cast.school_a.name in page.text and cast.school_b.name not in page.text
+    client = client_for(cast.school_a_officer)
+    # Another school is refused by the scoping door (404, audited), as on every list.
+    assert client.get(MISSING, {"school": cast.school_b.pk}).status_code == 404
+    page = client.get(MISSING, {"period": "2026-10"})
+    assert page.context["missing_count"] == 1
+    assert cast.school_b.name not in page.text
     assert 'data-testid="chase"' not in page.text
 
 
@@ -225,3 +229,25 @@ def test_it_refuses_an_export_too_big_to_use_and_asks_to_narrow_it(
     assert "超过单次导出上限1条" in response.content.decode()
     narrow = client_for(cast.leader).get(EXPORT, {"school": month.pk})
     assert narrow["Content-Type"] == XLSX_CONTENT_TYPE
+
+
+@time_machine.travel(at(date(2026, 10, 20)), tick=False)
+def test_it_pages_the_missing_schools_and_counts_them_one_step_down(cast, client_for, month):
+    SchoolFactory.create_batch(55, bureau=cast.bureau, township=cast.township_a)
+    client = client_for(cast.leader)
+    first = client.get(MISSING, {"period": "2026-10"})
+    total = first.context["missing_count"]
+    assert total > 50 and len(first.context["page"].object_list) == 50
+    assert f'data-total="{total}"' in first.text
+    rest = client.get(MISSING, {"period": "2026-10", "page": 2}).context["page"].object_list
+    assert len(rest) == total - 50
+    # The county's townships, each with its count and a link narrowing to it.
+    groups = first.context["groups"]
+    assert {g.label for g in groups} == {cast.township_a.name, cast.township_b.name}
+    assert sum(g.missing for g in groups) == total
+    assert f"township={cast.township_a.pk}" in groups[0].query
+    # The province sees its cities' counts, adding up to its whole list.
+    province = client_for(cast.province_leader).get(MISSING, {"period": "2026-10"})
+    groups = province.context["groups"]
+    assert {g.label for g in groups} == {cast.city.name, cast.other_city.name}
+    assert sum(g.missing for g in groups) == province.context["missing_count"]
