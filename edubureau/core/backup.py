@@ -165,6 +165,9 @@ def restore_database(source: Path, kind: str) -> None:
     # --exit-on-error). --clean --if-exists drops what the dump recreates, so a
     # freshly migrated database can be the target. The audit rows are loaded by COPY
     # before the dump's trigger is created, so nothing bypasses the trigger.
+    # --no-owner --no-privileges: the restoring role (the schema owner) owns what it
+    # creates, and a cluster without the application role does not fail the restore;
+    # the grants of docs/security.md are run again afterwards.
     _run(
         [
             _pg_command("pg_restore"),
@@ -172,6 +175,7 @@ def restore_database(source: Path, kind: str) -> None:
             "--clean",
             "--if-exists",
             "--no-owner",
+            "--no-privileges",
             *args,
             str(source),
         ],

@@ -224,3 +224,11 @@ def test_it_refuses_another_engine_or_a_newer_schema(media, tmp_path, change):
     message, _ = refusal("restore", str(backup))
     assert expected in message and "未做任何改动" in message
     assert not Hazard.objects.exists()
+
+
+def test_without_pg_dump_on_the_path_the_error_says_what_to_install(monkeypatch):
+    from edubureau.core.backup import BackupError, _pg_command
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(BackupError, match="找不到pg_dump命令：请安装PostgreSQL客户端"):
+        _pg_command("pg_dump")

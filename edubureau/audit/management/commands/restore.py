@@ -105,6 +105,11 @@ class Command(BaseCommand):
                 detail=f"从备份恢复数据库和上传文件（备份时间{manifest['created_at']}，目录{root}）",
             )
         self.stdout.write(self.style.SUCCESS(f"恢复完成：{root}"))
+        if manifest["database"]["engine"] == "postgresql":
+            self.stdout.write(
+                "请以属主角色重新执行 docs/security.md 生产清单第3条的授权语句"
+                "（GRANT/REVOKE），应用角色才能访问恢复后的表"
+            )
 
     def _verify(self, manifest: dict[str, Any]) -> None:
         result = verify_chain()
