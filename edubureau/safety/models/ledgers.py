@@ -68,6 +68,9 @@ class EmergencyPlan(LedgerBase):
         verbose_name = "应急预案"
         verbose_name_plural = "应急预案"
         ordering = ["school", "name"]
+        # The ledger list opens newest first (approved_on DESC) across a province's
+        # 160k plans: read from this index, not sorted whole.
+        indexes = [models.Index(fields=["approved_on"], name="emergencyplan_recent_idx")]
 
     def __str__(self) -> str:
         return f"{self.school} {self.name}"
@@ -94,7 +97,11 @@ class Drill(LedgerBase):
         verbose_name = "应急演练"
         verbose_name_plural = "应急演练"
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["school", "held_on"])]
+        # The ledger list opens newest first (held_on DESC): the second index.
+        indexes = [
+            models.Index(fields=["school", "held_on"]),
+            models.Index(fields=["held_on"], name="drill_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.school} {self.held_on:%Y-%m-%d} {self.get_kind_display()}演练"
@@ -113,7 +120,11 @@ class EducationActivity(LedgerBase):
         verbose_name = "安全教育活动"
         verbose_name_plural = "安全教育活动"
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["school", "held_on"])]
+        # The ledger list opens newest first (held_on DESC): the second index.
+        indexes = [
+            models.Index(fields=["school", "held_on"]),
+            models.Index(fields=["held_on"], name="activity_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.school} {self.held_on:%Y-%m-%d} {self.title}"
