@@ -8,7 +8,7 @@ from django.test import Client
 
 from edubureau.testing.cast import Cast, make_cast
 
-pytest_plugins = ["edubureau.testing.clock", "pytester"]
+pytest_plugins = ["edubureau.testing.clock", "edubureau.testing.secret_scan", "pytester"]
 
 
 @pytest.fixture(autouse=True)
