@@ -174,6 +174,46 @@ class PhotoFile(models.Model):
         ordering = ["id"]
 
 
+# Caps ------------------------------------------------------------------------------
+#
+# A photo costs ~300 KB on disk for years; a school that uploads in a loop (a stuck
+# phone, a script) must not fill the store. Each record has a cap of its own (an
+# inspection, a hazard: the callers pass it) and a school a daily one across every
+# photo table; both are checked before any file is written. Two uploads racing may
+# both pass the last slot: the caps bound the store, they are not an exact quota.
+
+MAX_PHOTOS_PER_SCHOOL_PER_DAY = 300
+
+
+def ensure_photo_room(
+    *,
+    adding: int,
+    school_id: int | None,
+    already: int = 0,
+    cap: int | None = None,
+    what: str = "",
+) -> None:
+    """Refuse (``PhotoRejected``) ``adding`` photos that would take a record past
+    ``cap`` (it holds ``already``) or the school past its daily cap."""
+    if adding <= 0:
+        return
+    if cap is not None and already + adding > cap:
+        raise PhotoRejected(f"{what}最多{cap}张照片，已有{already}张，本次不能再上传{adding}张")
+    if school_id is None:
+        return
+    daily = getattr(settings, "PHOTOS_PER_SCHOOL_PER_DAY", MAX_PHOTOS_PER_SCHOOL_PER_DAY)
+    since = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    today = sum(
+        m._default_manager.filter(school_id=school_id, created_at__gte=since).count()
+        for m in photo_models()
+        if any(f.attname == "school_id" for f in m._meta.concrete_fields)
+    )
+    if today + adding > daily:
+        raise PhotoRejected(
+            f"本校今天已上传{today}张照片，每天最多{daily}张，请明天再上传或联系教育局管理员"
+        )
+
+
 # Orphan files ---------------------------------------------------------------------
 
 PHOTO_SUFFIXES = {f".{ext}" for _, ext in ALLOWED_FORMATS.values()}

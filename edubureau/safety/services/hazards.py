@@ -21,7 +21,12 @@ from edubureau.audit.services import (
     snapshot,
 )
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion, ensure_unchanged
-from edubureau.core.photos import StoredPhoto, removed_on_error, store_photos
+from edubureau.core.photos import (
+    StoredPhoto,
+    ensure_photo_room,
+    removed_on_error,
+    store_photos,
+)
 from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
 from edubureau.rectification.lifecycle import NotAllowed, default_deadline, rectification_rectify
@@ -270,6 +275,8 @@ def hazard_report_ad_hoc(
         item is not None and item.category_id != category.pk
     ):
         raise ValueError("隐患类别或排查事项无效")
+    if photos:
+        ensure_photo_room(adding=len(photos), school_id=school.pk)
     stored = store_photos(photos, folder=f"hazards/{school.pk}")
     with removed_on_error(stored), transaction.atomic():
         hazard = hazard_report(
@@ -289,6 +296,10 @@ def hazard_report_ad_hoc(
     return hazard
 
 
+# Every round of rectification adds its photos to the hazard's file (at most 9 a post).
+MAX_PHOTOS_PER_HAZARD = 30
+
+
 def hazard_rectify(
     *,
     actor: Any,
@@ -300,6 +311,14 @@ def hazard_rectify(
 ) -> Hazard:
     """Record the rectification (the lifecycle's ``rectification_rectify``) together
     with its evidence photos, all or nothing."""
+    if photos:
+        ensure_photo_room(
+            adding=len(photos),
+            school_id=hazard.school_id,
+            already=hazard.photos.count(),
+            cap=MAX_PHOTOS_PER_HAZARD,
+            what="每条隐患（各轮整改合计）",
+        )
     stored = store_photos(photos, folder=f"hazards/{hazard.school_id}")
     with removed_on_error(stored), transaction.atomic():
         hazard = rectification_rectify(

@@ -42,6 +42,7 @@ from edubureau.audit.services import (
 from edubureau.core.calendar import add_working_days
 from edubureau.core.photos import (
     StoredPhoto,
+    ensure_photo_room,
     remove_photo_files,
     removed_on_error,
     store_photos,
@@ -392,6 +393,8 @@ def inspection_save(
     if submit and inspection.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=inspection, already_submitted=True)
     pairs = [(item_id, upload) for item_id, uploads in (photos or {}).items() for upload in uploads]
+    if pairs:
+        _ensure_photo_room(inspection, len(pairs))
     files = store_photos((u for _, u in pairs), folder=f"inspections/{inspection.school_id}")
     stored = [(item_id, f) for (item_id, _), f in zip(pairs, files, strict=True)]
     with removed_on_error(files), transaction.atomic():
@@ -663,11 +666,26 @@ def inspection_photo_add(
         or not item.applies_to_kind(inspection.school.kind)
     ):
         raise InspectionError("照片对应的排查事项不属于本次检查")
+    _ensure_photo_room(inspection, 1)
     stored = store_photos([upload], folder=f"inspections/{inspection.school_id}")
     with removed_on_error(stored), transaction.atomic():
         photo, event = _photo_row(actor, inspection, stored[0], item=item)
         audit_append([event])
     return photo
+
+
+# An inspection of ~90 items rarely needs more than one or two photos per failed item.
+MAX_PHOTOS_PER_INSPECTION = 200
+
+
+def _ensure_photo_room(inspection: Inspection, adding: int) -> None:
+    ensure_photo_room(
+        adding=adding,
+        school_id=inspection.school_id,
+        already=inspection.photos.count(),
+        cap=MAX_PHOTOS_PER_INSPECTION,
+        what="每次检查",
+    )
 
 
 @transaction.atomic
