@@ -203,11 +203,12 @@ def ensure_photo_room(
         return
     daily = getattr(settings, "PHOTOS_PER_SCHOOL_PER_DAY", MAX_PHOTOS_PER_SCHOOL_PER_DAY)
     since = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
-    today = sum(
-        m._default_manager.filter(school_id=school_id, created_at__gte=since).count()
-        for m in photo_models()
-        if any(f.attname == "school_id" for f in m._meta.concrete_fields)
-    )
+    # The school-owned photo tables (a plan's progress photos belong to no school).
+    owned = [m for m in photo_models() if any(f.attname == "school_id" for f in m._meta.fields)]
+    today = 0
+    for model in owned:
+        rows: models.QuerySet[Any] = model._default_manager.all()
+        today += rows.filter(school_id=school_id, created_at__gte=since).count()
     if today + adding > daily:
         raise PhotoRejected(
             f"本校今天已上传{today}张照片，每天最多{daily}张，请明天再上传或联系教育局管理员"
