@@ -167,6 +167,8 @@ MIDDLEWARE = [
     "edubureau.audit.middleware.RequestContextMiddleware",
     "edubureau.orgs.middleware.IdleTimeoutMiddleware",
     "edubureau.orgs.middleware.ForcePasswordChangeMiddleware",
+    # Then a second factor the bureau requires and the account has not set up.
+    "edubureau.orgs.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the final response of a failed login.
     "axes.middleware.AxesMiddleware",
@@ -319,7 +321,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        # An account with its initial password gets 403 until it changes it.
+        # An account with its initial password gets 403 until it changes it, and one
+        # whose bureau requires a second factor until it has set one up.
         "edubureau.orgs.api_auth.PasswordChanged",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from edubureau.orgs import views as orgs_views
+from edubureau.orgs import views_two_factor
 from edubureau.orgs.api_auth import PasswordChanged
 
 # The API description is for signed-in users only (drf-spectacular serves it to
@@ -15,6 +16,14 @@ urlpatterns = [
     path("accounts/login/", orgs_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", orgs_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", orgs_views.password_change, name="password-change"),
+    path("accounts/login/verify/", views_two_factor.login_verify, name="login-verify"),
+    path("accounts/two-factor/", views_two_factor.two_factor_status, name="two-factor"),
+    path("accounts/two-factor/setup/", views_two_factor.two_factor_setup, name="two-factor-setup"),
+    path(
+        "accounts/two-factor/disable/",
+        views_two_factor.two_factor_disable,
+        name="two-factor-disable",
+    ),
     path("", include("edubureau.orgs.urls")),
     path("audit/", include("edubureau.audit.urls")),
     path("notifications/", include("edubureau.notifications.urls")),

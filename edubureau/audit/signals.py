@@ -31,9 +31,10 @@ def on_login_failed(
 ) -> None:
     username = str(credentials.get("username", ""))[:150]
     user = get_user_model()._default_manager.filter(username=username).first()
-    audit_log(
-        actor=user, actor_name=username, action=Action.LOGIN_FAILED, detail="用户名或密码错误"
-    )
+    # A failed second step (orgs.views_two_factor) names its own reason; a password
+    # failure's credentials come from the login form and carry none.
+    detail = str(credentials.get("reason") or "用户名或密码错误")[:200]
+    audit_log(actor=user, actor_name=username, action=Action.LOGIN_FAILED, detail=detail)
 
 
 @receiver(user_locked_out)

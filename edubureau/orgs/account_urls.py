@@ -3,6 +3,7 @@
 from django.urls import path
 
 from edubureau.orgs import views_accounts as views
+from edubureau.orgs import views_two_factor
 
 urlpatterns = [
     path("users/", views.user_list, name="user-list"),
@@ -24,4 +25,10 @@ urlpatterns = [
         name="user-sensitive-access",
     ),
     path("users/<int:user_id>/schools/", views.user_inspector_schools, name="user-schools"),
+    path(
+        "users/<int:user_id>/two-factor-reset/",
+        views_two_factor.user_two_factor_reset,
+        name="user-two-factor-reset",
+    ),
+    path("settings/two-factor/", views_two_factor.two_factor_policy, name="two-factor-policy"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from edubureau.orgs.passwords import password_change_reason
+from edubureau.orgs.two_factor import enrolment_reason
 
 _SESSION_KEY = "last_seen"
 # When the session began: the absolute lifetime (SESSION_COOKIE_AGE, 12 hours) is
@@ -78,4 +79,32 @@ class ForcePasswordChangeMiddleware:
                 if request.method == "GET":
                     messages.warning(request, reason)
                 return redirect("password-change")
+        return self.get_response(request)
+
+
+class TwoFactorEnrolmentMiddleware:
+    """Accounts whose bureau requires a second factor and that have none must set it
+    up before anything else (``two_factor.enrolment_reason``): every page sends them to
+    the enrolment page, the API answers 403. After ``ForcePasswordChangeMiddleware``,
+    so a forced password change comes first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        reason = enrolment_reason(user) if user.is_authenticated else ""
+        if reason:
+            allowed = {
+                reverse("two-factor"),
+                reverse("two-factor-setup"),
+                reverse("password-change"),
+                reverse("logout"),
+            }
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": reason}, status=403)
+                if request.method == "GET":
+                    messages.warning(request, reason)
+                return redirect("two-factor-setup")
         return self.get_response(request)

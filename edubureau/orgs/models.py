@@ -75,6 +75,11 @@ class Bureau(models.Model):
         blank=True,
         help_text="本局学校开始使用本系统的日期；此日期之前的记录不计为缺报，也不作同比",
     )
+    # Which accounts of this bureau must sign in with a second factor (TOTP): keys of
+    # ``two_factor.TwoFactorGroup`` (roles, plus the student-aid centre's staff and the
+    # accounts allowed to read students' sensitive data). The rule is
+    # ``two_factor.two_factor_required``; the bureau's administrator sets it.
+    two_factor_groups = models.JSONField("须启用两步验证的账号", default=list, blank=True)
 
     objects = BureauQuerySet.as_manager()
 
@@ -527,3 +532,40 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer_code}〔{self.year}〕{self.last}"
+
+
+class TOTPDevice(models.Model):
+    """An account's authenticator app (TOTP, RFC 6238: 6 digits, 30 s steps), one per
+    account. The secret is encrypted at rest and never shown again after enrolment;
+    ``last_step`` is the newest time step accepted, so a code is used at most once
+    (``two_factor.verify_totp``). Unconfirmed until the first code is entered."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField("密钥")
+    confirmed = models.BooleanField("已启用", default=False)
+    last_step = models.BigIntegerField("最近使用的时间步", default=0)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "两步验证设备"
+        verbose_name_plural = "两步验证设备"
+
+    def __str__(self) -> str:
+        return f"{self.user}的两步验证"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code (for a lost phone), stored hashed; ``used_at`` set
+    when it is spent."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+
+    def __str__(self) -> str:
+        return f"{self.user}的恢复码"

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
 from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.services import calendar_can_edit
-from edubureau.orgs import selectors
+from edubureau.orgs import selectors, two_factor
 from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
 from edubureau.orgs.http import AuthedRequest
@@ -34,8 +35,19 @@ from edubureau.orgs.services.bureaus import child_level, move_targets
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. An account with a second factor is not logged in here: the
+    session only remembers who is signing in, and ``views_two_factor.login_verify``
+    logs in after the code."""
+
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if two_factor.has_device(user):
+            two_factor.start_pending(self.request, user, next_url=self.get_success_url())
+            return redirect("login-verify")
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -25,7 +25,7 @@ from edubureau.core.excel import XLSX_CONTENT_TYPE
 from edubureau.core.forms import model_choices
 from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.params import param_id
-from edubureau.orgs import selectors
+from edubureau.orgs import selectors, two_factor
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.forms_accounts import (
     BulkAccountsForm,
@@ -168,6 +168,7 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
             "is_locked": account.username in selectors.locked_usernames([account.username]),
             "assigned": account.assigned_schools.select_related("township").order_by("name"),
             "is_self": account.pk == request.user.pk,
+            "has_two_factor": two_factor.has_device(account),
         },
     )
 

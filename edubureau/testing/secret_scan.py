@@ -2,10 +2,11 @@
 
 A pytest plugin (``pytest_plugins`` in the root conftest). While the suite runs it
 learns every secret the application makes — session keys, API token keys, initial
-passwords it generates — plus the tests' own password, and it reads every log record
-(any logger, INFO and up, tracebacks included) and every audit event as it is hashed
-into the chain (``audit.chain.canonical`` sees each event's detail and changes). A
-test during which a known secret appeared in either fails at teardown, naming where.
+passwords it generates, second-factor (TOTP) secrets and recovery codes — plus the
+tests' own password, and it reads every log record (any logger, INFO and up,
+tracebacks included) and every audit event as it is hashed into the chain
+(``audit.chain.canonical`` sees each event's detail and changes). A test during which
+a known secret appeared in either fails at teardown, naming where.
 
 Why known values rather than patterns: a 32-character session key looks like a
 request id and a token like a hash; matching the values the run actually issued has
@@ -95,6 +96,10 @@ def _learn_token(sender: Any, instance: Any, **kwargs: Any) -> None:
     SCAN.learn(instance.key, "an API token")
 
 
+def _learn_totp_secret(sender: Any, instance: Any, **kwargs: Any) -> None:
+    SCAN.learn(instance.secret, "a TOTP secret")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _secret_scan() -> Iterator[SecretScan]:
     from django.contrib.sessions.models import Session
@@ -102,12 +107,15 @@ def _secret_scan() -> Iterator[SecretScan]:
     from rest_framework.authtoken.models import Token
 
     from edubureau.audit import chain
+    from edubureau.orgs import two_factor
+    from edubureau.orgs.models import TOTPDevice
     from edubureau.orgs.services import accounts
     from edubureau.testing.factories import TEST_PASSWORD
 
     SCAN.learn(TEST_PASSWORD, "the test password")
     post_save.connect(_learn_session, sender=Session, dispatch_uid="secret_scan_session")
     post_save.connect(_learn_token, sender=Token, dispatch_uid="secret_scan_token")
+    post_save.connect(_learn_totp_secret, sender=TOTPDevice, dispatch_uid="secret_scan_totp")
 
     # Where the accounts service calls it (it imported the name).
     generate = accounts.generate_initial_password
@@ -118,6 +126,17 @@ def _secret_scan() -> Iterator[SecretScan]:
         return password
 
     accounts.generate_initial_password = generate_and_learn
+
+    new_recovery_codes = two_factor.new_recovery_codes
+
+    def recovery_codes_and_learn() -> list[str]:
+        codes = new_recovery_codes()
+        for code in codes:
+            SCAN.learn(code, "a recovery code")
+            SCAN.learn(code.replace("-", ""), "a recovery code")
+        return codes
+
+    two_factor.new_recovery_codes = recovery_codes_and_learn
 
     canonical = chain.canonical
 
@@ -142,6 +161,8 @@ def _secret_scan() -> Iterator[SecretScan]:
     root.setLevel(root_level)
     chain.canonical = canonical
     accounts.generate_initial_password = generate
+    two_factor.new_recovery_codes = new_recovery_codes
+    post_save.disconnect(dispatch_uid="secret_scan_totp", sender=TOTPDevice)
     post_save.disconnect(dispatch_uid="secret_scan_session", sender=Session)
     post_save.disconnect(dispatch_uid="secret_scan_token", sender=Token)
 

@@ -5,7 +5,10 @@ Rules kept here:
 * a token is refused once it is older than ``API_TOKEN_DAYS`` (see
   :class:`edubureau.orgs.api_auth.ExpiringTokenAuthentication`); asking for a token
   again then issues a new one;
-* an account that still has its initial password gets no token;
+* an account that still has its initial password gets no token, nor one whose
+  bureau requires a second factor it has not set up;
+* an account with a second factor gets a token only with a current code (the
+  ``otp`` field of the request, checked by the token endpoint, ``api_token``);
 * a token dies with the credentials it was issued for: a password change or reset,
   logout, deactivation and a role change each call :func:`api_tokens_revoke`;
 * obtaining a token is a login and writes one ``login`` audit row.
@@ -25,6 +28,7 @@ from rest_framework.authtoken.models import Token
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.orgs import two_factor
 from edubureau.orgs.models import User
 from edubureau.orgs.passwords import INITIAL_PASSWORD, password_change_reason
 
@@ -32,11 +36,13 @@ MUST_CHANGE_PASSWORD = "请先登录网页修改初始密码，再使用接口�
 
 
 def password_refusal(user: User | Any) -> str:
-    """Why the API refuses ``user`` until the password is changed on the web, or ""
-    (the rule is ``passwords.password_change_reason``; only the wording is the API's)."""
+    """Why the API refuses ``user`` until the password is changed (or a second factor
+    the bureau requires is set up) on the web, or "" (the rules are
+    ``passwords.password_change_reason`` and ``two_factor.enrolment_reason``; only the
+    wording is the API's)."""
     reason = password_change_reason(user)
     if not reason:
-        return ""
+        return two_factor.API_ENROL_REQUIRED if two_factor.enrolment_reason(user) else ""
     if reason == INITIAL_PASSWORD:
         return MUST_CHANGE_PASSWORD
     return f"密码已使用超过{settings.PASSWORD_MAX_AGE_DAYS}天，请先登录网页修改密码，再使用接口。"

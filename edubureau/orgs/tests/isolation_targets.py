@@ -103,5 +103,10 @@ for _name, _reason in {
     "api:api-root": "links only",
     "api:api-me": "the user's own account",
     "api:api-token": "the sign-in for API tokens",
+    "login-verify": "the sign-in's second step (TOTP)",
+    "two-factor": "the user's own second factor",
+    "two-factor-setup": "the user's own second factor: its QR code",
+    "two-factor-disable": "an action on the user's own second factor",
+    "orgs:two-factor-policy": "the administrator's own bureau's requirement, its accounts",
 }.items():
     register_rowless_route(_name, _reason)

@@ -45,3 +45,17 @@ def test_an_initial_password_in_an_audit_detail_is_caught(cast):
     audit_log(actor=cast.admin, action=Action.UPDATE, detail=f"重置密码为{password}")
     found = SCAN.take()
     assert len(found) == 1 and "an initial password" in found[0] and "audit event" in found[0]
+
+
+def test_a_totp_secret_or_recovery_code_in_a_log_or_audit_detail_is_caught(cast):
+    from edubureau.orgs.services import two_factor as two_factor_services
+
+    user = cast.school_a_officer
+    device = two_factor_services.two_factor_begin(user=user)
+    logger.info("enrolling %s", device.secret)
+    assert any("a TOTP secret" in f for f in SCAN.take())
+    from edubureau.orgs import two_factor
+
+    codes = two_factor.new_recovery_codes()
+    audit_log(actor=user, action=Action.UPDATE, detail=f"codes {codes[0]}")
+    assert any("a recovery code" in f for f in SCAN.take())
