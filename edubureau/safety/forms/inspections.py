@@ -111,11 +111,6 @@ class ReturnForm(forms.Form):
     )
 
 
-class MissingChaseForm(forms.Form):
-    period = forms.CharField(widget=forms.HiddenInput)
-    township = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 # Campaigns -----------------------------------------------------------------------
 
 

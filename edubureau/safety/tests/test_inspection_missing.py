@@ -251,3 +251,20 @@ def test_it_pages_the_missing_schools_and_counts_them_one_step_down(cast, client
     groups = province.context["groups"]
     assert {g.label for g in groups} == {cast.city.name, cast.other_city.name}
     assert sum(g.missing for g in groups) == province.context["missing_count"]
+
+
+@time_machine.travel(at(date(2026, 10, 14)), tick=False)
+def test_it_chases_only_the_place_the_list_is_narrowed_to(cast, client_for, month):
+    client = client_for(cast.province_safety)
+    page = client.get(MISSING, {"period": "2026-10", "township": cast.township_b.pk})
+    assert (
+        f'name="township" value="{cast.township_b.pk}"'
+        in page.text.split('data-testid="chase"')[0].rsplit("<form", 1)[1]
+    )
+    response = client.post(CHASE, {"period": "2026-10", "township": cast.township_b.pk})
+    assert response.url.endswith(f"?period=2026-10&township={cast.township_b.pk}")
+    chased = set(Notification.objects.filter(topic=CHASE_TOPIC).values_list("school_id", flat=True))
+    assert chased == {cast.school_b.pk}
+    # A place outside the viewer's scope is refused, as on the list.
+    foreign = {"period": "2026-10", "bureau": cast.other_bureau.pk}
+    assert client_for(cast.safety_staff).post(CHASE, foreign).status_code == 404

@@ -39,7 +39,7 @@ from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolKind
-from edubureau.orgs.scoping import bureau_of
+from edubureau.orgs.scoping import bureau_of, scope_from_params
 from edubureau.orgs.selectors import PLACE_PARAMS, place_chooser
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
@@ -489,6 +489,8 @@ def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
     page = listed["page"]
     page.object_list = sel.missing_rows(report, list(page.object_list))
     place = place_chooser(user, request.GET)
+    # The narrowing alone: for the links to the submitted inspections and for 催报.
+    place_params = [(k, request.GET[k]) for k in PLACE_PARAMS if request.GET.get(k)]
     return render(
         request,
         "safety/inspections/missing.html",
@@ -499,9 +501,8 @@ def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
             "township_id": report.township_id,
             "place": place,
             # The narrowing alone, for the links to the submitted inspections.
-            "place_query": urlencode(
-                [(k, request.GET[k]) for k in PLACE_PARAMS if request.GET.get(k)]
-            ),
+            "place_params": place_params,
+            "place_query": urlencode(place_params),
             "groups": sel.missing_by_place(report, place, request.GET),
             "can_chase": services.is_safety_staff(user),
             "due_day": services.due_working_day(),
@@ -533,13 +534,11 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not services.is_safety_staff(user):
         raise PermissionDenied("只有安全股工作人员可以催报")
-    form = f.MissingChaseForm(request.POST)
-    period = sel.parse_period(form.data.get("period")) or _this_month()
-    township_id = form.cleaned_data.get("township") if form.is_valid() else None
-    schools = School.objects.visible_to(user)
-    if township_id:
-        schools = schools.filter(township_id=township_id)
-    result = chase.self_inspection_chase(actor=user, schools=schools, period=period)
+    period = sel.parse_period(request.POST.get("period")) or _this_month()
+    # The place the list was narrowed to (bureau, direct, township, school), through the
+    # scoping door like the list itself: a foreign id answers 404.
+    scope = scope_from_params(user, request.POST)
+    result = chase.self_inspection_chase(actor=user, schools=scope.schools(), period=period)
     if result.not_due:
         messages.info(
             request, f"尚未到应报日期（{result.due_on:%Y年%m月%d日}），应报日期过后才能催报。"
@@ -552,8 +551,8 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
         messages.info(request, f"{len(result.skipped_today)}所学校今天已催报过，未重复发送。")
     if not (result.schools or result.skipped_today or result.not_due):
         messages.info(request, "没有需要催报的学校。")
-    query = f"?period={period:%Y-%m}" + (f"&township={township_id}" if township_id else "")
-    return redirect(reverse("safety:self-inspection-missing") + query)
+    query = urlencode([("period", f"{period:%Y-%m}"), *scope.params.items()])
+    return redirect(reverse("safety:self-inspection-missing") + "?" + query)
 
 
 # Campaigns ------------------------------------------------------------------------
