@@ -6,7 +6,9 @@ The inspection list's GET parameters are shared with the dashboards, which link 
 (docs/HELPERS-BRIEF.md): kind, period (YYYY-MM), school, township, status, campaign,
 and bureau (a bureau's subtree; with direct=1 the schools it runs itself), which
 narrows through the scoping door (``scope_for``: another bureau's id answers 404).
-The missing page takes period (YYYY-MM), township and bureau (direct=1).
+The missing page takes period (YYYY-MM) and the same place parameters (bureau,
+direct=1, township, school), narrowed through the same door, and is paged and
+searched by the list component (``MISSING_LIST``).
 """
 
 from __future__ import annotations
