@@ -102,6 +102,25 @@ def _campaigns(user: Any, today: date) -> WorkItem:
     )
 
 
+def _my_campaigns(user: Any, today: date) -> list[WorkItem]:
+    """Campaigns in progress whose inspection team ``user`` is on, whatever the role
+    (an inspector, the safety department's staff, a city's team): their schools wait
+    to be inspected. The campaign list's ``?active=1&mine=1``."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        WorkItem(
+            key="safety.campaigns_mine",
+            group=GROUP,
+            label="我参加的进行中检查活动",
+            count=campaign_list(user=user, running_on=today, on_team=True).count(),
+            url=f"{reverse('safety:campaign-list')}?active=1&mine=1",
+            urgency=DUE,
+            detail="按活动逐校填写检查记录",
+        )
+    ]
+
+
 def _own_self_inspection(user: Any, today: date) -> list[WorkItem]:
     """A school's own self-inspection of this month: what state it is in, by when."""
     period = month_start(today)
@@ -326,4 +345,5 @@ def items(user: Any, today: date) -> list[WorkItem]:
         by_role = _leader
     elif role in (Role.INSPECTOR, Role.TOWNSHIP_STAFF):
         by_role = _school_side
-    return by_role(user, today) if by_role is not None else []
+    own = by_role(user, today) if by_role is not None else []
+    return [*_my_campaigns(user, today), *own]

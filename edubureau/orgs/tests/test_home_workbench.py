@@ -205,3 +205,20 @@ def test_the_workbench_costs_a_bounded_number_of_queries(
         if n % 2:
             make_self_inspection(school, status=InspectionStatus.RETURNED)
     assert _queries(client) == before
+
+
+def test_a_campaign_team_member_sees_the_running_campaigns_they_inspect(cast, client_for):
+    make_campaign(
+        cast.bureau, schools=[cast.school_a], name="防溺水专项检查", team=[cast.inspector]
+    )
+    ended = today() - timedelta(days=40)
+    make_campaign(
+        cast.bureau, schools=[cast.school_a], starts_on=ended, ends_on=ended, team=[cast.inspector]
+    )
+    make_campaign(cast.bureau, schools=[cast.school_b], name="别人的检查")  # not on its team
+    items = assert_workbench_matches(client_for(cast.inspector))
+    assert items["safety.campaigns_mine"].count == 1
+    page = client_for(cast.inspector).get(items["safety.campaigns_mine"].url).content.decode()
+    assert "防溺水专项检查" in page and "别人的检查" not in page
+    # Nobody on no team is shown the item.
+    assert "safety.campaigns_mine" not in assert_workbench_matches(client_for(cast.leader))

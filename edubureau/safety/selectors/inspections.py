@@ -44,6 +44,7 @@ from edubureau.safety.models import (
     InspectionStatus,
     ItemResult,
 )
+from edubureau.safety.models.inspections import through_team
 from edubureau.safety.services.chase import chase_is_open, missing_self_inspection_schools
 from edubureau.safety.services.inspections import (
     ItemEntry,
@@ -313,9 +314,12 @@ def inspection_history(inspection: Inspection) -> list[HistoryRow]:
 # Campaigns ------------------------------------------------------------------------
 
 
-def campaign_list(*, user: Any, running_on: date | None = None) -> QuerySet[Campaign]:
+def campaign_list(
+    *, user: Any, running_on: date | None = None, on_team: bool = False
+) -> QuerySet[Campaign]:
     """The campaigns ``user`` sees; with ``running_on``, those in progress that day
-    (started, not yet ended): the list's ``?active=1`` and the workbench's count."""
+    (started, not yet ended): the list's ``?active=1`` and the workbench's count; with
+    ``on_team``, only those whose inspection team ``user`` is on (``?mine=1``)."""
     # A subquery, not Count("schools"): a school user's list is filtered on the same
     # relation, which would make every campaign count one school.
     scope = (
@@ -327,6 +331,9 @@ def campaign_list(*, user: Any, running_on: date | None = None) -> QuerySet[Camp
     campaigns = Campaign.objects.visible_to(user)
     if running_on is not None:
         campaigns = campaigns.filter(starts_on__lte=running_on, ends_on__gte=running_on)
+    if on_team:
+        mine = through_team().filter(user_id=user.pk).values("campaign_id")
+        campaigns = campaigns.filter(pk__in=mine)
     return campaigns.annotate(school_count=Subquery(scope))
 
 

@@ -560,15 +560,19 @@ def self_inspection_chase(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def campaign_list(request: AuthedRequest) -> HttpResponse:
-    # ?active=1: those in progress today (the workbench links here).
+    # ?active=1: those in progress today; ?mine=1: those whose team I am on (the
+    # workbench links here).
     active = request.GET.get("active") == "1"
+    mine = request.GET.get("mine") == "1"
     running_on = timezone.localdate() if active else None
+    campaigns = sel.campaign_list(user=request.user, running_on=running_on, on_team=mine)
     return render(
         request,
         "safety/inspections/campaign_list.html",
         {
-            "campaigns": sel.campaign_list(user=request.user, running_on=running_on),
+            "campaigns": campaigns,
             "active": active,
+            "mine": mine,
             "can_create": services.is_safety_staff(request.user),
         },
     )
