@@ -48,7 +48,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +93,12 @@ class Officer:
     csrf: str
 
 
-def build(args: argparse.Namespace, counts: dict[str, int]) -> dict[str, list[Officer]]:
+def build(
+    args: argparse.Namespace, counts: dict[str, int], without_draft: Collection[str] = ()
+) -> dict[str, list[Officer]]:
     """The county, its schools with their officers' sessions and this month's drafts,
-    in groups: ``counts`` says how many schools each group gets."""
+    in groups: ``counts`` says how many schools each group gets. The groups named in
+    ``without_draft`` get no draft (``inspection_id`` 0: their first post creates it)."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -152,10 +155,18 @@ def build(args: argparse.Namespace, counts: dict[str, int]) -> dict[str, list[Of
     ).order_by("school_id")
     period = month_start(timezone.localdate())
     backend = "django.contrib.auth.backends.ModelBackend"
+    draftless, start = set(), 0
+    for name, n in counts.items():
+        if name in without_draft:
+            draftless.update(s.pk for s in schools[start : start + n])
+        start += n
     made: list[Officer] = []
     for user in officers.select_related("school"):
         assert user.school is not None
-        inspection = inspection_start_self(actor=user, school=user.school, period=period)
+        inspection_id = 0
+        if user.school_id not in draftless:
+            draft = inspection_start_self(actor=user, school=user.school, period=period)
+            inspection_id = draft.pk
         # A session as the login leaves it (orgs' idle timeout keys included).
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
@@ -165,7 +176,7 @@ def build(args: argparse.Namespace, counts: dict[str, int]) -> dict[str, list[Of
         session.create()
         csrf = secrets.token_hex(16)  # a 32-character secret, as the CSRF cookie holds
         cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={csrf}"
-        made.append(Officer(user.school_id or 0, inspection.pk, cookie, csrf))
+        made.append(Officer(user.school_id or 0, inspection_id, cookie, csrf))
     groups: dict[str, list[Officer]] = {}
     start = 0
     for name, n in counts.items():
@@ -195,12 +206,14 @@ def form_body(
     failed: int,
     photo: bytes | None = None,
     content_type: str = MULTIPART,
+    client_id: str = "00000000-0000-0000-0000-000000000000",
 ) -> tuple[bytes, str]:
     """The whole form as the page posts it on 提交, without empty file parts; or, as
-    ``URLENCODED``, what the page could send when no photo is in the form."""
+    ``URLENCODED``, what the page could send when no photo is in the form. The page
+    sends its inspection's ``client_id`` (a new form: one it made, kept on retries)."""
     fields = [
         ("csrfmiddlewaretoken", officer.csrf),
-        ("client_id", "00000000-0000-0000-0000-000000000000"),
+        ("client_id", client_id),
         ("inspected_on", time.strftime("%Y-%m-%d")),
         ("leader", "张校长"),
         ("participants", "王老师、李老师"),
@@ -261,7 +274,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
         except OSError:
             if server.poll() is not None:
                 sys.exit("gunicorn exited before it listened")
-            time.sleep(0.2)
+            time.sleep(0.05)
     server.kill()
     sys.exit("gunicorn did not start listening within 60 s")
 

@@ -198,8 +198,14 @@ TEMPLATES = [
 # SQLite under var/ is the embedded default; DATABASE_URL=postgres://… selects PostgreSQL.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'edubureau.sqlite3'}")
+# A kept connection (CONN_MAX_AGE) is checked at the first query of each request and
+# replaced if the server dropped it (a PostgreSQL restart or failover, an idle timeout):
+# without the check, every worker's next request after a restart failed with a 500
+# (found by bench/fault_injection.py; core/tests/test_database_reconnect.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
