@@ -34,13 +34,15 @@ settings (``edubureau.wsgi``, ``--workers`` sync workers on loopback) and:
    one submit audit event and one notification to the principal; a draft holds no
    answer, hazard, step or notification; no hazard without its inspection);
 3. **replay**: every school's attempt posted again with the same ``client_id`` (all of
-   them must now be acknowledged), then the same checks, and in addition every school
+   them must now be acknowledged); in the db scenario PostgreSQL is then restarted once
+   more with no traffic, and the next requests must succeed (each worker's kept
+   connection is dead: ``CONN_HEALTH_CHECKS``); then the same checks, and every school
    has exactly one submitted inspection for the month, and the audit chain verifies
    (``verify_chain`` and ``edubureau audit-verify``).
 
-It prints a table per scenario and exits 1 on any violation. About 1–2 minutes per
-scenario on the 2-core machine with 300 schools. Everything it starts (gunicorn, the
-cluster, its directory) is stopped and removed at the end.
+It prints a table per scenario and exits 1 on any violation. About 1.5 minutes per
+scenario on the 2-core machine with 300 schools (figures: bench/README.md). Everything
+it starts (gunicorn, the cluster, its directory) is stopped and removed at the end.
 """
 
 from __future__ import annotations
@@ -663,7 +665,7 @@ def report(outcome: Outcome) -> None:
 
     row("load: before the fault", load, "before")
     row("load: in flight at the fault", load, "in flight")
-    row("load: started during the outage", load, "outage")
+    row("load: started before restart done", load, "outage")
     row("load: started after recovery", load, "after")
     row("load: all", load)
     row("replay: all", replay)
