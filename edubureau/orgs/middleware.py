@@ -104,7 +104,6 @@ class TwoFactorEnrolmentMiddleware:
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": reason}, status=403)
-                if request.method == "GET":
-                    messages.warning(request, reason)
+                # The enrolment page says why itself.
                 return redirect("two-factor-setup")
         return self.get_response(request)

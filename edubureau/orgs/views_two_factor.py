@@ -43,6 +43,8 @@ def _failed(request: HttpRequest, user: User, reason: str) -> None:
 @require_http_methods(["GET", "POST"])
 def login_verify(request: HttpRequest) -> HttpResponse:
     """The sign-in's second step. Until it passes the session is not logged in."""
+    if request.user.is_authenticated:
+        return redirect("home")  # like the login page, for a signed-in account
     pending = two_factor.pending_user(request)
     if pending is None:
         messages.info(request, "请重新输入用户名和密码登录。")
@@ -74,7 +76,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 next_url = "/"
             return redirect(next_url or "/")
         _failed(request, user, two_factor.CODE_FAILED)
-        form.add_error("code", "验证码不正确或已使用过，请等待下一个验证码后重新输入。")
+        form.add_error("code", "验证码不正确或已使用过，请输入身份验证器上最新的验证码。")
     return render(request, "registration/login_verify.html", {"form": form})
 
 
