@@ -50,3 +50,19 @@ def test_the_province_reaches_one_schools_hazards_in_four_choices(
     assert page.locator("label[for=f-place]").inner_text() == "乡镇（街道）"
     assert page.locator("[data-testid=hazard-row]").count() == 2
     screenshot(page, "place-chooser-county-375")
+
+
+def test_the_province_sees_the_missing_schools_by_city_on_a_phone(
+    live_server, cast, phone_page, screenshot
+):
+    page = phone_page
+    login(page, live_server.url, cast.province_safety.username)
+    page.goto(f"{live_server.url}/safety/inspections/missing/")
+    groups = page.locator("[data-testid=missing-groups] tbody tr")
+    assert groups.count() == 2  # 甲市, 丙市, each with its count and a link
+    assert _fits(page)
+    screenshot(page, "missing-by-city-375")
+    with page.expect_navigation():
+        groups.first.locator("a").click()
+    assert page.locator("[data-testid=place-current]").inner_text() == cast.city.display_name
+    assert _fits(page)
