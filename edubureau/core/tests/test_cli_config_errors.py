@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,37 @@ def test_help_lists_the_products_own_commands_first_one_line_each(tmp_path):
         assert len(line.split(maxsplit=1)) == 2  # the name and its one-line summary
     assert "migrate" in theirs.split() and "migrate" not in listed
     assert out.index("demo") < out.index("migrate")
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's table (``edubureau <name> …``), in its order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| command | what it does |") :]
+    table = table[: table.index("\n\n")]
+    return [m.group(1) for m in re.finditer(r"^\| `edubureau ([a-z_-]+)", table, re.M)]
+
+
+def test_every_readme_command_runs_on_the_embedded_default_with_no_variable_set(tmp_path):
+    """As after ``scripts/demo.sh`` on a fresh clone: no SECRET_KEY, no DATABASE_URL.
+    Every command of the README's table answers its --help; then the database is
+    migrated and the ones that only read or dry-run are run for real."""
+    var = str(tmp_path / "var")
+    commands = _readme_commands()
+    assert {"demo", "migrate", "worker", "scheduler", "audit-verify", "backup"} <= set(commands)
+    for name in commands:
+        result = _run(name, "--help", EDUBUREAU_VAR_DIR=var)
+        assert result.returncode == 0, f"edubureau {name} --help: {result.stderr[-500:]}"
+        assert "usage:" in result.stdout
+    real_runs = [
+        ["migrate", "--no-input", "-v", "0"],
+        ["scheduler", "--list"],
+        ["audit-verify"],
+        ["safety_mark_overdue", "--dry-run"],
+        ["safety_chase_self_inspections", "--dry-run"],
+        ["safety_remind_expiring_documents", "--dry-run"],
+        ["backup", "--output", str(tmp_path / "backup")],
+    ]
+    for args in real_runs:
+        result = _run(*args, EDUBUREAU_VAR_DIR=var)
+        assert result.returncode == 0, f"edubureau {' '.join(args)}: {result.stderr[-800:]}"
+    assert (tmp_path / "backup" / "manifest.json").exists()
