@@ -7,8 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self) -> None:
-        from edubureau.core import model_choices, navigation
+        from edubureau.core import choice_ids, navigation
         from edubureau.core.services import CALENDAR_VIEWER_ROLES
 
         navigation.register("工作日历", "core:calendar", roles=CALENDAR_VIEWER_ROLES, order=600)
-        model_choices.install()
+        choice_ids.install()

@@ -1,5 +1,5 @@
 """A posted id that no 64-bit key can hold is an invalid choice, not a 500
-(core.model_choices, installed at start-up for every form of every app)."""
+(core.choice_ids, installed at start-up for every form of every app)."""
 
 from __future__ import annotations
 
