@@ -41,6 +41,10 @@ PROGRESS_EVERY_SECONDS = 0.5
 GONE = "您已无权查看这些记录（或记录已不存在），文件未生成。"
 BAD_PARAMS = "筛选条件无效，文件未生成：{}"
 BROKEN = "生成文件时出错，请稍后重试；仍失败请联系管理员。"
+# The slowest build measured takes seconds (bench/README.md); one still running after
+# this was cut off (a worker killed or restarted mid-build) and will never finish.
+STALLED_AFTER = dt.timedelta(minutes=30)
+INTERRUPTED = "生成中断（后台服务曾重启），请重新下载。"
 
 
 def answer(
@@ -75,6 +79,7 @@ def download_start(
     nothing new); the worker takes it once the transaction commits."""
     registry.get(kind)
     stored = registry.params_dict(params)
+    fail_stalled()  # a stalled one must not be handed back as "already waiting"
     with transaction.atomic():
         for waiting in Download.objects.filter(
             owner=owner, kind=kind, status__in=(Status.QUEUED, Status.RUNNING)
@@ -204,8 +209,19 @@ def _size(size: int) -> str:
     return f"{max(1, size // 1024)}KB"
 
 
+def fail_stalled(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the downloads a worker started and never finished (it was killed
+    or restarted: the task is not run again, and its claim keeps others out)."""
+    now = now or timezone.now()
+    return Download.objects.filter(
+        status=Status.RUNNING, started_at__lt=now - STALLED_AFTER
+    ).update(status=Status.FAILED, error=INTERRUPTED, finished_at=now)
+
+
 def prune_downloads(*, now: dt.datetime | None = None) -> int:
-    """Delete downloads older than seven days, their files with them."""
+    """Delete downloads older than seven days, their files with them; mark the
+    stalled ones failed."""
+    fail_stalled(now=now)
     cutoff = (now or timezone.now()) - KEEP_FOR
     old = Download.objects.filter(created_at__lt=cutoff)
     names = [n for n in old.values_list("file", flat=True) if n]

@@ -233,3 +233,31 @@ def test_a_circular_for_a_scope_the_owner_lost_fails(
 
     assert run_download(download_id=Download.objects.get().pk) == "failed"
     assert "无权" in Download.objects.get().error
+
+
+def test_a_download_cut_off_by_a_worker_restart_does_not_block_the_next_click(
+    cast, client_for, month
+):
+    """A worker killed mid-build leaves its download running for ever (the task is
+    not run again); after STALLED_AFTER it is failed, with a message saying so, and the
+    next click queues a new one instead of handing that one back."""
+    client = client_for(cast.safety_staff)
+    with BACKGROUND:
+        first = client.get(EXPORT, {"period": ""})
+    stuck = Download.objects.get()
+    started = timezone.now() - dt.timedelta(minutes=31)
+    Download.objects.filter(pk=stuck.pk).update(status=Status.RUNNING, started_at=started)
+    with BACKGROUND:
+        second = client.get(EXPORT, {"period": ""})
+    assert second["Location"] != first["Location"]
+    stuck.refresh_from_db()
+    assert stuck.status == Status.FAILED and "生成中断" in stuck.error
+    assert "生成中断（后台服务曾重启），请重新下载。" in client.get(first["Location"]).text
+    # One running for less than that is still waited for.
+    fresh = Download.objects.exclude(pk=stuck.pk).get()
+    Download.objects.filter(pk=fresh.pk).update(
+        status=Status.RUNNING, started_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    with BACKGROUND:
+        third = client.get(EXPORT, {"period": ""})
+    assert third["Location"] == second["Location"]
