@@ -11,7 +11,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from edubureau.audit.models import AuditEvent
+from edubureau.audit.models import Action, AuditEvent
 from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_date, param_id
 from edubureau.core.roles import Role
@@ -163,6 +163,15 @@ def _what(event: AuditEvent) -> str:
     return f"{kind}（编号{event.object_id}）" if event.object_id else kind
 
 
+# Bookkeeping columns every save moves: a reader learns nothing from them.
+_NOT_SHOWN = frozenset({"updated_at", "created_at"})
+
+
+def _changes(model: type[Model] | None, event: AuditEvent) -> tuple[Change, ...]:
+    items = (event.changes or {}).items()
+    return tuple(_change(model, k, v) for k, v in items if k not in _NOT_SHOWN)
+
+
 def described(events: Any, *, reader: Any) -> list[AuditRow]:
     """The page's events in words as ``reader`` may see them; the actors are read with
     the events (one query)."""
@@ -170,7 +179,7 @@ def described(events: Any, *, reader: Any) -> list[AuditRow]:
     rows = []
     for event in events:
         model = _model(event.model_label)
-        changes = tuple(_change(model, k, v) for k, v in (event.changes or {}).items())
+        changes = _changes(model, event)
         who = _who(event, bureau_id)
         rows.append(AuditRow(event=event, who=who, what=_what(event), changes=changes))
     return rows
@@ -184,3 +193,33 @@ def model_choices() -> list[tuple[str, str]]:
         if m.__module__.startswith("edubureau.")
     ]
     return sorted(found, key=lambda c: c[1])
+
+
+def last_change_described(obj: Model) -> str:
+    """The latest recorded change of ``obj`` in words, for a refused stale edit:
+    "（最近一次修改：王安全（safety），12月3日11:05；学校名称：旧名 → 新名）"."""
+    event = (
+        AuditEvent.objects.filter(
+            model_label=obj._meta.label,
+            object_id=str(obj.pk),
+            action__in=(Action.CREATE, Action.UPDATE),
+        )
+        .select_related("actor")
+        .order_by("-seq", "-id")
+        .first()
+    )
+    if event is None:
+        return ""
+    when = timezone.localtime(event.created_at)
+    text = f"最近一次修改：{_who(event, event.bureau_id)}，{when.month}月{when.day}日{when:%H:%M}"
+    model = _model(event.model_label)
+    changes = _changes(model, event)
+    shown = [f"{c.field}：{_shown(c.before)} → {_shown(c.after)}" for c in changes[:3]]
+    if len(changes) > 3:
+        shown.append(f"等{len(changes)}项")
+    return f"（{'；'.join([text, *shown])}）"
+
+
+def _shown(value: Any) -> str:
+    text = "（空）" if value in (None, "") else str(value)
+    return text if len(text) <= 30 else f"{text[:30]}…"

@@ -8,6 +8,10 @@ from __future__ import annotations
 import enum
 from typing import Any, Final, TypeAlias
 
+from django.db import models
+
+from edubureau.core import hooks
+
 
 class EditConflict(Exception):
     """Someone else saved the record after this editor loaded it."""
@@ -39,4 +43,6 @@ def ensure_unchanged(current: Any, loaded_token: LoadedVersion, *, what: str = "
             "请刷新页面查看最新内容后重新编辑。"
         )
     if version_token(current) != loaded_token:
-        raise EditConflict(f"{what}已被他人修改，请刷新页面查看最新内容后重新编辑。")
+        # The other person's change is named, so the editor knows what to look for.
+        last = hooks.last_change(current) if isinstance(current, models.Model) else ""
+        raise EditConflict(f"{what}已被他人修改，请刷新页面查看最新内容后重新编辑。{last}")

@@ -8,6 +8,8 @@ higher app knows, it asks here, and that app plugs its answer in from its
 - :func:`audit` writes an audit event; the audit app plugs in ``audit_log``.
 - :func:`deployment_is_shared` says whether several bureaus share this deployment;
   orgs, which knows bureaus, plugs in the rule.
+- :func:`last_change` says who last changed a record and what, for the message of
+  a refused stale edit; the audit app, which keeps the changes, plugs it in.
 
 A hook nobody filled is a configuration error, never a silent no-op: a calendar
 edit must not go unaudited because the audit app was left out.
@@ -40,11 +42,17 @@ class AuditWriter(Protocol):
 
 _audit_writer: AuditWriter | None = None
 _shared_deployment: Callable[[], bool] | None = None
+_last_change: Callable[[models.Model], str] | None = None
 
 
 def set_audit_writer(writer: AuditWriter) -> None:
     global _audit_writer
     _audit_writer = writer
+
+
+def set_last_change_describer(describe: Callable[[models.Model], str]) -> None:
+    global _last_change
+    _last_change = describe
 
 
 def set_shared_deployment_check(check: Callable[[], bool]) -> None:
@@ -71,3 +79,10 @@ def deployment_is_shared() -> bool:
     if _shared_deployment is None:
         raise ImproperlyConfigured("No shared-deployment check: is edubureau.orgs installed?")
     return _shared_deployment()
+
+
+def last_change(obj: models.Model) -> str:
+    """Who last changed ``obj``, when and what, in Chinese ("" when nothing says)."""
+    if _last_change is None:
+        raise ImproperlyConfigured("No last-change describer: is edubureau.audit installed?")
+    return _last_change(obj)

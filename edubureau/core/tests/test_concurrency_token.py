@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from edubureau.core.concurrency import UNCHECKED, EditConflict, ensure_unchanged, version_token
 from edubureau.orgs.models import School
+from edubureau.orgs.services.schools import school_update
 from edubureau.rectification.models import PlanKind
 from edubureau.safety.models import EmergencyPlan, Hazard
 from edubureau.safety.tests.factories_hazards import at, make_hazard
@@ -112,3 +113,19 @@ def test_a_hazard_plan_without_the_version_is_refused(cast, client_for, version)
     response = client.post(url, data | {"version": version_token(hazard)})
     assert response.status_code == 302
     assert Hazard.objects.get(pk=hazard.pk).plan_text == "本周内更换"
+
+
+def test_a_stale_school_edit_is_refused_naming_the_other_persons_change(cast, client_for):
+    """The refused editor is told who saved in between, when, and what they changed."""
+    url = reverse("orgs:school-edit", kwargs={"school_id": cast.school_a.pk})
+    loaded = version_token(cast.school_a)
+    cast.admin.full_name = "李管理"
+    cast.admin.save(update_fields=["full_name"])
+    school_update(actor=cast.admin, school=cast.school_a, data={"principal": "赵校长"})
+    late = _school_data() | {"principal": "钱校长", "version": loaded}
+    response = client_for(cast.school_a_principal).post(url, late)
+    text = response.content.decode()
+    assert response.status_code == 200 and "已被他人修改，请刷新页面" in text
+    assert f"最近一次修改：李管理（{cast.admin.username}）" in text
+    assert "→ 赵校长" in text
+    assert School.objects.get(pk=cast.school_a.pk).principal == "赵校长"
