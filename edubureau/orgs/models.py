@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from edubureau.core.crypto import EncryptedTextField
 from edubureau.core.roles import Role
@@ -372,6 +373,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django ends every session whose stored hash no longer matches, at its next
+        request. Beyond the password (Django's own rule), the role is hashed in: a role
+        changed or removed ends all the account's sessions (等保 8.1.4.2 c)), as it
+        revokes its API tokens (``api_tokens``); a move to another school keeps both,
+        the scope being read afresh on every request."""
+        return salted_hmac(
+            "edubureau.orgs.User.session_auth_hash",
+            f"{self.password}|{self.role}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:

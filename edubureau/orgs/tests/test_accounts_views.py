@@ -374,6 +374,39 @@ def test_it_ends_a_deactivated_users_open_session(cast):
     assert user_client.get(reverse("orgs:school-list")).status_code == 302
 
 
+def test_a_role_change_ends_the_accounts_open_sessions_and_a_school_move_does_not(cast):
+    from edubureau.orgs.services.accounts import user_reassign
+
+    user = cast.school_a_officer
+    session = Client()
+    session.force_login(user)
+    assert session.get(reverse("orgs:school-list")).status_code == 200
+    user_reassign(
+        actor=cast.admin,
+        user=user,
+        role=user.role,
+        department=None,
+        school=cast.school_b,
+        school_position=user.school_position,
+        read_only=False,
+    )
+    assert session.get(reverse("orgs:school-list")).status_code == 200  # scope read afresh
+    user_reassign(
+        actor=cast.admin,
+        user=user,
+        role=Role.DEPARTMENT_STAFF,
+        department=cast.office,
+        school=None,
+        school_position="",
+        read_only=False,
+    )
+    ended = session.get(reverse("orgs:school-list"))
+    assert ended.status_code == 302 and ended["Location"].startswith(reverse("login"))
+    fresh = Client()
+    fresh.force_login(User.objects.get(pk=user.pk))
+    assert fresh.get(reverse("orgs:school-list")).status_code == 200
+
+
 def test_it_unlocks_an_account_locked_after_five_failed_logins(cast, client_for):
     for _ in range(5):
         _login(Client(), "a_officer", "wrong-password")
