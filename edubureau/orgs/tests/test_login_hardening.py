@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -136,3 +138,30 @@ def test_it_ends_even_a_busy_session_twelve_hours_after_login(cast):
         assert response.redirect_chain[0][0].startswith(reverse("login"))
         assert "登录已超过12小时" in response.content.decode()
         assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_login_issues_a_new_session_key(cast):
+    """Session fixation: the key a visitor had before signing in is not the one that
+    carries the signed-in session."""
+    client = Client()
+    client.get(reverse("login"))  # the login page sets the CSRF cookie and a session
+    client.session.save()
+    before = client.session.session_key
+    assert _login(client, "a_officer", TEST_PASSWORD).status_code == 302
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after and after != before
+
+
+def test_a_session_cookie_replayed_after_logout_is_refused(cast):
+    """Logout deletes the server-side session: a copy of the cookie kept from before
+    (a shared computer, a stolen cookie) signs nobody in."""
+    client = Client()
+    assert _login(client, "a_officer", TEST_PASSWORD).status_code == 302
+    stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get(reverse("orgs:school-list")).status_code == 200
+    client.post(reverse("logout"))
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    response = replay.get(reverse("orgs:school-list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert not Session.objects.filter(session_key=stolen).exists()
