@@ -345,6 +345,9 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 # Off in the tests, which travel years ahead of the accounts they made; the rotation
 # tests (orgs/tests/test_password_rotation.py) turn it on.
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0 if TESTING else 180)
+# Days of audit log `edubureau audit_prune` keeps (run from cron as the schema owner:
+# the app's role may not delete audit rows); under 183 (six months) is refused.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 # Photos one school may upload a day, across every photo table (core.photos caps).
 PHOTOS_PER_SCHOOL_PER_DAY = env_int("PHOTOS_PER_SCHOOL_PER_DAY", 300)
 SPECTACULAR_SETTINGS = {

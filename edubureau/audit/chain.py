@@ -14,6 +14,7 @@ and DELETE of audit rows outside the purge (docs/security.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -171,6 +172,21 @@ def _anchor(first_seq: int) -> str | None:
         if purge.changes.get(PURGED_THROUGH) == first_seq - 1:
             return str(purge.changes.get(PURGED_HASH))
     return None
+
+
+# 网络安全法 第二十一条: logs are kept no less than six months.
+MINIMUM_RETENTION_DAYS = 183
+
+
+def retention_cutoff(days: int, *, now: Any) -> Any:
+    """The moment before which events may go, keeping ``days`` of them; refuses a
+    retention shorter than six months (the one rule for the command and the job)."""
+    if days < MINIMUM_RETENTION_DAYS:
+        raise ValueError(
+            f"审计日志至少保留{MINIMUM_RETENTION_DAYS}天（6个月），保留天数不能小于"
+            f"{MINIMUM_RETENTION_DAYS}（现为{days}）"
+        )
+    return now - dt.timedelta(days=days)
 
 
 def purge_before(*, cutoff: Any, actor_name: str) -> int:

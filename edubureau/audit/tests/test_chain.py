@@ -125,6 +125,27 @@ def test_the_purge_keeps_the_chain_verifiable():
     assert verify_chain().ok, verify_chain().problems
 
 
+def test_retention_under_six_months_is_refused(settings):
+    """The purge is a command run from cron as the schema owner (the app's own role may
+    not delete audit rows, docs/security.md); its retention comes from --days or
+    AUDIT_RETENTION_DAYS and is never under six months."""
+    old = _write(1)
+    _as_owner(
+        "UPDATE audit_auditevent SET created_at = %s WHERE id = %s",
+        [timezone.now() - timedelta(days=400), old[0].pk],
+    )
+    settings.AUDIT_RETENTION_DAYS = 182
+    with pytest.raises(CommandError, match="保留天数不能小于183"):
+        call_command("audit_prune")
+    with pytest.raises(CommandError, match="审计日志至少保留183天"):
+        call_command("audit_prune", days=30)
+    assert AuditEvent.objects.filter(pk=old[0].pk).exists()
+    assert not AuditEvent.objects.filter(action=Action.PURGE).exists()
+    settings.AUDIT_RETENTION_DAYS = 190
+    call_command("audit_prune")
+    assert not AuditEvent.objects.filter(pk=old[0].pk).exists()
+
+
 def test_a_prefix_removed_without_the_purge_is_found():
     events = _write(3)
     _as_owner("DELETE FROM audit_auditevent WHERE seq <= %s", [events[0].seq])

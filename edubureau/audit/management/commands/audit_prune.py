@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from edubureau.audit.chain import purge_before
+from edubureau.audit.chain import MINIMUM_RETENTION_DAYS, purge_before, retention_cutoff
 from edubureau.audit.models import AuditEvent
-
-MINIMUM_DAYS = 183
 
 
 class Command(BaseCommand):
-    help = "Delete audit events older than --days (default 365, minimum 183)."
+    help = (
+        "Delete audit events older than --days (default AUDIT_RETENTION_DAYS, 365; "
+        f"minimum {MINIMUM_RETENTION_DAYS}). Run it from cron as the schema owner."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--days", type=int, default=365)
+        parser.add_argument("--days", type=int, default=None)
         parser.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args: Any, days: int, dry_run: bool, **options: Any) -> None:
-        if days < MINIMUM_DAYS:
-            raise CommandError(
-                f"审计日志至少保留{MINIMUM_DAYS}天（6个月），--days 不能小于{MINIMUM_DAYS}"
-            )
-        cutoff = timezone.now() - timedelta(days=days)
+    def handle(self, *args: Any, days: int | None, dry_run: bool, **options: Any) -> None:
+        days = settings.AUDIT_RETENTION_DAYS if days is None else days
+        try:
+            cutoff = retention_cutoff(days, now=timezone.now())
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         if dry_run:
             count = AuditEvent.objects.filter(created_at__lt=cutoff).count()
         else:
