@@ -145,9 +145,11 @@ def _who(event: AuditEvent, bureau_id: int | None) -> str:
     actor = event.actor
     if actor is None:
         return event.actor_name or "—"
-    if event.bureau_id != bureau_id:
-        # A probe of the reader's rows from another bureau: who tried is told by the
-        # account name alone; the person behind it is that bureau's to know.
+    if actor.bureau_id != bureau_id:
+        # An account of another bureau (a probe of the reader's rows, or a higher
+        # bureau acting on them): who it was is told by the account name alone; the
+        # person behind it is that bureau's to know. The account's own bureau decides,
+        # not the event's (an event on the reader's row carries the reader's bureau).
         return f"{event.actor_name or actor.get_username()}（外单位账号）"
     name = getattr(actor, "full_name", "") or ""
     username = event.actor_name or actor.get_username()

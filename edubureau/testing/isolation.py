@@ -591,6 +591,11 @@ def _party_of(obj: models.Model, cast: Cast) -> str | None:
     return None
 
 
+def _around(text: str, marker: str, width: int = 160) -> str:
+    at = text.index(marker)
+    return re.sub(r"\s+", " ", text[max(0, at - width) : at + len(marker) + 40])
+
+
 # Forms and parameters ----------------------------------------------------------------
 
 
@@ -922,7 +927,9 @@ def _checked(
         walk.fail(label, viewer, f"{shown} was sent to sign in: the rest of its walk is void")
     leaked = [p.marker for p in viewer.with_relation(walk.parties, HIDDEN) if p.marker in text]
     if leaked:
-        walk.fail(label, viewer, f"{shown} leaked {leaked}")
+        # Where each marker sits on the page: enough to tell which column leaked.
+        where = [_around(text, m) for m in leaked]
+        walk.fail(label, viewer, f"{shown} leaked {leaked} in {where}")
     _check_rows(walk, viewer, label, shown)
     location = response.get("Location", "") if status in (301, 302) else ""
     if method == "get" and not data and location.startswith(url.split("?")[0] + "?"):
