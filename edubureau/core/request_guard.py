@@ -1,4 +1,4 @@
-"""Refuse query strings and form posts that carry NUL characters.
+"""Refuse query strings and form posts (url-encoded or multipart) that carry NUL.
 
 PostgreSQL text cannot hold a NUL byte: a filter value with one reaches the
 database and fails as a server error, and SQLite would store it silently. No
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 
 NUL = "\x00"
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 MESSAGE = "请求参数中含有不允许的控制字符（NUL），请检查链接或表单后重试。"
 
 
@@ -31,9 +32,10 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _form_post_has_nul(request: HttpRequest) -> bool:
-        # Only url-encoded bodies: reading a multipart body here would fix its upload
-        # handlers before a view could set its own. Multipart text fields go through
-        # forms, whose CharField already refuses NUL.
-        if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
+        # Multipart text fields too: views read item fields such as an inspection's
+        # notes straight from request.POST, not through a CharField. Parsing the body
+        # here costs nothing extra, since the CSRF check reads request.POST on every
+        # POST anyway (which is also why no view may swap its upload handlers).
+        if request.method != "POST" or request.content_type not in FORM_TYPES:
             return False
         return _has_nul(request.POST)
