@@ -23,6 +23,8 @@ class PasswordForm(PasswordChangeForm):
 
 class SchoolForm(forms.ModelForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The column is encrypted text (no length in the database): the limit lives here.
+    phone = forms.CharField(label="联系电话", max_length=40, required=False)
 
     class Meta:
         model = School

@@ -67,7 +67,8 @@ class Bureau(models.Model):
         help_text="6位行政区划代码，如 340100（合肥市）",
     )
     address = models.CharField("地址", max_length=200, blank=True)
-    phone = models.CharField("电话", max_length=40, blank=True)
+    # Encrypted at rest like every phone number we keep (edubureau/core/crypto.py).
+    phone = EncryptedTextField("电话", blank=True)
     # The day the bureau's schools started keeping their records here: the facts count
     # nothing before it as missing and compare with no period it did not wholly cover.
     go_live = models.DateField(
@@ -225,7 +226,7 @@ class School(models.Model):
     )
     address = models.CharField("地址", max_length=200, blank=True)
     principal = models.CharField("校长（园长）", max_length=40, blank=True)
-    phone = models.CharField("联系电话", max_length=40, blank=True)
+    phone = EncryptedTextField("联系电话", blank=True)
     founded_year = models.PositiveSmallIntegerField(
         "建校年份",
         null=True,

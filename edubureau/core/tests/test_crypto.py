@@ -71,3 +71,27 @@ def test_the_audit_log_shows_a_phone_change_but_not_the_number(cast):
     before, after = event.changes["phone"]
     assert "13912345678" not in str(event.changes) and after.startswith("（已加密")
     assert before != after
+
+
+@pytest.mark.parametrize("table", ["orgs_school", "orgs_bureau"])
+def test_an_office_phone_is_unreadable_in_the_database_too(cast, table):
+    from edubureau.orgs.models import Bureau, School
+
+    row = cast.school_a if table == "orgs_school" else cast.bureau
+    row.phone = "0551-62345678"
+    row.save()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phone FROM {table} WHERE id = %s", [row.pk])
+        stored = str(cursor.fetchone()[0])
+    assert stored.startswith(PREFIX) and "62345678" not in stored
+    model = School if table == "orgs_school" else Bureau
+    assert model.objects.values_list("phone", flat=True).get(pk=row.pk) == "0551-62345678"
+
+
+def test_a_school_edit_keeps_the_number_out_of_the_audit_log(cast):
+    from edubureau.audit.models import AuditEvent
+    from edubureau.orgs.services.schools import school_update
+
+    school_update(actor=cast.admin, school=cast.school_a, data={"phone": "0551-62345678"})
+    event = AuditEvent.objects.filter(object_id=str(cast.school_a.pk)).last()
+    assert "62345678" not in str(event.changes) and event.changes["phone"][1].startswith("（已加密")
