@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from edubureau.core.models import MAX_YEAR, MIN_YEAR
 
@@ -73,3 +74,13 @@ def label_choices(field: forms.ModelChoiceField, label: Callable[[Any], str]) ->
     """Show each option as ``label(obj)`` instead of ``str(obj)`` (Django's documented
     hook is overriding ``label_from_instance``; this sets it on one form's field)."""
     field.label_from_instance = label  # type: ignore[method-assign,assignment]
+
+
+def validation_text(exc: ValidationError) -> str:
+    """A service's refusal as one line (for a command's error): “字段：原因；…”."""
+    if hasattr(exc, "error_dict"):
+        return "；".join(
+            f"{key}：{'、'.join(m for e in errors for m in e.messages)}"
+            for key, errors in exc.error_dict.items()
+        )
+    return "；".join(exc.messages)

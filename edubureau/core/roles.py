@@ -25,3 +25,16 @@ class Role(models.TextChoices):
 
 # Roles that act for a whole bureau (its subtree when reading).
 BUREAU_ROLES = frozenset({Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF, Role.ADMINISTRATOR})
+
+# 三员分立: accounts of these roles are created and maintained by the platform operator
+# (``edubureau auditor_account``), never by the bureau's account administrator, whose
+# actions the audit administrator reviews.
+OPERATOR_MANAGED_ROLES = frozenset({Role.AUDITOR})
+SEPARATED_ROLE_MESSAGE = (
+    "审计管理员账号由平台运维人员创建和管理（三员分立），系统管理员不能设置或修改"
+)
+
+
+def administrator_role_choices() -> list[tuple[str, str]]:
+    """The roles an account administrator may give."""
+    return [(value, label) for value, label in Role.choices if value not in OPERATOR_MANAGED_ROLES]

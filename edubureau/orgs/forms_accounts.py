@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 
 from edubureau.core.forms import model_choices
+from edubureau.core.roles import administrator_role_choices
 from edubureau.orgs.models import (
     Department,
-    Role,
     School,
     SchoolKind,
     SchoolPosition,
@@ -42,7 +42,7 @@ class SchoolChoiceField(forms.ModelChoiceField):
 class _RoleFields(forms.Form):
     """Role and the fields that go with it; shared by creation and editing."""
 
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    role = forms.ChoiceField(label="角色", choices=administrator_role_choices)
     department = forms.ModelChoiceField(
         label="所属股室",
         queryset=Department.objects.none(),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from edubureau.core.crypto import EncryptedTextField
-from edubureau.core.roles import Role
+from edubureau.core.roles import OPERATOR_MANAGED_ROLES, Role
 from edubureau.orgs.scoping import (
     BureauQuerySet,
     BureauScopedQuerySet,
@@ -276,7 +276,8 @@ class UserQuerySet(models.QuerySet):
     """Accounts: administrators and bureau leaders see the accounts of their
     bureau's subtree; everyone else sees only their own. Administrators maintain
     their own bureau's accounts and the administrators of the bureaus directly
-    below (they create a child bureau's first administrator)."""
+    below (they create a child bureau's first administrator), but never an audit
+    administrator's account (三员分立: ``OPERATOR_MANAGED_ROLES``)."""
 
     def visible_to(self, user: User) -> UserQuerySet:
         if not (user.is_authenticated and user.is_active):
@@ -290,10 +291,10 @@ class UserQuerySet(models.QuerySet):
             return self.none()
         if not user.bureau_id:
             return self.none()
-        return self.filter(
-            models.Q(bureau_id=user.bureau_id)
-            | models.Q(role=Role.ADMINISTRATOR, bureau__parent_id=user.bureau_id)
+        mine = models.Q(bureau_id=user.bureau_id) | models.Q(
+            role=Role.ADMINISTRATOR, bureau__parent_id=user.bureau_id
         )
+        return self.filter(mine).exclude(role__in=OPERATOR_MANAGED_ROLES)
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]

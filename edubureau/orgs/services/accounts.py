@@ -4,7 +4,8 @@ bureau's users.
 Rules kept here, whatever page or command calls in:
 
 * only an active administrator acts, and only on accounts of their own bureau
-  (``User.objects.writable_by``);
+  (``User.objects.writable_by``), never on an audit administrator's (三员分立: the
+  platform operator keeps those, :mod:`edubureau.orgs.services.auditors`);
 * a role comes with exactly the fields that apply to it (a school user has a
   school and a position, department staff a department, an inspector assigned
   schools); the rest is cleared;
@@ -32,6 +33,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff, snapshot
 from edubureau.core.concurrency import UNCHECKED, LoadedVersion
 from edubureau.core.excel import Column, write_workbook
+from edubureau.core.roles import OPERATOR_MANAGED_ROLES, SEPARATED_ROLE_MESSAGE
 from edubureau.orgs.models import Department, Role, School, SchoolPosition, User
 from edubureau.orgs.passwords import generate_initial_password, make_initial_password_hash
 from edubureau.orgs.services.api_tokens import api_tokens_revoke
@@ -75,7 +77,9 @@ def _writable(actor: User, user: User) -> User:
     _require_administrator(actor)
     found = User.objects.writable_by(actor).select_for_update().filter(pk=user.pk).first()
     if found is None:
-        raise PermissionDenied("只能管理本局的账号")
+        # The door refused; say why when the reason is the separation of duties.
+        separated = user.role in OPERATOR_MANAGED_ROLES and user.bureau_id == actor.bureau_id
+        raise PermissionDenied(SEPARATED_ROLE_MESSAGE if separated else "只能管理本局的账号")
     return found
 
 
@@ -135,6 +139,8 @@ def _apply_role(
     errors: dict[str, str] = {}
     if role not in Role.values:
         errors["role"] = "请选择有效的角色"
+    elif role in OPERATOR_MANAGED_ROLES:
+        errors["role"] = SEPARATED_ROLE_MESSAGE
     if role == Role.SCHOOL_USER:
         if school is None:
             errors["school"] = "学校用户必须选择所属学校"

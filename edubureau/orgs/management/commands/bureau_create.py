@@ -17,21 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from edubureau.core.forms import validation_text
 from edubureau.orgs.models import BureauLevel
 from edubureau.orgs.services.bureaus import (
     BureauData,
     bureau_create_top,
     first_administrator_create,
 )
-
-
-def _message(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return "；".join(
-            f"{key}：{'、'.join(m for e in errors for m in e.messages)}"
-            for key, errors in exc.error_dict.items()
-        )
-    return "；".join(exc.messages)
 
 
 class Command(BaseCommand):
@@ -67,7 +59,7 @@ class Command(BaseCommand):
                     full_name=options["admin_name"],
                 )
         except ValidationError as exc:
-            raise CommandError(_message(exc)) from exc
+            raise CommandError(validation_text(exc)) from exc
         w = self.stdout.write
         w(
             self.style.SUCCESS(
