@@ -13,7 +13,7 @@ finds its place without renumbering anyone:
 0      首页 (orgs)
 100s   safety
 200s+  later work modules (stats, plans, reports, …)
-500s   orgs: 学校名录, 账号管理
+500s   orgs: 学校名录, 下级教育局, 账号管理
 600s   core: 工作日历
 700s   notifications: 消息推送
 800s   audit: 审计日志
@@ -22,7 +22,7 @@ finds its place without renumbering anyone:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,9 @@ class NavEntry:
     # Role values that see the entry; None: every signed-in role.
     roles: frozenset[str] | None
     order: int
+    # A further condition on the user (e.g. "their bureau has bureaus below it"),
+    # asked only of users whose role sees the entry.
+    when: Callable[[Any], bool] | None = None
 
 
 class Navigation:
@@ -47,9 +50,15 @@ class Navigation:
         self._entries: dict[str, NavEntry] = {}
 
     def register(
-        self, label: str, url_name: str, *, roles: Iterable[str] | None = None, order: int
+        self,
+        label: str,
+        url_name: str,
+        *,
+        roles: Iterable[str] | None = None,
+        order: int,
+        when: Callable[[Any], bool] | None = None,
     ) -> None:
-        entry = NavEntry(label, url_name, None if roles is None else frozenset(roles), order)
+        entry = NavEntry(label, url_name, None if roles is None else frozenset(roles), order, when)
         known = self._entries.get(url_name)
         if known == entry:
             return  # ready() run again
@@ -75,7 +84,9 @@ class Navigation:
             return []
         items = []
         for entry in self.entries():
-            if entry.roles is None or user.role in entry.roles:
+            if entry.roles is not None and user.role not in entry.roles:
+                continue
+            if entry.when is None or entry.when(user):
                 url = reverse(entry.url_name)
                 active = request.path == url if url == "/" else request.path.startswith(url)
                 items.append({"label": entry.label, "url": url, "active": active})

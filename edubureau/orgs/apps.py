@@ -19,6 +19,7 @@ class OrgsConfig(AppConfig):
         from edubureau.core import hooks, navigation
         from edubureau.core.roles import Role
         from edubureau.orgs.middleware import mark_session_start
+        from edubureau.orgs.services import bureaus
 
         user_logged_in.connect(mark_session_start, dispatch_uid="orgs.session_start")
 
@@ -26,4 +27,11 @@ class OrgsConfig(AppConfig):
         hooks.set_shared_deployment_check(bureaus_share_deployment)
         navigation.register("首页", "home", order=0)
         navigation.register("学校名录", "orgs:school-list", order=500)
+        navigation.register(
+            "下级教育局",
+            "orgs:bureau-list",
+            roles={Role.ADMINISTRATOR},
+            order=505,
+            when=bureaus.has_bureaus_below,
+        )
         navigation.register("账号管理", "orgs:user-list", roles={Role.ADMINISTRATOR}, order=510)

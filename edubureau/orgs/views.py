@@ -31,7 +31,7 @@ from edubureau.orgs.passwords import password_expiry_warning
 from edubureau.orgs.scoping import bureau_id_of
 from edubureau.orgs.services import schools as school_services
 from edubureau.orgs.services.api_tokens import api_tokens_revoke
-from edubureau.orgs.services.bureaus import child_level, move_targets
+from edubureau.orgs.services.bureaus import has_bureaus_below, move_targets
 
 
 class LoginView(auth_views.LoginView):
@@ -82,7 +82,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     if user.role == Role.ADMINISTRATOR and calendar_can_edit(user):
         context["calendar_warnings"] = calendar_warnings(timezone.localdate())
     if user.role == Role.ADMINISTRATOR and user.bureau is not None:
-        context["has_children"] = child_level(user.bureau) is not None
+        context["has_children"] = has_bureaus_below(user)
     return render(request, f"orgs/home_{user.role}.html", context)
 
 

@@ -32,6 +32,7 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
         ("工作要点", "plans:plan-list"),
         ("总结报告", "reports:list"),
         ("学校名录", "orgs:school-list"),
+        ("下级教育局", "orgs:bureau-list"),
         ("账号管理", "orgs:user-list"),
         ("工作日历", "core:calendar"),
         ("消息推送", "notifications:webhook-list"),
@@ -76,3 +77,25 @@ def test_an_entry_is_registered_once_and_orders_are_unique():
     menu.register("审计日志", "audit:event-list", roles={Role.ADMINISTRATOR}, order=800)
     menu.register("学校名录", "orgs:school-list", order=500)
     assert [e.url_name for e in menu.entries()] == ["home", "orgs:school-list", "audit:event-list"]
+
+
+@pytest.mark.django_db
+def test_only_an_administrator_whose_bureau_has_bureaus_below_sees_the_child_bureaus(cast):
+    def labels(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        return [item["label"] for item in navigation_context(request)["nav_items"]]
+
+    assert "下级教育局" in labels(cast.city_admin)
+    assert "下级教育局" not in labels(cast.admin)  # a county's administrator
+    assert "下级教育局" not in labels(cast.city_leader)
+
+
+def test_an_entry_with_a_condition_is_shown_only_when_it_holds():
+    menu = Navigation()
+    menu.register("下级", "orgs:bureau-list", order=1, when=lambda user: user.pk == 1)
+    request = RequestFactory().get("/")
+    request.user = SimpleNamespace(is_authenticated=True, role=Role.ADMINISTRATOR, pk=1)
+    assert [i["label"] for i in menu.items_for(request)] == ["下级"]
+    request.user = SimpleNamespace(is_authenticated=True, role=Role.ADMINISTRATOR, pk=2)
+    assert menu.items_for(request) == []

@@ -128,6 +128,12 @@ def child_level(parent: Bureau) -> str | None:
     return str(below) if below is not None else None
 
 
+def has_bureaus_below(user: Any) -> bool:
+    """Whether the user's bureau may have bureaus below it (a county has none)."""
+    bureau = getattr(user, "bureau", None) if getattr(user, "bureau_id", None) else None
+    return bureau is not None and child_level(bureau) is not None
+
+
 def _check_new_bureau(data: BureauData, *, level: str, parent: Bureau | None) -> None:
     errors: dict[str, str] = {}
     if not data.name.strip():
