@@ -386,6 +386,8 @@ SAFETY_ESCALATION_WORKING_DAYS = env_int_tuple("SAFETY_ESCALATION_WORKING_DAYS",
 # needs an explanation; reminders start this many days before the due day.
 STATS_CENSUS_MONTH_DAY = env_int_tuple("STATS_CENSUS_MONTH_DAY", (9, 1))
 STATS_DUE_MONTH_DAY = env_int_tuple("STATS_DUE_MONTH_DAY", (9, 20))
+# After this day (of the census year) missing returns are no longer chased on workbenches.
+STATS_SEASON_CLOSES_MONTH_DAY = env_int_tuple("STATS_SEASON_CLOSES_MONTH_DAY", (12, 31))
 STATS_CHANGE_WARNING_PERCENT = env_int("STATS_CHANGE_WARNING_PERCENT", 20)
 STATS_REMIND_DAYS_BEFORE_DUE = env_int("STATS_REMIND_DAYS_BEFORE_DUE", 3)
 

@@ -109,6 +109,14 @@ def due_date(start_year: int) -> date:
     return date(start_year, month, day)
 
 
+def season_closes(start_year: int) -> date:
+    """The last day the census year's missing returns are chased on the workbenches:
+    ``STATS_SEASON_CLOSES_MONTH_DAY`` (month, day), default 31 December. By then the
+    bureau has reported upward, and a reminder until next September would be noise."""
+    month, day = tuple(getattr(settings, "STATS_SEASON_CLOSES_MONTH_DAY", (12, 31)))
+    return date(start_year, month, day)
+
+
 def census_date(start_year: int) -> date:
     month, day = tuple(getattr(settings, "STATS_CENSUS_MONTH_DAY", (9, 1)))
     return date(start_year, month, day)

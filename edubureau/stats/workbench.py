@@ -1,6 +1,6 @@
 """Statistics' to-dos on the workbench (``core.workbench``): a school's return of the
 census year, the returns a statistics department has to review, the schools that
-have not reported.
+have not reported (chased until the season closes, ``season_closes``).
 
 Every count is ``selectors.schools_for_list`` — the rows of the return list — over the
 scope and status filter of the item's link, so a count equals the list it opens.
@@ -18,7 +18,7 @@ from edubureau.core.workbench import DONE, DUE, INFO, OVERDUE, WorkItem
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.stats.models import STATS_DEPARTMENT, ReturnStatus
 from edubureau.stats.selectors import NOT_STARTED, returns_of_year, schools_for_list
-from edubureau.stats.services import census_year, due_date
+from edubureau.stats.services import census_year, due_date, season_closes
 
 GROUP = "教育统计"
 
@@ -37,6 +37,8 @@ class _Returns:
         self.year = census_year(today)
         self.due = due_date(self.year)
         self.late = today > self.due
+        # Past the season, a return nobody filed is the bureau's record, not a to-do.
+        self.chasing = today <= season_closes(self.year)
         self.scope: SchoolScope = scope_for(user)
 
     def item(self, key: str, status: str, label: str, urgency: str, **extra: Any) -> WorkItem:
@@ -67,11 +69,15 @@ def _school(user: Any, today: date) -> list[WorkItem]:
         return [r.item("own_return", status, f"{label}{done} ✓", DONE)]
     if status == ReturnStatus.RETURNED:
         return [r.item("own_return", status, label, DUE, detail="已退回，请修改后重新上报")]
+    if not r.chasing:
+        return []
     state = "未填报" if status == NOT_STARTED else "填报中，尚未上报"
     return [r.item("own_return", status, label, urgency, detail=f"{state}；{when}")]
 
 
 def _not_reported(r: _Returns) -> list[WorkItem]:
+    if not r.chasing:
+        return []
     urgency = OVERDUE if r.late else INFO
     when = f"报送截止：{_month_day(r.due)}"
     return [

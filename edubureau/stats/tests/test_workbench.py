@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
 
 from edubureau.safety.tests.factories_hazards import at
 from edubureau.stats.models import ReturnStatus
@@ -88,3 +89,21 @@ def test_before_the_due_date_nobody_is_late(returns, client_for):
     own = stats_items(assert_workbench_matches(client_for(returns.school_a_officer)))
     assert own["stats.own_return"].urgency == "due"
     assert stats_items(assert_workbench_matches(client_for(returns.township_staff))) == {}
+
+
+@pytest.mark.parametrize(
+    ("day", "chased"),
+    [(date(2026, 12, 31), True), (date(2027, 1, 1), False), (date(2027, 8, 31), False)],
+)
+def test_missing_returns_are_chased_until_the_season_closes(returns, client_for, day, chased):
+    # The census year 2026 runs to August 2027; past 31 December nobody is still
+    # told, every day until September, that last autumn's return is missing.
+    with time_machine.travel(at(day), tick=False):
+        school = stats_items(assert_workbench_matches(client_for(returns.school_a_officer)))
+        staff = stats_items(assert_workbench_matches(client_for(returns.stats_staff)))
+        township = stats_items(assert_workbench_matches(client_for(returns.township_staff)))
+    assert ("stats.own_return" in school) is chased
+    assert ("stats.schools_not_started" in staff) is chased
+    assert ("stats.schools_not_started" in township) is chased
+    # What waits on the department itself stays: a return submitted late is reviewed.
+    assert staff["stats.returns_to_review"].count == 1
