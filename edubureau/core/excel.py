@@ -2,7 +2,8 @@
 
 Import is two-phase so that it is all-or-nothing: :func:`read_sheet` parses and
 validates every row and collects every error (sheet, row, column, rule, in
-Chinese); the caller writes only when the list is empty. Exports use the same
+Chinese); the caller writes only when the list is empty. :func:`rehearse` runs an
+import as a dry run (仅检查，不导入). Exports use the same
 column headers, so an exported sheet can be edited and imported back.
 """
 
@@ -14,9 +15,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from xml.parsers import expat
 
+from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -102,6 +104,23 @@ class ImportRejected(Exception):
     def __init__(self, errors: Sequence[CellError]) -> None:
         super().__init__(f"{len(errors)} errors")
         self.errors = list(errors)
+
+
+T = TypeVar("T")
+
+CHECK_ONLY_LABEL = "仅检查，不导入"
+CHECKED_PREFIX = "检查通过，未导入任何数据。导入后将"
+
+
+def rehearse(run: Callable[[], T]) -> T:
+    """An import's dry run: every check and every write, then all of it undone. The
+    counts it returns are what the import will do, because it did it (the same code,
+    the same database constraints), and nothing is kept: no row, no audit event, no
+    notification (on-commit work is dropped with the transaction)."""
+    with transaction.atomic():
+        result = run()
+        transaction.set_rollback(True)
+    return result
 
 
 def file_error(rule: str) -> CellError:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from edubureau.core.excel import CHECK_ONLY_LABEL
 from edubureau.core.models import MAX_YEAR, MIN_YEAR
 
 SCHEDULE_HELP = (
@@ -84,3 +85,15 @@ def validation_text(exc: ValidationError) -> str:
             for key, errors in exc.error_dict.items()
         )
     return "；".join(exc.messages)
+
+
+class ImportFileForm(forms.Form):
+    """An Excel import's form: the file, and whether to only check it (a dry run,
+    :func:`edubureau.core.excel.rehearse`)."""
+
+    file = forms.FileField(label="Excel文件（.xlsx）")
+    check_only = forms.BooleanField(
+        label=CHECK_ONLY_LABEL,
+        required=False,
+        help_text="逐行检查并报告导入后将新增、更新多少条，不写入任何数据",
+    )

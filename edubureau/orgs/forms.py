@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from edubureau.core.forms import label_choices, model_choices
+from edubureau.core.forms import ImportFileForm, label_choices, model_choices
 from edubureau.orgs.models import Role, School, Township, User
 from edubureau.orgs.services.schools import SCHOOL_CONTACT_FIELDS
 
@@ -58,8 +58,8 @@ class SchoolForm(forms.ModelForm):
         pass
 
 
-class SchoolImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件（.xlsx）")
+class SchoolImportForm(ImportFileForm):
+    pass
 
 
 class DepartmentForm(forms.Form):

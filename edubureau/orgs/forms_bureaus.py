@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from edubureau.core.forms import label_choices, model_choices
+from edubureau.core.forms import ImportFileForm, label_choices, model_choices
 from edubureau.orgs.models import Bureau, BureauLevel, School, Township, User
 
 
@@ -68,5 +68,5 @@ class SchoolMoveForm(forms.Form):
         label_choices(townships, lambda t: f"{t.bureau.display_name} · {t.name}")
 
 
-class TreeImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件（.xlsx）")
+class TreeImportForm(ImportFileForm):
+    pass

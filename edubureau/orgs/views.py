@@ -19,7 +19,7 @@ from edubureau.core import workbench
 from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
-from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.core.excel import CHECKED_PREFIX, XLSX_CONTENT_TYPE, ImportRejected, rehearse
 from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.services import calendar_can_edit
 from edubureau.orgs import selectors, two_factor
@@ -218,16 +218,20 @@ def school_import(request: AuthedRequest) -> HttpResponse:
     form = SchoolImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
+        upload, check_only = form.cleaned_data["file"], form.cleaned_data["check_only"]
+
+        def run() -> school_services.ImportResult:
+            return school_services.school_import(actor=request.user, upload=upload)
+
         try:
-            result = school_services.school_import(
-                actor=request.user, upload=form.cleaned_data["file"]
-            )
+            result = rehearse(run) if check_only else run()
         except ImportRejected as exc:
             errors = [str(e) for e in exc.errors]
         else:
-            messages.success(
-                request,
-                f"导入成功：新增{result.created}所，更新{result.updated}所，未变{result.unchanged}所。",
-            )
+            counts = f"新增{result.created}所，更新{result.updated}所，未变{result.unchanged}所。"
+            if check_only:
+                messages.info(request, f"{CHECKED_PREFIX}{counts}")
+                return redirect("orgs:school-import")
+            messages.success(request, f"导入成功：{counts}")
             return redirect("orgs:school-list")
     return render(request, "orgs/school_import.html", {"form": form, "errors": errors})

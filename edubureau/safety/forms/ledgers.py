@@ -13,7 +13,7 @@ from django import forms
 from django.db import models
 
 from edubureau.core.concurrency import version_token
-from edubureau.core.forms import model_choices
+from edubureau.core.forms import ImportFileForm, model_choices
 from edubureau.orgs.models import SchoolYear, User
 from edubureau.orgs.scoping import schools_writable_by
 from edubureau.orgs.selectors import current_school_year
@@ -82,5 +82,5 @@ class LedgerForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
-class LedgerImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件（.xlsx）")
+class LedgerImportForm(ImportFileForm):
+    pass

@@ -142,3 +142,18 @@ def test_it_imports_drills_and_rejects_bad_rows_as_a_whole(cast, client_for):
     assert "工作表“演练”第3行F列（“参与人数”）：参与人数应大于0" in errors
     assert "工作表“演练”第4行E列（“演练类型”）：与第2行是同一条记录，请合并" in errors
     assert Drill.objects.count() == 2
+
+
+def test_checking_a_drill_sheet_reports_the_counts_and_keeps_nothing(cast, client_for):
+    from edubureau.audit.models import AuditEvent
+    from edubureau.core.excel import CHECKED_PREFIX
+
+    client = client_for(cast.school_a_officer)
+    good = xlsx(HEADERS, [["5109210001", "", "", "2026-03-05", "消防疏散", 640, 4]])
+    events = AuditEvent.objects.count()
+    response = client.post(
+        reverse("safety:drill-import"), {"file": good, "check_only": "on"}, follow=True
+    )
+    assert (Drill.objects.count(), AuditEvent.objects.count()) == (0, events)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [f"{CHECKED_PREFIX}新增1条，更新0条，未变0条。"]

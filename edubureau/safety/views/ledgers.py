@@ -20,7 +20,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
 from edubureau.core.downloads import attachment
-from edubureau.core.excel import XLSX_CONTENT_TYPE, ImportRejected
+from edubureau.core.excel import CHECKED_PREFIX, XLSX_CONTENT_TYPE, ImportRejected, rehearse
 from edubureau.core.listing import (
     apply_list_query,
     list_context,
@@ -206,18 +206,21 @@ def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
+        upload, check_only = form.cleaned_data["file"], form.cleaned_data["check_only"]
+
+        def run() -> Any:
+            return services.ledger_import(actor=request.user, spec=spec, upload=upload)
+
         try:
-            result = services.ledger_import(
-                actor=request.user, spec=spec, upload=form.cleaned_data["file"]
-            )
+            result = rehearse(run) if check_only else run()
         except ImportRejected as exc:
             errors = [str(e) for e in exc.errors]
         else:
-            messages.success(
-                request,
-                f"导入成功：新增{result.created}条，更新{result.updated}条，"
-                f"未变{result.unchanged}条。",
-            )
+            counts = f"新增{result.created}条，更新{result.updated}条，未变{result.unchanged}条。"
+            if check_only:
+                messages.info(request, f"{CHECKED_PREFIX}{counts}")
+                return redirect(f"safety:{spec.key}-import")
+            messages.success(request, f"导入成功：{counts}")
             return redirect(f"safety:{spec.key}-list")
     columns = services.ledger_columns(spec)
     return render(
