@@ -1,5 +1,5 @@
 """Safety's downloads, registered with ``edubureau.downloads`` from ``ready()``: the
-hazard and inspection exports and the circulars. Each build applies the scoping door
+hazard, inspection, 未报送 and ledger exports and the circulars. Each build applies the scoping door
 as the user it is given (the request's user inline, the download's owner in the
 worker) through the selectors the list views call, and writes the export's audit
 event with what it wrote once the file is made.
@@ -39,11 +39,16 @@ from edubureau.safety.circulars import (
 from edubureau.safety.models import Campaign, Hazard, Inspection
 from edubureau.safety.selectors import hazards as hazard_sel
 from edubureau.safety.selectors import inspections as inspection_sel
+from edubureau.safety.selectors.ledger_specs import LEDGERS, LedgerSpec
+from edubureau.safety.selectors.ledgers import LedgerFilter, ledger_list_spec, ledger_rows
+from edubureau.safety.services.ledgers import ledger_workbook
 
 INSPECTIONS = "safety.inspections"
 HAZARDS = "safety.hazards"
 CIRCULAR_MONTH = "safety.circular_month"
 CIRCULAR_CAMPAIGN = "safety.circular_campaign"
+MISSING = "safety.missing_self_inspections"
+LEDGER_PREFIX = "safety.ledger."
 
 # Rows of an export, schools of a circular, made in the request (see the docstring).
 EXPORT_INLINE_ROWS = 2000
@@ -121,6 +126,76 @@ def build_hazards(user: Any, params: QueryDict, progress: Progress) -> Built:
     return Built(f"安全隐患-{today:%Y%m%d}.xlsx", XLSX_CONTENT_TYPE, content)
 
 
+def missing_report_from_params(user: Any, params: QueryDict) -> inspection_sel.MissingReport:
+    """The 未报送 list's month (``period``, default this month) and place, as ``user``
+    may see them: the page, its export and the export's build ask the same."""
+    period = inspection_sel.parse_period(params.get("period")) or timezone.localdate()
+    filters = inspection_sel.InspectionFilter.from_params(params)
+    return inspection_sel.missing_report(
+        user=user,
+        period=period,
+        township_id=filters.township_id,
+        bureau_id=filters.bureau_id,
+        direct=filters.direct,
+        school_id=filters.school_id,
+    )
+
+
+def missing_title(report: inspection_sel.MissingReport) -> str:
+    return f"{report.period:%Y年%m月}未报送月度自查"
+
+
+def build_missing(user: Any, params: QueryDict, progress: Progress) -> Built:
+    report = missing_report_from_params(user, params)
+    title = missing_title(report)
+    total = report.missing_count
+    rows = list(counted(inspection_sel.missing_export_rows(report), progress, total))
+    content = write_workbook(title=title, columns=inspection_sel.MISSING_EXPORT_COLUMNS, rows=rows)
+    audit_log(
+        actor=user,
+        action=Action.EXPORT,
+        model_label=Inspection._meta.label,
+        detail=f"导出{title}学校{len(rows)}所",
+    )
+    return Built(f"{title}.xlsx", XLSX_CONTENT_TYPE, content)
+
+
+def ledger_export_queryset(user: Any, spec: LedgerSpec, params: QueryDict) -> QuerySet[Any]:
+    """The ledger list's rows for ``params``, as ``user`` may see them."""
+    listing = read_list_query(ledger_list_spec(spec), params)
+    filters = LedgerFilter.from_params(spec, params)
+    rows = ledger_rows(spec=spec, user=user, filters=filters, today=timezone.localdate())
+    return apply_list_query(ledger_list_spec(spec), rows, listing)
+
+
+def ledger_kind(spec: LedgerSpec) -> str:
+    return f"{LEDGER_PREFIX}{spec.key}"
+
+
+def _ledger_build(spec: LedgerSpec) -> Any:
+    def build(user: Any, params: QueryDict, progress: Progress) -> Built:
+        rows = ledger_export_queryset(user, spec, params)
+        total = rows.count()
+        written = 0
+
+        def counted_rows() -> Any:
+            nonlocal written
+            for row in counted(rows.iterator(chunk_size=2000), progress, total):
+                written += 1
+                yield row
+
+        content = ledger_workbook(spec=spec, rows=counted_rows())
+        audit_log(
+            actor=user,
+            action=Action.EXPORT,
+            model_label=spec.model._meta.label,
+            detail=f"导出{spec.title}{written}条",
+        )
+        return Built(f"{spec.title}.xlsx", XLSX_CONTENT_TYPE, content)
+
+    return build
+
+
 # The circulars ----------------------------------------------------------------------
 
 
@@ -177,6 +252,16 @@ def register() -> None:
     registry.register(
         HAZARDS, title="安全隐患导出", build=build_hazards, inline_up_to=EXPORT_INLINE_ROWS
     )
+    registry.register(
+        MISSING, title="未报送月度自查导出", build=build_missing, inline_up_to=EXPORT_INLINE_ROWS
+    )
+    for spec in LEDGERS.values():
+        registry.register(
+            ledger_kind(spec),
+            title=f"{spec.title}导出",
+            build=_ledger_build(spec),
+            inline_up_to=EXPORT_INLINE_ROWS,
+        )
     registry.register(
         CIRCULAR_MONTH,
         title="月度安全通报",

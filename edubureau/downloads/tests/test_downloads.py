@@ -52,7 +52,7 @@ def sheet_rows(data: bytes) -> list[tuple]:
 
 def start(client, django_capture_on_commit_callbacks, url=EXPORT, params=None):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(url, params or {"period": ""})
+        response = client.get(url, {"period": ""} if params is None else params)
     return response
 
 
@@ -261,3 +261,62 @@ def test_a_download_cut_off_by_a_worker_restart_does_not_block_the_next_click(
     with BACKGROUND:
         third = client.get(EXPORT, {"period": ""})
     assert third["Location"] == second["Location"]
+
+
+def _background_file(client, url, params, kind, django_capture_on_commit_callbacks):
+    """The same export answered inline, then made in the worker (limit 0): both files."""
+    inline = client.get(url, params)
+    assert inline.status_code == 200 and not Download.objects.exists()
+    with override_settings(DOWNLOAD_INLINE_LIMITS={kind: 0}):
+        response = start(client, django_capture_on_commit_callbacks, url=url, params=params)
+    assert response.status_code == 302, (response.status_code, response.get("Location"))
+    download = Download.objects.get(kind=kind)
+    assert response["Location"] == reverse("downloads:detail", args=[download.pk])
+    assert download.status == Status.DONE, download.error
+    file = client.get(reverse("downloads:file", args=[download.pk]))
+    return download, inline.content, b"".join(file.streaming_content)
+
+
+def test_a_long_missing_list_is_made_in_the_background_for_the_month_asked(
+    cast, client_for, month, django_capture_on_commit_callbacks
+):
+    client = client_for(cast.safety_staff)
+    url = reverse("safety:self-inspection-missing-export")
+    download, inline, made = _background_file(
+        client,
+        url,
+        {"period": ""},
+        "safety.missing_self_inspections",
+        django_capture_on_commit_callbacks,
+    )
+    # The month is pinned when it is asked for, not when the worker runs.
+    assert download.params["period"] == ["2026-10"]
+    assert download.filename == "2026年10月未报送月度自查.xlsx"
+    assert sheet_rows(made) == sheet_rows(inline)
+    assert [r[1] for r in sheet_rows(made)[1:]] == [cast.school_a.name]  # B submitted
+    assert cast.sibling_school.name not in str(sheet_rows(made))
+
+
+def test_a_large_ledger_export_is_made_in_the_background_within_the_owners_scope(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    from edubureau.safety.models import Drill
+
+    for school in (cast.school_a, cast.school_b, cast.sibling_school):
+        Drill.objects.create(
+            school=school, held_on=date(2026, 9, 10), kind="fire", participants=300
+        )
+    client = client_for(cast.safety_staff)
+    download, inline, made = _background_file(
+        client,
+        reverse("safety:drill-export"),
+        {},
+        "safety.ledger.drill",
+        django_capture_on_commit_callbacks,
+    )
+    assert sheet_rows(made) == sheet_rows(inline)
+    schools = {r[1] for r in sheet_rows(made)[1:]}
+    assert schools == {cast.school_a.name, cast.school_b.name}
+    assert download.total == 2
+    details = AuditEvent.objects.filter(action=Action.EXPORT, actor=cast.safety_staff)
+    assert [e.detail for e in details] == ["导出应急演练2条", "导出应急演练2条"]

@@ -23,11 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubureau.audit.models import Action
-from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict
-from edubureau.core.downloads import attachment, export_refused
-from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
+from edubureau.core.downloads import export_refused
 from edubureau.core.listing import (
     apply_list_query,
     list_context,
@@ -461,16 +458,7 @@ def inspection_photo_delete(request: AuthedRequest, inspectionphoto_id: int) -> 
 
 def _missing_report(request: AuthedRequest) -> sel.MissingReport:
     """The month (``?period=``, default this month) and the place the page asks for."""
-    period = sel.parse_period(request.GET.get("period")) or _this_month()
-    filters = sel.InspectionFilter.from_params(request.GET)
-    return sel.missing_report(
-        user=request.user,
-        period=period,
-        township_id=filters.township_id,
-        bureau_id=filters.bureau_id,
-        direct=filters.direct,
-        school_id=filters.school_id,
-    )
+    return safety_downloads.missing_report_from_params(request.user, request.GET)
 
 
 @login_required
@@ -513,19 +501,20 @@ def self_inspection_missing(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def self_inspection_missing_export(request: AuthedRequest) -> HttpResponse:
-    """The 未报送 list of a month as .xlsx, with each school's principal and phone."""
-    user = request.user
+    """The 未报送 list of a month as .xlsx, with each school's principal and phone; made
+    in the background when it is long (a province's month can miss thousands)."""
     report = _missing_report(request)
-    rows = sel.missing_export_rows(report)
-    title = f"{report.period:%Y年%m月}未报送月度自查"
-    content = write_workbook(title=title, columns=sel.MISSING_EXPORT_COLUMNS, rows=rows)
-    audit_log(
-        actor=user,
-        action=Action.EXPORT,
-        model_label=Inspection._meta.label,
-        detail=f"导出{title}学校{len(rows)}所",
+    # The month is pinned: a download that waits past midnight of the month's last
+    # day still lists the month it was asked for.
+    params = request.GET.copy()
+    params["period"] = f"{report.period:%Y-%m}"
+    return downloads.answer(
+        request,
+        safety_downloads.MISSING,
+        size=report.missing_count,
+        params=params,
+        title=safety_downloads.missing_title(report),
     )
-    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=f"{title}.xlsx")
 
 
 @login_required
