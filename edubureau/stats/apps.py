@@ -30,6 +30,9 @@ class StatsConfig(AppConfig):
             "stats", stats_metrics.MODULE, stats_metrics.readings, stats_metrics.METRICS
         )
         workbench.register("stats", stats_workbench.items, order=200)
+        from edubureau.stats import downloads as stats_downloads
+
+        stats_downloads.register()
         from edubureau.notifications import topics
         from edubureau.stats.chase import CHASE_TOPIC
         from edubureau.stats.services import RETURN_TOPIC, SUBMITTED_TOPIC

@@ -18,7 +18,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from edubureau.audit.models import Action
@@ -26,29 +25,23 @@ from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import attachment
 from edubureau.core.excel import XLSX_CONTENT_TYPE, Column, write_workbook
-from edubureau.core.params import param_int
+from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.scoping import scope_from_params
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import dashboard as dash
+from edubureau.stats import downloads as stats_downloads
 from edubureau.stats import target_services
 from edubureau.stats.indicators import BY_CODE, NOT_COMPUTED
 from edubureau.stats.models import LocalTarget, ReturnStatus, TargetComparison, TargetKind
-from edubureau.stats.services import census_year
 from edubureau.stats.targets import TARGETS, Target, from_row, targets_in_force
 
 DRILL_PAGE_SIZE = 100
-YEARS_BACK = 50
 
 
 def _year(request: AuthedRequest, available: list[int]) -> tuple[int, list[int]]:
-    current = census_year(timezone.localdate())
-    chosen = param_int(request.GET.get("year"), minimum=current - YEARS_BACK, maximum=current)
-    if chosen is None:
-        chosen = next((y for y in available if y <= current), current)
-    choices = sorted({current, chosen, *(y for y in available if y <= current)}, reverse=True)
-    return chosen, choices
+    return stats_downloads.year_of(request.GET, available)
 
 
 def _provisional(request: AuthedRequest) -> bool:
@@ -204,36 +197,26 @@ def _target_cell(target: Any) -> str:
 @require_GET
 def dashboard_schools(request: AuthedRequest) -> HttpResponse:
     """The schools behind one figure of the dashboard, with their contributions."""
-    scope = scope_from_params(request.user, request.GET)
-    provisional = _provisional(request)
-    # Without a year, the dashboard's: the latest with counted returns.
-    available = [] if request.GET.get("year") else dash.years_with_returns(scope)
-    year, _ = _year(request, available)
-    code = request.GET.get("indicator", "")
-    count = request.GET.get("count", "")
-    indicator = BY_CODE.get(code) if code else None
-    if indicator is None and count not in dash.KEY_COUNTS:
-        indicator = dash.choose_indicator(None)
-    try:
-        found = dash.drill(
-            scope,
-            year,
-            indicator=indicator,
-            count="" if indicator is not None else count,
-            group=request.GET.get("group", ""),
-            key=request.GET.get("key", ""),
-            provisional=provisional,
-        )
-    except dash.NotFound as exc:
-        raise Http404(str(exc)) from exc
+    found = stats_downloads.drill_from_params(request.user, request.GET)
     if request.GET.get("format") == "xlsx":
-        return _drill_export(request, found)
+        # The year pinned: a download that waits past the census day lists the same.
+        params = request.GET.copy()
+        params["year"] = str(found.year)
+        return downloads.answer(
+            request,
+            stats_downloads.DRILL,
+            size=len(found.rows),
+            params=params,
+            title=stats_downloads.drill_title(found),
+        )
+    provisional = _provisional(request)
+    indicator = found.indicator
     page = Paginator(found.rows, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     back = dash.dashboard_url(
-        scope,
-        year=year,
+        found.scope,
+        year=found.year,
         indicator=indicator.code if indicator is not None else "",
         provisional="1" if provisional else "",
     )
@@ -246,47 +229,6 @@ def dashboard_schools(request: AuthedRequest) -> HttpResponse:
         "provisional": provisional,
     }
     return render(request, "stats/dashboard_schools.html", context)
-
-
-def _drill_export(request: AuthedRequest, d: dash.Drill) -> HttpResponse:
-    if d.indicator is not None:
-        columns = [
-            Column("school", "学校", width=30),
-            Column("township", "乡镇（街道）", width=16),
-            Column("status", "报表状态", width=10),
-            Column("numerator", "分子", width=12),
-            Column("denominator", "分母", width=12),
-            Column("value", d.title, width=16),
-        ]
-    else:
-        columns = [
-            Column("school", "学校", width=30),
-            Column("township", "乡镇（街道）", width=16),
-            Column("status", "报表状态", width=10),
-            Column("value", d.count_label, width=16),
-        ]
-    statuses = dict(ReturnStatus.choices)
-    rows: list[list[Any]] = []
-    for r in d.rows:
-        line: list[Any] = [r.school, r.township, statuses.get(r.status, r.status), r.numerator]
-        if d.indicator is not None:
-            line += [r.denominator, r.text]
-        rows.append(line)
-    if d.rest is not None:
-        rows.append(["本年无计入报表的学校（往年报表）", "", "", d.rest[0], d.rest[1] or None, ""])
-    total: list[Any] = ["合计", "", "", d.numerator]
-    if d.indicator is not None:
-        total += [d.denominator, d.figure_text]
-    rows.append(total)
-    title = f"{d.slice_label}{d.year}年{d.title}"
-    content = write_workbook(title="学校明细", columns=columns, rows=rows, note=title)
-    audit_log(
-        actor=request.user,
-        action=Action.EXPORT,
-        model_label="stats.StatReturn",
-        detail=f"导出统计看板明细：{title}（{len(d.rows)}所学校）",
-    )
-    return attachment(content, content_type=XLSX_CONTENT_TYPE, filename=f"{title}.xlsx")
 
 
 # Targets -------------------------------------------------------------------------------

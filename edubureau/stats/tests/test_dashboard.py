@@ -329,3 +329,29 @@ def test_the_board_on_a_phone_and_a_desktop(city, live_server, browser, phone_pa
     wide.wait_for_selector("[data-chart=chart-trend] canvas")
     screenshot(wide, "stats-dashboard-1366")
     desk.close()
+
+
+def test_a_long_drill_down_is_made_in_the_background_with_the_same_rows(
+    city, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from edubureau.downloads.models import Download, Status
+
+    settings.MEDIA_ROOT = tmp_path
+    leader = UserFactory.create(bureau=city, role=Role.BUREAU_LEADER)
+    client = client_for(leader)
+    url = reverse("stats:dashboard-schools")
+    query = {"indicator": "teachers_qualified", "format": "xlsx"}  # no year: the latest
+    inline = client.get(url, query)
+    settings.DOWNLOAD_INLINE_LIMITS = {"stats.drill": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, query)
+    download = Download.objects.get()
+    assert response["Location"] == reverse("downloads:detail", args=[download.pk])
+    assert download.status == Status.DONE, download.error
+    assert download.params["year"] == [str(Y)]  # pinned when asked
+    made = b"".join(client.get(reverse("downloads:file", args=[download.pk])).streaming_content)
+
+    def rows(data):
+        return [list(r) for r in load_workbook(io.BytesIO(data)).worksheets[0].values]
+
+    assert rows(made) == rows(inline.content) and rows(made)[-1][3:] == [216, 222, "97.30%"]
