@@ -111,6 +111,15 @@ class Bureau(models.Model):
         """Keys from the top down to the parent (not the bureau itself)."""
         return [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
 
+    def child_toward(self, path: str) -> int | None:
+        """The key of the bureau directly below this one on the way to the bureau at
+        ``path`` — this bureau's own key for itself, None outside its subtree: the one
+        rule by which a city's figures are summed per county (a province's per city)."""
+        if not self.path or not path.startswith(self.path):
+            return None
+        below = path[len(self.path) :].strip("/")
+        return int(below.split("/")[0]) if below else int(self.pk)
+
     def is_ancestor_of(self, other: Bureau) -> bool:
         return other.path.startswith(self.path) and other.pk != self.pk
 

@@ -98,3 +98,14 @@ def test_a_new_bureau_joins_its_parent_subtree(cast):
     county = BureauFactory.create(name="新设县教育局", parent=cast.city)
     assert county in Bureau.objects.visible_to(cast.city_leader)
     assert county not in Bureau.objects.visible_to(cast.leader)
+
+
+def test_a_bureau_names_the_child_toward_each_bureau_of_its_subtree(cast):
+    # The one rule by which a province's figures are summed per city, a city's per county.
+    province, city = cast.province, cast.city
+    assert province.child_toward(cast.bureau.path) == city.pk  # a county, two levels down
+    assert province.child_toward(cast.other_bureau.path) == cast.other_city.pk
+    assert city.child_toward(cast.bureau.path) == cast.bureau.pk
+    assert city.child_toward(city.path) == city.pk  # its own (市直) schools
+    assert city.child_toward(cast.other_bureau.path) is None  # outside the subtree
+    assert cast.bureau.child_toward(city.path) is None  # nobody looks upward

@@ -183,13 +183,11 @@ def unit_breakdown(
             )
             order[child_key] = (0, child["region_code"] or "~", child["pk"])
         for b in bureaus:
-            if b["pk"] == top.pk:
+            child_id = top.child_toward(b["path"])
+            if child_id == top.pk:
                 part_of[b["pk"]] = "direct"
-                continue
-            for child in children:
-                if b["path"].startswith(child["path"]):
-                    part_of[b["pk"]] = f"bureau:{child['pk']}"
-                    break
+            elif child_id is not None:
+                part_of[b["pk"]] = f"bureau:{child_id}"
         school_key, row_key = "bureau_id", "school__bureau_id"
     elif grouping == TOWNSHIP:
         heading = _HEADINGS[TOWNSHIP]

@@ -490,14 +490,11 @@ def roll_up(viewer: Bureau, counts: Mapping[int, Mapping[str, int]]) -> dict[int
     children (and the viewer itself, for its own schools). Keys outside the subtree
     are dropped."""
     paths = dict(Bureau.objects.filter(pk__in=list(counts)).values_list("pk", "path"))
-    depth = len(viewer.path.strip("/").split("/"))
     totals: dict[int, dict[str, int]] = {}
     for bureau_id, values in counts.items():
-        path = paths.get(bureau_id, "")
-        if not viewer.path or not path.startswith(viewer.path):
+        key = viewer.child_toward(paths.get(bureau_id, ""))
+        if key is None:
             continue
-        parts = path.strip("/").split("/")
-        key = int(parts[depth]) if len(parts) > depth else viewer.pk
         into = totals.setdefault(key, {})
         for name, n in values.items():
             into[name] = into.get(name, 0) + n
