@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.http import QueryDict
     from django.utils import timezone
 
-    from edubureau.downloads import registry
+    from edubureau.core import download_kinds as registry
     from edubureau.orgs import demo as orgs_demo
     from edubureau.orgs.models import Bureau, School, User
     from edubureau.orgs.scoping import scope_for

@@ -10,6 +10,9 @@ higher app knows, it asks here, and that app plugs its answer in from its
   orgs, which knows bureaus, plugs in the rule.
 - :func:`last_change` says who last changed a record and what, for the message of
   a refused stale edit; the audit app, which keeps the changes, plugs it in.
+- :func:`answer_download` answers a request for a file (at once, or queued for the
+  worker); the downloads app plugs in ``downloads.services.answer``, so that orgs'
+  views, below that app, use the same rule as every module's.
 
 A hook nobody filled is a configuration error, never a silent no-op: a calendar
 edit must not go unaudited because the audit app was left out.
@@ -22,6 +25,7 @@ from typing import Any, Literal, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 
 # The audit actions core writes; each is a value of edubureau.audit.models.Action
 # (core/tests/test_hooks.py checks it).
@@ -43,6 +47,7 @@ class AuditWriter(Protocol):
 _audit_writer: AuditWriter | None = None
 _shared_deployment: Callable[[], bool] | None = None
 _last_change: Callable[[models.Model], str] | None = None
+_download_answer: Callable[..., HttpResponse] | None = None
 
 
 def set_audit_writer(writer: AuditWriter) -> None:
@@ -53,6 +58,21 @@ def set_audit_writer(writer: AuditWriter) -> None:
 def set_last_change_describer(describe: Callable[[models.Model], str]) -> None:
     global _last_change
     _last_change = describe
+
+
+def set_download_answer(answer: Callable[..., HttpResponse]) -> None:
+    global _download_answer
+    _download_answer = answer
+
+
+def answer_download(
+    request: HttpRequest, kind: str, *, size: int, params: Any = None, title: str = ""
+) -> HttpResponse:
+    """The file of ``kind`` now, or a background download's page (the one rule,
+    ``downloads.services.answer``)."""
+    if _download_answer is None:
+        raise ImproperlyConfigured("No download service: is edubureau.downloads installed?")
+    return _download_answer(request, kind, size=size, params=params, title=title)
 
 
 def set_shared_deployment_check(check: Callable[[], bool]) -> None:

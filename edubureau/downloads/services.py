@@ -25,9 +25,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from edubureau.core import download_kinds as registry
 from edubureau.core.downloads import attachment
 from edubureau.core.listing import ListQueryError
-from edubureau.downloads import registry
 from edubureau.downloads.models import Download, Status
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify

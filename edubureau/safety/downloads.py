@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core import download_kinds as registry
+from edubureau.core.download_kinds import BuildRefused, Built, Progress, counted
 from edubureau.core.downloads import DOCX_CONTENT_TYPE
 from edubureau.core.excel import XLSX_CONTENT_TYPE, write_workbook
 from edubureau.core.listing import apply_list_query, read_list_query
 from edubureau.core.officialdoc import render_docx
-from edubureau.downloads import registry
-from edubureau.downloads.registry import BuildRefused, Built, Progress, counted
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.scoping import scope_for
 from edubureau.safety.circulars import (

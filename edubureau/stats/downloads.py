@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
+from edubureau.core import download_kinds as registry
+from edubureau.core.download_kinds import Built, Progress
 from edubureau.core.excel import XLSX_CONTENT_TYPE, Column, write_workbook
 from edubureau.core.params import param_int
-from edubureau.downloads import registry
-from edubureau.downloads.registry import Built, Progress
 from edubureau.orgs.scoping import scope_from_params
 from edubureau.stats import dashboard as dash
 from edubureau.stats.indicators import BY_CODE

@@ -13,9 +13,12 @@ from edubureau.core import hooks
 from edubureau.orgs.apps import bureaus_share_deployment
 
 
-def test_the_audit_and_orgs_apps_fill_the_hooks():
+def test_the_audit_orgs_and_downloads_apps_fill_the_hooks():
+    from edubureau.downloads.services import answer
+
     assert hooks._audit_writer is audit_log
     assert hooks._shared_deployment is bureaus_share_deployment
+    assert hooks._download_answer is answer
 
 
 def test_every_action_core_writes_is_an_audit_action():
@@ -25,7 +28,10 @@ def test_every_action_core_writes_is_an_audit_action():
 def test_an_unfilled_hook_is_an_error_not_a_silent_no_op(monkeypatch):
     monkeypatch.setattr(hooks, "_audit_writer", None)
     monkeypatch.setattr(hooks, "_shared_deployment", None)
+    monkeypatch.setattr(hooks, "_download_answer", None)
     with pytest.raises(ImproperlyConfigured, match="audit"):
         hooks.audit(actor=None, action="create", obj=None, changes={}, detail="")
     with pytest.raises(ImproperlyConfigured, match="orgs"):
         hooks.deployment_is_shared()
+    with pytest.raises(ImproperlyConfigured, match="downloads"):
+        hooks.answer_download(None, "orgs.schools", size=1)

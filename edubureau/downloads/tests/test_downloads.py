@@ -17,7 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from edubureau.audit.models import Action, AuditEvent
-from edubureau.downloads import registry
+from edubureau.core import download_kinds as registry
 from edubureau.downloads.models import Download, Status
 from edubureau.downloads.services import TOPIC, prune_downloads
 from edubureau.notifications.models import Notification

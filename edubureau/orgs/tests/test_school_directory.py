@@ -257,3 +257,32 @@ def test_it_shows_a_school_and_offers_editing_only_to_who_may_edit(cast, client_
     assert principal_page.context["can_edit"] is True
     assert client_for(cast.school_a_officer).get(url).context["can_edit"] is False
     assert client_for(cast.leader).get(url).context["can_edit"] is False
+
+
+def test_a_long_directory_is_exported_in_the_background_with_the_same_rows(
+    cast, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from edubureau.downloads.models import Download, Status
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(cast.admin)
+    url = reverse("orgs:school-export")
+    inline = client.get(url, {"active": "all"})
+    assert inline["Content-Disposition"].startswith("attachment;")
+    settings.DOWNLOAD_INLINE_LIMITS = {"orgs.schools": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"active": "all"})
+    download = Download.objects.get()
+    assert response["Location"] == reverse("downloads:detail", args=[download.pk])
+    assert download.status == Status.DONE, download.error
+    made = b"".join(client.get(reverse("downloads:file", args=[download.pk])).streaming_content)
+
+    def rows(data):
+        return [
+            tuple(r) for r in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
+        ]
+
+    assert rows(made) == rows(inline.content)
+    names = {r[1] for r in rows(made)}
+    assert {cast.school_a.name, cast.school_b.name} <= names
+    assert cast.sibling_school.name not in names

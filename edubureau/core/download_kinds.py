@@ -1,7 +1,7 @@
 """The kinds of download modules offer, registered from their ``AppConfig.ready()``::
 
-    from edubureau.downloads import registry
-    registry.register("safety.inspections", title="安全检查导出",
+    from edubureau.core import download_kinds
+    download_kinds.register("safety.inspections", title="安全检查导出",
                       build=build_inspections, inline_up_to=3000)
 
 ``build(user, params, progress) -> Built`` makes the file for ``user`` from the
@@ -13,6 +13,10 @@ export's audit event (with the row count) when the file is produced, and reports
 fine). It raises ``Http404``/``PermissionDenied`` if the owner may no longer see what
 was asked, ``BuildRefused`` with a Chinese message for anything else the user must
 be told.
+
+The registry lives in core so that every layer can offer a file, orgs' school
+directory included; the downloads app, above orgs, queues and builds them, and a view
+below it reaches it through ``core.hooks.answer_download``.
 
 ``inline_up_to``: the size (the rows an export counts, the schools a circular
 covers) up to which the file is made at once in the request; above it, in the
