@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 NUL = "\x00"
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 MESSAGE = "请求参数中含有不允许的控制字符（NUL），请检查链接或表单后重试。"
+MALFORMED = "表单数据格式错误，请刷新页面后重新提交。"
 
 
 def _has_nul(data: QueryDict) -> bool:
@@ -26,7 +28,13 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _has_nul(request.GET) or self._form_post_has_nul(request):
+        try:
+            refused = _has_nul(request.GET) or self._form_post_has_nul(request)
+        except MultiPartParserError:
+            # A body that says multipart and is not (no boundary, cut short): the
+            # client's error, answered here since this is where the body is first read.
+            return HttpResponseBadRequest(MALFORMED, content_type="text/plain; charset=utf-8")
+        if refused:
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

@@ -44,3 +44,15 @@ def test_a_multipart_post_with_nul_in_a_field_no_form_reads_is_refused(cast, set
     assert "NUL" in response.content.decode()
     ordinary = client.post(url, {"inspected_on": "x", "n_1": "备注"})
     assert "NUL" not in ordinary.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_body_that_claims_multipart_and_is_not_is_a_400_in_chinese(cast, content_type):
+    # Reading the body at the door must not turn a malformed one into a server error.
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.school_a_officer)
+    url = reverse("safety:self-inspection-new")
+    response = client.post(url, b"garbage", content_type=content_type)
+    assert response.status_code == 400
+    assert "表单数据格式错误" in response.content.decode()
