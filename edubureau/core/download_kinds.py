@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -91,15 +91,21 @@ def no_progress(done: int, total: int) -> None:
 T = TypeVar("T")
 
 
-def counted(rows: Iterable[T], progress: Progress, total: int, *, every: int = 500) -> Iterator[T]:
-    """``rows`` as they are, reporting ``progress(done, total)`` every ``every`` rows."""
-    done = 0
-    for row in rows:
-        yield row
-        done += 1
-        if done % every == 0:
-            progress(done, total)
-    progress(done, total)
+class counted(Generic[T]):
+    """``rows`` as they are, reporting ``progress(done, total)`` every ``every`` rows;
+    ``done`` is how many went by (the count the export's audit event states)."""
+
+    def __init__(self, rows: Iterable[T], progress: Progress, total: int, *, every: int = 500):
+        self._rows, self._progress, self._total, self._every = rows, progress, total, every
+        self.done = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for row in self._rows:
+            yield row
+            self.done += 1
+            if self.done % self._every == 0:
+                self._progress(self.done, self._total)
+        self._progress(self.done, self._total)
 
 
 def params_dict(params: QueryDict) -> dict[str, list[str]]:

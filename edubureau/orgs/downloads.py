@@ -35,21 +35,13 @@ def school_export_queryset(user: Any, params: QueryDict) -> QuerySet[School]:
 
 def build_schools(user: Any, params: QueryDict, progress: Progress) -> Built:
     schools = school_export_queryset(user, params)
-    total = schools.count()
-    written = 0
-
-    def rows() -> Any:
-        nonlocal written
-        for school in counted(schools.iterator(chunk_size=2000), progress, total):
-            written += 1
-            yield school
-
-    content = schools_workbook(rows())
+    written = counted(schools.iterator(chunk_size=2000), progress, schools.count())
+    content = schools_workbook(written)
     audit_log(
         actor=user,
         action=Action.EXPORT,
         model_label=School._meta.label,
-        detail=f"导出学校名录{written}所",
+        detail=f"导出学校名录{written.done}所",
     )
     return Built(f"学校名录-{timezone.localdate():%Y%m%d}.xlsx", XLSX_CONTENT_TYPE, content)
 

@@ -72,23 +72,17 @@ def inspection_export_queryset(user: Any, params: QueryDict) -> QuerySet[Inspect
 
 def build_inspections(user: Any, params: QueryDict, progress: Progress) -> Built:
     inspections = inspection_export_queryset(user, params)
-    total = inspections.count()
-    written = 0
-
-    def rows() -> Any:
-        nonlocal written
-        for row in counted(inspection_sel.inspection_export_rows(inspections), progress, total):
-            written += 1
-            yield row
-
+    rows = counted(
+        inspection_sel.inspection_export_rows(inspections), progress, inspections.count()
+    )
     content = write_workbook(
-        title="安全检查", columns=inspection_sel.INSPECTION_EXPORT_COLUMNS, rows=rows()
+        title="安全检查", columns=inspection_sel.INSPECTION_EXPORT_COLUMNS, rows=rows
     )
     audit_log(
         actor=user,
         action=Action.EXPORT,
         model_label=Inspection._meta.label,
-        detail=f"导出安全检查{written}条",
+        detail=f"导出安全检查{rows.done}条",
     )
     return Built(f"安全检查-{timezone.localdate():%Y%m%d}.xlsx", XLSX_CONTENT_TYPE, content)
 
@@ -106,22 +100,14 @@ def hazard_export_queryset(user: Any, params: QueryDict, today: date) -> QuerySe
 def build_hazards(user: Any, params: QueryDict, progress: Progress) -> Built:
     today = timezone.localdate()
     hazards = hazard_export_queryset(user, params, today)
-    total = hazards.count()
     columns, rows = hazard_sel.hazard_export_rows(hazards, today=today)
-    written = 0
-
-    def counted_rows() -> Any:
-        nonlocal written
-        for row in counted(rows, progress, total):
-            written += 1
-            yield row
-
-    content = write_workbook(title="安全隐患", columns=columns, rows=counted_rows())
+    written = counted(rows, progress, hazards.count())
+    content = write_workbook(title="安全隐患", columns=columns, rows=written)
     audit_log(
         actor=user,
         action=Action.EXPORT,
         model_label=Hazard._meta.label,
-        detail=f"导出安全隐患{written}条",
+        detail=f"导出安全隐患{written.done}条",
     )
     return Built(f"安全隐患-{today:%Y%m%d}.xlsx", XLSX_CONTENT_TYPE, content)
 
@@ -175,21 +161,13 @@ def ledger_kind(spec: LedgerSpec) -> str:
 def _ledger_build(spec: LedgerSpec) -> Any:
     def build(user: Any, params: QueryDict, progress: Progress) -> Built:
         rows = ledger_export_queryset(user, spec, params)
-        total = rows.count()
-        written = 0
-
-        def counted_rows() -> Any:
-            nonlocal written
-            for row in counted(rows.iterator(chunk_size=2000), progress, total):
-                written += 1
-                yield row
-
-        content = ledger_workbook(spec=spec, rows=counted_rows())
+        written = counted(rows.iterator(chunk_size=2000), progress, rows.count())
+        content = ledger_workbook(spec=spec, rows=written)
         audit_log(
             actor=user,
             action=Action.EXPORT,
             model_label=spec.model._meta.label,
-            detail=f"导出{spec.title}{written}条",
+            detail=f"导出{spec.title}{written.done}条",
         )
         return Built(f"{spec.title}.xlsx", XLSX_CONTENT_TYPE, content)
 
