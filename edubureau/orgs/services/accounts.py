@@ -117,6 +117,26 @@ def set_initial_password(user: User) -> str:
 _set_initial_password = set_initial_password
 
 
+def new_account(
+    *, bureau: Any, username: str, role: str, full_name: str = "", phone: str = ""
+) -> tuple[User, str]:
+    """A saved account of ``bureau`` with a one-time initial password (returned once,
+    to be changed at the first login), for the callers that create accounts outside
+    the administrator's pages (a child bureau's first administrator, an auditor).
+    The caller writes the audit event."""
+    user = User(
+        bureau=bureau,
+        username=check_username(username),
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        role=role,
+    )
+    password = set_initial_password(user)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save()
+    return user, password
+
+
 def _bureau_schools(actor: User, schools: Iterable[School], *, field: str) -> list[School]:
     wanted = {s.pk for s in schools}
     found = list(School.objects.writable_by(actor).filter(pk__in=wanted).select_related("township"))

@@ -16,7 +16,7 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, User
-from edubureau.orgs.services.accounts import check_username, set_initial_password
+from edubureau.orgs.services.accounts import new_account, set_initial_password
 from edubureau.orgs.services.api_tokens import api_tokens_revoke
 
 OPERATOR = "platform"
@@ -45,16 +45,9 @@ def auditor_create(
     *, bureau: Bureau, username: str, full_name: str = "", phone: str = ""
 ) -> tuple[User, str]:
     """A new audit administrator of ``bureau`` with a one-time initial password."""
-    user = User(
-        bureau=bureau,
-        username=check_username(username),
-        full_name=full_name.strip(),
-        phone=phone.strip(),
-        role=Role.AUDITOR,
+    user, password = new_account(
+        bureau=bureau, username=username, role=Role.AUDITOR, full_name=full_name, phone=phone
     )
-    password = set_initial_password(user)
-    user.full_clean(exclude=["password"], validate_unique=False)
-    user.save()
     audit_log(
         actor=None,
         actor_name=OPERATOR,

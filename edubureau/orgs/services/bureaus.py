@@ -226,20 +226,17 @@ def first_administrator_create(
     """An administrator of ``bureau``, created by an administrator of its parent (or
     by the platform operator, ``actor`` None on the command line, for a top bureau).
     The initial password is returned once; it must be changed at the first login."""
-    from edubureau.orgs.services.accounts import check_username, set_initial_password
+    from edubureau.orgs.services.accounts import new_account
 
     if actor is not None and not _may_appoint(actor, bureau):
         raise PermissionDenied("只能为本局的下级教育局设立管理员")
-    user = User(
+    user, password = new_account(
         bureau=bureau,
-        username=check_username(username),
-        full_name=full_name.strip(),
-        phone=phone.strip(),
+        username=username,
         role=Role.ADMINISTRATOR,
+        full_name=full_name,
+        phone=phone,
     )
-    password = set_initial_password(user)
-    user.full_clean(exclude=["password"], validate_unique=False)
-    user.save()
     audit_log(
         actor=actor,
         actor_name=None if actor is not None else "platform",
