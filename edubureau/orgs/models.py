@@ -256,7 +256,16 @@ class School(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bureau", "name"], name="school_unique_name"),
         ]
-        indexes = [models.Index(fields=["bureau", "kind"]), models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["bureau", "kind"]),
+            models.Index(fields=["name"]),
+            # Every scoped aggregate reads "the schools of this subtree" (their id, bureau,
+            # township, open or not) and hashes them: from this index alone, without the
+            # wide rows (30,000 schools at province scale: 16 MB of heap against 1 MB).
+            models.Index(
+                fields=["bureau", "id", "is_active", "township"], name="school_scope_cover_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
