@@ -277,3 +277,48 @@ def test_it_breaks_open_hazards_down_by_township_only_for_those_with_most(
     monkeypatch.setattr(dashboard, "OPEN_TOWNSHIPS", 2)
     shown = client_for(data.cast.leader).get(URL, {"year": 2026}).context["board"].open_hazards
     assert {r.township_id for r in shown.rows} == set(per_township) and not shown.more_townships
+
+
+def test_each_trend_point_counts_what_its_list_shows_on_local_month_boundaries(
+    cast, frozen, client_for
+):
+    from edubureau.rectification.models import Status
+
+    school = cast.school_a
+    # Closed at 00:30 on 1 May in Beijing is 30 April in UTC: a May close.
+    make_hazard_row(
+        school,
+        reported_on=date(2026, 4, 20),
+        status=Status.CLOSED,
+        closed_at=local(date(2026, 5, 1), 0, 30),
+    )
+    # Closed at 23:30 on 31 May in Beijing: still May.
+    make_hazard_row(
+        school,
+        reported_on=date(2026, 5, 2),
+        status=Status.CLOSED,
+        closed_at=local(date(2026, 5, 31), 23, 30),
+    )
+    # Found before the trend's twelve months, closed inside them: a close only.
+    make_hazard_row(
+        school,
+        reported_on=date(2025, 5, 10),
+        status=Status.CLOSED,
+        closed_at=local(date(2026, 2, 3)),
+    )
+    # Found inside, closed after the trend's last month: a find only.
+    make_hazard_row(school, reported_on=date(2026, 6, 1), status=Status.RECTIFIED)
+    client = client_for(cast.leader)
+    board = client.get(URL, {"year": 2026}).context["board"]
+    by_month = {p.month: p for p in board.trend}
+    assert by_month[date(2026, 4, 1)].found.count == 1
+    assert by_month[date(2026, 5, 1)].found.count == 1
+    assert by_month[date(2026, 5, 1)].closed.count == 2
+    assert by_month[date(2026, 4, 1)].closed.count == 0
+    assert by_month[date(2026, 2, 1)].closed.count == 1
+    assert by_month[date(2026, 6, 1)].found.count == 1
+    assert sum(p.found.count for p in board.trend) == 3
+    for point in board.trend:
+        for cell in (point.found, point.closed):
+            listed = client.get(cell.url).context["page"].paginator.count
+            assert listed == cell.count, (point.month, cell.url)
