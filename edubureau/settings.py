@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "edubureau.jobs",
     "edubureau.rectification",
     "edubureau.downloads",
+    "edubureau.imports",
     "edubureau.safety",
     "edubureau.stats",
     "edubureau.plans",
@@ -375,6 +376,9 @@ REPORTS_BACKGROUND_SCHOOLS = env_int("REPORTS_BACKGROUND_SCHOOLS", 1000)
 # Downloads: {kind: size} overriding a kind's measured inline limit (the rows an export
 # counts, the schools a circular covers); above it the file is made in the worker.
 DOWNLOAD_INLINE_LIMITS: dict[str, int] = {}
+# Imports: a workbook of more data rows than this is imported in the worker, with a
+# progress page (a 2,000-row sheet takes about 3 s in the request).
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 500)
 # Safety: a monthly self-inspection is due on the Nth working day of the month; the
 # same item failing again at a school within the window is a repeat; an overdue
 # hazard climbs the escalation ladder (levels 1..5) after these working days.

@@ -29,6 +29,7 @@ urlpatterns = [
     path("notifications/", include("edubureau.notifications.urls")),
     path("settings/calendar/", include("edubureau.core.urls")),
     path("downloads/", include("edubureau.downloads.urls")),
+    path("imports/", include("edubureau.imports.urls")),
     path("safety/", include("edubureau.safety.urls")),
     path("stats/", include("edubureau.stats.urls")),
     path("plans/", include("edubureau.plans.urls")),

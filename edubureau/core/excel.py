@@ -211,6 +211,24 @@ def check_package(data: bytes) -> None:
             raise ImportRejected([file_error(NOT_A_WORKBOOK)]) from exc
 
 
+def count_rows(data: bytes) -> int:
+    """Rows of the largest worksheet of an .xlsx (header rows included), counted in the
+    raw XML: how much an import will do, to decide where it runs. 0 for anything that
+    is not a readable workbook (the import itself then says what is wrong)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return max(
+                (
+                    _count_rows_and_cells(archive, info)[0]
+                    for info in archive.infolist()
+                    if _is_worksheet(info.filename)
+                ),
+                default=0,
+            )
+    except Exception:  # a damaged package: read_sheet refuses it with its message
+        return 0
+
+
 def _is_worksheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml")
 

@@ -13,6 +13,8 @@ higher app knows, it asks here, and that app plugs its answer in from its
 - :func:`answer_download` answers a request for a file (at once, or queued for the
   worker); the downloads app plugs in ``downloads.services.answer``, so that orgs'
   views, below that app, use the same rule as every module's.
+- :func:`answer_import` answers an uploaded workbook (imported at once, or stored and
+  queued for the worker); the imports app plugs in ``imports.services.answer``.
 
 A hook nobody filled is a configuration error, never a silent no-op: a calendar
 edit must not go unaudited because the audit app was left out.
@@ -48,6 +50,7 @@ _audit_writer: AuditWriter | None = None
 _shared_deployment: Callable[[], bool] | None = None
 _last_change: Callable[[models.Model], str] | None = None
 _download_answer: Callable[..., HttpResponse] | None = None
+_import_answer: Callable[..., HttpResponse | list[str]] | None = None
 
 
 def set_audit_writer(writer: AuditWriter) -> None:
@@ -73,6 +76,22 @@ def answer_download(
     if _download_answer is None:
         raise ImproperlyConfigured("No download service: is edubureau.downloads installed?")
     return _download_answer(request, kind, size=size, params=params, title=title)
+
+
+def set_import_answer(answer: Callable[..., HttpResponse | list[str]]) -> None:
+    global _import_answer
+    _import_answer = answer
+
+
+def answer_import(
+    request: HttpRequest, kind: str, *, upload: Any, check_only: bool
+) -> HttpResponse | list[str]:
+    """Import ``upload`` as ``kind`` now (a redirect with the counts in a message) or
+    queue it (a redirect to its progress page); a sheet rejected at once comes back as
+    its error lines, for the form to show (the one rule, ``imports.services.answer``)."""
+    if _import_answer is None:
+        raise ImproperlyConfigured("No import service: is edubureau.imports installed?")
+    return _import_answer(request, kind, upload=upload, check_only=check_only)
 
 
 def set_shared_deployment_check(check: Callable[[], bool]) -> None:

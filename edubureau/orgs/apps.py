@@ -25,9 +25,10 @@ class OrgsConfig(AppConfig):
 
         # core sits below orgs and knows no bureau: it asks through this hook.
         hooks.set_shared_deployment_check(bureaus_share_deployment)
-        from edubureau.orgs import downloads
+        from edubureau.orgs import downloads, imports
 
         downloads.register()
+        imports.register()
         navigation.register("首页", "home", order=0)
         navigation.register("学校名录", "orgs:school-list", order=500)
         navigation.register(

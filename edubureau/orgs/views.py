@@ -18,10 +18,10 @@ from edubureau.audit.services import audit_log
 from edubureau.core import hooks, workbench
 from edubureau.core.calendar import calendar_warnings
 from edubureau.core.concurrency import EditConflict, version_token
-from edubureau.core.excel import CHECKED_PREFIX, ImportRejected, rehearse
 from edubureau.core.listing import apply_list_query, list_context, read_list_query
 from edubureau.core.services import calendar_can_edit
 from edubureau.orgs import downloads as org_downloads
+from edubureau.orgs import imports as org_imports
 from edubureau.orgs import selectors, two_factor
 from edubureau.orgs.access import can_write, get_visible_or_404
 from edubureau.orgs.forms import LoginForm, PasswordForm, SchoolForm, SchoolImportForm
@@ -201,24 +201,17 @@ def school_create(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def school_import(request: AuthedRequest) -> HttpResponse:
     if request.user.role != Role.ADMINISTRATOR:
-        raise PermissionDenied("只有系统管理员可以导入学校名录")
+        raise PermissionDenied(school_services.NOT_IMPORTER)
     form = SchoolImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload, check_only = form.cleaned_data["file"], form.cleaned_data["check_only"]
-
-        def run() -> school_services.ImportResult:
-            return school_services.school_import(actor=request.user, upload=upload)
-
-        try:
-            result = rehearse(run) if check_only else run()
-        except ImportRejected as exc:
-            errors = [str(e) for e in exc.errors]
-        else:
-            counts = f"新增{result.created}所，更新{result.updated}所，未变{result.unchanged}所。"
-            if check_only:
-                messages.info(request, f"{CHECKED_PREFIX}{counts}")
-                return redirect("orgs:school-import")
-            messages.success(request, f"导入成功：{counts}")
-            return redirect("orgs:school-list")
+        answered = hooks.answer_import(
+            request,
+            org_imports.SCHOOLS,
+            upload=form.cleaned_data["file"],
+            check_only=form.cleaned_data["check_only"],
+        )
+        if isinstance(answered, HttpResponse):
+            return answered
+        errors = answered
     return render(request, "orgs/school_import.html", {"form": form, "errors": errors})

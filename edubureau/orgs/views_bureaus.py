@@ -11,8 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from edubureau.core import hooks
 from edubureau.core.downloads import attachment
-from edubureau.core.excel import CHECKED_PREFIX, XLSX_CONTENT_TYPE, ImportRejected, rehearse
+from edubureau.core.excel import XLSX_CONTENT_TYPE
+from edubureau.orgs import imports as org_imports
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.forms import AdministratorForm, BureauForm, SchoolMoveForm, TreeImportForm
 from edubureau.orgs.http import AuthedRequest, administrator_only
@@ -141,21 +143,15 @@ def bureau_import(request: AuthedRequest) -> HttpResponse:
     form = TreeImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload, check_only = form.cleaned_data["file"], form.cleaned_data["check_only"]
-
-        def run() -> services.TreeImportResult:
-            return services.tree_import(actor=request.user, upload=upload)
-
-        try:
-            result = rehearse(run) if check_only else run()
-        except ImportRejected as exc:
-            errors = [str(e) for e in exc.errors]
-        else:
-            if check_only:
-                messages.info(request, f"{CHECKED_PREFIX}{result}。")
-                return redirect("orgs:bureau-import")
-            messages.success(request, f"导入成功：{result}。")
-            return redirect("orgs:bureau-list")
+        answered = hooks.answer_import(
+            request,
+            org_imports.TREE,
+            upload=form.cleaned_data["file"],
+            check_only=form.cleaned_data["check_only"],
+        )
+        if isinstance(answered, HttpResponse):
+            return answered
+        errors = answered
     return render(request, "orgs/bureau_import.html", {"form": form, "errors": errors})
 
 

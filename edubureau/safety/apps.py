@@ -23,5 +23,7 @@ class SafetyConfig(AppConfig):
         notices.connect()
         workbench.register("safety", safety_workbench.items, order=100)
         from edubureau.safety import downloads as safety_downloads
+        from edubureau.safety import imports as safety_imports
 
         safety_downloads.register()
+        safety_imports.register()

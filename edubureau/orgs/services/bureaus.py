@@ -40,6 +40,7 @@ from edubureau.core.excel import (
     parse_text,
     read_sheet,
 )
+from edubureau.core.import_kinds import Progress, no_progress
 from edubureau.orgs.models import (
     LEVEL_BELOW,
     Bureau,
@@ -426,11 +427,14 @@ def _read_optional(data: bytes, columns: tuple[Column, ...], title: str) -> Pars
     return parsed
 
 
-def tree_import(*, actor: User, upload: IO[bytes]) -> TreeImportResult:
+def tree_import(
+    *, actor: User, upload: IO[bytes], progress: Progress = no_progress
+) -> TreeImportResult:
     """Create or update child bureaus, their townships and the schools of the
     administrator's subtree from one workbook; all rows of all sheets or none.
 
-    Raises :class:`ImportRejected` with every problem found, having written nothing."""
+    Raises :class:`ImportRejected` with every problem found, having written nothing.
+    Reports ``progress(rows written, rows)`` over the three sheets as it writes."""
     _require_administrator(actor)
     if actor.bureau is None:
         raise PermissionDenied(NOT_ADMINISTRATOR)
@@ -485,6 +489,7 @@ def tree_import(*, actor: User, upload: IO[bytes]) -> TreeImportResult:
         township_rows=township_sheet.rows if township_sheet else [],
         school_rows=school_sheet.rows if school_sheet else [],
         existing_schools=schools,
+        progress=progress,
     )
 
 
@@ -665,8 +670,11 @@ def _write_tree(
     township_rows: list[Any],
     school_rows: list[Any],
     existing_schools: dict[str, School],
+    progress: Progress,
 ) -> TreeImportResult:
     from edubureau.orgs.services.schools import save_imported_school
+
+    rows = len(bureaus) + len(township_rows) + len(school_rows)
 
     counts = dict.fromkeys(
         (
@@ -732,7 +740,8 @@ def _write_tree(
     townships = {
         (t.bureau_id, t.name): t for t in Township.objects.filter(bureau__in=list(by_code.values()))
     }
-    for row in school_rows:
+    for done, row in enumerate(school_rows, start=rows - len(school_rows)):
+        progress(done, rows)
         v = dict(row.values)
         bureau = by_code[v.pop("bureau")]
         name = v.get("township")

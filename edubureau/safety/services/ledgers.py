@@ -39,6 +39,7 @@ from edubureau.core.excel import (
     read_sheet,
     write_workbook,
 )
+from edubureau.core.import_kinds import Progress, no_progress
 from edubureau.orgs.models import School, SchoolYear, User
 from edubureau.orgs.scoping import bureau_id_of, schools_writable_by
 from edubureau.safety.models.ledgers import LedgerBase
@@ -401,12 +402,17 @@ class _Planned:
 
 
 def ledger_import(
-    *, actor: User, spec: LedgerSpec, upload: IO[bytes], today: date | None = None
+    *,
+    actor: User,
+    spec: LedgerSpec,
+    upload: IO[bytes],
+    today: date | None = None,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Create or update ledger rows from a sheet, all or nothing.
 
     Raises :class:`ImportRejected` with every problem found (sheet, row, column,
-    rule), having written nothing."""
+    rule), having written nothing. Reports ``progress(rows written, rows)``."""
     if not can_write_ledgers(actor):
         raise PermissionDenied("您没有导入安全台账的权限")
     today = today or timezone.localdate()
@@ -420,7 +426,8 @@ def ledger_import(
     created = updated = unchanged = 0
     try:
         with transaction.atomic():
-            for item in planned:
+            for done, item in enumerate(planned):
+                progress(done, len(planned))
                 if item.before is None:
                     item.obj.save()
                     audit_create(actor=actor, obj=item.obj, detail="Excel导入")

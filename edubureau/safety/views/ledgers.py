@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from edubureau.core import hooks
 from edubureau.core.concurrency import EditConflict
-from edubureau.core.excel import CHECKED_PREFIX, ImportRejected, rehearse
 from edubureau.core.listing import (
     apply_list_query,
     list_context,
@@ -31,6 +31,7 @@ from edubureau.orgs.scoping import schools_writable_by
 from edubureau.orgs.selectors import place_chooser
 from edubureau.safety import downloads as safety_downloads
 from edubureau.safety.forms.ledgers import LedgerForm, LedgerImportForm
+from edubureau.safety.imports import ledger_import_kind
 from edubureau.safety.selectors.ledger_specs import (
     DEFAULT_EXPIRY_DAYS,
     LEDGERS,
@@ -197,22 +198,15 @@ def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload, check_only = form.cleaned_data["file"], form.cleaned_data["check_only"]
-
-        def run() -> Any:
-            return services.ledger_import(actor=request.user, spec=spec, upload=upload)
-
-        try:
-            result = rehearse(run) if check_only else run()
-        except ImportRejected as exc:
-            errors = [str(e) for e in exc.errors]
-        else:
-            counts = f"新增{result.created}条，更新{result.updated}条，未变{result.unchanged}条。"
-            if check_only:
-                messages.info(request, f"{CHECKED_PREFIX}{counts}")
-                return redirect(f"safety:{spec.key}-import")
-            messages.success(request, f"导入成功：{counts}")
-            return redirect(f"safety:{spec.key}-list")
+        answered = hooks.answer_import(
+            request,
+            ledger_import_kind(spec),
+            upload=form.cleaned_data["file"],
+            check_only=form.cleaned_data["check_only"],
+        )
+        if isinstance(answered, HttpResponse):
+            return answered
+        errors = answered
     columns = services.ledger_columns(spec)
     return render(
         request,
