@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from edubureau.core.excel import CHECK_ONLY_LABEL
+from edubureau.core.import_kinds import inline_rows
 from edubureau.core.models import MAX_YEAR, MIN_YEAR
 
 SCHEDULE_HELP = (
@@ -97,3 +98,9 @@ class ImportFileForm(forms.Form):
         required=False,
         help_text="逐行检查并报告导入后将新增、更新多少条，不写入任何数据",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = f"超过{inline_rows()}行的文件在后台导入：可以离开页面，完成后在“通知”里提醒您"
