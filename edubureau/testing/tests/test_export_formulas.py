@@ -28,7 +28,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Length
 from django.http import Http404, QueryDict
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -99,12 +99,15 @@ def plant_formulas() -> int:
         if not config.name.startswith("edubureau.") or config.label in SKIPPED_APPS:
             continue
         for name in _free_text_fields(model):
-            planted += (
+            rows = (
                 model._base_manager.exclude(**{name: ""})
                 .exclude(**{f"{name}__isnull": True})
                 .exclude(**{f"{name}__startswith": PLANT})
-                .update(**{name: Concat(Value(PLANT), F(name))})
             )
+            limit = model._meta.get_field(name).max_length
+            if limit:  # PostgreSQL refuses a value one character too long
+                rows = rows.annotate(_length=Length(name)).filter(_length__lt=limit)
+            planted += rows.update(**{name: Concat(Value(PLANT), F(name))})
     return planted
 
 
