@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import logging
 import time
 import uuid
@@ -78,8 +79,6 @@ def answer(
 
 def _run(spec: registry.ImportKind, user: Any, data: bytes, check_only: bool, progress: Any) -> str:
     def run() -> str:
-        import io
-
         return spec.run(user, io.BytesIO(data), progress)
 
     return rehearsed(run) if check_only else run()
