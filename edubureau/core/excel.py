@@ -169,6 +169,15 @@ class ParsedSheet:
         self.errors.append(CellError(self.title, row, self.letters.get(key, ""), header, rule))
 
 
+def check_upload(data: bytes) -> None:
+    """Refuse an upload as a whole, before any cell is read: over the size limit, or a
+    package :func:`check_package` refuses. ``data``: the upload read up to one byte past
+    ``MAX_IMPORT_BYTES``."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRejected([file_error(f"文件超过{MAX_IMPORT_BYTES // MB}MB，请拆分后导入")])
+    check_package(data)
+
+
 def check_package(data: bytes) -> None:
     """Refuse, from the zip's directory and the head of each XML part, an upload
     that is not a workbook or whose reading would exhaust the worker: parts that
@@ -324,9 +333,7 @@ def read_sheet(
     message naming the file's problem, never a server error.
     """
     data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRejected([file_error(f"文件超过{MAX_IMPORT_BYTES // MB}MB，请拆分后导入")])
-    check_package(data)
+    check_upload(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl, zipfile and XML errors alike: a broken file

@@ -28,7 +28,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.core import import_kinds as registry
-from edubureau.core.excel import CHECKED_PREFIX, MAX_IMPORT_BYTES, ImportRejected, count_rows
+from edubureau.core.excel import (
+    CHECKED_PREFIX,
+    MAX_IMPORT_BYTES,
+    ImportRejected,
+    check_upload,
+    count_rows,
+)
 from edubureau.core.excel import rehearse as rehearsed
 from edubureau.imports.models import ImportJob, Status
 from edubureau.notifications.models import Level
@@ -55,6 +61,12 @@ def answer(
     spec = registry.get(kind)
     user: Any = request.user
     data = upload.read(MAX_IMPORT_BYTES + 1)
+    try:
+        # A file refused as a whole (too big, not a workbook, a DTD, too many rows) is
+        # told on the form at once, never queued: the check reads no cell.
+        check_upload(data)
+    except ImportRejected as exc:
+        return [str(e) for e in exc.errors]
     rows = count_rows(data)
     if rows <= registry.inline_rows() + 1:  # + the header row
         try:

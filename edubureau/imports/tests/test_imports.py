@@ -5,6 +5,8 @@ the end, one notification, and the uploaded file gone once read."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -216,3 +218,22 @@ def test_every_ledger_and_both_directories_have_an_import_kind():
     assert {"orgs.schools", "orgs.tree"} | {f"safety.ledger.{k}" for k in LEDGERS} == keys
     for kind in import_kinds.all_kinds():
         assert reverse(kind.form_url) != reverse(kind.done_url)  # both name real pages
+
+
+def test_a_file_refused_as_a_whole_is_told_on_the_form_and_never_queued(cast, client_for):
+    """A sheet of many rows with a DTD in it: refused on the form before any job."""
+    source = zipfile.ZipFile(xlsx(HEADERS, drills(3)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet', 1)
+            target.writestr(info, part)
+    out.seek(0)
+    out.name = "ledger.xlsx"
+    with BACKGROUND:
+        response = client_for(cast.school_a_officer).post(IMPORT, {"file": out})
+    assert response.status_code == 200
+    assert not ImportJob.objects.exists() and not Drill.objects.exists()
+    assert "DOCTYPE或ENTITY" in response.context["errors"][0]
