@@ -8,16 +8,10 @@ audited against the bureau and school it belongs to.
 
 from __future__ import annotations
 
-from typing import Any, Self
-
 from django.conf import settings
 from django.db import models
 
-from edubureau.orgs.scoping import SchoolScopedQuerySet
-
-
-def _is_live(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+from edubureau.orgs.scoping import OwnerOnlyQuerySet
 
 
 class Status(models.TextChoices):
@@ -27,16 +21,8 @@ class Status(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-class DownloadQuerySet(SchoolScopedQuerySet):
+class DownloadQuerySet(OwnerOnlyQuerySet):
     """A user reads only their own downloads, whatever their role."""
-
-    def visible_to(self, user: Any) -> Self:
-        if not _is_live(user):
-            return self.none()
-        return self.filter(owner_id=user.pk)
-
-    def writable_by(self, user: Any) -> Self:
-        return self.visible_to(user)
 
 
 class Download(models.Model):

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 
-from edubureau.orgs.scoping import SchoolScopedQuerySet
+from edubureau.orgs.scoping import OwnerOnlyQuerySet
 
 
 class Status(models.TextChoices):
@@ -27,20 +26,8 @@ class Status(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-def _is_live(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-class ImportJobQuerySet(SchoolScopedQuerySet):
+class ImportJobQuerySet(OwnerOnlyQuerySet):
     """A user reads only their own import jobs, whatever their role."""
-
-    def visible_to(self, user: Any) -> Self:
-        if not _is_live(user):
-            return self.none()
-        return self.filter(owner_id=user.pk)
-
-    def writable_by(self, user: Any) -> Self:
-        return self.visible_to(user)
 
 
 class ImportJob(models.Model):

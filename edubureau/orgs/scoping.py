@@ -139,6 +139,21 @@ class SchoolScopedQuerySet(models.QuerySet):
         )
 
 
+class OwnerOnlyQuerySet(SchoolScopedQuerySet):
+    """Rows that belong to the account that asked for them (a background download, an
+    import job): their owner reads and writes them, nobody else, whatever the role.
+    The rows keep the owner's school and bureau so that a refused probe is audited
+    against them."""
+
+    def visible_to(self, user: User | Any) -> Self:
+        if not _is_live(user):
+            return self.none()
+        return self.filter(owner_id=user.pk)
+
+    def writable_by(self, user: User | Any) -> Self:
+        return self.visible_to(user)
+
+
 class SchoolQuerySet(SchoolScopedQuerySet):
     """The school directory: a bureau's administrators maintain the schools the
     bureau runs directly; a school's principal may keep their own school's contact
