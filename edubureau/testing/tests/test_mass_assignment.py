@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import reverse
 
 from edubureau.testing.isolation import (
     CITY,
@@ -36,7 +35,6 @@ from edubureau.testing.isolation import (
     TARGETS,
     form_body,
     prepare,
-    sample_value,
     viewers_for,
 )
 from edubureau.testing.isolation import _forged_body as forged_body
@@ -44,7 +42,7 @@ from edubureau.testing.isolation import _request as checked_request
 from edubureau.testing.tests.test_object_form_fuzz import (
     _later_states,
     _post_targets,
-    _routes_with_ids,
+    object_pages,
 )
 
 # The officer's forms that must be reached, or the test has stopped meeting them.
@@ -100,31 +98,22 @@ def _walk_own_rows(walk, viewer, own, foreign, later, posted) -> int:
         viewer.client.force_login(viewer.user)
         walk.rows.dirty = True
         walk.rows.changed()  # the rows made before and the sign-in are not the test's
-        for name, ids, others in _routes_with_ids():
-            choices = [[walk.objects.get(k, {}).get(own)] for k in ids]
-            if own == SCHOOL_B and len(ids) == 1:
-                choices[0] += later.get(ids[0], [])
-            for objects in zip(*choices, strict=True):
-                if any(o is None for o in objects):
+        for name, url in object_pages(walk, own, later):
+            response, page = checked_request(walk, viewer, name, "get", url)
+            if response is None or response.status_code != 200:
+                continue
+            for action in _post_targets(page, url):
+                base = form_body(page, action)
+                if not base:
                     continue
-                kwargs = {k: o.pk for k, o in zip(ids, objects, strict=True)}
-                kwargs |= {k: sample_value(k) for k in others}
-                url = reverse(name, kwargs=kwargs)
-                response, page = checked_request(walk, viewer, name, "get", url)
-                if response is None or response.status_code != 200:
-                    continue
-                for action in _post_targets(page, url):
-                    base = form_body(page, action)
-                    if not base:
-                        continue
-                    posted.add(re.sub(r"/\d+/", "/N/", action))
-                    for party in foreign:
-                        for field in sorted({*base, *FORGED_FIELDS} - IGNORED_PARAMS):
-                            value = walk.party_value(field, party)
-                            if value is not None:
-                                body = {**base, field: [value]}
-                                checked_request(walk, viewer, name, "post", action, body)
-                                forged += 1
-                        body = forged_body(walk, party, base)
-                        checked_request(walk, viewer, name, "post", action, body)
+                posted.add(re.sub(r"/\d+/", "/N/", action))
+                for party in foreign:
+                    for field in sorted({*base, *FORGED_FIELDS} - IGNORED_PARAMS):
+                        value = walk.party_value(field, party)
+                        if value is not None:
+                            body = {**base, field: [value]}
+                            checked_request(walk, viewer, name, "post", action, body)
+                            forged += 1
+                    body = forged_body(walk, party, base)
+                    checked_request(walk, viewer, name, "post", action, body)
     return forged

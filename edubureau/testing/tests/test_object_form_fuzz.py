@@ -15,6 +15,7 @@ showed it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -77,6 +78,21 @@ def _routes_with_ids() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     return routes
 
 
+def object_pages(walk: Any, party: str, later: dict[str, list[Any]]) -> Iterator[tuple[str, str]]:
+    """(route name, URL) of every object route for ``party``'s objects (school B's
+    further along their lifecycle too, for routes of one object)."""
+    for name, ids, others in _routes_with_ids():
+        choices = [[walk.objects.get(k, {}).get(party)] for k in ids]
+        if party == SCHOOL_B and len(ids) == 1:
+            choices[0] += later.get(ids[0], [])
+        for objects in zip(*choices, strict=True):
+            if any(o is None for o in objects):
+                continue
+            kwargs = {k: o.pk for k, o in zip(ids, objects, strict=True)}
+            kwargs |= {k: sample_value(k) for k in others}
+            yield name, reverse(name, kwargs=kwargs)
+
+
 def _later_states(cast: Any) -> dict[str, list[Any]]:
     """School B's records further along their lifecycle than the walk's (whose hazard
     waits for a plan and whose inspection is a draft), so the forms of 整改, 复查,
@@ -125,18 +141,8 @@ def test_no_object_form_body_makes_a_server_error(cast, settings, tmp_path):
     for u, (user, party) in enumerate(working):
         client = Client(raise_request_exception=False)
         client.force_login(user)
-        for name, ids, others in _routes_with_ids():
-            choices = [[walk.objects.get(k, {}).get(party)] for k in ids]
-            if party == SCHOOL_B and len(ids) == 1:
-                choices[0] += later.get(ids[0], [])
-            for objects in zip(*choices, strict=True):
-                if any(o is None for o in objects):
-                    continue
-                kwargs = {k: o.pk for k, o in zip(ids, objects, strict=True)}
-                kwargs |= {k: sample_value(k) for k in others}
-                forms_seen += _fuzz_page(
-                    client, user, reverse(name, kwargs=kwargs), u, failures, posted
-                )
+        for _name, url in object_pages(walk, party, later):
+            forms_seen += _fuzz_page(client, user, url, u, failures, posted)
     assert forms_seen > 20, f"the walk found only {forms_seen} forms on object pages"
     assert posted >= MUST_POST, f"forms never reached: {sorted(MUST_POST - posted)}"
     assert not failures, "\n".join(sorted(set(failures))[:30])
