@@ -46,7 +46,7 @@ class SchoolMoveForm(forms.Form):
     moved_on = forms.DateField(
         label="调整日期",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="此日期之前的记录仍属原教育局",
+        help_text="此日期之前的检查、隐患、演练等记录仍计入原教育局，原教育局可查看、不可修改",
     )
     reason = forms.CharField(label="调整原因", max_length=200, required=False)
 

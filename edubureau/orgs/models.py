@@ -57,6 +57,9 @@ class Bureau(models.Model):
         "层级", max_length=10, choices=BureauLevel.choices, default=BureauLevel.COUNTY
     )
     path = models.CharField("层级路径", max_length=255, blank=True, editable=False, db_index=True)
+    # A school has moved into or out of this bureau's subtree (orgs.moves): only then
+    # does a reader here look for moved schools' stays.
+    has_moved_schools = models.BooleanField("有学校调入调出", default=False, editable=False)
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=40, blank=True)
     issuer_code = models.CharField("发文机关代字", max_length=20, help_text="用于文号，如“大教发”")

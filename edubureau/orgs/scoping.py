@@ -28,16 +28,21 @@ inspector          the schools assigned to them        assigned schools
 Bureau-owned rows (departments, townships, school years, a bureau's campaigns):
 visible to the bureau and, read-only, to its ancestors; school-side accounts see
 their own bureau's. Nobody sees upward or sideways.
+
+A school moved to another bureau leaves its dated records' history with the bureau it
+left: :mod:`edubureau.orgs.moves` holds those rules, applied here.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from edubureau.core.roles import Role
+from edubureau.orgs import moves
 
 if TYPE_CHECKING:
     from edubureau.orgs.models import Bureau, School, User
@@ -67,26 +72,65 @@ def subtree_ids(user: Any) -> models.QuerySet:
     return Bureau.objects.filter(path__startswith=bureau.path).values("pk")
 
 
-def school_read_q(user: Any, *, school_key: str, bureau_key: str, sensitive: bool) -> models.Q:
+def school_read_q(
+    user: Any,
+    *,
+    school_key: str,
+    bureau_key: str,
+    sensitive: bool,
+    date_key: str | None = None,
+) -> models.Q:
     """The read rule for rows of schools, as a filter on the row's school key
-    (``school_id`` or ``pk``) and the school's bureau key."""
+    (``school_id`` or ``pk``) and the school's bureau key. With ``date_key`` (the
+    model's record date) a bureau or township also reads the records of schools that
+    have left it, dated before they left (:mod:`edubureau.orgs.moves`, rule 2)."""
     if not _is_live(user):
         return _NOTHING
     role = user.role
-    if role in (BUREAU_LEADER, DEPARTMENT_STAFF):
-        return models.Q(**{f"{bureau_key}__in": subtree_ids(user)})
+    if role in (BUREAU_LEADER, DEPARTMENT_STAFF) or (
+        role == ADMINISTRATOR and not (sensitive and not user.can_read_sensitive)
+    ):
+        rule = models.Q(**{f"{bureau_key}__in": subtree_ids(user)})
+        return _with_history(rule, user, school_key=school_key, date_key=date_key)
     if role == ADMINISTRATOR:
-        if sensitive and not user.can_read_sensitive:
-            return _NOTHING
-        return models.Q(**{f"{bureau_key}__in": subtree_ids(user)})
+        return _NOTHING
     if role == TOWNSHIP_STAFF:
         township_key = "township_id" if school_key == "pk" else school_key[:-3] + "__township_id"
-        return models.Q(**{township_key: user.township_id}) if user.township_id else _NOTHING
+        if not user.township_id:
+            return _NOTHING
+        rule = models.Q(**{township_key: user.township_id})
+        return _with_history(rule, user, school_key=school_key, date_key=date_key)
     if role == SCHOOL_USER:
         return models.Q(**{school_key: user.school_id})
     if role == INSPECTOR:
         return models.Q(**{f"{school_key}__in": _assigned_school_ids(user)})
     return _NOTHING
+
+
+def _reader_holds(user: Any) -> moves.Holds:
+    """The schools a bureau or township account reads, as a test on a school's stay."""
+    if user.role == TOWNSHIP_STAFF:
+        return moves.in_township(user.township_id)
+    return moves.in_subtree(user.bureau.path)
+
+
+def _reader_stays(user: Any) -> list[moves.Stay]:
+    cache = getattr(user, "_edubureau_moved_stays", None)
+    if cache is None:
+        cache = {}
+        user._edubureau_moved_stays = cache
+    return moves.moved_stays(cache, user.bureau.path)
+
+
+def _with_history(rule: models.Q, user: Any, *, school_key: str, date_key: str | None) -> models.Q:
+    if date_key is None or school_key == "pk" or not user.bureau_id:
+        return rule
+    if not user.bureau.path or not moves.may_have_moved(user.bureau):
+        return rule
+    history = moves.history_q(
+        _reader_stays(user), _reader_holds(user), school_key=school_key, date_key=date_key
+    )
+    return rule if history is None else rule | history
 
 
 def school_write_q(user: Any, *, school_key: str, bureau_key: str, owner: str | None) -> models.Q:
@@ -128,7 +172,13 @@ class SchoolScopedQuerySet(models.QuerySet):
         school_key, bureau_key = self._scope_keys()
         sensitive = bool(getattr(self.model, "sensitive", False))
         return self.filter(
-            school_read_q(user, school_key=school_key, bureau_key=bureau_key, sensitive=sensitive)
+            school_read_q(
+                user,
+                school_key=school_key,
+                bureau_key=bureau_key,
+                sensitive=sensitive,
+                date_key=moves.record_date_key(self.model),
+            )
         )
 
     def writable_by(self, user: User | Any) -> Self:
@@ -304,7 +354,17 @@ class SchoolScope:
       or ``"assigned"`` (an inspector's schools).
     """
 
-    __slots__ = ("_bureau", "_kind", "_narrowed", "_root", "_school", "_township", "_viewer")
+    __slots__ = (
+        "_attributed",
+        "_bureau",
+        "_cache",
+        "_kind",
+        "_narrowed",
+        "_root",
+        "_school",
+        "_township",
+        "_viewer",
+    )
 
     _viewer: Any
     _root: Any
@@ -313,6 +373,8 @@ class SchoolScope:
     _township: Any
     _school: Any
     _narrowed: dict[str, Any]
+    _attributed: bool
+    _cache: dict[tuple[str, int], list[moves.Stay]]
 
     def __init__(
         self,
@@ -325,6 +387,7 @@ class SchoolScope:
         township: Any,
         school: Any,
         narrowed: dict[str, Any],
+        attributed: bool = False,
     ) -> None:
         if door is not _DOOR:
             raise TypeError("SchoolScope is made by scope_for() or system_scope(), never by hand")
@@ -336,6 +399,8 @@ class SchoolScope:
             ("_township", township),
             ("_school", school),
             ("_narrowed", dict(narrowed)),
+            ("_attributed", attributed),
+            ("_cache", {}),
         ):
             object.__setattr__(self, name, value)
 
@@ -344,7 +409,31 @@ class SchoolScope:
 
     def __repr__(self) -> str:
         who = "system" if self._viewer is None else f"user={self._viewer.pk}"
-        return f"<SchoolScope {who} {self._kind} {self.params}>"
+        dated = " by record date" if self._attributed else ""
+        return f"<SchoolScope {who} {self._kind} {self.params}{dated}>"
+
+    def by_record_date(self) -> SchoolScope:
+        """The same scope for a period's figures: a moved school's dated records count
+        under the bureau (and township) it belonged to on their date
+        (:mod:`edubureau.orgs.moves`, rule 3), not under where it is now."""
+        if self._attributed:
+            return self
+        return SchoolScope(
+            _DOOR,
+            viewer=self._viewer,
+            root=self._root,
+            kind=self._kind,
+            bureau=self._bureau,
+            township=self._township,
+            school=self._school,
+            narrowed=self._narrowed,
+            attributed=True,
+        )
+
+    @property
+    def attributed(self) -> bool:
+        """Whether dated records count by the school's bureau on their date."""
+        return self._attributed
 
     # What it is ---------------------------------------------------------------
 
@@ -430,9 +519,8 @@ class SchoolScope:
         if isinstance(queryset, SchoolScopedQuerySet):
             school_key, bureau_key = queryset._scope_keys()
             if school_key != "pk" and not _refines_read_rule(queryset):
-                return queryset.filter(
-                    **{f"{school_key}__in": self.school_ids(model, active=active)}
-                )
+                rule = models.Q(**{f"{school_key}__in": self.school_ids(model, active=active)})
+                return queryset.filter(self._with_moves(rule, model, school_key, active=active))
             base = queryset if self._viewer is None else queryset.visible_to(self._viewer)
             if active:
                 active_key = "is_active" if school_key == "pk" else school_key[:-3] + "__is_active"
@@ -441,6 +529,128 @@ class SchoolScope:
         if self._viewer is not None:
             return queryset.visible_to(self._viewer)  # type: ignore[attr-defined]
         return queryset.filter(bureau_id__in=_subtree_of(self._root))
+
+    def moved(self, model: type[models.Model]) -> bool:
+        """Whether moved schools make ``rows(model)`` more than the rows of
+        :meth:`school_ids` (then hand-written SQL must select from ``rows``)."""
+        return self._moves(model) is not None
+
+    def moved_stays(self) -> dict[int, list[moves.Stay]]:
+        """By record date, the moved schools whose records the scope counts only in part:
+        their stays in the scope, by school (empty for a scope not by record date).
+        Figures that count schools per month (self-inspections due) count these in the
+        months of their stays, and the other schools as they are now."""
+        if not self._attributed:
+            return {}
+        holds = self._holds()
+        if holds is None:
+            return {}
+        mixed = moves.mixed(self._stays(), holds)
+        return {school: [s for s in own if holds(s)] for school, own in mixed.items()}
+
+    def plain(self) -> SchoolScope:
+        """The same scope with records counted where their school is now (for figures
+        that count schools: a school is counted once, with all its records)."""
+        if not self._attributed:
+            return self
+        return SchoolScope(
+            _DOOR,
+            viewer=self._viewer,
+            root=self._root,
+            kind=self._kind,
+            bureau=self._bureau,
+            township=self._township,
+            school=self._school,
+            narrowed=self._narrowed,
+        )
+
+    def schools_on(self, day: date) -> models.QuerySet[School]:
+        """The schools of the scope on ``day``: by record date, a moved school is one of
+        them if its stay on that day was in the scope; otherwise :meth:`schools`."""
+        moved = self.moved_stays()
+        if not moved:
+            return self.schools()
+        held = [
+            school
+            for school, own in moved.items()
+            if any(
+                (s.start is None or s.start <= day) and (s.end is None or day < s.end) for s in own
+            )
+        ]
+        from edubureau.orgs.models import School
+
+        return School.objects.filter(
+            models.Q(pk__in=self.schools().exclude(pk__in=list(moved)).values("pk"))
+            | models.Q(pk__in=held)
+        )
+
+    def _stays(self) -> list[moves.Stay]:
+        """The stays of schools moved across the edge of the viewer's (or the system
+        scope's) subtree; none asked for where no school ever crossed it."""
+        if self._viewer is not None:
+            if not moves.may_have_moved(self._viewer.bureau):
+                return []
+            return _reader_stays(self._viewer)
+        if not moves.may_have_moved(self._root):
+            return []
+        return moves.moved_stays(self._cache, self._root.path)
+
+    def _moves(self, model: type[models.Model]) -> tuple[list[moves.Stay], moves.Holds] | None:
+        date_key = moves.record_date_key(model)
+        holds = self._holds()
+        if date_key is None or holds is None or getattr(model, "sensitive", False):
+            return None
+        stays = self._stays()
+        # Schools moved within the scope only change nothing in it.
+        return (stays, holds) if moves.mixed(stays, holds) else None
+
+    def _with_moves(
+        self, rule: models.Q, model: type[models.Model], school_key: str, *, active: bool
+    ) -> models.Q:
+        """``rule`` (the rows of the scope's schools now) corrected for moved schools:
+        their records dated in a stay in the scope are added (rule 2); by record date,
+        their records dated elsewhere are dropped (rule 3)."""
+        found = self._moves(model)
+        if found is None:
+            return rule
+        stays, holds = found
+        keys = {"school_key": school_key, "date_key": str(moves.record_date_key(model))}
+        if self._attributed:
+            exclude, extra = moves.attributed(stays, holds, **keys)
+            if exclude:
+                rule &= ~models.Q(**{f"{school_key}__in": exclude})
+        else:
+            extra = moves.history_q(stays, holds, **keys)
+        if extra is None:
+            return rule
+        if active:
+            extra &= models.Q(**{school_key[:-3] + "__is_active": True})
+        return rule | extra
+
+    def _holds(self) -> moves.Holds | None:
+        """The scope's schools as a test on a stay: its narrowing within what its viewer
+        reads. None where moves change nothing: one school, a school's or an inspector's
+        account."""
+        viewer, n = self._viewer, self._narrowed
+        if "school" in n:
+            return None
+        if viewer is None:
+            holds = moves.in_subtree(self._root.path)
+        elif viewer.role in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR, TOWNSHIP_STAFF):
+            if not viewer.bureau_id or not viewer.bureau.path:
+                return None
+            holds = _reader_holds(viewer)
+        else:
+            return None
+        if "bureau" in n:
+            bureau = n["bureau"]
+            narrow = (
+                moves.in_bureau(bureau.pk) if n.get("direct") else moves.in_subtree(bureau.path)
+            )
+            holds = moves.both(holds, narrow)
+        if "township" in n:
+            holds = moves.both(holds, moves.in_township(n["township"].pk))
+        return holds
 
     def schools(self) -> models.QuerySet[School]:
         """The schools of the scope (closed ones included: filter ``is_active``)."""
@@ -453,7 +663,8 @@ class SchoolScope:
         ``active``, open schools only), as a subquery, for aggregates and hand-written SQL
         keyed on ``school_id``: the rows of ``model`` whose school is among these are
         exactly ``rows(model)``, unless the model refines ``visible_to`` (then use
-        ``rows``; these are the schools of those rows)."""
+        ``rows``; these are the schools of those rows) or :meth:`moved` says a moved
+        school's records are counted by date (then select from ``rows``)."""
         from edubureau.orgs.models import School
 
         queryset = model._default_manager.all()

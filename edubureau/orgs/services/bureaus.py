@@ -52,6 +52,7 @@ from edubureau.orgs.models import (
     Township,
     User,
 )
+from edubureau.orgs.moves import transfers_changed
 
 # (code, name in a county, in a city, in a province); "{}" takes 股 (county) or 科 (city).
 STANDARD_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
@@ -307,6 +308,10 @@ def school_move(
         reason=reason.strip(),
         actor=actor,
     )
+    # Readers of these subtrees now look for moved schools (orgs.moves).
+    touched = {from_bureau.pk, to_bureau.pk, *from_bureau.ancestor_ids, *to_bureau.ancestor_ids}
+    Bureau.objects.filter(pk__in=touched).update(has_moved_schools=True)
+    transfers_changed()
     detail = (
         f"学校隶属调整：{from_bureau.name} → {to_bureau.name}，调整日期{moved_on:%Y-%m-%d}；"
         f"随校调整账号{accounts}个，解除其他教育局督学分配{dropped}条"

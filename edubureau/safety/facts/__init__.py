@@ -247,6 +247,8 @@ def safety_facts(*, scope: SchoolScope, period: Period, today: date | None = Non
     """
     today = today or timezone.localdate()
     links = Links.of(scope)
+    # A moved school's records count where it was on their date (orgs.moves, rule 3).
+    scope = scope.by_record_date()
     span = comparison_period(period, today)
     earlier_span = span.previous()
     earlier = FactSet.combine(

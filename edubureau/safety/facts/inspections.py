@@ -46,22 +46,38 @@ class SelfInspectionMonth:
         return max(self.due - self.submitted, 0)
 
 
-def _due_schools(scope: SchoolScope) -> list[tuple[date | None, int]]:
-    """Active schools of the scope by their bureau's go-live (None: not set), one query."""
-    return [
-        (row["bureau__go_live"], row["n"])
-        for row in scope.schools()
-        .filter(is_active=True)
-        .values("bureau__go_live")
-        .annotate(n=Count("pk"))
-        .order_by()
+# Active schools by their bureau's go-live (None: not set): (go-live, count, from, to).
+# A school moved in or out of a scope by record date counts only from the first day of
+# its stay in it (``from``) to the day it left (``to``, excluded); ``None`` is open.
+DueSchools = list[tuple[date | None, int, date | None, date | None]]
+
+
+def _due_schools(scope: SchoolScope) -> DueSchools:
+    """Active schools of the scope by their bureau's go-live, one query (and, for a
+    scope by record date, the stays of its moved schools)."""
+    moved = scope.moved_stays()
+    schools = scope.schools().filter(is_active=True)
+    if moved:
+        schools = schools.exclude(pk__in=list(moved))
+    due: DueSchools = [
+        (row["bureau__go_live"], row["n"], None, None)
+        for row in schools.values("bureau__go_live").annotate(n=Count("pk")).order_by()
     ]
+    due += [(s.go_live, 1, s.start, s.end) for own in moved.values() for s in own if s.active]
+    return due
 
 
-def _due_in(month: date, schools: list[tuple[date | None, int]]) -> int:
+def _due_in(month: date, schools: DueSchools) -> int:
     """Active schools for which ``month``'s self-inspection is due: their bureau was
-    live on the month's first day (or has no go-live set)."""
-    return sum(n for go_live, n in schools if go_live is None or go_live <= month)
+    live on the month's first day (or has no go-live set), and they belonged to the
+    scope on that day."""
+    return sum(
+        n
+        for go_live, n, start, end in schools
+        if (go_live is None or go_live <= month)
+        and (start is None or start <= month)
+        and (end is None or month < end)
+    )
 
 
 def self_inspection_months(
@@ -69,7 +85,7 @@ def self_inspection_months(
     scope: SchoolScope,
     period: Period,
     today: date,
-    schools: list[tuple[date | None, int]] | None = None,
+    schools: DueSchools | None = None,
 ) -> list[SelfInspectionMonth]:
     """Per due month: active schools whose bureau was live on its first day (due),
     submitted self-inspections of such months, on time (two queries; one when the
@@ -99,9 +115,7 @@ def self_inspection_months(
     ]
 
 
-def _submitted(
-    scope: SchoolScope, months: list[date], schools: list[tuple[date | None, int]]
-) -> QuerySet[Inspection]:
+def _submitted(scope: SchoolScope, months: list[date], schools: DueSchools) -> QuerySet[Inspection]:
     """Submitted self-inspections of the active schools for ``months`` that were due
     (the school's bureau live on the month's first day; ``schools``: the active schools
     by go-live, :func:`_due_schools`)."""
@@ -115,7 +129,7 @@ def _submitted(
         )
         .order_by()
     )
-    before = before_go_live_q(go_live for go_live, _ in schools)
+    before = before_go_live_q(go_live for go_live, *_ in schools)
     return rows if before is None else rows.exclude(before)
 
 
@@ -124,7 +138,7 @@ def self_inspection_schools(
     scope: SchoolScope,
     period: Period,
     today: date,
-    schools: list[tuple[date | None, int]] | None = None,
+    schools: DueSchools | None = None,
 ) -> tuple[int, int]:
     """(schools that submitted at least one due self-inspection of the period's due
     months, active schools for which at least one of those months was due): two
@@ -134,9 +148,13 @@ def self_inspection_schools(
         return 0, 0
     schools = _due_schools(scope) if schools is None else schools
     due = _due_in(months[-1], schools)
-    submitted = _submitted(scope, months, schools).aggregate(n=Count("school_id", distinct=True))[
-        "n"
-    ]
+    rows = _submitted(scope, months, schools)
+    if scope.moved_stays():
+        # A school is counted once, where it was on the last due month's first day,
+        # with all of its self-inspections of the period (a count of schools).
+        held = scope.schools_on(months[-1]).values("pk")
+        rows = _submitted(scope.plain(), months, schools).filter(school_id__in=held)
+    submitted = rows.aggregate(n=Count("school_id", distinct=True))["n"]
     return submitted, due
 
 

@@ -73,16 +73,22 @@ def drill_frequency_facts(
     """Active schools that held at least ``required`` drills in the period (default
     :func:`drills_required`), and their share of the active schools: two queries."""
     required = drills_required(period) if required is None else required
+    drills = scope.rows(Drill, active=True)
+    schools = scope.schools()
+    if scope.moved_stays():
+        # A school is counted once, where it was on the period's last day, with all
+        # of its drills of the period (a count of schools, not of records).
+        schools = scope.schools_on(period.end)
+        drills = scope.plain().rows(Drill, active=True).filter(school_id__in=schools.values("pk"))
     meeting = (
-        scope.rows(Drill, active=True)
-        .filter(held_on__gte=period.start, held_on__lte=period.end)
+        drills.filter(held_on__gte=period.start, held_on__lte=period.end)
         .values("school_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=required)
         .order_by()
         .count()
     )
-    active = scope.schools().filter(is_active=True).count()
+    active = schools.filter(is_active=True).count()
     source = links.ledger("drill", **found_params(period))
     return [
         Fact(

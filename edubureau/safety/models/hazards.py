@@ -78,6 +78,8 @@ class HazardQuerySet(RectifiableQuerySet):
 
 
 class Hazard(Rectifiable):
+    # Where a moved school's hazard belongs (orgs.moves): the day it was reported.
+    record_date_field = "reported_on"
     noun = "隐患"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="hazards")
@@ -143,6 +145,8 @@ class Hazard(Rectifiable):
 
 
 class HazardPhoto(PhotoFile):
+    record_date_field = "hazard__reported_on"
+
     class Stage(models.TextChoices):
         REPORT = "report", "隐患照片"
         EVIDENCE = "evidence", "整改照片"

@@ -208,6 +208,8 @@ class InspectionQuerySet(SchoolScopedQuerySet):
 
 
 class Inspection(models.Model):
+    # Where a moved school's inspection belongs (orgs.moves): the day it was done.
+    record_date_field = "inspected_on"
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="inspections")
     kind = models.CharField("检查类型", max_length=12, choices=InspectionKind.choices)
     campaign = models.ForeignKey(
@@ -304,6 +306,8 @@ class InspectionPhotoQuerySet(SchoolScopedQuerySet):
 
 class InspectionPhoto(PhotoFile):
     """A photo taken during an inspection (of one item, or of the whole visit)."""
+
+    record_date_field = "inspection__inspected_on"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")

@@ -88,6 +88,7 @@ class DrillKind(models.TextChoices):
 
 
 class Drill(LedgerBase):
+    record_date_field = "held_on"
     held_on = models.DateField("演练日期")
     kind = models.CharField("演练类型", max_length=12, choices=DrillKind.choices)
     participants = models.PositiveIntegerField("参与人数")
@@ -108,6 +109,7 @@ class Drill(LedgerBase):
 
 
 class EducationActivity(LedgerBase):
+    record_date_field = "held_on"
     held_on = models.DateField("开展日期")
     kind = models.CharField(
         "活动类型", max_length=30, help_text="如 主题班会、安全第一课、防溺水专题教育"

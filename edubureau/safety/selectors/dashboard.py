@@ -446,7 +446,15 @@ def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
     Working days overdue are additive over the deadlines in order (every deadline is
     before ``today``), so the calendar is walked once, from the oldest deadline to
     ``today``, however many rows are shown."""
-    scope_sql, scope_params = scope.school_ids(Hazard).query.sql_with_params()
+    if scope.moved(Hazard):
+        # A moved school's hazards are not all those of the scope's schools now.
+        scope_sql, scope_params = (
+            scope.rows(Hazard).order_by().values("school_id").distinct().query.sql_with_params()
+        )
+        moved_sql, moved_params = scope.rows(Hazard).order_by().values("pk").query.sql_with_params()
+    else:
+        scope_sql, scope_params = scope.school_ids(Hazard).query.sql_with_params()
+        moved_sql, moved_params = "", ()
     hazard, school = Hazard._meta.db_table, School._meta.db_table
     bureau, township = Bureau._meta.db_table, Township._meta.db_table
     category = ChecklistCategory._meta.db_table
@@ -459,10 +467,12 @@ def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
         f" JOIN {bureau} b ON b.id = s.bureau_id"
         f" LEFT JOIN {township} t ON t.id = s.township_id"
         f" WHERE h.school_id IN ({scope_sql}) AND h.status IN ({open_statuses})"
-        " AND h.deadline < %s ORDER BY h.deadline, h.reported_on, h.id LIMIT %s"
+        + (f" AND h.id IN ({moved_sql})" if moved_sql else "")
+        + " AND h.deadline < %s ORDER BY h.deadline, h.reported_on, h.id LIMIT %s"
     )
+    params = (*scope_params, *(s.value for s in OPEN_STATUSES), *moved_params)
     with connections[Hazard.objects.db].cursor() as cursor:
-        cursor.execute(sql, (*scope_params, *(s.value for s in OPEN_STATUSES), today, OVERDUE_TOP))
+        cursor.execute(sql, (*params, today, OVERDUE_TOP))
         rows = cursor.fetchall()
     days: dict[date, int] = {}
     later, later_days = today, 0

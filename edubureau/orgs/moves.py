@@ -1,0 +1,219 @@
+"""Where a moved school's dated records belong (隶属关系调整).
+
+A school moved from one bureau to another (:class:`~edubureau.orgs.models.SchoolTransfer`)
+spent its life in *stays*: one per bureau (and township) it belonged to, each from the
+day it arrived to the day it left. A dated record of the school (an inspection of a
+month, a hazard reported on a day, a drill held on a day) belongs to the stay its date
+falls in. Three rules follow, written here once and applied by the scoping door
+(``scoping.school_read_q`` and ``SchoolScope.rows``):
+
+1. the school's current bureau (and its ancestors) reads all of its records, old and
+   new: it chases what is still open;
+2. a former bureau keeps reading, never writing, the records dated in its stay: they
+   are its history (its past circulars and summaries quote them);
+3. a period's figures count each dated record under the bureau the school belonged to
+   on the record's date (``SchoolScope.by_record_date()``), so a county's past summary
+   does not change when a school leaves, and a city still equals the sum of its
+   counties for every period.
+
+A model opts in by naming its record date, ``record_date_field`` (a date field,
+possibly through a relation: ``"hazard__reported_on"``). Registries without a date
+(vehicles, canteens) stay with the school's current bureau.
+
+Only schools with a transfer that crosses a subtree's edge are special; the rest read
+by the ordinary rule. Finding them is one query on the (small) transfer table, made
+once per reader and per request (:func:`moved_stays`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import models
+
+# Bumped by every move, so that stays cached on a reader in this process are never
+# stale; readers in another process are per request and read afresh.
+_version = 0
+
+
+def transfers_changed() -> None:
+    """Called by ``school_move`` after it records a transfer."""
+    global _version
+    _version += 1
+
+
+def may_have_moved(bureau: Any) -> bool:
+    """Whether a reader of ``bureau``'s subtree must look for moved schools: a school
+    crossed its edge (``Bureau.has_moved_schools``, set by ``school_move``; a reader's
+    bureau is read afresh with every request)."""
+    return bool(bureau.has_moved_schools)
+
+
+@dataclass(frozen=True)
+class Stay:
+    """A school's time in one bureau (and township): from ``start`` (None: since its
+    first record) up to, not including, ``end`` (None: to this day)."""
+
+    school_id: int
+    bureau_id: int
+    bureau_path: str
+    township_id: int | None
+    start: date | None
+    end: date | None
+    # The bureau's go-live (self-inspections are due from it) and whether the school
+    # is open now.
+    go_live: date | None = None
+    active: bool = True
+
+    @property
+    def current(self) -> bool:
+        return self.end is None
+
+    def q(self, *, school_key: str, date_key: str) -> models.Q:
+        """The school's records dated in this stay."""
+        q = models.Q(**{school_key: self.school_id})
+        if self.start is not None:
+            q &= models.Q(**{f"{date_key}__gte": self.start})
+        if self.end is not None:
+            q &= models.Q(**{f"{date_key}__lt": self.end})
+        return q
+
+
+Holds = Callable[[Stay], bool]
+
+
+def _timeline(school: tuple, moves: list[tuple]) -> list[Stay]:
+    """The stays of one school from its transfers in date order."""
+    school_id, bureau_id, bureau_path, township_id, go_live, active = school
+    stays: list[Stay] = []
+    start: date | None = None
+    # Each transfer names the bureau and township the school left on its date: the
+    # stay that ends there began with the transfer before it.
+    for from_bureau, from_path, from_township, from_go_live, moved_on in moves:
+        stays.append(
+            Stay(
+                school_id,
+                from_bureau,
+                from_path,
+                from_township,
+                start,
+                moved_on,
+                from_go_live,
+                active,
+            )
+        )
+        start = moved_on
+    stays.append(Stay(school_id, bureau_id, bureau_path, township_id, start, None, go_live, active))
+    return stays
+
+
+def stays_crossing(path: str) -> list[Stay]:
+    """Every stay of every school moved into, out of or within the subtree at ``path``
+    (one query on the transfer table). Whether a stay is in a given set of schools
+    (a subtree, a bureau's own schools, a township) is the caller's ``holds``."""
+    from edubureau.orgs.models import SchoolTransfer
+
+    if not path:
+        return []
+    crossing = SchoolTransfer.objects.filter(
+        models.Q(from_bureau__path__startswith=path) | models.Q(to_bureau__path__startswith=path)
+    ).values("school_id")
+    rows = (
+        SchoolTransfer.objects.filter(school_id__in=crossing)
+        .order_by("school_id", "moved_on", "id")
+        .values_list(
+            "school_id",
+            "school__bureau_id",
+            "school__bureau__path",
+            "school__township_id",
+            "school__bureau__go_live",
+            "school__is_active",
+            "from_bureau_id",
+            "from_bureau__path",
+            "from_township_id",
+            "from_bureau__go_live",
+            "moved_on",
+        )
+    )
+    by_school: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        by_school.setdefault(tuple(row[:6]), []).append(tuple(row[6:]))
+    return [stay for school, moves in by_school.items() for stay in _timeline(school, moves)]
+
+
+def moved_stays(cache: dict[tuple[str, int], list[Stay]], path: str) -> list[Stay]:
+    """:func:`stays_crossing`, kept in ``cache`` (a request's user's, a scope's) for
+    the life of its holder."""
+    key = (path, _version)
+    if key not in cache:
+        cache[key] = stays_crossing(path)
+    return cache[key]
+
+
+def mixed(stays: Iterable[Stay], holds: Holds) -> dict[int, list[Stay]]:
+    """The stays of schools that were in the set (``holds``) for part of their life
+    only, by school."""
+    by_school: dict[int, list[Stay]] = {}
+    for stay in stays:
+        by_school.setdefault(stay.school_id, []).append(stay)
+    return {
+        school: own
+        for school, own in by_school.items()
+        if any(holds(s) for s in own) and not all(holds(s) for s in own)
+    }
+
+
+def history_q(
+    stays: Iterable[Stay], holds: Holds, *, school_key: str, date_key: str
+) -> models.Q | None:
+    """Rule 2: the records of schools that have left the set, dated in their stays in
+    it; None when there are none (callers OR it to the ordinary rule)."""
+    q: models.Q | None = None
+    for own in mixed(stays, holds).values():
+        if holds(own[-1]):
+            continue
+        for stay in own:
+            if holds(stay):
+                part = stay.q(school_key=school_key, date_key=date_key)
+                q = part if q is None else q | part
+    return q
+
+
+def attributed(
+    stays: Iterable[Stay], holds: Holds, *, school_key: str, date_key: str
+) -> tuple[list[int], models.Q | None]:
+    """Rule 3: the schools whose records are counted by date (the ordinary rule must
+    drop them) and the records to count instead: those dated in their stays in the set."""
+    exclude: list[int] = []
+    q: models.Q | None = None
+    for school, own in mixed(stays, holds).items():
+        exclude.append(school)
+        for stay in own:
+            if holds(stay):
+                part = stay.q(school_key=school_key, date_key=date_key)
+                q = part if q is None else q | part
+    return exclude, q
+
+
+def in_subtree(path: str) -> Holds:
+    return lambda stay: stay.bureau_path.startswith(path)
+
+
+def in_bureau(bureau_id: int) -> Holds:
+    return lambda stay: stay.bureau_id == bureau_id
+
+
+def in_township(township_id: int) -> Holds:
+    return lambda stay: stay.township_id == township_id
+
+
+def both(first: Holds, second: Holds) -> Holds:
+    return lambda stay: first(stay) and second(stay)
+
+
+def record_date_key(model: type[models.Model]) -> str | None:
+    """The model's record date (``record_date_field``), None for a registry."""
+    return getattr(model, "record_date_field", None)

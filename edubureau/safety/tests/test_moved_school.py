@@ -1,0 +1,201 @@
+"""A school moved between counties (隶属关系调整) keeps its history under its old
+county (orgs.moves): the old county reads, never writes, its records dated before the
+move and counts them in its figures; the new county chases all of its records but
+counts only those from the move on; the city still equals the sum of its parts.
+
+戊镇小学 (乙县) moves to 丁县 on 1 March 2026, in the dated city of scenario_city: of
+its four hazards (reported 3 January, 4 February, 5 March, 6 April), the first two are
+乙县's history and the last two 丁县's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from edubureau.orgs.models import Bureau, School, User
+from edubureau.orgs.scoping import scope_for
+from edubureau.orgs.services.bureaus import school_move
+from edubureau.safety.models import Drill, Hazard, Inspection
+from edubureau.safety.tests.factories_dashboard import local
+from edubureau.safety.tests.scenario_city import TODAY, build_city
+from edubureau.safety.tests.test_bureau_facts import additive, facts_of, parts
+from edubureau.testing.factories import DepartmentFactory, UserFactory
+
+MOVED_ON = date(2026, 3, 1)
+
+
+@pytest.fixture
+def city(cast):
+    with time_machine.travel(local(TODAY), tick=False):
+        yield build_city(cast)
+
+
+def _moved(city) -> School:
+    return city.sibling_schools[2]
+
+
+def _move(city) -> School:
+    school = _moved(city)
+    school_move(
+        actor=city.cast.city_admin,
+        school=school,
+        to_bureau=city.ding,
+        township=city.ding_towns[0],
+        moved_on=MOVED_ON,
+        reason="区划调整",
+    )
+    school.refresh_from_db()
+    return school
+
+
+def fresh(user: User) -> User:
+    """The account as the next request loads it (its bureau's flags read afresh)."""
+    return User.objects.select_related("bureau").get(pk=user.pk)
+
+
+def _ding_safety(city):
+    return UserFactory(
+        role="department_staff",
+        bureau=city.ding,
+        department=DepartmentFactory(bureau=city.ding, name="安全股", code="safety"),
+    )
+
+
+def _found(scope) -> int:
+    return facts_of(scope).get("hazards.found").value or 0
+
+
+def test_the_old_county_reads_the_history_and_writes_none_of_it(city):
+    school = _move(city)
+    cast = city.cast
+    before = set(Hazard.objects.filter(school=school, reported_on__lt=MOVED_ON))
+    after = set(Hazard.objects.filter(school=school, reported_on__gte=MOVED_ON))
+    assert len(before) == 2 and len(after) == 2
+    old = fresh(cast.sibling_safety)
+    assert set(Hazard.objects.visible_to(old).filter(school=school)) == before
+    assert not Hazard.objects.writable_by(old).filter(school=school).exists()
+    assert not Hazard.objects.verifiable_by(old).filter(school=school).exists()
+    # Its inspections, photos' parents and drills likewise: by their own dates.
+    inspections = Inspection.objects.visible_to(old).filter(school=school)
+    assert {i.inspected_on < MOVED_ON for i in inspections} == {True}
+    assert inspections.count() == 2  # January and February
+    assert not Drill.objects.visible_to(old).filter(school=school).exists()  # held 8 April
+    # The school itself is no longer the old county's.
+    assert not School.objects.visible_to(old).filter(pk=school.pk).exists()
+    # The new county reads and keeps all of it; the city reads all of it.
+    new = fresh(_ding_safety(city))
+    assert set(Hazard.objects.visible_to(new).filter(school=school)) == before | after
+    assert set(Hazard.objects.writable_by(new).filter(school=school)) == before | after
+    assert Hazard.objects.visible_to(fresh(cast.city_safety)).filter(school=school).count() == 4
+    # Another city's bureau reads nothing of it, history included.
+    assert not Hazard.objects.visible_to(cast.other_admin).filter(school=school).exists()
+
+
+def test_the_old_county_opens_its_history_and_is_refused_the_rest(city, client_for):
+    school = _move(city)
+    client = client_for(city.cast.sibling_safety)
+    old_hazard = Hazard.objects.filter(school=school, reported_on__lt=MOVED_ON).first()
+    new_hazard = Hazard.objects.filter(school=school, reported_on__gte=MOVED_ON).first()
+    page = client.get(reverse("safety:hazard-detail", args=[old_hazard.pk]))
+    assert page.status_code == 200
+    assert client.get(reverse("safety:hazard-detail", args=[new_hazard.pk])).status_code == 404
+    listed = client.get(reverse("safety:hazard-list"), {"status": "all"}).content.decode()
+    assert old_hazard.description in listed
+    # Writing its history is refused.
+    response = client.post(reverse("safety:hazard-plan", args=[old_hazard.pk]), {})
+    assert response.status_code in (403, 404)
+
+
+def test_figures_count_a_record_where_its_school_was_on_its_date(city):
+    viewer = city.cast.city_safety
+    old_scope = scope_for(viewer, bureau=city.cast.sibling_bureau)
+    new_scope = scope_for(viewer, bureau=city.ding)
+    old_before, new_before = _found(old_scope), _found(new_scope)
+    _move(city)
+    viewer = fresh(viewer)
+    old_scope = scope_for(viewer, bureau=city.cast.sibling_bureau)
+    new_scope = scope_for(viewer, bureau=city.ding)
+    # Two hazards stay with 乙县's history, two go with the school to 丁县.
+    assert _found(old_scope) == old_before - 2
+    assert _found(new_scope) == new_before + 2
+    # As 乙县 and 丁县 read themselves, the same.
+    assert _found(scope_for(fresh(city.cast.sibling_safety))) == old_before - 2
+    assert _found(scope_for(fresh(_ding_safety(city)))) == new_before + 2
+
+
+def test_self_inspections_are_due_where_the_school_was_on_the_first_of_the_month(city):
+    viewer = city.cast.city_safety
+
+    def figures(bureau) -> tuple[int, int]:
+        facts = facts_of(scope_for(fresh(viewer), bureau=bureau))
+        return facts.get("inspections.self.due").value, facts.get(
+            "inspections.self.submitted"
+        ).value
+
+    old_before, new_before = figures(city.cast.sibling_bureau), figures(city.ding)
+    _move(city)
+    old_after, new_after = figures(city.cast.sibling_bureau), figures(city.ding)
+    # Due January to June (as of 15 June); submitted January to May.
+    assert (old_before[0] - old_after[0], new_after[0] - new_before[0]) == (4, 4)
+    assert (old_before[1] - old_after[1], new_after[1] - new_before[1]) == (3, 3)
+
+
+def test_after_a_move_the_city_is_still_the_sum_of_its_parts(city):
+    _move(city)
+    city.cast.city_safety = fresh(city.cast.city_safety)
+    whole = additive(facts_of(scope_for(city.cast.city_safety)))
+    pieces = [additive(facts_of(p)) for p in parts(city)]
+    keys = {k for k in set(whole).union(*pieces) if not k.endswith("@previous")}
+    mismatches = {
+        k: (whole.get(k), [p.get(k) for p in pieces])
+        for k in sorted(keys)
+        if whole.get(k, 0) != sum(p.get(k, 0) for p in pieces)
+    }
+    assert not mismatches
+    assert len(keys) > 100
+
+
+def test_only_a_scope_whose_edge_a_school_crossed_is_corrected(city):
+    scope = scope_for(city.cast.city_safety, bureau=city.cast.sibling_bureau).by_record_date()
+    assert not scope.moved(Hazard)
+    assert scope.moved_stays() == {}
+    _move(city)
+    viewer = fresh(city.cast.city_safety)
+    scope = scope_for(viewer, bureau=city.cast.sibling_bureau).by_record_date()
+    assert scope.moved(Hazard) and list(scope.moved_stays()) == [_moved(city).pk]
+    # Within the city the school never left: nothing is special for the city.
+    assert not scope_for(viewer).moved(Hazard)
+
+
+@pytest.mark.parametrize("attributed", [False, True])
+def test_rows_of_a_scope_follow_the_rule(city, attributed):
+    school = _move(city)
+    viewer = fresh(city.cast.city_safety)
+    old = scope_for(viewer, bureau=city.cast.sibling_bureau)
+    new = scope_for(viewer, bureau=city.ding)
+    if attributed:
+        old, new = old.by_record_date(), new.by_record_date()
+    old_rows = set(old.rows(Hazard).filter(school=school).values_list("reported_on", flat=True))
+    new_rows = set(new.rows(Hazard).filter(school=school).values_list("reported_on", flat=True))
+    assert old_rows == {date(2026, 1, 3), date(2026, 2, 4)}
+    if attributed:
+        assert new_rows == {date(2026, 3, 5), date(2026, 4, 6)}
+    else:  # the new county chases everything the school has open or had
+        assert len(new_rows) == 4
+
+
+def test_a_move_flags_the_subtrees_it_crossed_and_no_other(city):
+    cast = city.cast
+    _move(city)
+    flagged = set(Bureau.objects.filter(has_moved_schools=True).values_list("name", flat=True))
+    assert flagged == {
+        cast.sibling_bureau.name,
+        city.ding.name,
+        cast.city.name,
+        cast.province.name,
+    }
+    # 甲县 was not crossed: its readers never look for moved schools.
+    assert not fresh(cast.safety_staff).bureau.has_moved_schools
