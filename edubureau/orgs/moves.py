@@ -198,6 +198,16 @@ def attributed(
     return exclude, q
 
 
+def departure(stays: Iterable[Stay], holds: Holds, school_id: int) -> Stay | None:
+    """Where ``school_id`` went when it last left the set, if it is no longer in it:
+    its first stay after leaving (None for a school in the set, or never in it)."""
+    own = [s for s in stays if s.school_id == school_id]
+    if not own or holds(own[-1]) or not any(holds(s) for s in own):
+        return None
+    last_held = max(i for i, s in enumerate(own) if holds(s))
+    return own[last_held + 1]
+
+
 def in_subtree(path: str) -> Holds:
     return lambda stay: stay.bureau_path.startswith(path)
 

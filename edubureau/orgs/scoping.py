@@ -133,6 +133,38 @@ def _with_history(rule: models.Q, user: Any, *, school_key: str, date_key: str |
     return rule if history is None else rule | history
 
 
+def moved_away_schools(user: Any) -> frozenset[int]:
+    """The schools whose records the user reads only as history (they have left the
+    user's schools): for a list to mark them. No query unless a school ever crossed
+    the edge of the user's subtree."""
+    if not _is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
+        return frozenset()
+    if user.role not in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR, TOWNSHIP_STAFF):
+        return frozenset()
+    holds = _reader_holds(user)
+    return frozenset(
+        school
+        for school, own in moves.mixed(_reader_stays(user), holds).items()
+        if not holds(own[-1])
+    )
+
+
+def moved_away(user: Any, school_id: int) -> tuple[date, Bureau] | None:
+    """For a record the user reads only as history (rule 2 of :mod:`~edubureau.orgs.moves`):
+    the day its school left the user's schools and the bureau it went to; else None.
+    No query unless a school ever crossed the edge of the user's subtree."""
+    from edubureau.orgs.models import Bureau
+
+    if not _is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
+        return None
+    if user.role not in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR, TOWNSHIP_STAFF):
+        return None
+    went = moves.departure(_reader_stays(user), _reader_holds(user), school_id)
+    if went is None or went.start is None:
+        return None
+    return went.start, Bureau.objects.get(pk=went.bureau_id)
+
+
 def school_write_q(user: Any, *, school_key: str, bureau_key: str, owner: str | None) -> models.Q:
     """The write rule for rows of schools. Records are kept where they are owned:
     a higher bureau reads its subtree and writes only its own schools' rows."""
@@ -323,6 +355,9 @@ def _assigned_school_ids(user: Any) -> models.QuerySet:
 # Only the two door functions below hold this: a scope cannot be made by hand.
 _DOOR = object()
 
+# How a scope counts a moved school's dated records (SchoolScope.mode).
+VISIBLE, DATED, NOW = "visible", "dated", "now"
+
 
 def _subtree_of(bureau: Any) -> models.QuerySet:
     """The keys of ``bureau`` and every bureau below it (a subquery)."""
@@ -355,10 +390,10 @@ class SchoolScope:
     """
 
     __slots__ = (
-        "_attributed",
         "_bureau",
         "_cache",
         "_kind",
+        "_mode",
         "_narrowed",
         "_root",
         "_school",
@@ -373,7 +408,7 @@ class SchoolScope:
     _township: Any
     _school: Any
     _narrowed: dict[str, Any]
-    _attributed: bool
+    _mode: str
     _cache: dict[tuple[str, int], list[moves.Stay]]
 
     def __init__(
@@ -387,7 +422,7 @@ class SchoolScope:
         township: Any,
         school: Any,
         narrowed: dict[str, Any],
-        attributed: bool = False,
+        mode: str = "visible",
     ) -> None:
         if door is not _DOOR:
             raise TypeError("SchoolScope is made by scope_for() or system_scope(), never by hand")
@@ -399,7 +434,7 @@ class SchoolScope:
             ("_township", township),
             ("_school", school),
             ("_narrowed", dict(narrowed)),
-            ("_attributed", attributed),
+            ("_mode", mode),
             ("_cache", {}),
         ):
             object.__setattr__(self, name, value)
@@ -409,14 +444,42 @@ class SchoolScope:
 
     def __repr__(self) -> str:
         who = "system" if self._viewer is None else f"user={self._viewer.pk}"
-        dated = " by record date" if self._attributed else ""
-        return f"<SchoolScope {who} {self._kind} {self.params}{dated}>"
+        mode = "" if self._mode == VISIBLE else f" {self._mode}"
+        return f"<SchoolScope {who} {self._kind} {self.params}{mode}>"
+
+    # How moved schools count (orgs.moves) ----------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """How a moved school's dated records count in the scope:
+
+        - ``"visible"`` (the default, for lists and pages): every record the viewer may
+          read — a school's records wherever they are dated, and the history (records
+          dated before they left) of schools that have left;
+        - ``"dated"`` (:meth:`by_record_date`, a period's figures): each record where its
+          school was on its date;
+        - ``"now"`` (:meth:`as_now`, figures of the state things are in now: open and
+          overdue hazards): the records of the schools in the scope now, history left out.
+
+        Where no school crossed the scope's edge the three are the same rows."""
+        return self._mode
 
     def by_record_date(self) -> SchoolScope:
-        """The same scope for a period's figures: a moved school's dated records count
-        under the bureau (and township) it belonged to on their date
-        (:mod:`edubureau.orgs.moves`, rule 3), not under where it is now."""
-        if self._attributed:
+        """The scope for a period's figures: a moved school's dated records count under
+        the bureau (and township) it belonged to on their date (rule 3)."""
+        return self._with_mode(DATED)
+
+    def as_now(self) -> SchoolScope:
+        """The scope for figures of the state things are in now: the schools in it now,
+        with all their records; the history of schools that left is not counted."""
+        return self._with_mode(NOW)
+
+    def as_visible(self) -> SchoolScope:
+        """The scope as its viewer reads it (lists, pages): the default mode."""
+        return self._with_mode(VISIBLE)
+
+    def _with_mode(self, mode: str) -> SchoolScope:
+        if self._mode == mode:
             return self
         return SchoolScope(
             _DOOR,
@@ -427,13 +490,8 @@ class SchoolScope:
             township=self._township,
             school=self._school,
             narrowed=self._narrowed,
-            attributed=True,
+            mode=mode,
         )
-
-    @property
-    def attributed(self) -> bool:
-        """Whether dated records count by the school's bureau on their date."""
-        return self._attributed
 
     # What it is ---------------------------------------------------------------
 
@@ -540,29 +598,13 @@ class SchoolScope:
         their stays in the scope, by school (empty for a scope not by record date).
         Figures that count schools per month (self-inspections due) count these in the
         months of their stays, and the other schools as they are now."""
-        if not self._attributed:
+        if self._mode != DATED:
             return {}
         holds = self._holds()
         if holds is None:
             return {}
         mixed = moves.mixed(self._stays(), holds)
         return {school: [s for s in own if holds(s)] for school, own in mixed.items()}
-
-    def plain(self) -> SchoolScope:
-        """The same scope with records counted where their school is now (for figures
-        that count schools: a school is counted once, with all its records)."""
-        if not self._attributed:
-            return self
-        return SchoolScope(
-            _DOOR,
-            viewer=self._viewer,
-            root=self._root,
-            kind=self._kind,
-            bureau=self._bureau,
-            township=self._township,
-            school=self._school,
-            narrowed=self._narrowed,
-        )
 
     def schools_on(self, day: date) -> models.QuerySet[School]:
         """The schools of the scope on ``day``: by record date, a moved school is one of
@@ -584,6 +626,45 @@ class SchoolScope:
             | models.Q(pk__in=held)
         )
 
+    def part_key(self, model: type[models.Model], key: str) -> Any:
+        """What to group rows of ``model`` by to split them by their school's bureau or
+        township (``key``: ``"school__bureau_id"`` or ``"school__township_id"``). By
+        record date, a moved school's records go to the bureau or township of their
+        date; otherwise, and where no school moved, it is the field itself."""
+        field = {"school__bureau_id": "bureau_id", "school__township_id": "township_id"}.get(key)
+        date_key = moves.record_date_key(model)
+        stays = self._stays() if self._mode == DATED and field and date_key else []
+        if not stays:
+            return models.F(key)
+        return models.Case(
+            *(
+                models.When(
+                    s.q(school_key="school_id", date_key=str(date_key)),
+                    then=models.Value(getattr(s, str(field))),
+                )
+                for s in stays
+            ),
+            default=models.F(key),
+            output_field=models.BigIntegerField(),
+        )
+
+    def school_parts_on(self, day: date) -> dict[int, moves.Stay | None]:
+        """By record date, for figures that count schools by the bureau or township they
+        belonged to on ``day``: every school of the viewer's subtree that ever moved, with
+        its stay on that day if the scope held it then (None: not the scope's that day).
+        Empty in the other modes, and where no school moved."""
+        if self._mode != DATED:
+            return {}
+        holds = self._holds()
+        if holds is None:
+            return {}
+        out: dict[int, moves.Stay | None] = {}
+        for s in self._stays():
+            out.setdefault(s.school_id, None)
+            if (s.start is None or s.start <= day) and (s.end is None or day < s.end) and holds(s):
+                out[s.school_id] = s
+        return out
+
     def _stays(self) -> list[moves.Stay]:
         """The stays of schools moved across the edge of the viewer's (or the system
         scope's) subtree; none asked for where no school ever crossed it."""
@@ -597,8 +678,10 @@ class SchoolScope:
 
     def _moves(self, model: type[models.Model]) -> tuple[list[moves.Stay], moves.Holds] | None:
         date_key = moves.record_date_key(model)
+        if self._mode == NOW or date_key is None or getattr(model, "sensitive", False):
+            return None
         holds = self._holds()
-        if date_key is None or holds is None or getattr(model, "sensitive", False):
+        if holds is None:
             return None
         stays = self._stays()
         # Schools moved within the scope only change nothing in it.
@@ -615,7 +698,7 @@ class SchoolScope:
             return rule
         stays, holds = found
         keys = {"school_key": school_key, "date_key": str(moves.record_date_key(model))}
-        if self._attributed:
+        if self._mode == DATED:
             exclude, extra = moves.attributed(stays, holds, **keys)
             if exclude:
                 rule &= ~models.Q(**{f"{school_key}__in": exclude})

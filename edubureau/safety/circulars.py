@@ -517,18 +517,20 @@ def circular_for_month(
     bureau = scope.bureau
     units = unit_breakdown(scope=scope, period=period, month=period, today=today)
     parts = _parts_of(units)
+    # The month's figures count a moved school where it was that month; the overdue
+    # hazards are chased where the school is now (orgs.moves).
+    dated, now = scope.by_record_date(), scope.as_now()
     schools = list(
-        scope.schools()
+        dated.schools_on(period.start)
         # A bureau that went live after the month began owed no self-inspection for it.
         .filter(owes_self_inspection_q(period.start))
         .select_related("township", "bureau")
         .order_by("bureau__path", "township__sort_order", "township_id", "name")
     )
-    in_scope = scope.rows(Hazard)
-    found = in_scope.filter(found_q(period))
+    found = dated.rows(Hazard).filter(found_q(period))
     inspections = {
         r["school_id"]: r
-        for r in scope.rows(Inspection, active=True)
+        for r in dated.rows(Inspection, active=True)
         .filter(kind=InspectionKind.SELF, period=period.start)
         .values("school_id", "inspected_on", "status", "submitted_at", "due_on")
         .order_by()
@@ -563,7 +565,7 @@ def circular_for_month(
         overdue=totals["overdue"],
         by_category=cats,
         by_school=tuple(results),
-        overdue_hazards=_overdue_lines(in_scope, today, parts.name_of),
+        overdue_hazards=_overdue_lines(now.rows(Hazard), today, parts.name_of),
         requirements=_requirement_lines(requirements, today, parts.name_of),
         good_practice=tuple(p.strip() for p in good_practice.splitlines() if p.strip()),
         dated=today,

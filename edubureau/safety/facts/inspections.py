@@ -25,6 +25,7 @@ from edubureau.safety.models import (
     InspectionKind,
     InspectionStatus,
 )
+from edubureau.safety.models.inspections import owes_self_inspection
 
 # Inspections -----------------------------------------------------------------
 
@@ -74,7 +75,7 @@ def _due_in(month: date, schools: DueSchools) -> int:
     return sum(
         n
         for go_live, n, start, end in schools
-        if (go_live is None or go_live <= month)
+        if owes_self_inspection(active=True, go_live=go_live, month_start=month)
         and (start is None or start <= month)
         and (end is None or month < end)
     )
@@ -153,7 +154,7 @@ def self_inspection_schools(
         # A school is counted once, where it was on the last due month's first day,
         # with all of its self-inspections of the period (a count of schools).
         held = scope.schools_on(months[-1]).values("pk")
-        rows = _submitted(scope.plain(), months, schools).filter(school_id__in=held)
+        rows = _submitted(scope.as_visible(), months, schools).filter(school_id__in=held)
     submitted = rows.aggregate(n=Count("school_id", distinct=True))["n"]
     return submitted, due
 

@@ -79,7 +79,9 @@ def drill_frequency_facts(
         # A school is counted once, where it was on the period's last day, with all
         # of its drills of the period (a count of schools, not of records).
         schools = scope.schools_on(period.end)
-        drills = scope.plain().rows(Drill, active=True).filter(school_id__in=schools.values("pk"))
+        drills = (
+            scope.as_visible().rows(Drill, active=True).filter(school_id__in=schools.values("pk"))
+        )
     meeting = (
         drills.filter(held_on__gte=period.start, held_on__lte=period.end)
         .values("school_id")

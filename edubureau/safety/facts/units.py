@@ -29,12 +29,12 @@ from django.db.models import Count, F, Max, Q
 
 from edubureau.core.facts import Period, percent
 from edubureau.core.phrasing import percent_text
-from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School
+from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES
 from edubureau.safety.facts.common import closed_q, found_q
 from edubureau.safety.models import Hazard, Inspection, InspectionKind, InspectionStatus
-from edubureau.safety.models.inspections import owes_self_inspection_q
+from edubureau.safety.models.inspections import owes_self_inspection, owes_self_inspection_q
 from edubureau.safety.selectors.hazards import overdue_q
 
 BUREAU, TOWNSHIP, SCHOOL = "bureau", "township", "school"
@@ -140,6 +140,53 @@ def grouping_of(scope: SchoolScope, bureaus: list[Any] | None) -> str | None:
     return TOWNSHIP
 
 
+def _count_moved_schools(
+    moved: dict[int, Any],
+    *,
+    month: Period,
+    counts: dict[str, dict[str, int]],
+    shown: set[str],
+    parts: dict[str, Unit],
+    order: dict[str, tuple[Any, ...]],
+    part: Any,
+    grouping: str,
+) -> None:
+    """Count the schools that moved where they were on the month's first day (their
+    stay then), as the grouped query counts the others where they are now."""
+    held = {school_id: stay for school_id, stay in moved.items() if stay is not None}
+    names: dict[int, str] = {}
+    townships: dict[int, tuple[str, int]] = {}
+    if grouping == SCHOOL and held:
+        names = dict(School.objects.filter(pk__in=list(held)).values_list("pk", "name"))
+    if grouping == TOWNSHIP:
+        wanted = {s.township_id for s in held.values() if s.township_id} - {
+            int(k.split(":")[1]) for k in parts if k.startswith("township:")
+        }
+        townships = {
+            pk: (name, sort)
+            for pk, name, sort in Township.objects.filter(pk__in=wanted).values_list(
+                "pk", "name", "sort_order"
+            )
+        }
+    for school_id, stay in held.items():
+        key = part(school_id, stay)
+        if key is None:
+            continue
+        counts[key]["due"] += owes_self_inspection(
+            active=stay.active, go_live=stay.go_live, month_start=month.start
+        )
+        counts[key]["schools"] += 1 if stay.active else 0
+        if grouping == SCHOOL:
+            parts.setdefault(key, Unit(key, names.get(school_id, ""), {"school": str(school_id)}))
+            order[key] = (0 if stay.active else 1, names.get(school_id, ""), school_id)
+        if grouping == TOWNSHIP and stay.township_id in townships:
+            name, sort = townships[stay.township_id]
+            parts.setdefault(key, Unit(key, name, {"township": str(stay.township_id)}))
+            order[key] = (0, sort or 0, stay.township_id)
+        if stay.active:
+            shown.add(key)
+
+
 def unit_breakdown(
     *,
     scope: SchoolScope,
@@ -203,9 +250,19 @@ def unit_breakdown(
             return f"township:{group}" if group is not None else "direct"
         return f"school:{group}"
 
+    def group_of(school_id: int, stay: Any) -> Any:
+        return {BUREAU: stay.bureau_id, TOWNSHIP: stay.township_id}.get(grouping, school_id)
+
+    # A period's figures count a moved school's records, and the school itself, where
+    # it was on their date (orgs.moves); open and overdue hazards where it is now.
+    dated, now = scope.by_record_date(), scope.as_now()
+    moved = dated.school_parts_on(month.start)
+
     # Schools -------------------------------------------------------------------
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     schools = scope.schools().order_by()
+    if moved:
+        schools = schools.exclude(pk__in=list(moved))
     rows: Any
     due_q = owes_self_inspection_q(month.start)
     if grouping == SCHOOL:
@@ -242,40 +299,67 @@ def unit_breakdown(
             parts.setdefault(key, Unit(key, r["name"], {"township": str(r[school_key])}))
             order[key] = (0, r["sort"] or 0, r[school_key])
 
+    if moved:
+        _count_moved_schools(
+            moved,
+            month=month,
+            counts=counts,
+            shown=shown,
+            parts=parts,
+            order=order,
+            part=lambda school_id, stay: part(group_of(school_id, stay)),
+            grouping=grouping,
+        )
+
     # The month's self-inspections ---------------------------------------------------
     submitted = (
-        scope.rows(Inspection, active=True)
+        dated.rows(Inspection, active=True)
         .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
         # Not due before the school's bureau went live (before_go_live_q for one month): a
         # subquery over the schools of bureaus not live yet, usually none, rather than a
         # join of every inspection to its school and bureau.
         .exclude(school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk"))
-        .values(row_key)
+        .values(unit=dated.part_key(Inspection, row_key))
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
         .order_by()
     )
     for r in submitted:
-        key = part(r[row_key])
+        key = part(r["unit"])
         if key is not None:
             counts[key]["submitted"] += r["n"]
             counts[key]["on_time"] += r["on_time"]
 
     # Hazards: found in the period (closed by its end), unresolved and overdue now ---
     in_period = found_q(period)
-    hazards = (
-        scope.rows(Hazard)
-        .filter(in_period | Q(status__in=UNRESOLVED_STATUSES))
-        .values(row_key)
-        .annotate(
-            found=Count("pk", filter=in_period),
-            closed=Count("pk", filter=in_period & closed),
-            unresolved=Count("pk", filter=Q(status__in=UNRESOLVED_STATUSES)),
-            overdue=Count("pk", filter=overdue_q(today)),
+    unresolved = Q(status__in=UNRESOLVED_STATUSES)
+    measures = {
+        "found": Count("pk", filter=in_period),
+        "closed": Count("pk", filter=in_period & closed),
+        "unresolved": Count("pk", filter=unresolved),
+        "overdue": Count("pk", filter=overdue_q(today)),
+    }
+    if not moved:  # one scan for both
+        hazards: list[dict[str, Any]] = list(
+            scope.rows(Hazard)
+            .filter(in_period | unresolved)
+            .values(unit=F(row_key))
+            .annotate(**measures)
+            .order_by()
         )
-        .order_by()
-    )
+    else:
+        period_rows = dated.rows(Hazard).filter(in_period)
+        now_rows = now.rows(Hazard).filter(unresolved)
+        hazards = [
+            *period_rows.values(unit=dated.part_key(Hazard, row_key))
+            .annotate(found=measures["found"], closed=measures["closed"])
+            .order_by(),
+            *now_rows.values(unit=F(row_key))
+            .annotate(unresolved=measures["unresolved"], overdue=measures["overdue"])
+            .order_by(),
+        ]
     for r in hazards:
-        key = part(r[row_key])
+        r = {m: 0 for m in measures} | r
+        key = part(r["unit"])
         if key is None:
             continue
         for measure in ("found", "closed", "unresolved", "overdue"):

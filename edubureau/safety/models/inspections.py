@@ -329,3 +329,9 @@ def owes_self_inspection_q(month_start: date) -> models.Q:
     the 未报送 list and the chase."""
     live = models.Q(bureau__go_live__isnull=True) | models.Q(bureau__go_live__lte=month_start)
     return models.Q(is_active=True) & live
+
+
+def owes_self_inspection(*, active: bool, go_live: date | None, month_start: date) -> bool:
+    """:func:`owes_self_inspection_q` for one school known in Python (a moved school,
+    under the bureau it belonged to on the month's first day)."""
+    return active and (go_live is None or go_live <= month_start)

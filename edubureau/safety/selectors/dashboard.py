@@ -287,7 +287,7 @@ def _completion(
             on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))),
         )
     )
-    schools = scope.schools()
+    schools = scope.schools_on(month.start)
     due = schools.filter(owes_self_inspection_q(month.start)).count()
     missing_schools: list[School] = []
     own_status = ""
@@ -797,9 +797,13 @@ def safety_dashboard(*, scope: SchoolScope, period: Period, today: date | None =
     month = completion_month(period, today)
     units = unit_breakdown(scope=scope, period=period, month=month, today=today)
     grouping = units.grouping if units is not None else None
-    completion = _completion(scope=scope, month=month, links=links, one_school=one_school)
+    # A period's figures count a moved school's records where it was on their date, the
+    # state things are in now where it is now (orgs.moves); where no school moved, the
+    # three scopes are the same.
+    dated, now = scope.by_record_date(), scope.as_now()
+    completion = _completion(scope=dated, month=month, links=links, one_school=one_school)
     hazard_facts = {
-        f.key: f for f in facts.hazard_facts(scope=scope, period=period, today=today, links=links)
+        f.key: f for f in facts.hazard_facts(scope=dated, period=period, today=today, links=links)
     }
     repeats = hazard_facts["hazards.repeats"]
     trend_end = min(period.end, today)
@@ -811,9 +815,9 @@ def safety_dashboard(*, scope: SchoolScope, period: Period, today: date | None =
         today=today,
         completion=completion,
         open_hazards=_open_hazards(
-            scope=scope, today=today, links=links, by_township=grouping == TOWNSHIP
+            scope=now, today=today, links=links, by_township=grouping == TOWNSHIP
         ),
-        overdue=_overdue(scope=scope, today=today),
+        overdue=_overdue(scope=now, today=today),
         found=hazard_facts["hazards.found"],
         closed=hazard_facts["hazards.closed"],
         rectification_rate=hazard_facts["hazards.rectification_rate"],
@@ -821,7 +825,7 @@ def safety_dashboard(*, scope: SchoolScope, period: Period, today: date | None =
         closed_in_period=hazard_facts["hazards.closed_count_in_period"],
         repeats=list(repeats.breakdown[:REPEAT_TOP]),
         repeats_total=repeats,
-        trend=_trend(scope=scope, ending=trend_end, links=links),
+        trend=_trend(scope=dated, ending=trend_end, links=links),
         coverage=_coverage(
             scope=scope,
             active_schools=completion.due,

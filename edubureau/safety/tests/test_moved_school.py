@@ -15,9 +15,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from edubureau.core.facts import Period
 from edubureau.orgs.models import Bureau, School, User
 from edubureau.orgs.scoping import scope_for
 from edubureau.orgs.services.bureaus import school_move
+from edubureau.rectification.models import Status
+from edubureau.safety.facts.units import MEASURES, unit_breakdown
 from edubureau.safety.models import Drill, Hazard, Inspection
 from edubureau.safety.tests.factories_dashboard import local
 from edubureau.safety.tests.scenario_city import TODAY, build_city
@@ -98,12 +101,29 @@ def test_the_old_county_opens_its_history_and_is_refused_the_rest(city, client_f
     school = _move(city)
     client = client_for(city.cast.sibling_safety)
     old_hazard = Hazard.objects.filter(school=school, reported_on__lt=MOVED_ON).first()
+    # Still open: whoever keeps it now is offered the plan form.
+    Hazard.objects.filter(pk=old_hazard.pk).update(status=Status.PLANNED)
     new_hazard = Hazard.objects.filter(school=school, reported_on__gte=MOVED_ON).first()
     page = client.get(reverse("safety:hazard-detail", args=[old_hazard.pk]))
     assert page.status_code == 200
+    # It says why nothing can be done here: the school has gone.
+    assert "该校已于2026年3月1日调至丁县教育局，本局可查看调整前的记录，不能修改。" in (
+        page.content.decode()
+    )
+    assert 'data-testid="plan-form"' not in page.content.decode()
+    inspection = Inspection.objects.filter(school=school, inspected_on__lt=MOVED_ON).first()
+    page = client.get(reverse("safety:inspection-detail", args=[inspection.pk]))
+    assert page.status_code == 200 and "调至丁县教育局" in page.content.decode()
+    # The school's new county reads the same page without the notice.
+    own = client_for(_ding_safety(city)).get(reverse("safety:hazard-detail", args=[old_hazard.pk]))
+    assert own.status_code == 200 and 'data-testid="moved-away"' not in own.content.decode()
+    assert 'data-testid="plan-form"' in own.content.decode()
     assert client.get(reverse("safety:hazard-detail", args=[new_hazard.pk])).status_code == 404
     listed = client.get(reverse("safety:hazard-list"), {"status": "all"}).content.decode()
     assert old_hazard.description in listed
+    assert 'data-testid="moved-away-tag"' in listed
+    listed = client.get(reverse("safety:inspection-list"), {"period": "2026-01"}).content.decode()
+    assert 'data-testid="moved-away-tag"' in listed
     # Writing its history is refused.
     response = client.post(reverse("safety:hazard-plan", args=[old_hazard.pk]), {})
     assert response.status_code in (403, 404)
@@ -170,21 +190,41 @@ def test_only_a_scope_whose_edge_a_school_crossed_is_corrected(city):
     assert not scope_for(viewer).moved(Hazard)
 
 
-@pytest.mark.parametrize("attributed", [False, True])
-def test_rows_of_a_scope_follow_the_rule(city, attributed):
+JANUARY, FEBRUARY, MARCH, APRIL = (date(2026, m, d) for m, d in ((1, 3), (2, 4), (3, 5), (4, 6)))
+
+
+@pytest.mark.parametrize(
+    ("mode", "old_county", "new_county"),
+    [
+        # Lists: the old county its history, the new county everything.
+        ("visible", {JANUARY, FEBRUARY}, {JANUARY, FEBRUARY, MARCH, APRIL}),
+        # A period's figures: each hazard where the school was on its date.
+        ("dated", {JANUARY, FEBRUARY}, {MARCH, APRIL}),
+        # The state things are in now: the school's hazards are the new county's.
+        ("now", set(), {JANUARY, FEBRUARY, MARCH, APRIL}),
+    ],
+)
+def test_the_rows_of_a_scope_in_each_mode(city, mode, old_county, new_county):
     school = _move(city)
     viewer = fresh(city.cast.city_safety)
-    old = scope_for(viewer, bureau=city.cast.sibling_bureau)
-    new = scope_for(viewer, bureau=city.ding)
-    if attributed:
-        old, new = old.by_record_date(), new.by_record_date()
-    old_rows = set(old.rows(Hazard).filter(school=school).values_list("reported_on", flat=True))
-    new_rows = set(new.rows(Hazard).filter(school=school).values_list("reported_on", flat=True))
-    assert old_rows == {date(2026, 1, 3), date(2026, 2, 4)}
-    if attributed:
-        assert new_rows == {date(2026, 3, 5), date(2026, 4, 6)}
-    else:  # the new county chases everything the school has open or had
-        assert len(new_rows) == 4
+    scopes = [
+        scope_for(viewer, bureau=city.cast.sibling_bureau),
+        scope_for(viewer, bureau=city.ding),
+    ]
+    by_mode = {
+        "visible": lambda s: s,
+        "dated": lambda s: s.by_record_date(),
+        "now": lambda s: s.as_now(),
+    }
+    old, new = (by_mode[mode](s) for s in scopes)
+    assert old.mode == new.mode == mode
+
+    def dates(scope) -> set[date]:
+        return set(scope.rows(Hazard).filter(school=school).values_list("reported_on", flat=True))
+
+    assert (dates(old), dates(new)) == (old_county, new_county)
+    # The city's own scope holds every one of them in every mode.
+    assert len(dates(by_mode[mode](scope_for(viewer)))) == 4
 
 
 def test_a_move_flags_the_subtrees_it_crossed_and_no_other(city):
@@ -199,3 +239,31 @@ def test_a_move_flags_the_subtrees_it_crossed_and_no_other(city):
     }
     # 甲县 was not crossed: its readers never look for moved schools.
     assert not fresh(cast.safety_staff).bureau.has_moved_schools
+
+
+@pytest.mark.parametrize("month", [date(2026, 2, 1), date(2026, 6, 1)])
+def test_the_citys_table_of_counties_agrees_with_each_countys_own(city, month):
+    """The city's per-county row is what the county's own dashboard totals, for a month
+    before the move (the school still 乙县's) and after it (丁县's)."""
+    _move(city)
+    viewer = fresh(city.cast.city_safety)
+    period = Period.calendar_year(2026)
+    month_period = Period.month(month.year, month.month)
+
+    def table(scope):
+        return unit_breakdown(scope=scope, period=period, month=month_period, today=TODAY)
+
+    rows = {u.key: u for u in table(scope_for(viewer)).rows}
+    for county in (city.cast.sibling_bureau, city.ding):
+        own = table(scope_for(viewer, bureau=county)).total
+        row = rows[f"bureau:{county.pk}"]
+        assert {m: getattr(row, m) for m in MEASURES} == {m: getattr(own, m) for m in MEASURES}
+    sibling = rows[f"bureau:{city.cast.sibling_bureau.pk}"]
+    ding = rows[f"bureau:{city.ding.pk}"]
+    # The school is due where it was on the month's first day.
+    # (乙县 has four schools due before it leaves; 丁县 two open ones of its own.)
+    before = {date(2026, 2, 1): (4, 2), date(2026, 6, 1): (3, 3)}[month]
+    assert (sibling.due, ding.due) == before
+    # Its hazards found in the year: two each; its one open hazard is 丁县's now.
+    own = table(scope_for(viewer, bureau=city.ding)).total
+    assert own.unresolved >= 1

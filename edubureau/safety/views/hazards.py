@@ -34,7 +34,7 @@ from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Bureau
-from edubureau.orgs.scoping import is_department_staff
+from edubureau.orgs.scoping import is_department_staff, moved_away, moved_away_schools
 from edubureau.orgs.selectors import place_chooser
 from edubureau.rectification.lifecycle import (
     NotAllowed,
@@ -106,6 +106,7 @@ def hazard_list(request: AuthedRequest) -> HttpResponse:
             "categories": selectors.category_choices(user),
             "bureaus": selectors.child_bureaus(user),
             "place": place_chooser(user, request.GET),
+            "moved_away_schools": moved_away_schools(user),
             "can_report": selectors.can_report_hazards(user),
             "can_edit_settings": services.can_edit_safety_settings(user),
             # A verifier's way to the 待复查 rows, where the bulk form is.
@@ -462,6 +463,7 @@ def _detail(request: AuthedRequest, hazard: Hazard, **bound: Any) -> HttpRespons
             "file": verification_selectors.hazard_file(user, hazard),
             "escalation_label": selectors.escalation_label(hazard.overdue_level),
             "repeats": hazard.repeats.visible_to(user).order_by("-reported_on")[:10],
+            "moved_away": moved_away(user, hazard.school_id),
             **forms,
         },
         status=_status(failed) if failed is not None else 200,

@@ -36,7 +36,7 @@ from edubureau.downloads import services as downloads
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import School, SchoolKind
-from edubureau.orgs.scoping import bureau_of, scope_from_params
+from edubureau.orgs.scoping import bureau_of, moved_away, moved_away_schools, scope_from_params
 from edubureau.orgs.selectors import PLACE_PARAMS, place_chooser
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.rectification.models import Severity
@@ -102,6 +102,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
             **list_context(request, sel.INSPECTION_LIST, rows, listing),
             "filters": filters,
             "counts": sel.inspection_counts(rows),
+            "moved_away_schools": moved_away_schools(request.user),
             "kinds": InspectionKind.choices,
             "statuses": InspectionStatus.choices,
             "place": place_chooser(user, request.GET),
@@ -152,6 +153,7 @@ def _detail(
             "history": sel.inspection_history(inspection),
             "can_edit": services.is_editable(inspection) and services.can_fill(user, inspection),
             "return_form": return_form or (f.ReturnForm() if can_return else None),
+            "moved_away": moved_away(user, inspection.school_id),
         },
         status=status,
     )
