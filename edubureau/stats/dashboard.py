@@ -40,6 +40,7 @@ from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats import indicators as ind
 from edubureau.stats.facts import change_text, returns_link
 from edubureau.stats.models import StatReturn
+from edubureau.stats.services import census_date
 from edubureau.stats.targets import (
     LIGHT_WORDS,
     Target,
@@ -231,7 +232,8 @@ def years_with_returns(scope: SchoolScope, *, provisional: bool = False) -> list
     query)."""
     statuses = ind.PROVISIONAL if provisional else ind.FINAL
     years = (
-        scope.rows(StatReturn)
+        scope.by_record_date()
+        .rows(StatReturn)
         .filter(status__in=statuses)
         .order_by("-school_year__start_year")
         .values_list("school_year__start_year", flat=True)
@@ -327,7 +329,10 @@ def board(
         cards=cards,
         counts=counts,
         schools_counted=int(sums[ind.RETURNS] or 0),
-        schools_in_scope=scope.schools().filter(is_active=True).count(),
+        schools_in_scope=scope.by_record_date()
+        .schools_on(census_date(year))
+        .filter(is_active=True)
+        .count(),
         schools_previous=int(last[ind.RETURNS] or 0) if last is not None else None,
         schools_url=returns_link(scope, year),
         trend=trend,

@@ -499,12 +499,20 @@ def _components(term: Term) -> tuple[str, ...]:
 
 
 def returns_of(scope: SchoolScope, year: int, *, provisional: bool = False) -> Any:
-    """The scope's returns of census year ``year`` whose figures count."""
+    """The scope's returns of census year ``year`` whose figures count: a moved school's
+    under the bureau it belonged to when the school year began (orgs.moves)."""
     return (
-        scope.rows(StatReturn)
+        scope.by_record_date()
+        .rows(StatReturn)
         .filter(school_year__start_year=year, status__in=PROVISIONAL if provisional else FINAL)
         .order_by()
     )
+
+
+def _group_key(scope: SchoolScope, column: str) -> Any:
+    """What to group returns by for ``column`` of :data:`GROUPS`: a moved school's
+    returns under the bureau or township of their school year."""
+    return scope.by_record_date().part_key(StatReturn, column)
 
 
 def _terms_by_year(indicators: Iterable[Indicator]) -> dict[int, dict[str, Term]]:
@@ -518,9 +526,11 @@ def _terms_by_year(indicators: Iterable[Indicator]) -> dict[int, dict[str, Term]
 
 
 def returns_in(scope: SchoolScope, years: Iterable[int], *, provisional: bool = False) -> Any:
-    """The scope's returns of several census years whose figures count."""
+    """The scope's returns of several census years whose figures count (as
+    :func:`returns_of`)."""
     return (
-        scope.rows(StatReturn)
+        scope.by_record_date()
+        .rows(StatReturn)
         .filter(
             school_year__start_year__in=sorted(set(years)),
             status__in=PROVISIONAL if provisional else FINAL,
@@ -633,11 +643,11 @@ def compute_by(
     by_year = _terms_by_year(indicators)
     rows = (
         returns_in(scope, [year - back for back in by_year], provisional=provisional)
-        .values(column)
+        .values(unit=_group_key(scope, column))
         .annotate(**_year_aggregates(by_year, year))
     )
     return {
-        row[column]: _resolve(indicators, _year_sums(row, by_year), {})
+        row["unit"]: _resolve(indicators, _year_sums(row, by_year), {})
         for row in rows
         if row[_prefix(0) + RETURNS]
     }
@@ -675,13 +685,13 @@ def compute_by_child(
     by_year = _terms_by_year(indicators)
     rows = (
         returns_in(scope, [year - back for back in by_year], provisional=provisional)
-        .values("school__bureau_id")
+        .values(unit=_group_key(scope, "school__bureau_id"))
         .annotate(**_year_aggregates(by_year, year))
     )
     rolled: dict[Any, dict[int, Sums]] = {}
     counted: dict[Any, int] = defaultdict(int)  # this year's returns of each part
     for row in rows:
-        key, part = child_of(row["school__bureau_id"]), _year_sums(row, by_year)
+        key, part = child_of(row["unit"]), _year_sums(row, by_year)
         counted[key] += row[_prefix(0) + RETURNS]
         if key in rolled:
             part = {
@@ -736,10 +746,10 @@ def sum_fields_by(
     terms = {fields(code).key: fields(code) for code in codes}
     rows = (
         returns_of(scope, year, provisional=provisional)
-        .values(column)
+        .values(unit=_group_key(scope, column))
         .annotate(**_aggregates(terms))
     )
-    return {row[column]: {code: int(row[fields(code).key]) for code in codes} for row in rows}
+    return {row["unit"]: {code: int(row[fields(code).key]) for code in codes} for row in rows}
 
 
 def returns_counted(scope: SchoolScope, year: int, *, provisional: bool = False) -> int:

@@ -67,6 +67,10 @@ class StatReturnQuerySet(SchoolScopedQuerySet):
 class StatReturn(models.Model):
     """One school's statistical return for one school year."""
 
+    # A moved school's returns stay with the bureau it belonged to when the school year
+    # began (orgs.moves).
+    record_date_field = "school_year__starts_on"
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="stat_returns")
     school_year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="stat_returns"

@@ -5,15 +5,19 @@ last year has returns."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from edubureau.core import phrasing
-from edubureau.orgs.models import BureauLevel, SchoolKind
+from edubureau.orgs.models import Bureau, BureauLevel, Role, School, SchoolKind
 from edubureau.orgs.scoping import scope_for, system_scope
+from edubureau.orgs.services.bureaus import school_move
 from edubureau.stats.facts import (
     change_text,
     light,
@@ -29,10 +33,15 @@ from edubureau.stats.indicators import (
     compute_by_child,
     indicator_text,
 )
-from edubureau.stats.models import KgCategory, ReturnStatus
+from edubureau.stats.models import KgCategory, ReturnStatus, StatReturn
 from edubureau.stats.targets import target_for, traffic_light
 from edubureau.stats.tests.factories_returns import census_year, file_return, record_population
-from edubureau.testing.factories import BureauFactory, SchoolFactory, TownshipFactory
+from edubureau.testing.factories import (
+    BureauFactory,
+    SchoolFactory,
+    TownshipFactory,
+    UserFactory,
+)
 
 Y = census_year()
 
@@ -314,3 +323,45 @@ def test_the_target_part_is_the_one_in_force_for_the_scopes_bureau(city):
         part = facts(scope)["indicator.senior_gross"].part("target")
         assert part is not None and (part.label, part.value) == (f"本市{Y + 1}目标", Decimal("95"))
     assert target_of(facts(system_scope(city)), "indicator.senior_gross", bureau=city) is not None
+
+
+def test_a_moved_schools_returns_stay_with_the_county_it_left(city):
+    """一县's senior school moves to 二县 in October: its returns, of school years that began
+    before the move, are still counted under 一县 (orgs.moves); the city's figures do
+    not change and still add up; 二县 reads the returns and counts none of them."""
+    first, second = city.counties
+    before = compute_by_child(system_scope(city), Y)
+    school = School.objects.get(name="一县senior学校")
+    admin = UserFactory.create(role=Role.ADMINISTRATOR, bureau=city)
+    # A fixed day of census year Y, after its school year began, whatever today is.
+    moved_on = date(Y, 10, 15)
+    with time_machine.travel(datetime(Y, 10, 15, 12, tzinfo=timezone.get_current_timezone())):
+        school_move(
+            actor=admin,
+            school=school,
+            to_bureau=second,
+            township=TownshipFactory.create(bureau=second, name="二县新镇"),
+            moved_on=moved_on,
+        )
+    fresh = Bureau.objects.get(pk=city.pk)
+    after = compute_by_child(system_scope(fresh), Y)
+    for code, measure in before[first.pk].items():
+        moved = after[first.pk][code]
+        assert (moved.numerator, moved.denominator) == (measure.numerator, measure.denominator)
+    whole = compute(system_scope(fresh), Y)
+    for code, measure in whole.items():
+        if measure.indicator.uses_population:
+            continue
+        union = after[first.pk][code] + after[second.pk][code] + after[DIRECT][code]
+        assert (union.numerator, union.denominator) == (measure.numerator, measure.denominator)
+        alone = compute(system_scope(fresh).narrow(bureau=second), Y)[code]
+        assert (alone.numerator, alone.denominator) == (
+            after[second.pk][code].numerator,
+            after[second.pk][code].denominator,
+        )
+    # 二县 reads the school's returns (it keeps the school now) but counts them nowhere.
+    second_staff = UserFactory.create(role=Role.BUREAU_LEADER, bureau=second)
+    second_staff = type(second_staff).objects.select_related("bureau").get(pk=second_staff.pk)
+    assert StatReturn.objects.visible_to(second_staff).filter(school=school).exists()
+    counted = compute(scope_for(second_staff), Y)["senior_gross"]
+    assert counted.numerator == before[second.pk]["senior_gross"].numerator
