@@ -94,6 +94,15 @@ def answer_import(
     return _import_answer(request, kind, upload=upload, check_only=check_only)
 
 
+def answer_import_form(request: HttpRequest, kind: str, form: Any) -> HttpResponse | list[str]:
+    """:func:`answer_import` for an import page's form (``core.forms.ImportFileForm``):
+    nothing to show (``[]``) unless it is a valid POST."""
+    if request.method != "POST" or not form.is_valid():
+        return []
+    data = form.cleaned_data
+    return answer_import(request, kind, upload=data["file"], check_only=data["check_only"])
+
+
 def set_shared_deployment_check(check: Callable[[], bool]) -> None:
     global _shared_deployment
     _shared_deployment = check

@@ -16,11 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from edubureau.notifications.webhooks import mask_secret, mask_url, split_topics, topic_matches
-from edubureau.orgs.scoping import ADMINISTRATOR, SchoolScopedQuerySet
-
-
-def _is_live(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+from edubureau.orgs.scoping import ADMINISTRATOR, SchoolScopedQuerySet, is_live
 
 
 class Level(models.TextChoices):
@@ -33,7 +29,7 @@ class NotificationQuerySet(SchoolScopedQuerySet):
     """A user reads and marks only their own notifications, whatever their role."""
 
     def visible_to(self, user: Any) -> Self:
-        if not _is_live(user):
+        if not is_live(user):
             return self.none()
         return self.filter(recipient_id=user.pk)
 
@@ -111,7 +107,7 @@ class AdministratorsOnlyQuerySet(SchoolScopedQuerySet):
     bureau_lookup = "bureau_id"
 
     def visible_to(self, user: Any) -> Self:
-        if not _is_live(user) or user.role != ADMINISTRATOR or user.bureau_id is None:
+        if not is_live(user) or user.role != ADMINISTRATOR or user.bureau_id is None:
             return self.none()
         return self.filter(**{self.bureau_lookup: user.bureau_id})
 
@@ -288,7 +284,7 @@ class MutedTopicQuerySet(models.QuerySet["MutedTopic"]):
     """A user's own notification settings, nobody else's."""
 
     def visible_to(self, user: Any) -> Self:
-        if not _is_live(user):
+        if not is_live(user):
             return self.none()
         return self.filter(user_id=user.pk)
 

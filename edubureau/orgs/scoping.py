@@ -57,7 +57,8 @@ ADMINISTRATOR = Role.ADMINISTRATOR
 _NOTHING = models.Q(pk__in=[])
 
 
-def _is_live(user: Any) -> bool:
+def is_live(user: Any) -> bool:
+    """A signed-in, active account: the only kind any rule of the door lets read or write."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -84,7 +85,7 @@ def school_read_q(
     (``school_id`` or ``pk``) and the school's bureau key. With ``date_key`` (the
     model's record date) a bureau or township also reads the records of schools that
     have left it, dated before they left (:mod:`edubureau.orgs.moves`, rule 2)."""
-    if not _is_live(user):
+    if not is_live(user):
         return _NOTHING
     role = user.role
     if role in (BUREAU_LEADER, DEPARTMENT_STAFF) or (
@@ -137,7 +138,7 @@ def moved_away_schools(user: Any) -> frozenset[int]:
     """The schools whose records the user reads only as history (they have left the
     user's schools): for a list to mark them. No query unless a school ever crossed
     the edge of the user's subtree."""
-    if not _is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
+    if not is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
         return frozenset()
     if user.role not in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR, TOWNSHIP_STAFF):
         return frozenset()
@@ -155,7 +156,7 @@ def moved_away(user: Any, school_id: int) -> tuple[date, Bureau] | None:
     No query unless a school ever crossed the edge of the user's subtree."""
     from edubureau.orgs.models import Bureau
 
-    if not _is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
+    if not is_live(user) or not user.bureau_id or not moves.may_have_moved(user.bureau):
         return None
     if user.role not in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR, TOWNSHIP_STAFF):
         return None
@@ -168,7 +169,7 @@ def moved_away(user: Any, school_id: int) -> tuple[date, Bureau] | None:
 def school_write_q(user: Any, *, school_key: str, bureau_key: str, owner: str | None) -> models.Q:
     """The write rule for rows of schools. Records are kept where they are owned:
     a higher bureau reads its subtree and writes only its own schools' rows."""
-    if not _is_live(user):
+    if not is_live(user):
         return _NOTHING
     role = user.role
     if role == SCHOOL_USER and not user.read_only:
@@ -228,7 +229,7 @@ class OwnerOnlyQuerySet(SchoolScopedQuerySet):
     against them."""
 
     def visible_to(self, user: User | Any) -> Self:
-        if not _is_live(user):
+        if not is_live(user):
             return self.none()
         return self.filter(owner_id=user.pk)
 
@@ -242,7 +243,7 @@ class SchoolQuerySet(SchoolScopedQuerySet):
     details current."""
 
     def writable_by(self, user: User | Any) -> Self:
-        if not _is_live(user):
+        if not is_live(user):
             return self.none()
         if user.role == ADMINISTRATOR and user.bureau_id:
             return self.filter(bureau_id=user.bureau_id)
@@ -280,14 +281,14 @@ class BureauQuerySet(models.QuerySet):
     maintain it (creating child bureaus is theirs)."""
 
     def visible_to(self, user: User | Any) -> Self:
-        if not _is_live(user) or not user.bureau_id:
+        if not is_live(user) or not user.bureau_id:
             return self.none()
         if user.role in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR):
             return self.filter(pk__in=subtree_ids(user))
         return self.filter(pk=user.bureau_id)
 
     def writable_by(self, user: User | Any) -> Self:
-        if not _is_live(user) or user.role != ADMINISTRATOR or not user.bureau_id:
+        if not is_live(user) or user.role != ADMINISTRATOR or not user.bureau_id:
             return self.none()
         return self.filter(pk__in=subtree_ids(user))
 
@@ -299,7 +300,7 @@ class BureauScopedQuerySet(models.QuerySet):
     maintain their own bureau's."""
 
     def visible_to(self, user: User | Any) -> Self:
-        if not _is_live(user) or not user.bureau_id:
+        if not is_live(user) or not user.bureau_id:
             return self.none()
         if user.role in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR):
             return self.filter(bureau_id__in=subtree_ids(user))
@@ -307,12 +308,12 @@ class BureauScopedQuerySet(models.QuerySet):
 
     def owned_by(self, user: User | Any) -> Self:
         """The rows of the user's own bureau (not those of bureaus below it)."""
-        if not _is_live(user) or not user.bureau_id:
+        if not is_live(user) or not user.bureau_id:
             return self.none()
         return self.filter(bureau_id=user.bureau_id)
 
     def writable_by(self, user: User | Any) -> Self:
-        if not _is_live(user) or user.role != ADMINISTRATOR:
+        if not is_live(user) or user.role != ADMINISTRATOR:
             return self.none()
         return self.owned_by(user)
 
@@ -338,7 +339,7 @@ def is_department_staff(user: Any, code: str) -> bool:
     """An active member of the bureau department ``code`` (e.g. "safety"): the people
     who write the records that department owns."""
     return bool(
-        _is_live(user)
+        is_live(user)
         and user.role == DEPARTMENT_STAFF
         and user.department is not None
         and user.department.code == code

@@ -203,15 +203,8 @@ def school_import(request: AuthedRequest) -> HttpResponse:
     if request.user.role != Role.ADMINISTRATOR:
         raise PermissionDenied(school_services.NOT_IMPORTER)
     form = SchoolImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        answered = hooks.answer_import(
-            request,
-            org_imports.SCHOOLS,
-            upload=form.cleaned_data["file"],
-            check_only=form.cleaned_data["check_only"],
-        )
-        if isinstance(answered, HttpResponse):
-            return answered
-        errors = answered
+    answered = hooks.answer_import_form(request, org_imports.SCHOOLS, form)
+    if isinstance(answered, HttpResponse):
+        return answered
+    errors = answered
     return render(request, "orgs/school_import.html", {"form": form, "errors": errors})

@@ -141,17 +141,10 @@ def school_move(request: AuthedRequest, school_id: int) -> HttpResponse:
 def bureau_import(request: AuthedRequest) -> HttpResponse:
     """Import child bureaus, their townships and schools from one workbook."""
     form = TreeImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        answered = hooks.answer_import(
-            request,
-            org_imports.TREE,
-            upload=form.cleaned_data["file"],
-            check_only=form.cleaned_data["check_only"],
-        )
-        if isinstance(answered, HttpResponse):
-            return answered
-        errors = answered
+    answered = hooks.answer_import_form(request, org_imports.TREE, form)
+    if isinstance(answered, HttpResponse):
+        return answered
+    errors = answered
     return render(request, "orgs/bureau_import.html", {"form": form, "errors": errors})
 
 

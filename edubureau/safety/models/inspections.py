@@ -22,15 +22,12 @@ from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import (
     SchoolScopedQuerySet,
     is_department_staff,
+    is_live,
     schools_visible_to,
     schools_writable_by,
     subtree_ids,
 )
 from edubureau.safety.models.checklists import SAFETY, Checklist, ChecklistItem
-
-
-def _is_live(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 class InspectionKind(models.TextChoices):
@@ -65,7 +62,7 @@ class CampaignQuerySet(models.QuerySet):
     """
 
     def visible_to(self, user: Any) -> Self:
-        if not _is_live(user):
+        if not is_live(user):
             return self.none()
         through = Campaign.schools.through.objects
         covering = through.filter(school_id__in=schools_visible_to(user).values("pk"))
@@ -95,7 +92,7 @@ class CampaignQuerySet(models.QuerySet):
         of a school the door would not let them write: a city's team fills the
         inspections of a county's schools in the city's campaign. Nothing else of
         those schools becomes writable to them."""
-        if not _is_live(user) or user.role == Role.SCHOOL_USER:
+        if not is_live(user) or user.role == Role.SCHOOL_USER:
             return self.none()
         team = through_team().filter(user_id=user.pk).values("campaign_id")
         rule = models.Q(pk__in=team)

@@ -196,17 +196,10 @@ def ledger_import(request: AuthedRequest, ledger: str) -> HttpResponse:
     if not services.can_write_ledgers(request.user):
         raise PermissionDenied("您没有导入安全台账的权限")
     form = LedgerImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        answered = hooks.answer_import(
-            request,
-            ledger_import_kind(spec),
-            upload=form.cleaned_data["file"],
-            check_only=form.cleaned_data["check_only"],
-        )
-        if isinstance(answered, HttpResponse):
-            return answered
-        errors = answered
+    answered = hooks.answer_import_form(request, ledger_import_kind(spec), form)
+    if isinstance(answered, HttpResponse):
+        return answered
+    errors = answered
     columns = services.ledger_columns(spec)
     return render(
         request,
