@@ -98,7 +98,9 @@ def notify(
         raise ValueError(f"notification links must be site paths, got {link!r}")
     users = list({u.pk: u for u in recipients}.values())
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction (a submit's): nothing here
+    # is caught, so a failure rolls the caller back as a whole either way.
+    with transaction.atomic(savepoint=False):
         muted = _muted(users, topic)
         notes = Notification.objects.bulk_create(
             Notification(
@@ -117,7 +119,7 @@ def notify(
         bureau_ids = {u.bureau_id for u in users if u.bureau_id is not None}
         if school_id is not None:
             bureau_ids.update(
-                School.objects.filter(pk=school_id).values_list("bureau_id", flat=True)
+                School.objects.filter(pk=school_id).order_by().values_list("bureau_id", flat=True)
             )
         endpoints = [
             e

@@ -165,6 +165,7 @@ def own_self_inspection(user: Any, period: date) -> Inspection | None:
     return (
         Inspection.objects.visible_to(user)
         .filter(school_id=user.school_id, kind=InspectionKind.SELF, period=period)
+        .select_related("school", "checklist")
         .first()
     )
 

@@ -388,8 +388,6 @@ def inspection_save(
     (``already_submitted``): a retried submit never makes duplicate hazards. A refused
     submit changes nothing at all. ``audit=False`` is the per-item autosave.
     """
-    if not can_fill(actor, inspection):
-        raise NotAllowed("您不能填写该检查")
     if submit and inspection.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=inspection, already_submitted=True)
     pairs = [(item_id, upload) for item_id, uploads in (photos or {}).items() for upload in uploads]
@@ -421,12 +419,17 @@ def _save_locked(
     audit: bool,
     items: Sequence[ChecklistItem] | None,
 ) -> SaveOutcome:
-    # The inspection's row only: FOR UPDATE would lock the joined school's row as well.
+    # Who may fill it (can_fill), checked on the locked row itself; the inspection's row
+    # only: FOR UPDATE would lock the joined school's row as well.
     locked = (
-        Inspection.objects.select_for_update(of=("self",))
+        Inspection.objects.writable_by(actor)
+        .select_for_update(of=("self",))
         .select_related("school")
-        .get(pk=inspection.pk)
+        .filter(pk=inspection.pk)
+        .first()
     )
+    if locked is None:
+        raise NotAllowed("您不能填写该检查")
     if submit and locked.status == InspectionStatus.SUBMITTED:
         return SaveOutcome(inspection=locked, already_submitted=True)
     if not is_editable(locked):

@@ -68,11 +68,18 @@ def _is_ajax(request: AuthedRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _inspection_or_404(request: AuthedRequest, inspection_id: int) -> Inspection:
+def _inspection_or_404(
+    request: AuthedRequest, inspection_id: int, *, related: tuple[str, ...] = ()
+) -> Inspection:
     """An inspection through the door, or one of a campaign the user's team fills (an
     inspector named on a city's team, at a county's school); 404 (audited) otherwise."""
-    team = Inspection.objects.filled_by(request.user).filter(pk=inspection_id).first()
-    return team or get_visible_or_404(Inspection, request.user, inspection_id)
+    team = (
+        Inspection.objects.filled_by(request.user)
+        .select_related(*related)
+        .filter(pk=inspection_id)
+        .first()
+    )
+    return team or get_visible_or_404(Inspection, request.user, inspection_id, related=related)
 
 
 def _photo_or_404(request: AuthedRequest, photo_id: int) -> InspectionPhoto:
@@ -209,7 +216,8 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
-    inspection = _inspection_or_404(request, inspection_id)
+    # With its school and checklist: a POST reads them to choose the form's items.
+    inspection = _inspection_or_404(request, inspection_id, related=("school", "checklist"))
     if not services.can_fill(request.user, inspection):
         raise PermissionDenied("您不能填写该检查")
     if request.method == "POST":
@@ -232,8 +240,7 @@ def _save(
     submit = request.POST.get("action") == "submit"
     client_id = f.parse_client_id(request.POST.get("client_id"))
     if inspection is not None:
-        # Its school and checklist in one query (read to choose the items of the form).
-        inspection = Inspection.objects.select_related("school", "checklist").get(pk=inspection.pk)
+        # Read with its school and checklist (to choose the items of the form).
         school, checklist = inspection.school, inspection.checklist
     else:
         assert school is not None
