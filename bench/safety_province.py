@@ -463,30 +463,38 @@ def dashboard_parts(user: Any, today: date) -> list[tuple[str, Callable[[], Any]
     def scope() -> Any:
         return scope_for(user)
 
+    # As safety_dashboard reads them: a period's parts by record date, the state things
+    # are in now where each school is now (the same rows where no school moved).
+    def dated() -> Any:
+        return scope().by_record_date()
+
+    def now() -> Any:
+        return scope().as_now()
+
     def completion() -> Any:
-        return d._completion(scope=scope(), month=month, links=links, one_school=False)
+        return d._completion(scope=dated(), month=month, links=links, one_school=False)
 
     def units() -> Any:
         return unit_breakdown(scope=scope(), period=period, month=month, today=today)
 
     def open_hazards() -> Any:
-        return d._open_hazards(scope=scope(), today=today, links=links, by_township=True)
+        return d._open_hazards(scope=now(), today=today, links=links, by_township=True)
 
     def overdue() -> Any:
-        return d._overdue(scope=scope(), today=today)
+        return d._overdue(scope=now(), today=today)
 
     def rectification() -> Any:
-        cells = facts.hazard_cells(scope=scope(), period=period, today=today)
-        return cells, facts.close_days(scope=scope(), period=period)
+        cells = facts.hazard_cells(scope=dated(), period=period, today=today)
+        return cells, facts.close_days(scope=dated(), period=period)
 
     def repeats() -> Any:
-        return facts.repeat_fact(scope=scope(), period=period, links=links)
+        return facts.repeat_fact(scope=dated(), period=period, links=links)
 
     def late() -> Any:
-        return facts.late_fact(scope=scope(), period=period, links=links)
+        return facts.late_fact(scope=dated(), period=period, links=links)
 
     def trend() -> Any:
-        return d._trend(scope=scope(), ending=min(period.end, today), links=links)
+        return d._trend(scope=dated(), ending=min(period.end, today), links=links)
 
     def coverage() -> Any:
         s = scope()

@@ -18,6 +18,13 @@ ratio ≤ 1.5).
 
 With ``--reuse`` it skips the build and times an existing database kept by ``--keep``
 (migrated first, so indexes added since are there).
+
+With ``--moved N`` (and ``--reuse``) it times a copy of the kept database
+(``edubureau_viewers_moved``, made from it once) in which N schools have moved between
+counties 90 days ago through ``school_move`` (隶属关系调整, orgs.moves): half of them into
+or out of the timed county, the rest between other counties of the same cities, so the
+county reads its former schools' history and its figures count by record date, and the
+city and the province group moved schools' records by the county of their date.
 """
 
 from __future__ import annotations
@@ -48,9 +55,79 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time a database kept earlier")
     parser.add_argument("--allow-sqlite", action="store_true")
+    parser.add_argument("--moved", type=int, default=0, help="schools moved (with --reuse)")
     args = parser.parse_args(argv)
     args.db_name = DB
+    if args.moved and not args.reuse:
+        parser.error("--moved times a copy of a kept database: use it with --reuse")
     return args
+
+
+def copy_for_moves(url: str, name: str) -> str:
+    """The URL of ``name``, made once as a copy of the database at ``url``."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    with psycopg.connect(sp._server_url(config, "postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            sp.log(f"copying {config['NAME']} to {name} (once)")
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(config["NAME"])
+                )
+            )
+    return sp._server_url(config, name)
+
+
+def move_schools(count: int, county_login: str) -> None:
+    """Move ``count`` schools between counties of the same city, 90 days ago (skipped
+    when the copy already holds that many moves)."""
+    import random
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from edubureau.orgs.models import Bureau, BureauLevel, Role, School, SchoolTransfer, User
+    from edubureau.orgs.services.bureaus import school_move
+
+    done = SchoolTransfer.objects.count()
+    if done >= count:
+        sp.log(f"moved schools: {done} already")
+        return
+    rng = random.Random(7)
+    admin = User.objects.filter(role=Role.ADMINISTRATOR, bureau__parent__isnull=True).first()
+    if admin is None:
+        sys.exit("no administrator of the top bureau to move schools")
+    timed = User.objects.get(username=county_login).bureau
+    moved_on = timezone.localdate() - timedelta(days=90)
+    counties = list(Bureau.objects.filter(level=BureauLevel.COUNTY).order_by("pk"))
+    by_city: dict[int, list[Bureau]] = {}
+    for c in counties:
+        by_city.setdefault(int(c.parent_id or 0), []).append(c)
+    siblings = [b for b in by_city[int(timed.parent_id or 0)] if b.pk != timed.pk]
+    for n in range(done, count):
+        if n % 2 == 0:  # into or out of the timed county
+            source, target = (
+                (timed, rng.choice(siblings)) if n % 4 == 0 else (rng.choice(siblings), timed)
+            )
+        else:
+            city = rng.choice([ids for ids in by_city.values() if len(ids) > 1])
+            source, target = rng.sample(city, 2)
+        school = School.objects.filter(bureau=source, is_active=True).order_by("?").first()
+        township = target.townships.order_by("pk").first()
+        if school is None or township is None:
+            continue
+        try:
+            school_move(
+                actor=admin, school=school, to_bureau=target, township=township, moved_on=moved_on
+            )
+        except ValidationError:  # a school of the same name there already
+            continue
+    sp.log(f"moved schools: {SchoolTransfer.objects.count()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import dj_database_url
 
         url = sp._server_url(dj_database_url.parse(os.environ["DATABASE_URL"]), args.db_name)
+        if args.moved:
+            url = copy_for_moves(url, f"{args.db_name}_moved")
     else:
         url = sp.prepare_database(args)
     sp.setup_django(url)
@@ -75,6 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A kept database is migrated too, so indexes added since it was built are timed.
     with sp.step("迁移 migrate"):
         call_command("migrate", interactive=False, verbosity=0)
+    if args.moved:
+        with sp.step(f"学校隶属调整 {args.moved} schools moved"):
+            move_schools(args.moved, VIEWERS[-1][1])
+            if connection.vendor == "postgresql":
+                with connection.cursor() as c:
+                    c.execute("VACUUM ANALYZE")
     if not args.reuse:
         with sp.step(f"演示数据 demo --scale {args.scale} (organisation and safety data)"):
             orgs_demo.build_demo(

@@ -166,36 +166,59 @@ def mixed(stays: Iterable[Stay], holds: Holds) -> dict[int, list[Stay]]:
     }
 
 
-def history_q(
-    stays: Iterable[Stay], holds: Holds, *, school_key: str, date_key: str
-) -> models.Q | None:
-    """Rule 2: the records of schools that have left the set, dated in their stays in
-    it; None when there are none (callers OR it to the ordinary rule)."""
-    q: models.Q | None = None
-    for own in mixed(stays, holds).values():
-        if holds(own[-1]):
-            continue
-        for stay in own:
-            if holds(stay):
-                part = stay.q(school_key=school_key, date_key=date_key)
-                q = part if q is None else q | part
-    return q
+@dataclass(frozen=True)
+class Correction:
+    """How the ordinary rule (the rows of the set's schools now) changes for moved
+    schools: ``add`` schools to the set, and keep only the rows of the ``restricted``
+    ones that ``windows`` (their stays in the set, by date) allow.
+
+    Applied as ``school IN (set's schools + add) AND (school NOT IN restricted OR
+    windows)``: the school set stays one subquery, which the planner joins on the row's
+    school index as before; the windows only filter the rows of moved schools. (An OR
+    of the windows beside the subquery would make the planner scan the whole table.)"""
+
+    add: tuple[int, ...]
+    restricted: tuple[int, ...]
+    windows: models.Q
+
+    def rows_q(self, school_key: str) -> models.Q:
+        return ~models.Q(**{f"{school_key}__in": self.restricted}) | self.windows
 
 
-def attributed(
-    stays: Iterable[Stay], holds: Holds, *, school_key: str, date_key: str
-) -> tuple[list[int], models.Q | None]:
-    """Rule 3: the schools whose records are counted by date (the ordinary rule must
-    drop them) and the records to count instead: those dated in their stays in the set."""
-    exclude: list[int] = []
-    q: models.Q | None = None
+def correction(
+    stays: Iterable[Stay], holds: Holds, *, dated: bool, school_key: str, date_key: str
+) -> Correction | None:
+    """Rule 2 (``dated`` False: what a reader sees): the schools that have left the
+    set, with their records dated in their stays in it. Rule 3 (``dated``: a period's
+    figures): every school that was in the set for part of its life, with its records
+    dated in its stays in it. None when no school is concerned.
+
+    Stays with the same dates (a 区划调整 moves many schools on one day) share one
+    window: ``school IN (…) AND date ≥ start AND date < end``."""
+    add: list[int] = []
+    restricted: list[int] = []
+    by_window: dict[tuple[date | None, date | None], list[int]] = {}
     for school, own in mixed(stays, holds).items():
-        exclude.append(school)
+        departed = not holds(own[-1])
+        if not dated and not departed:
+            continue  # held now: all of its records, by the ordinary rule
+        if departed:
+            add.append(school)
+        restricted.append(school)
         for stay in own:
             if holds(stay):
-                part = stay.q(school_key=school_key, date_key=date_key)
-                q = part if q is None else q | part
-    return exclude, q
+                by_window.setdefault((stay.start, stay.end), []).append(school)
+    if not restricted:
+        return None
+    windows = models.Q(pk__in=[])
+    for (start, end), schools in sorted(by_window.items(), key=lambda kv: str(kv[0])):
+        window = models.Q(**{f"{school_key}__in": sorted(set(schools))})
+        if start is not None:
+            window &= models.Q(**{f"{date_key}__gte": start})
+        if end is not None:
+            window &= models.Q(**{f"{date_key}__lt": end})
+        windows |= window
+    return Correction(tuple(sorted(add)), tuple(sorted(restricted)), windows)
 
 
 def departure(stays: Iterable[Stay], holds: Holds, school_id: int) -> Stay | None:

@@ -35,6 +35,7 @@ left: :mod:`edubureau.orgs.moves` holds those rules, applied here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
@@ -92,7 +93,8 @@ def school_read_q(
         role == ADMINISTRATOR and not (sensitive and not user.can_read_sensitive)
     ):
         rule = models.Q(**{f"{bureau_key}__in": subtree_ids(user)})
-        return _with_history(rule, user, school_key=school_key, date_key=date_key)
+        reads = models.Q(bureau_id__in=subtree_ids(user))
+        return _with_history(rule, reads, user, school_key=school_key, date_key=date_key)
     if role == ADMINISTRATOR:
         return _NOTHING
     if role == TOWNSHIP_STAFF:
@@ -100,7 +102,8 @@ def school_read_q(
         if not user.township_id:
             return _NOTHING
         rule = models.Q(**{township_key: user.township_id})
-        return _with_history(rule, user, school_key=school_key, date_key=date_key)
+        reads = models.Q(township_id=user.township_id)
+        return _with_history(rule, reads, user, school_key=school_key, date_key=date_key)
     if role == SCHOOL_USER:
         return models.Q(**{school_key: user.school_id})
     if role == INSPECTOR:
@@ -123,15 +126,28 @@ def _reader_stays(user: Any) -> list[moves.Stay]:
     return moves.moved_stays(cache, user.bureau.path)
 
 
-def _with_history(rule: models.Q, user: Any, *, school_key: str, date_key: str | None) -> models.Q:
+def _with_history(
+    rule: models.Q, reads: models.Q, user: Any, *, school_key: str, date_key: str | None
+) -> models.Q:
+    """``rule`` with the history of schools that have left the reader (rule 2 of
+    :mod:`~edubureau.orgs.moves`): ``reads`` is the same rule as a filter on School."""
     if date_key is None or school_key == "pk" or not user.bureau_id:
         return rule
     if not user.bureau.path or not moves.may_have_moved(user.bureau):
         return rule
-    history = moves.history_q(
-        _reader_stays(user), _reader_holds(user), school_key=school_key, date_key=date_key
+    found = moves.correction(
+        _reader_stays(user),
+        _reader_holds(user),
+        dated=False,
+        school_key=school_key,
+        date_key=date_key,
     )
-    return rule if history is None else rule | history
+    if found is None:
+        return rule
+    from edubureau.orgs.models import School
+
+    schools = School.objects.filter(reads | models.Q(pk__in=found.add)).values("pk")
+    return models.Q(**{f"{school_key}__in": schools}) & found.rows_q(school_key)
 
 
 def moved_away_schools(user: Any) -> frozenset[int]:
@@ -578,8 +594,15 @@ class SchoolScope:
         if isinstance(queryset, SchoolScopedQuerySet):
             school_key, bureau_key = queryset._scope_keys()
             if school_key != "pk" and not _refines_read_rule(queryset):
-                rule = models.Q(**{f"{school_key}__in": self.school_ids(model, active=active)})
-                return queryset.filter(self._with_moves(rule, model, school_key, active=active))
+                found = self._correction(model, school_key)
+                if found is None:
+                    return queryset.filter(
+                        **{f"{school_key}__in": self.school_ids(model, active=active)}
+                    )
+                schools = self.school_ids(model, active=active, also=found.add)
+                return queryset.filter(**{f"{school_key}__in": schools}).filter(
+                    found.rows_q(school_key)
+                )
             base = queryset if self._viewer is None else queryset.visible_to(self._viewer)
             if active:
                 active_key = "is_active" if school_key == "pk" else school_key[:-3] + "__is_active"
@@ -627,27 +650,65 @@ class SchoolScope:
             | models.Q(pk__in=held)
         )
 
-    def part_key(self, model: type[models.Model], key: str) -> Any:
+    def part_key(self, model: type[models.Model], key: str, *, only: set[int] | None = None) -> Any:
         """What to group rows of ``model`` by to split them by their school's bureau or
         township (``key``: ``"school__bureau_id"`` or ``"school__township_id"``). By
         record date, a moved school's records go to the bureau or township of their
-        date; otherwise, and where no school moved, it is the field itself."""
+        date; otherwise, and where no school moved, it is the field itself. ``only``:
+        the schools to split (:meth:`moved_apart`), the others by where they are now."""
         field = {"school__bureau_id": "bureau_id", "school__township_id": "township_id"}.get(key)
         date_key = moves.record_date_key(model)
         stays = self._stays() if self._mode == DATED and field and date_key else []
-        if not stays:
+        # Only a past stay somewhere else than the school is now needs a branch (the
+        # default is where it is now); the rows of schools that never moved take one
+        # membership test, not one per stay.
+        now = {s.school_id: getattr(s, str(field)) for s in stays if s.current}
+        elsewhere = [
+            s
+            for s in stays
+            if not s.current
+            and getattr(s, str(field)) != now.get(s.school_id)
+            and (only is None or s.school_id in only)
+        ]
+        if not elsewhere:
             return models.F(key)
-        return models.Case(
+        inner = models.Case(
             *(
                 models.When(
                     s.q(school_key="school_id", date_key=str(date_key)),
                     then=models.Value(getattr(s, str(field))),
                 )
-                for s in stays
+                for s in elsewhere
             ),
             default=models.F(key),
             output_field=models.BigIntegerField(),
         )
+        return models.Case(
+            models.When(school_id__in=sorted({s.school_id for s in elsewhere}), then=inner),
+            default=models.F(key),
+            output_field=models.BigIntegerField(),
+        )
+
+    def moved_apart(self, part: Any) -> set[int]:
+        """By record date, the moved schools whose records a figure split by ``part`` (a
+        function of a school id and a stay, e.g. the child bureau of the stay's bureau)
+        must split by date: those in the scope for part of their life only, and those
+        whose stays in it fall in different parts. A move between two counties of one
+        city changes nothing in the province's figures by city."""
+        if self._mode != DATED:
+            return set()
+        holds = self._holds()
+        if holds is None:
+            return set()
+        by_school: dict[int, list[moves.Stay]] = {}
+        for s in self._stays():
+            by_school.setdefault(s.school_id, []).append(s)
+        apart = set()
+        for school, own in by_school.items():
+            held = [s for s in own if holds(s)]
+            if held and (len(held) < len(own) or len({part(school, s) for s in held}) > 1):
+                apart.add(school)
+        return apart
 
     def school_parts_on(self, day: date) -> dict[int, moves.Stay | None]:
         """By record date, for figures that count schools by the bureau or township they
@@ -688,28 +749,21 @@ class SchoolScope:
         # Schools moved within the scope only change nothing in it.
         return (stays, holds) if moves.mixed(stays, holds) else None
 
-    def _with_moves(
-        self, rule: models.Q, model: type[models.Model], school_key: str, *, active: bool
-    ) -> models.Q:
-        """``rule`` (the rows of the scope's schools now) corrected for moved schools:
-        their records dated in a stay in the scope are added (rule 2); by record date,
-        their records dated elsewhere are dropped (rule 3)."""
+    def _correction(self, model: type[models.Model], school_key: str) -> moves.Correction | None:
+        """How moved schools change ``rows(model)`` in this scope's mode: rule 2 adds the
+        history of schools that have left (visible); rule 3 counts every moved school's
+        records by their date (dated). None where no school crossed the scope's edge."""
         found = self._moves(model)
         if found is None:
-            return rule
+            return None
         stays, holds = found
-        keys = {"school_key": school_key, "date_key": str(moves.record_date_key(model))}
-        if self._mode == DATED:
-            exclude, extra = moves.attributed(stays, holds, **keys)
-            if exclude:
-                rule &= ~models.Q(**{f"{school_key}__in": exclude})
-        else:
-            extra = moves.history_q(stays, holds, **keys)
-        if extra is None:
-            return rule
-        if active:
-            extra &= models.Q(**{school_key[:-3] + "__is_active": True})
-        return rule | extra
+        return moves.correction(
+            stays,
+            holds,
+            dated=self._mode == DATED,
+            school_key=school_key,
+            date_key=str(moves.record_date_key(model)),
+        )
 
     def _holds(self) -> moves.Holds | None:
         """The scope's schools as a test on a stay: its narrowing within what its viewer
@@ -742,13 +796,16 @@ class SchoolScope:
 
         return self.rows(School)
 
-    def school_ids(self, model: type[models.Model], *, active: bool = False) -> models.QuerySet:
+    def school_ids(
+        self, model: type[models.Model], *, active: bool = False, also: Sequence[int] = ()
+    ) -> models.QuerySet:
         """The keys of the schools whose rows of ``model`` the scope holds (with
-        ``active``, open schools only), as a subquery, for aggregates and hand-written SQL
-        keyed on ``school_id``: the rows of ``model`` whose school is among these are
-        exactly ``rows(model)``, unless the model refines ``visible_to`` (then use
-        ``rows``; these are the schools of those rows) or :meth:`moved` says a moved
-        school's records are counted by date (then select from ``rows``)."""
+        ``active``, open schools only; ``also``: these schools too, for moved schools'
+        history), as a subquery, for aggregates and hand-written SQL keyed on
+        ``school_id``: the rows of ``model`` whose school is among these are exactly
+        ``rows(model)``, unless the model refines ``visible_to`` (then use ``rows``;
+        these are the schools of those rows) or :meth:`moved` says a moved school's
+        records are counted by date (then select from ``rows``)."""
         from edubureau.orgs.models import School
 
         queryset = model._default_manager.all()
@@ -757,17 +814,18 @@ class SchoolScope:
         if _refines_read_rule(queryset):
             school_key, _ = queryset._scope_keys()
             return self.rows(model, active=active).order_by().values(school_key).distinct()
-        schools = School.objects.all()
+        rule = self._narrow_q("pk", "bureau_id")
         if self._viewer is not None:
             sensitive = bool(getattr(model, "sensitive", False))
-            schools = schools.filter(
-                school_read_q(
-                    self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
-                )
+            rule &= school_read_q(
+                self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
             )
+        if also:
+            rule |= models.Q(pk__in=list(also))
+        schools = School.objects.filter(rule)
         if active:
             schools = schools.filter(is_active=True)
-        return schools.filter(self._narrow_q("pk", "bureau_id")).order_by().values("pk")
+        return schools.order_by().values("pk")
 
     def bureaus(self) -> models.QuerySet[Bureau]:
         """The bureaus of a subtree scope the viewer may read (the scope's own bureau for

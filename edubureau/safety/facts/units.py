@@ -256,7 +256,9 @@ def unit_breakdown(
     # A period's figures count a moved school's records, and the school itself, where
     # it was on their date (orgs.moves); open and overdue hazards where it is now.
     dated, now = scope.by_record_date(), scope.as_now()
-    moved = dated.school_parts_on(month.start)
+    # Only schools whose move changes a part (or crosses the scope's edge) count apart.
+    apart = dated.moved_apart(lambda school_id, stay: part(group_of(school_id, stay)))
+    moved = {k: v for k, v in dated.school_parts_on(month.start).items() if k in apart}
 
     # Schools -------------------------------------------------------------------
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -319,7 +321,7 @@ def unit_breakdown(
         # subquery over the schools of bureaus not live yet, usually none, rather than a
         # join of every inspection to its school and bureau.
         .exclude(school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk"))
-        .values(unit=dated.part_key(Inspection, row_key))
+        .values(unit=dated.part_key(Inspection, row_key, only=apart))
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
         .order_by()
     )
@@ -350,7 +352,7 @@ def unit_breakdown(
         period_rows = dated.rows(Hazard).filter(in_period)
         now_rows = now.rows(Hazard).filter(unresolved)
         hazards = [
-            *period_rows.values(unit=dated.part_key(Hazard, row_key))
+            *period_rows.values(unit=dated.part_key(Hazard, row_key, only=apart))
             .annotate(found=measures["found"], closed=measures["closed"])
             .order_by(),
             *now_rows.values(unit=F(row_key))

@@ -267,3 +267,21 @@ def test_the_citys_table_of_counties_agrees_with_each_countys_own(city, month):
     # Its hazards found in the year: two each; its one open hazard is 丁县's now.
     own = table(scope_for(viewer, bureau=city.ding)).total
     assert own.unresolved >= 1
+
+
+def test_a_move_within_a_city_splits_the_city_by_county_not_the_province_by_city(city):
+    school = _move(city)
+    cast = city.cast
+    paths = dict(Bureau.objects.values_list("pk", "path"))
+
+    def child_of(top: Bureau):
+        depth = len(top.path.strip("/").split("/"))
+        return lambda school_id, stay: paths[stay.bureau_id].strip("/").split("/")[depth]
+
+    city_scope = scope_for(fresh(cast.city_safety)).by_record_date()
+    province_scope = scope_for(fresh(cast.province_safety)).by_record_date()
+    assert city_scope.moved_apart(child_of(cast.city)) == {school.pk}
+    assert province_scope.moved_apart(child_of(cast.province)) == set()
+    # The county it left counts it apart too: it crossed that county's edge.
+    county_scope = scope_for(fresh(cast.sibling_safety)).by_record_date()
+    assert county_scope.moved_apart(lambda school_id, stay: stay.township_id) == {school.pk}
