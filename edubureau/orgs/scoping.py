@@ -146,7 +146,10 @@ def _with_history(
         return rule
     from edubureau.orgs.models import School
 
-    schools = School.objects.filter(reads | models.Q(pk__in=found.add)).values("pk")
+    # A UNION, not an OR: each branch keeps its index (an OR scans every school).
+    schools = School.objects.filter(reads).order_by().values("pk")
+    if found.add:
+        schools = schools.union(School.objects.filter(pk__in=found.add).order_by().values("pk"))
     return models.Q(**{f"{school_key}__in": schools}) & found.rows_q(school_key)
 
 
@@ -820,12 +823,17 @@ class SchoolScope:
             rule &= school_read_q(
                 self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
             )
-        if also:
-            rule |= models.Q(pk__in=list(also))
         schools = School.objects.filter(rule)
         if active:
             schools = schools.filter(is_active=True)
-        return schools.order_by().values("pk")
+        keys = schools.order_by().values("pk")
+        if not also:
+            return keys
+        # A UNION, not an OR: each branch keeps its index (an OR scans every school).
+        extra = School.objects.filter(pk__in=list(also))
+        if active:
+            extra = extra.filter(is_active=True)
+        return keys.union(extra.order_by().values("pk"))
 
     def bureaus(self) -> models.QuerySet[Bureau]:
         """The bureaus of a subtree scope the viewer may read (the scope's own bureau for
