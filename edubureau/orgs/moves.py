@@ -21,12 +21,15 @@ possibly through a relation: ``"hazard__reported_on"``). Registries without a da
 (vehicles, canteens) stay with the school's current bureau.
 
 Only schools with a transfer that crosses a subtree's edge are special; the rest read
-by the ordinary rule. Finding them is one query on the (small) transfer table, made
-once per reader and per request (:func:`moved_stays`).
+by the ordinary rule. Only readers of a bureau whose subtree a school crossed
+(``Bureau.has_moved_schools``) look for them: one query on the (small) transfer table,
+made once per reader and per request (:func:`moved_stays`).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -210,15 +213,18 @@ def correction(
                 by_window.setdefault((stay.start, stay.end), []).append(school)
     if not restricted:
         return None
-    windows = models.Q(pk__in=[])
+    # Every restricted school has a stay in the set, so there is at least one window.
+    windows: list[models.Q] = []
     for (start, end), schools in sorted(by_window.items(), key=lambda kv: str(kv[0])):
         window = models.Q(**{f"{school_key}__in": sorted(set(schools))})
         if start is not None:
             window &= models.Q(**{f"{date_key}__gte": start})
         if end is not None:
             window &= models.Q(**{f"{date_key}__lt": end})
-        windows |= window
-    return Correction(tuple(sorted(add)), tuple(sorted(restricted)), windows)
+        windows.append(window)
+    return Correction(
+        tuple(sorted(add)), tuple(sorted(restricted)), functools.reduce(operator.or_, windows)
+    )
 
 
 def departure(stays: Iterable[Stay], holds: Holds, school_id: int) -> Stay | None:
