@@ -442,7 +442,7 @@ class SchoolScope:
         township: Any,
         school: Any,
         narrowed: dict[str, Any],
-        mode: str = "visible",
+        mode: str = VISIBLE,
     ) -> None:
         if door is not _DOOR:
             raise TypeError("SchoolScope is made by scope_for() or system_scope(), never by hand")
