@@ -54,6 +54,11 @@ def _move(city) -> School:
     return school
 
 
+def school_transfer_from(school: School):
+    """The township the school left."""
+    return school.transfers.get().from_township
+
+
 def fresh(user: User) -> User:
     """The account as the next request loads it (its bureau's flags read afresh)."""
     return User.objects.select_related("bureau").get(pk=user.pk)
@@ -93,8 +98,32 @@ def test_the_old_county_reads_the_history_and_writes_none_of_it(city):
     assert set(Hazard.objects.visible_to(new).filter(school=school)) == before | after
     assert set(Hazard.objects.writable_by(new).filter(school=school)) == before | after
     assert Hazard.objects.visible_to(fresh(cast.city_safety)).filter(school=school).count() == 4
-    # Another city's bureau reads nothing of it, history included.
-    assert not Hazard.objects.visible_to(cast.other_admin).filter(school=school).exists()
+    # The old township's 中心校 reads the history too; another township of 乙县 does not.
+    old_town, other_town = school_transfer_from(school), cast.sibling_school.township
+    assert old_town != other_town
+    old_town_staff = fresh(
+        UserFactory(role="township_staff", bureau=cast.sibling_bureau, township=old_town)
+    )
+    assert set(Hazard.objects.visible_to(old_town_staff).filter(school=school)) == before
+    other_town_staff = fresh(
+        UserFactory(role="township_staff", bureau=cast.sibling_bureau, township=other_town)
+    )
+    assert not Hazard.objects.visible_to(other_town_staff).filter(school=school).exists()
+    # Nobody else reads any of it, history included: another city's bureau, the
+    # sibling county 甲县 (its staff, its township, its inspector), another school.
+    for outsider in (
+        cast.other_admin,
+        cast.safety_staff,
+        cast.township_staff,
+        cast.inspector,
+        cast.school_a_officer,
+    ):
+        outsider = fresh(outsider)
+        for model in (Hazard, Inspection, Drill):
+            assert not model.objects.visible_to(outsider).filter(school=school).exists(), (
+                outsider.username,
+                model.__name__,
+            )
 
 
 def test_the_old_county_opens_its_history_and_is_refused_the_rest(city, client_for):
