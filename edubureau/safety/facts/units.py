@@ -250,14 +250,15 @@ def unit_breakdown(
             return f"township:{group}" if group is not None else "direct"
         return f"school:{group}"
 
-    def group_of(school_id: int, stay: Any) -> Any:
-        return {BUREAU: stay.bureau_id, TOWNSHIP: stay.township_id}.get(grouping, school_id)
+    def part_of_stay(school_id: int, stay: Any) -> str | None:
+        """The part a moved school's stay falls in."""
+        return part({BUREAU: stay.bureau_id, TOWNSHIP: stay.township_id}.get(grouping, school_id))
 
     # A period's figures count a moved school's records, and the school itself, where
     # it was on their date (orgs.moves); open and overdue hazards where it is now.
     dated, now = scope.by_record_date(), scope.as_now()
     # Only schools whose move changes a part (or crosses the scope's edge) count apart.
-    apart = dated.moved_apart(lambda school_id, stay: part(group_of(school_id, stay)))
+    apart = dated.moved_apart(part_of_stay)
     moved = {k: v for k, v in dated.school_parts_on(month.start).items() if k in apart}
 
     # Schools -------------------------------------------------------------------
@@ -309,7 +310,7 @@ def unit_breakdown(
             shown=shown,
             parts=parts,
             order=order,
-            part=lambda school_id, stay: part(group_of(school_id, stay)),
+            part=part_of_stay,
             grouping=grouping,
         )
 
