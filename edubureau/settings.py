@@ -170,6 +170,8 @@ MIDDLEWARE = [
     "edubureau.orgs.middleware.ForcePasswordChangeMiddleware",
     # Then a second factor the bureau requires and the account has not set up.
     "edubureau.orgs.middleware.TwoFactorEnrolmentMiddleware",
+    # PostgreSQL's row-level security for the signed-in account (orgs/wall.py).
+    "edubureau.orgs.wall.WallMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the final response of a failed login.
     "axes.middleware.AxesMiddleware",
@@ -366,7 +368,7 @@ SPECTACULAR_SETTINGS = {
 # PostgreSQL alike; `edubureau worker` runs them. Tests run tasks immediately.
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        "BACKEND": "edubureau.orgs.wall.ImmediateBackend"
         if TESTING
         else "django_tasks_db.DatabaseBackend",
     }

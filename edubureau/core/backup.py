@@ -133,7 +133,20 @@ def dump_database(target: Path) -> None:
             source.close()
         return
     args, env = _pg_args_env()
-    _run([_pg_command("pg_dump"), "--format=custom", "--file", str(target), *args], env)
+    # --enable-row-security: the tables of school records bind even their owner
+    # (FORCE ROW LEVEL SECURITY, orgs/wall.py); outside a request the wall is down, so
+    # the dump still holds every row. Without it pg_dump refuses those tables.
+    _run(
+        [
+            _pg_command("pg_dump"),
+            "--format=custom",
+            "--enable-row-security",
+            "--file",
+            str(target),
+            *args,
+        ],
+        env,
+    )
 
 
 def restore_database(source: Path, kind: str) -> None:

@@ -14,6 +14,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 
+from edubureau.orgs import wall
 from edubureau.orgs.models import User
 from edubureau.orgs.services import api_tokens
 
@@ -34,6 +35,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(INACTIVE)
         if api_tokens.api_token_is_expired(token):
             raise exceptions.AuthenticationFailed(api_tokens.TOKEN_EXPIRED)
+        # The middleware put up the wall for nobody: the account is known only now.
+        wall.apply(user)
         return user, token
 
 

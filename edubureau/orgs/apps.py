@@ -15,13 +15,17 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_finished
 
         from edubureau.core import hooks, navigation
         from edubureau.core.roles import Role
+        from edubureau.orgs import wall
         from edubureau.orgs.middleware import mark_session_start
         from edubureau.orgs.services import bureaus
 
         user_logged_in.connect(mark_session_start, dispatch_uid="orgs.session_start")
+        # After the response is sent (a streamed export included), the wall comes down.
+        request_finished.connect(wall.lift, dispatch_uid="orgs.wall_lift")
 
         # core sits below orgs and knows no bureau: it asks through this hook.
         hooks.set_shared_deployment_check(bureaus_share_deployment)

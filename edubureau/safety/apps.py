@@ -27,3 +27,7 @@ class SafetyConfig(AppConfig):
 
         safety_downloads.register()
         safety_imports.register()
+        from edubureau.orgs import wall
+        from edubureau.safety.models.inspections import team_schools
+
+        wall.register_schools(team_schools)

@@ -105,6 +105,14 @@ def through_team() -> models.QuerySet:
     return Campaign.team.through.objects.all()
 
 
+def team_schools(user: Any) -> models.QuerySet:
+    """The schools of the campaigns whose team ``user`` is named on: the team reads and
+    fills their inspections wherever they are (``fillable_by``), so the database wall
+    (orgs/wall.py) lets the user's requests through to them."""
+    team = through_team().filter(user_id=user.pk).values("campaign_id")
+    return Campaign.schools.through.objects.filter(campaign_id__in=team).values("school_id")
+
+
 def self_inspection_schools(user: Any) -> models.QuerySet[School]:
     """The schools whose monthly self-inspection ``user`` fills: the door's writable
     schools for safety records, narrowed to the user's own school. A self-inspection

@@ -49,6 +49,7 @@ from edubureau.core.photos import (
 )
 from edubureau.notifications.models import Level
 from edubureau.notifications.services import notify
+from edubureau.orgs import wall
 from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import is_department_staff, schools_writable_by
 from edubureau.orgs.selectors import school_recipients
@@ -347,8 +348,14 @@ def inspection_save_new_self(
     """The first save of a self-inspection form that had no row yet. A retried post
     (same ``client_id``) finds the row it created instead of making another; a refused
     submit leaves no row behind."""
-    existing = Inspection.objects.filter(client_id=client_id).first()
-    if existing is not None and existing.school_id == school.pk:
+    # Across the database wall (orgs/wall.py): an id another school's row holds must
+    # be known here, or the insert below would collide with it. Only its school is read.
+    with wall.unrestricted():
+        owner = Inspection.objects.filter(client_id=client_id).values_list("school_id").first()
+    existing = None
+    if owner is not None:
+        existing = Inspection.objects.filter(client_id=client_id, school=school).first()
+    if existing is not None:
         inspection = existing
     else:
         # An id already taken elsewhere is not reused (it identifies that other row).
@@ -356,7 +363,7 @@ def inspection_save_new_self(
             actor=actor,
             school=school,
             period=period,
-            client_id=client_id if existing is None else None,
+            client_id=client_id if owner is None else None,
         )
     return inspection_save(
         actor=actor,

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from edubureau.audit.services import audit_denied
 from edubureau.core.concurrency import UNCHECKED, EditConflict, LoadedVersion
+from edubureau.orgs.access import audit_out_of_scope
 from edubureau.rectification.lifecycle import (
     NotAllowed,
     TransitionError,
@@ -105,7 +106,7 @@ def hazards_verify_bulk(
     for its state, not verified twice).
 
     Ids outside what the actor may read are refused without revealing the record
-    and audited like the door's 404s (``audit_denied``); refusals because of who is
+    and audited like the door's 404s (``audit_out_of_scope``); refusals because of who is
     acting are audited as the 403s of the detail page are.
     """
     outcome = BulkOutcome()
@@ -121,10 +122,7 @@ def hazards_verify_bulk(
     for hazard_id in ids:
         hazard = visible.get(hazard_id)
         if hazard is None:
-            if Hazard.objects.filter(pk=hazard_id).exists():
-                audit_denied(
-                    actor=actor, model=Hazard, object_id=hazard_id, detail="批量复查范围外的隐患"
-                )
+            audit_out_of_scope(actor, Hazard, hazard_id, detail="批量复查范围外的隐患")
             outcome.refused.append(Refusal(hazard_id, "", NOT_FOUND))
             continue
         label = f"{hazard.school.name}：{hazard.description[:30]}"
