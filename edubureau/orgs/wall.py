@@ -23,7 +23,8 @@ What a request may see, per account (the door's read rule, coarsened to schools)
 - a city's accounts: the city's bureau path (a prefix match through the school's
   bureau), plus the same extras as ids; a list of thousands of ids costs more than
   the path (docs/security.md has the figures);
-- the deployment's top bureau: everything (it reads every school);
+- the deployment's top bureau: everything (it reads every school), unless other
+  bureaus share the deployment side by side: then its path, like a city;
 - anyone not signed in: no school's rows.
 
 A few reads must cross the wall on purpose (the audit of a refused probe records the
@@ -133,6 +134,13 @@ def _execute(sql: str, params: list[Any]) -> None:
         cursor.execute(sql, params)
 
 
+def _other_roots(bureau: Any) -> bool:
+    """Whether bureaus side by side share the deployment (then no top reads all)."""
+    return bool(
+        type(bureau)._default_manager.filter(parent__isnull=True).exclude(pk=bureau.pk).exists()
+    )
+
+
 def _schools_of(user: Any) -> tuple[str, str, models.QuerySet | None]:
     """(on or off, bureau path, schools query) for ``user``: see the module's docstring."""
     from edubureau.orgs.models import BureauLevel, School
@@ -144,9 +152,9 @@ def _schools_of(user: Any) -> tuple[str, str, models.QuerySet | None]:
         bureau = user.bureau if user.bureau_id else None
         if bureau is None:
             return "on", "", None
-        if bureau.parent_id is None:
+        if bureau.parent_id is None and not _other_roots(bureau):
             return "off", "", None
-        if bureau.level != BureauLevel.COUNTY:
+        if bureau.parent_id is None or bureau.level != BureauLevel.COUNTY:
             path = bureau.path
     schools = None if path else scoping.schools_visible_to(user).order_by().values("pk")
     more = [extra(user).order_by() for extra in _extra_schools]

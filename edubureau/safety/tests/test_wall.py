@@ -152,6 +152,20 @@ def test_each_account_sees_its_own_schools_through_a_raw_query(cast, hazards):
 
 
 @on_postgres
+def test_a_top_bureau_beside_another_reads_only_its_own_tree(cast, hazards):
+    """Bureaus side by side on one deployment: no top reads everything."""
+    from edubureau.testing.factories import BureauFactory, SchoolFactory
+
+    beside = BureauFactory(parent=None, name="邻省教育厅", level="province")
+    make_hazard(cast, school=SchoolFactory(bureau=beside), description="邻省学校隐患")
+    wall.apply(cast.province_leader)
+    try:
+        assert _raw_schools() == hazards
+    finally:
+        wall.lift()
+
+
+@on_postgres
 def test_a_planted_leak_in_a_page_is_stopped_by_the_wall(cast, hazards, client_for, monkeypatch):
     """The door's read rule for hazards removed: the list still shows school A's only."""
     monkeypatch.setattr(HazardQuerySet, "visible_to", lambda self, user: self.all())
