@@ -101,6 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         c.execute("VACUUM ANALYZE")
     sp.log(f"schools {School.objects.count():,}, hazards {Hazard.objects.count():,}")
 
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # Static files are the web server's; the pages render without a collectstatic manifest.
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": static}
     # One connection for the whole run: SET ROLE holds on it.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)

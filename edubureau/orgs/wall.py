@@ -56,16 +56,17 @@ ENABLED = True
 
 # The policy, one expression for every walled table. The wall is on only while a
 # request has set it; ids come as one comma-separated setting, unnested into a hashed
-# subplan (measured far cheaper per row than ``= ANY(array)``).
+# subplan (measured far cheaper per row than ``= ANY(array)``). Each setting is read in
+# a scalar subquery, so that PostgreSQL reads it once per query, not once per row.
 USING = f"""(
-    current_setting('{ON}', true) IS DISTINCT FROM 'on'
+    (SELECT current_setting('{ON}', true)) IS DISTINCT FROM 'on'
     OR school_id IN (
         SELECT unnest(string_to_array(current_setting('{SCHOOLS}', true), ','))::bigint
     )
     OR school_id IN (
         SELECT s.id FROM orgs_school s JOIN orgs_bureau b ON b.id = s.bureau_id
-        WHERE current_setting('{PATH}', true) <> ''
-          AND starts_with(b.path, current_setting('{PATH}', true))
+        WHERE (SELECT current_setting('{PATH}', true)) <> ''
+          AND starts_with(b.path, (SELECT current_setting('{PATH}', true)))
     )
 )"""
 
