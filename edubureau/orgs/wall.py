@@ -28,7 +28,8 @@ What a request may see, per account (the door's read rule, coarsened to schools)
 - anyone not signed in: no school's rows.
 
 A few reads must cross the wall on purpose (the audit of a refused probe records the
-target's school; an import checks that a plate is not another school's). They say so
+target's school; a ledger checks that a plate is not another school's; a new
+self-inspection checks that its client id is not another school's row). They say so
 with :func:`unrestricted`.
 """
 
