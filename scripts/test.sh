@@ -34,5 +34,9 @@ EDUBUREAU_TESTING=1 .venv/bin/mypy
 echo "== import-linter (layers, [tool.importlinter] in pyproject.toml)"
 .venv/bin/lint-imports --no-cache --no-logo
 db=${DATABASE_URL:+PostgreSQL}
-echo "== pytest (${db:-SQLite})"
-exec .venv/bin/pytest "$@"
+# One pytest worker per core (pytest-xdist; each worker has its own test database),
+# tests handed to whichever worker is free. EDUBUREAU_TEST_WORKERS=0 runs them in one
+# process; `-n 0` among the arguments does too.
+workers=${EDUBUREAU_TEST_WORKERS:-auto}
+echo "== pytest (${db:-SQLite}, workers: $workers)"
+exec .venv/bin/pytest -n "$workers" --dist worksteal "$@"

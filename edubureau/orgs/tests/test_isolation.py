@@ -36,25 +36,32 @@ class Known:
 KNOWN: list[Known] = []
 
 
-_walked: dict[str, list[isolation.Failure]] = {}
+# The walk runs as SHARDS tests, each walking every role over its share of the routes,
+# so that the suite's workers share its few thousand requests out.
+SHARDS = 6
+
+_walked: dict[int, list[isolation.Failure]] = {}
 
 
-def walked(cast, settings, tmp_path) -> list[isolation.Failure]:
-    """The failures of one walk as every viewer (made once, shared by these tests)."""
-    if "failures" not in _walked:
+def walked(shard: int, cast, settings, tmp_path) -> list[isolation.Failure]:
+    """The failures of one share of the walk as every viewer (made once per process)."""
+    if shard not in _walked:
         settings.MEDIA_ROOT = tmp_path
         started = time.monotonic()
         walk = isolation.prepare(cast)
-        failures = isolation.run(walk, isolation.viewers_for(cast, isolation.every_viewer(cast)))
+        viewers = isolation.viewers_for(cast, isolation.every_viewer(cast))
+        failures = isolation.run(walk, viewers, shard=(shard, SHARDS))
         seconds = time.monotonic() - started
-        print(f"isolation walk: {walk.requests} requests in {seconds:.0f}s")
-        assert walk.requests > 3000, "the walk reached far fewer routes than it should"
-        _walked["failures"] = failures
-    return _walked["failures"]
+        print(f"isolation walk, share {shard}: {walk.requests} requests in {seconds:.0f}s")
+        assert walk.requests > 2400 / SHARDS, "the walk reached far fewer routes than it should"
+        _walked[shard] = failures
+    return _walked[shard]
 
 
-def test_it_walks_every_route_as_every_role(cast, settings, tmp_path):
-    failures = walked(cast, settings, tmp_path)
+@pytest.mark.walk
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_it_walks_every_route_as_every_role(shard, cast, settings, tmp_path):
+    failures = walked(shard, cast, settings, tmp_path)
     unknown = [f for f in failures if not any(k.matches(f) for k in KNOWN)]
     assert unknown == [], "\n".join(map(str, unknown))
 
@@ -67,8 +74,21 @@ def test_it_walks_every_route_as_every_role(cast, settings, tmp_path):
     ],
 )
 def test_a_known_failure_is_still_there(known, cast, settings, tmp_path):
-    found = [f for f in walked(cast, settings, tmp_path) if known.matches(f)]
+    found = [
+        f
+        for shard in range(SHARDS)
+        for f in walked(shard, cast, settings, tmp_path)
+        if known.matches(f)
+    ]
     assert found == [], "\n".join(map(str, found))
+
+
+def test_every_share_has_its_part_of_the_routes():
+    names = [str(r.name) for r in isolation.iter_routes() if r.name]
+    shares = [isolation._share(name, SHARDS) for name in names]
+    assert set(shares) == set(range(SHARDS))
+    # Every share has work (a share with a tenth of the routes would leave a worker idle).
+    assert min(shares.count(i) for i in range(SHARDS)) > len(names) / SHARDS / 2
 
 
 def test_it_walks_every_role_of_every_level(cast):

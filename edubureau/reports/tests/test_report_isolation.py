@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 urlpatterns = [path("reports/", include((report_patterns, "reports")))]
 
 
+@pytest.mark.walk
 def test_every_report_route_keeps_other_schools_and_bureaus_out(cast):
     routes = {r.name for r in iter_routes(__name__)}
     assert {"reports:list", "reports:detail", "reports:docx", "reports:edit"} <= routes

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 urlpatterns = [path("stats/", include((stats_patterns, "stats")))]
 
 
+@pytest.mark.walk
 def test_every_stats_route_keeps_other_schools_and_bureaus_out(cast):
     routes = {r.name for r in iter_routes(__name__)}
     assert {"stats:return-list", "stats:return-detail", "stats:return-edit",

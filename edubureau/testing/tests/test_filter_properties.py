@@ -155,6 +155,7 @@ def _probe(
     return len(urls)
 
 
+@pytest.mark.walk
 @pytest.mark.django_db
 def test_no_crafted_filter_shows_a_hidden_partys_rows(cast):
     assert _probe(cast, examples=600) > 15, "too few list routes to mean anything"

@@ -35,6 +35,7 @@ def _bodies(base: dict[str, list[str]], shift: int) -> list[dict[str, list[str]]
     return [*one_at_a_time, all_at_once]
 
 
+@pytest.mark.walk
 @pytest.mark.django_db
 def test_no_form_body_makes_a_server_error(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -32,7 +32,6 @@ from edubureau.testing.isolation import (
     IGNORED_PARAMS,
     OWN,
     SCHOOL_B,
-    TARGETS,
     form_body,
     prepare,
     viewers_for,
@@ -53,38 +52,44 @@ MUST_POST = {
 }
 
 
-def _accounts(cast):
-    """(account, the party whose rows are its own): a school's officer, the county's
-    safety department and administrator on the county's school, the city's safety
-    department on the city's own rows."""
-    return [
-        (cast.school_b_officer, SCHOOL_B),
-        (cast.safety_staff, SCHOOL_B),
-        (cast.admin, SCHOOL_B),
-        (cast.city_safety, CITY),
-    ]
+# (account, the party whose rows are its own): a school's officer, the county's safety
+# department and administrator on the county's school, the city's safety department on
+# the city's own rows. One test each, so that the suite's workers share them out. The
+# last two figures are floors a little under what the walk reaches today (forms posted,
+# one-field posts): fewer means the test has stopped meeting forms it met.
+ACCOUNTS = [
+    ("school_b_officer", SCHOOL_B, 18, 250),
+    ("safety_staff", SCHOOL_B, 15, 210),
+    ("admin", SCHOOL_B, 8, 110),
+    ("city_safety", CITY, 15, 70),
+]
 
 
 @pytest.mark.django_db
-def test_own_rows_forms_take_no_id_of_a_party_the_account_may_not_write(cast, settings, tmp_path):
+@pytest.mark.walk
+@pytest.mark.parametrize(
+    ("account", "own", "min_forms", "min_posts"), ACCOUNTS, ids=[a[0] for a in ACCOUNTS]
+)
+def test_own_rows_forms_take_no_id_of_a_party_the_account_may_not_write(
+    account, own, min_forms, min_posts, cast, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     walk = prepare(cast)
     later = _later_states(cast)
     posted: set[str] = set()
-    forged = 0
-    for user, own in _accounts(cast):
-        (viewer,) = viewers_for(cast, [user])
-        # A school's own account writes its school's rows (the walk, which never
-        # walks school A's, marks every party hidden from school-side accounts).
-        viewer.relations[own] = OWN
-        # Forged toward the parties it hides: a city may rightly name its counties'
-        # schools on its own records (a campaign's schools), as the walk allows.
-        foreign = viewer.with_relation(walk.parties, HIDDEN)
-        forged += _walk_own_rows(walk, viewer, own, foreign, later, posted)
-    assert all(k in TARGETS for k in ("hazard_id", "inspection_id"))
-    assert posted >= MUST_POST, f"forms never reached: {sorted(MUST_POST - posted)}"
-    assert len(posted) >= 8, sorted(posted)
-    assert forged >= 300, forged
+    (viewer,) = viewers_for(cast, [getattr(cast, account)])
+    # A school's own account writes its school's rows (the walk, which never walks
+    # school A's, marks every party hidden from school-side accounts).
+    viewer.relations[own] = OWN
+    # Forged toward the parties it hides: a city may rightly name its counties' schools
+    # on its own records (a campaign's schools), as the walk allows.
+    foreign = viewer.with_relation(walk.parties, HIDDEN)
+    forged = _walk_own_rows(walk, viewer, own, foreign, later, posted)
+    print(f"{account}: {forged} forged posts to {len(posted)} forms")
+    if account == "school_b_officer":
+        assert posted >= MUST_POST, f"forms never reached: {sorted(MUST_POST - posted)}"
+    assert len(posted) >= min_forms, sorted(posted)
+    assert forged >= min_posts, forged
     # Rows written for another school first: they are what this test is about.
     shown = sorted(map(str, walk.failures), key=lambda f: "changed rows" not in f)
     assert not shown, "\n".join(shown[:30])

@@ -121,6 +121,7 @@ def _post(client: Client, user: Any, url: str, body: Any, **extra: Any) -> int:
     return status
 
 
+@pytest.mark.walk
 @pytest.mark.django_db
 def test_no_object_form_body_makes_a_server_error(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -72,6 +72,7 @@ def test_the_scan_finds_the_parameters_the_lists_read():
     assert {"school", "township", "period", "since", "until", "page", "q"} <= set(names)
 
 
+@pytest.mark.walk
 @pytest.mark.django_db
 def test_no_query_string_makes_a_server_error(cast):
     names = query_param_names()
