@@ -486,8 +486,9 @@ class Semester(models.Model):
 
 
 class SchoolTransfer(models.Model):
-    """A school moved from one bureau to another (a 隶属关系调整): the school's
-    records up to ``moved_on`` belong to the history of ``from_bureau``."""
+    """A school moved from one bureau to another (a 隶属关系调整), or between two
+    townships of its bureau: the school's records up to ``moved_on`` belong to the
+    history of ``from_bureau`` and ``from_township`` (orgs.moves)."""
 
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="transfers", verbose_name="学校"
@@ -505,6 +506,16 @@ class SchoolTransfer(models.Model):
         blank=True,
         related_name="+",
         verbose_name="原属乡镇",
+    )
+    # The township it went to (None: a bureau without townships). A move between two
+    # townships of one bureau is a transfer too, from the bureau to itself.
+    to_township = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="调入乡镇",
     )
     moved_on = models.DateField("调整日期")
     reason = models.CharField("调整原因", max_length=200, blank=True)

@@ -1,11 +1,12 @@
 """Where a moved school's dated records belong (隶属关系调整).
 
-A school moved from one bureau to another (:class:`~edubureau.orgs.models.SchoolTransfer`)
-spent its life in *stays*: one per bureau (and township) it belonged to, each from the
-day it arrived to the day it left. A dated record of the school (an inspection of a
-month, a hazard reported on a day, a drill held on a day) belongs to the stay its date
-falls in. Three rules follow, written here once and applied by the scoping door
-(``scoping.school_read_q`` and ``SchoolScope.rows``):
+A school moved from one bureau to another, or between two townships of its bureau
+(:class:`~edubureau.orgs.models.SchoolTransfer`), spent its life in *stays*: one per
+bureau (and township) it belonged to, each from the day it arrived to the day it left.
+A dated record of the school (an inspection of a month, a hazard reported on a day, a
+drill held on a day) belongs to the stay its date falls in. Three rules follow,
+written here once and applied by the scoping door (``scoping.school_read_q`` and
+``SchoolScope.rows``):
 
 1. the school's current bureau (and its ancestors) reads all of its records, old and
    new: it chases what is still open;

@@ -126,9 +126,9 @@ def school_move(request: AuthedRequest, school_id: int) -> HttpResponse:
                 f"“{school.name}”已由{transfer.from_bureau.name}调入{transfer.to_bureau.name}。",
             )
             return redirect("orgs:school-detail", school_id=school.pk)
-    transfers = school.transfers.select_related("from_bureau", "to_bureau", "actor").order_by(
-        "-moved_on", "-id"
-    )
+    transfers = school.transfers.select_related(
+        "from_bureau", "to_bureau", "from_township", "to_township", "actor"
+    ).order_by("-moved_on", "-id")
     return render(
         request,
         "orgs/school_move.html",

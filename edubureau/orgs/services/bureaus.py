@@ -304,6 +304,7 @@ def school_move(
         from_bureau=from_bureau,
         to_bureau=to_bureau,
         from_township=from_township,
+        to_township=township,
         moved_on=moved_on,
         reason=reason.strip(),
         actor=actor,

@@ -7,6 +7,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_change, audit_create, audit_log, snapshot
@@ -23,8 +24,18 @@ from edubureau.core.excel import (
 )
 from edubureau.core.import_kinds import Progress, no_progress
 from edubureau.core.roles import Role
-from edubureau.orgs.models import Locality, Ownership, School, SchoolKind, Township, User
+from edubureau.orgs.models import (
+    Bureau,
+    Locality,
+    Ownership,
+    School,
+    SchoolKind,
+    SchoolTransfer,
+    Township,
+    User,
+)
 from edubureau.orgs.models import school_identifier_validator as _identifier_validator
+from edubureau.orgs.moves import transfers_changed
 from edubureau.orgs.scoping import bureau_id_of
 
 
@@ -192,7 +203,7 @@ def save_imported_school(
         school.save()
         audit_create(actor=actor, obj=school, detail="Excel导入")
         return True
-    before = snapshot(existing)
+    before, township_id = snapshot(existing), existing.township_id
     for key, value in v.items():
         setattr(existing, key, value)
     if snapshot(existing) == before:
@@ -200,6 +211,7 @@ def save_imported_school(
     existing.full_clean(validate_unique=False)
     existing.save()
     audit_change(actor=actor, obj=existing, before=before, detail="Excel导入")
+    record_township_move(actor=actor, school=existing, from_township_id=township_id)
     return False
 
 
@@ -225,10 +237,49 @@ def school_update(
     changed since, the edit is refused rather than silently overwriting."""
     locked = School.objects.select_for_update().get(pk=school.pk)
     ensure_unchanged(locked, loaded_version, what="该学校信息")
-    before = snapshot(locked)
+    before, township_id = snapshot(locked), locked.township_id
     for key, value in data.items():
         setattr(locked, key, value)
     locked.full_clean()
     locked.save()
     audit_change(actor=actor, obj=locked, before=before)
+    record_township_move(actor=actor, school=locked, from_township_id=township_id)
     return locked
+
+
+def record_township_move(
+    *, actor: User, school: School, from_township_id: int | None
+) -> SchoolTransfer | None:
+    """A school moved between two townships of its bureau (乡镇调整) keeps its records
+    up to today with the township it left, as a move between bureaus keeps them with
+    the bureau (orgs.moves): the old 中心校 reads that history, the new one reads and
+    chases everything from now on. Called by every write that changes a school's
+    township, after the school is saved; None when the township did not change (or
+    the school had none: nobody's history is lost)."""
+    if from_township_id is None or from_township_id == school.township_id:
+        return None
+    from_township = Township.objects.get(pk=from_township_id)
+    moved_on = timezone.localdate()
+    transfer = SchoolTransfer.objects.create(
+        school=school,
+        from_bureau_id=school.bureau_id,
+        to_bureau_id=school.bureau_id,
+        from_township=from_township,
+        to_township=school.township,
+        moved_on=moved_on,
+        reason="所在乡镇（街道）调整",
+        actor=actor,
+    )
+    # Readers of this bureau now look for moved schools; its ancestors read the school
+    # before and after alike, so they need not.
+    Bureau.objects.filter(pk=school.bureau_id).update(has_moved_schools=True)
+    transfers_changed()
+    to = school.township.name if school.township is not None else "无"
+    audit_log(
+        actor=actor,
+        action=Action.CREATE,
+        obj=transfer,
+        school_id=school.pk,
+        detail=f"学校所在乡镇调整：{from_township.name} → {to}，调整日期{moved_on:%Y-%m-%d}",
+    )
+    return transfer
