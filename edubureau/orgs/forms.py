@@ -47,6 +47,11 @@ class SchoolForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         model_choices(self, "township").queryset = Township.objects.filter(bureau_id=bureau_id)
+        if self.instance.pk is not None:
+            self.fields["township"].help_text = (
+                "改变所在乡镇即乡镇调整：今天以前的记录仍可由原乡镇（学区）查阅，"
+                "此后的记录归新乡镇。"
+            )
         if contact_only:
             for name in list(self.fields):
                 if name not in (*SCHOOL_CONTACT_FIELDS, "version"):

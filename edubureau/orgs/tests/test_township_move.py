@@ -90,3 +90,8 @@ def test_the_move_page_lists_the_township_move(cast, client_for):
     table = page.content.decode().split('data-testid="transfer-table"')[1]
     assert f"{cast.bureau.name} · 甲镇" in table and f"{cast.bureau.name} · 乙镇" in table
     assert "所在乡镇（街道）调整" in table
+
+
+def test_the_edit_page_says_what_changing_the_township_does(cast, client_for):
+    page = client_for(cast.admin).get(reverse("orgs:school-edit", args=[cast.school_a.pk]))
+    assert "改变所在乡镇即乡镇调整" in page.content.decode()
