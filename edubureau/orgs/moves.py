@@ -76,6 +76,12 @@ class Stay:
     def current(self) -> bool:
         return self.end is None
 
+    def start_on_or_before(self, day: date) -> bool:
+        return self.start is None or self.start <= day
+
+    def ends_after(self, day: date) -> bool:
+        return self.end is None or day < self.end
+
     def q(self, *, school_key: str, date_key: str) -> models.Q:
         """The school's records dated in this stay."""
         q = models.Q(**{school_key: self.school_id})

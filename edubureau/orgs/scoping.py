@@ -633,6 +633,17 @@ class SchoolScope:
         mixed = moves.mixed(self._stays(), holds)
         return {school: [s for s in own if holds(s)] for school, own in mixed.items()}
 
+    def stay_on(self, school_id: int, day: date) -> moves.Stay | None:
+        """By record date, the stay of a moved school on ``day``: where it was (its
+        bureau and township) then. None if the school never crossed the edge of the
+        scope's subtree (it was where it is now), or for a scope that is not by date."""
+        if self._mode != DATED:
+            return None
+        for s in self._stays():
+            if s.school_id == school_id and s.start_on_or_before(day) and s.ends_after(day):
+                return s
+        return None
+
     def schools_on(self, day: date) -> models.QuerySet[School]:
         """The schools of the scope on ``day``: by record date, a moved school is one of
         them if its stay on that day was in the scope; otherwise :meth:`schools`."""
@@ -642,9 +653,7 @@ class SchoolScope:
         held = [
             school
             for school, own in moved.items()
-            if any(
-                (s.start is None or s.start <= day) and (s.end is None or day < s.end) for s in own
-            )
+            if any(s.start_on_or_before(day) and s.ends_after(day) for s in own)
         ]
         from edubureau.orgs.models import School
 

@@ -249,18 +249,18 @@ _HAZARD_RELATED = ("school__bureau", "category")
 
 
 def _overdue_lines(
-    hazards: QuerySet[Hazard], today: date, part_of: Callable[[School], str]
+    hazards: QuerySet[Hazard], today: date, part_of: Callable[[Hazard], str]
 ) -> tuple[HazardLine, ...]:
     rows = (
         hazards.filter(overdue_q(today))
         .select_related(*_HAZARD_RELATED)
         .order_by("deadline", "school__name", "pk")
     )
-    return tuple(_line(h, today, part_of(h.school)) for h in rows)
+    return tuple(_line(h, today, part_of(h)) for h in rows)
 
 
 def _requirement_lines(
-    hazards: QuerySet[Hazard], today: date, part_of: Callable[[School], str]
+    hazards: QuerySet[Hazard], today: date, part_of: Callable[[Hazard], str]
 ) -> tuple[HazardLine, ...]:
     """Hazards still to be rectified (reported or planned), soonest deadline first."""
     rows = (
@@ -268,7 +268,7 @@ def _requirement_lines(
         .select_related(*_HAZARD_RELATED)
         .order_by(F("deadline").asc(nulls_last=True), "school__name", "pk")
     )
-    return tuple(_line(h, today, part_of(h.school)) for h in rows)
+    return tuple(_line(h, today, part_of(h)) for h in rows)
 
 
 def _totals(cats: tuple[CategoryResult, ...]) -> dict[str, int]:
@@ -291,17 +291,36 @@ class _Parts:
 
     heading: str  # "" when the circular is not split by bureau
     names: dict[str, str]  # part key → name, in order
-    key_of: Callable[[School], str | None]
+    # The part a school belongs to now (day None) or belonged to on a day.
+    key_of: Callable[[School, date | None], str | None]
 
-    def name_of(self, school: School) -> str:
-        key = self.key_of(school)
+    def name_of(self, school: School, day: date | None = None) -> str:
+        key = self.key_of(school, day)
         return self.names.get(key, "") if key is not None else ""
 
+    def now(self, hazard: Hazard) -> str:
+        """The part that chases the hazard: its school's now."""
+        return self.name_of(hazard.school)
 
-def _parts_of(units: Units | None) -> _Parts:
+    def when_reported(self, hazard: Hazard) -> str:
+        """The part the hazard was found in: its school's on the day it was reported."""
+        return self.name_of(hazard.school, hazard.reported_on)
+
+
+def _no_parts() -> _Parts:
+    return _Parts("", {}, lambda school, day: None)
+
+
+def _parts_of(units: Units | None, dated: SchoolScope) -> _Parts:
+    """The parts of a circular split by bureau: a moved school's records of a day are
+    named by the part it belonged to that day, as the figures count them (orgs.moves)."""
     if units is None or units.grouping != BUREAU:
-        return _Parts("", {}, lambda s: None)
-    return _Parts(units.heading, {u.key: u.name for u in units.rows}, units.key_for)
+        return _no_parts()
+
+    def key_of(school: School, day: date | None) -> str | None:
+        return units.key_for(school, dated.stay_on(school.pk, day) if day else None)
+
+    return _Parts(units.heading, {u.key: u.name for u in units.rows}, key_of)
 
 
 def _recipients(bureau: Bureau | None, parts: _Parts) -> str:
@@ -372,8 +391,8 @@ def circular_for_campaign(
         overdue=totals["overdue"],
         by_category=cats,
         by_school=tuple(results),
-        overdue_hazards=_overdue_lines(hazards, today, parts.name_of),
-        requirements=_requirement_lines(hazards, today, parts.name_of),
+        overdue_hazards=_overdue_lines(hazards, today, parts.now),
+        requirements=_requirement_lines(hazards, today, parts.now),
         good_practice=tuple(p.strip() for p in campaign.good_practice.splitlines() if p.strip()),
         dated=today,
         missing_schools=tuple(r.name for r in results if r.inspected_on is None),
@@ -393,7 +412,7 @@ def _campaign_parts(issuer: Bureau, schools: list[School]) -> _Parts:
         child_of[school.pk] = below[0] if below else None
     keys = {child_of[s.pk] for s in schools}
     if not any(k is not None for k in keys) or len(keys) < 2:
-        return _Parts("", {}, lambda s: None)
+        return _no_parts()
     children = list(
         Bureau.objects.filter(pk__in=[k for k in keys if k is not None]).order_by(
             "region_code", "pk"
@@ -404,7 +423,8 @@ def _campaign_parts(issuer: Bureau, schools: list[School]) -> _Parts:
         names["direct"] = direct_label(issuer.level)
     heading = CHILD_NAMES.get(children[0].level if children else "", "下级教育局")
 
-    def key_of(school: School) -> str | None:
+    def key_of(school: School, day: date | None) -> str | None:
+        # A campaign's schools are the ones it names now, wherever they were.
         child = child_of.get(school.pk)
         return f"bureau:{child}" if child is not None else "direct"
 
@@ -516,10 +536,10 @@ def circular_for_month(
     period = Period.month(month.year, month.month)
     bureau = scope.bureau
     units = unit_breakdown(scope=scope, period=period, month=period, today=today)
-    parts = _parts_of(units)
     # The month's figures count a moved school where it was that month; the overdue
     # hazards are chased where the school is now (orgs.moves).
     dated, now = scope.by_record_date(), scope.as_now()
+    parts = _parts_of(units, dated)
     schools = list(
         dated.schools_on(period.start)
         # A bureau that went live after the month began owed no self-inspection for it.
@@ -539,7 +559,11 @@ def circular_for_month(
     cats = _by_category(found, today, closed_q(period))
     totals = _totals(cats)
     results = _school_results(
-        schools, inspections, per_school, status=_self_status, part_of=parts.name_of
+        schools,
+        inspections,
+        per_school,
+        status=_self_status,
+        part_of=lambda school: parts.name_of(school, period.start),
     )
     submitted = [r for r in results if r.inspection in ("按时报送", "逾期报送")]
     missing = tuple(r.name for r in results if r.inspection not in ("按时报送", "逾期报送"))
@@ -565,8 +589,8 @@ def circular_for_month(
         overdue=totals["overdue"],
         by_category=cats,
         by_school=tuple(results),
-        overdue_hazards=_overdue_lines(now.rows(Hazard), today, parts.name_of),
-        requirements=_requirement_lines(requirements, today, parts.name_of),
+        overdue_hazards=_overdue_lines(now.rows(Hazard), today, parts.now),
+        requirements=_requirement_lines(requirements, today, parts.when_reported),
         good_practice=tuple(p.strip() for p in good_practice.splitlines() if p.strip()),
         dated=today,
         missing_schools=missing,

@@ -104,16 +104,22 @@ class Units:
     def title(self) -> str:
         return f"各{self.heading}"
 
-    def key_for(self, school: Any) -> str | None:
-        """The key of the part ``school`` belongs to (its ``bureau`` loaded)."""
+    def key_for(self, school: Any, stay: Any = None) -> str | None:
+        """The key of the part ``school`` belongs to (its ``bureau`` loaded), or, given
+        one of its stays (orgs.moves), belonged to during that stay."""
         if self.grouping == SCHOOL:
             return f"school:{school.pk}"
+        bureau_id, path, township_id = (
+            (school.bureau_id, school.bureau.path, school.township_id)
+            if stay is None
+            else (stay.bureau_id, stay.bureau_path, stay.township_id)
+        )
         if self.grouping == TOWNSHIP:
-            return f"township:{school.township_id}" if school.township_id else "direct"
-        if school.bureau_id == self.top_id:
+            return f"township:{township_id}" if township_id else "direct"
+        if bureau_id == self.top_id:
             return "direct"
-        for key, path in self.children:
-            if school.bureau.path.startswith(path):
+        for key, child in self.children:
+            if path.startswith(child):
                 return key
         return None
 

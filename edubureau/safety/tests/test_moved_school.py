@@ -19,7 +19,8 @@ from edubureau.core.facts import Period
 from edubureau.orgs.models import Bureau, School, User
 from edubureau.orgs.scoping import scope_for
 from edubureau.orgs.services.bureaus import school_move
-from edubureau.rectification.models import Status
+from edubureau.rectification.models import Severity, Status
+from edubureau.safety.circulars import circular_for_month
 from edubureau.safety.facts.units import MEASURES, unit_breakdown
 from edubureau.safety.models import Drill, Hazard, Inspection
 from edubureau.safety.tests.factories_dashboard import local
@@ -314,3 +315,28 @@ def test_a_move_within_a_city_splits_the_city_by_county_not_the_province_by_city
     # The county it left counts it apart too: it crossed that county's edge.
     county_scope = scope_for(fresh(cast.sibling_safety)).by_record_date()
     assert county_scope.moved_apart(lambda school_id, stay: stay.township_id) == {school.pk}
+
+
+def test_the_citys_circular_names_a_moved_school_by_the_county_it_was_in_that_month(city):
+    """A month's lines name the county that counts them: the school's self-inspection
+    of February and a hazard found then, 乙县's; June's, 丁县's. A hazard overdue now
+    is chased, and named, where the school is now."""
+    school = _move(city)
+    february = Hazard.objects.filter(school=school, reported_on=date(2026, 2, 4))
+    february.update(severity=Severity.MAJOR, status=Status.PLANNED, closed_at=None)
+    viewer = fresh(city.cast.city_safety)
+    old, new = city.cast.sibling_bureau.display_name, city.ding.display_name
+    for month, county in ((date(2026, 2, 1), old), (date(2026, 6, 1), new)):
+        content = circular_for_month(scope=scope_for(viewer), month=month, today=TODAY)
+        (line,) = [r for r in content.by_school if r.name == school.name]
+        assert line.part == county, month
+        # The county's row counts what its lines say (June: the one not yet filed).
+        part = {p.name: p for p in content.by_part}[county]
+        assert (school.name in part.missing_schools) == (month.month == 6)
+    content = circular_for_month(scope=scope_for(viewer), month=date(2026, 2, 1), today=TODAY)
+    (found,) = [h for h in content.requirements if h.school == school.name]
+    assert found.part == old
+    # Overdue now: February's (past its deadline) and April's, both chased by 丁县.
+    overdue = [h for h in content.overdue_hazards if h.school == school.name]
+    assert found.hazard_id in {h.hazard_id for h in overdue}
+    assert len(overdue) == 2 and {h.part for h in overdue} == {new}
