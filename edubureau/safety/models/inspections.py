@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from edubureau.core.photos import PhotoFile
 from edubureau.core.roles import BUREAU_ROLES, Role
@@ -213,8 +214,8 @@ class InspectionQuerySet(SchoolScopedQuerySet):
 
 
 class Inspection(models.Model):
-    # Where a moved school's inspection belongs (orgs.moves): the day it was done.
-    record_date_field = "inspected_on"
+    # Where a moved school's inspection belongs (orgs.moves): ``record_on``.
+    record_date_field = "record_on"
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="inspections")
     kind = models.CharField("检查类型", max_length=12, choices=InspectionKind.choices)
     campaign = models.ForeignKey(
@@ -225,6 +226,16 @@ class Inspection(models.Model):
     period = models.DateField("所属月份", null=True, blank=True)
     due_on = models.DateField("应报日期", null=True, blank=True)
     inspected_on = models.DateField("检查日期")
+    # The day the record belongs to: a self-inspection's month's first day, the day a
+    # campaign's inspection was done. A self-inspection is due where its school was on
+    # the first of the month, so a school that moves mid-month files that month's for
+    # the bureau it left, and is counted there, whatever day it inspected.
+    record_on = models.GeneratedField(
+        expression=Coalesce("period", "inspected_on"),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name="记录所属日期",
+    )
     status = models.CharField(
         "状态", max_length=12, choices=InspectionStatus.choices, default=InspectionStatus.DRAFT
     )
@@ -312,7 +323,7 @@ class InspectionPhotoQuerySet(SchoolScopedQuerySet):
 class InspectionPhoto(PhotoFile):
     """A photo taken during an inspection (of one item, or of the whole visit)."""
 
-    record_date_field = "inspection__inspected_on"
+    record_date_field = "inspection__record_on"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")

@@ -340,3 +340,37 @@ def test_the_citys_circular_names_a_moved_school_by_the_county_it_was_in_that_mo
     overdue = [h for h in content.overdue_hazards if h.school == school.name]
     assert found.hazard_id in {h.hazard_id for h in overdue}
     assert len(overdue) == 2 and {h.part for h in overdue} == {new}
+
+
+def test_a_move_in_mid_month_leaves_that_months_self_inspection_where_it_was_due(city):
+    """戊镇小学 moves on 15 March and inspects for March on the 20th: March's
+    self-inspection was due at 乙县 (the school was there on the 1st), so it is filed,
+    counted and kept there; neither county's March figures change."""
+    school, cast = _moved(city), city.cast
+    march = Inspection.objects.filter(school=school, period=date(2026, 3, 1))
+    march.update(inspected_on=date(2026, 3, 20))
+    viewer = fresh(cast.city_safety)
+
+    def march_figures() -> dict[int, tuple[int, int]]:
+        period, month = Period.calendar_year(2026), Period.month(2026, 3)
+        rows = {
+            u.key: u
+            for u in unit_breakdown(
+                scope=scope_for(fresh(viewer)), period=period, month=month, today=TODAY
+            ).rows
+        }
+        return {
+            county.pk: (rows[f"bureau:{county.pk}"].due, rows[f"bureau:{county.pk}"].submitted)
+            for county in (cast.sibling_bureau, city.ding)
+        }
+
+    before = march_figures()
+    school_move(
+        actor=cast.city_admin,
+        school=school,
+        to_bureau=city.ding,
+        township=city.ding_towns[0],
+        moved_on=date(2026, 3, 15),
+    )
+    assert march_figures() == before
+    assert march.get() in Inspection.objects.visible_to(fresh(cast.sibling_safety))
