@@ -86,7 +86,13 @@ def register_schools(schools: Callable[[Any], models.QuerySet]) -> None:
 # The tables -----------------------------------------------------------------------
 
 
-def _enable(tables: tuple[str, ...]) -> Callable[..., None]:
+# A table whose rows may belong to no school (a bureau's own import, report or
+# download beside the schools'): the wall stands on the rows that name a school and
+# leaves the bureau's rows to the door, which keeps them to their owners.
+USING_OPTIONAL = f"(school_id IS NULL OR {USING})"
+
+
+def _enable(tables: tuple[str, ...], using: str = USING) -> Callable[..., None]:
     def forward(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
@@ -95,7 +101,7 @@ def _enable(tables: tuple[str, ...]) -> Callable[..., None]:
             schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
             schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
             schema_editor.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-            schema_editor.execute(f'CREATE POLICY {POLICY} ON "{table}" USING {USING}')
+            schema_editor.execute(f'CREATE POLICY {POLICY} ON "{table}" USING {using}')
 
     return forward
 
@@ -112,11 +118,12 @@ def _disable(tables: tuple[str, ...]) -> Callable[..., None]:
     return backward
 
 
-def build_wall(*tables: str) -> migrations.RunPython:
+def build_wall(*tables: str, optional: bool = False) -> migrations.RunPython:
     """The migration operation that puts the wall on ``tables`` (each has a
-    non-null ``school_id``); nothing on SQLite. ``orgs/tests/test_wall.py`` fails
-    when a table of school records has no wall."""
-    return migrations.RunPython(_enable(tables), _disable(tables), elidable=False)
+    ``school_id``, which may be null only when ``optional``); nothing on SQLite.
+    ``safety/tests/test_wall.py`` fails when a table with a ``school_id`` has no wall."""
+    using = USING_OPTIONAL if optional else USING
+    return migrations.RunPython(_enable(tables, using), _disable(tables), elidable=False)
 
 
 # Per request ----------------------------------------------------------------------
