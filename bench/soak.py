@@ -9,7 +9,7 @@ In a fresh database (``edubureau_soak``, dropped at the end unless ``--keep``) i
 one county with the default checklist and, through ``safety_submit.build``, enough
 schools for ``--seconds`` × ``--submit-rate`` submits (each school's officer signed in,
 this month's draft made), plus ``--login-accounts`` accounts with real passwords
-(production hashers: PBKDF2) and the county leader's session. Then gunicorn starts as
+(the production hashers: Argon2id) and the county leader's session. Then gunicorn starts as
 production runs it (4 sync workers, production settings) and, for ``--seconds``, the
 streams of ``edubureau.testing.load`` run at once:
 

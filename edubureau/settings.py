@@ -246,12 +246,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edubureau.orgs.passwords.NoIdentityValidator"},
     {"NAME": "edubureau.orgs.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
-# Django's defaults (the first one hashes every password a person chooses), then a
-# cheaper one used only for random initial passwords: see InitialPasswordHasher.
-PASSWORD_HASHERS = [
-    *global_settings.PASSWORD_HASHERS,
+# Argon2id hashes every password a person chooses (see Argon2idHasher: its settings
+# differ from Django's Argon2 hasher, which is left out so that "argon2" hashes are
+# read with ours); Django's other hashers read older hashes, which are re-hashed at the
+# next sign-in; a cheaper one is used only for random initial passwords (see
+# InitialPasswordHasher).
+PRODUCTION_PASSWORD_HASHERS = [
+    "edubureau.orgs.passwords.Argon2idHasher",
+    *(
+        hasher
+        for hasher in global_settings.PASSWORD_HASHERS
+        if hasher != "django.contrib.auth.hashers.Argon2PasswordHasher"
+    ),
     "edubureau.orgs.passwords.InitialPasswordHasher",
 ]
+PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 

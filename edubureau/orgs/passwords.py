@@ -6,7 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.contrib.auth.hashers import (
+    Argon2PasswordHasher,
+    PBKDF2PasswordHasher,
+    make_password,
+)
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -32,6 +36,28 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return f"密码须包含大写字母、小写字母、数字、符号中的至少{self.min_classes}类。"
+
+
+# Stored passwords ------------------------------------------------------------
+
+
+class Argon2idHasher(Argon2PasswordHasher):
+    """Every password a person chooses: Argon2id (RFC 9106) at OWASP's first
+    recommended setting, 19 MiB of memory, 2 passes, 1 lane.
+
+    Memory-hard, so a guesser's GPU gains little over our CPU, which PBKDF2 (Django's
+    default, 1,000,000 rounds of SHA-256) cannot say; and about 15 ms of one core per
+    check where PBKDF2 took 250 ms, so a month-start login storm of 10 sign-ins a
+    second costs a fifth of a core instead of two and a half (docs/security.md,
+    bench/README.md). Django's own Argon2 setting (100 MiB, 8 lanes) costs as much CPU
+    as PBKDF2 here. A stored hash of another kind (PBKDF2 from before, an initial
+    password's) is checked by its own hasher and re-hashed with this one at the next
+    sign-in; one at other Argon2 settings likewise (``must_update``).
+    """
+
+    time_cost = 2
+    memory_cost = 19 * 1024  # KiB
+    parallelism = 1
 
 
 # Initial passwords -----------------------------------------------------------
@@ -70,7 +96,7 @@ class InitialPasswordHasher(PBKDF2PasswordHasher):
     """PBKDF2-SHA256 with far fewer iterations, for machine-generated initial
     passwords only.
 
-    Django's default of 1,000,000 iterations (about 0.3 s per hash) exists to
+    The cost of the hasher for chosen passwords (:class:`Argon2idHasher`) exists to
     slow down guessing of *human-chosen* passwords, which have little entropy.
     An initial password here is 12 characters drawn by ``secrets`` from 57
     symbols — about 70 bits — so even a leaked hash at 10,000 iterations
@@ -79,7 +105,7 @@ class InitialPasswordHasher(PBKDF2PasswordHasher):
     login, and the new, human-chosen password is hashed by the default hasher
     (Django also re-hashes with the preferred hasher at that first successful
     login). The saving is what makes bulk creation usable: 300 school accounts
-    take about a second instead of a minute and a half.
+    take about a second (at PBKDF2's default cost, a minute and a half).
 
     Never use it for a password a person chose; :func:`make_initial_password_hash`
     is the only caller.
