@@ -163,15 +163,20 @@ def moved_stays(cache: dict[tuple[str, int], list[Stay]], path: str) -> list[Sta
     return cache[key]
 
 
+def by_school(stays: Iterable[Stay]) -> dict[int, list[Stay]]:
+    """The stays grouped by school, in their order."""
+    grouped: dict[int, list[Stay]] = {}
+    for stay in stays:
+        grouped.setdefault(stay.school_id, []).append(stay)
+    return grouped
+
+
 def mixed(stays: Iterable[Stay], holds: Holds) -> dict[int, list[Stay]]:
     """The stays of schools that were in the set (``holds``) for part of their life
     only, by school."""
-    by_school: dict[int, list[Stay]] = {}
-    for stay in stays:
-        by_school.setdefault(stay.school_id, []).append(stay)
     return {
         school: own
-        for school, own in by_school.items()
+        for school, own in by_school(stays).items()
         if any(holds(s) for s in own) and not all(holds(s) for s in own)
     }
 

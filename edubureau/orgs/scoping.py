@@ -388,6 +388,10 @@ def _subtree_of(bureau: Any) -> models.QuerySet:
     return Bureau.objects.filter(path__startswith=bureau.path).values("pk")
 
 
+# The key of the index of moved schools' stays in a scope's cache.
+_STAYS_BY_SCHOOL = ("stays by school", 0)
+
+
 class SchoolScope:
     """The schools a reader looks at, and their rows: the viewer's visible schools,
     narrowed to one bureau's subtree, to the schools one bureau runs itself (``direct``:
@@ -429,7 +433,8 @@ class SchoolScope:
     _school: Any
     _narrowed: dict[str, Any]
     _mode: str
-    _cache: dict[tuple[str, int], list[moves.Stay]]
+    # The moved schools' stays by subtree (``moves.moved_stays``), and their index.
+    _cache: dict[tuple[str, int], Any]
 
     def __init__(
         self,
@@ -639,8 +644,12 @@ class SchoolScope:
         scope's subtree (it was where it is now), or for a scope that is not by date."""
         if self._mode != DATED:
             return None
-        for s in self._stays():
-            if s.school_id == school_id and s.start_on_or_before(day) and s.ends_after(day):
+        # Asked once per line of a circular: the stays are indexed by school once.
+        index = self._cache.get(_STAYS_BY_SCHOOL)
+        if index is None:
+            index = self._cache[_STAYS_BY_SCHOOL] = moves.by_school(self._stays())
+        for s in index.get(school_id, ()):
+            if s.start_on_or_before(day) and s.ends_after(day):
                 return s
         return None
 
