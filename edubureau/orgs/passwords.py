@@ -46,11 +46,11 @@ class Argon2idHasher(Argon2PasswordHasher):
     recommended setting, 19 MiB of memory, 2 passes, 1 lane.
 
     Memory-hard, so a guesser's GPU gains little over our CPU, which PBKDF2 (Django's
-    default, 1,000,000 rounds of SHA-256) cannot say; and about 15 ms of one core per
+    default, 1,000,000 rounds of SHA-256) cannot say; and about 25 ms of one core per
     check where PBKDF2 took 250 ms, so a month-start login storm of 10 sign-ins a
-    second costs a fifth of a core instead of two and a half (docs/security.md,
-    bench/README.md). Django's own Argon2 setting (100 MiB, 8 lanes) costs as much CPU
-    as PBKDF2 here. A stored hash of another kind (PBKDF2 from before, an initial
+    second costs a quarter of a core instead of two and a half (docs/security.md,
+    bench/README.md). Django's own Argon2 setting (100 MiB, 8 lanes) costs nearly as
+    much CPU as PBKDF2 here. A stored hash of another kind (PBKDF2 from before, an initial
     password's) is checked by its own hasher and re-hashed with this one at the next
     sign-in; one at other Argon2 settings likewise (``must_update``).
     """
