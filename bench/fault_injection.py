@@ -549,7 +549,10 @@ def run_scenario(
 
     fraction = args.at if args.at is not None else rng.uniform(0.25, 0.6)
     fault = Fault(kind=name, at=max(1, int(fraction * len(targets))))
-    server = ss.start_server(args, env)
+    # The server's errors while it or the database is down are expected (500s, refused
+    # connections): kept apart, counted, and shown only when something is violated.
+    server_log = cluster.dir / f"gunicorn-{name}.log"
+    server = ss.start_server(args, env, log=server_log)
     holder = {"server": server}
 
     def strike(f: Fault) -> None:
@@ -558,7 +561,7 @@ def run_scenario(
             f.killed, problems = kill_server(holder["server"], args.port)
             f.problems += problems
             time.sleep(args.outage)
-            holder["server"] = ss.start_server(args, env)
+            holder["server"] = ss.start_server(args, env, log=server_log)
         else:
             cluster.stop("immediate")
             time.sleep(args.outage)
@@ -630,6 +633,11 @@ def run_scenario(
     if verify.returncode != 0:
         violations.append(f"edubureau audit-verify: {verify.stderr.strip()[-300:]}")
     violations = fault.problems + violations
+    logged = server_log.read_text(errors="replace") if server_log.exists() else ""
+    tracebacks = logged.count("Traceback")
+    sp.log(f"  the server logged {tracebacks} tracebacks (expected during the outage)")
+    if violations and logged:
+        sp.log("  the server log's last lines:\n" + "\n".join(logged.splitlines()[-60:]))
     return Outcome(
         name,
         fault,

@@ -251,7 +251,11 @@ def form_body(
 # ---------------------------------------------------------------------- the server
 
 
-def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_server(
+    args: argparse.Namespace, env: dict[str, str], *, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """gunicorn as production runs it; its output appended to ``log`` if given (else
+    to ours)."""
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     command = [
         str(gunicorn),
@@ -265,7 +269,13 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(command, env=env, start_new_session=True)
+    if log is None:
+        server = subprocess.Popen(command, env=env, start_new_session=True)
+    else:
+        with log.open("ab") as out:
+            server = subprocess.Popen(
+                command, env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT
+            )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
