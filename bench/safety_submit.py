@@ -154,7 +154,7 @@ def build(
         school__in=schools, school_position=SchoolPosition.SAFETY_OFFICER
     ).order_by("school_id")
     period = month_start(timezone.localdate())
-    backend = "django.contrib.auth.backends.ModelBackend"
+    backend = "edubureau.orgs.backends.AccountBackend"
     draftless, start = set(), 0
     for name, n in counts.items():
         if name in without_draft:

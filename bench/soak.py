@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         leader = User.objects.create(username="soak_leader", bureau=bureau, role=Role.BUREAU_LEADER)
         session = SessionStore()
         session[SESSION_KEY] = str(leader.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "edubureau.orgs.backends.AccountBackend"
         session[HASH_SESSION_KEY] = leader.get_session_auth_hash()
         session["started_at"] = session["last_seen"] = time.time()
         session.create()

@@ -116,14 +116,13 @@ def notify(
             for u in users
             if u.pk not in muted
         )
-        bureau_ids = {u.bureau_id for u in users if u.bureau_id is not None}
+        bureaus = Q(bureau_id__in={u.bureau_id for u in users if u.bureau_id is not None})
         if school_id is not None:
-            bureau_ids.update(
-                School.objects.filter(pk=school_id).order_by().values_list("bureau_id", flat=True)
-            )
+            # The school's own bureau, as a subquery of this one query.
+            bureaus |= Q(bureau_id__in=School.objects.filter(pk=school_id).values("bureau_id"))
         endpoints = [
             e
-            for e in WebhookEndpoint.objects.filter(bureau_id__in=bureau_ids, is_active=True)
+            for e in WebhookEndpoint.objects.filter(bureaus, is_active=True)
             .filter(Q(school__isnull=True) | Q(school_id=school_id))
             .select_related("bureau")
             if e.accepts(topic=topic, school_id=school_id)

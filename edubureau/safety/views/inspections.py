@@ -217,8 +217,15 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
     # With its school and checklist: a POST reads them to choose the form's items.
-    inspection = _inspection_or_404(request, inspection_id, related=("school", "checklist"))
-    if not services.can_fill(request.user, inspection):
+    # Who may fill it (``services.can_fill``'s rule) and the row, in one query.
+    inspection = (
+        Inspection.objects.writable_by(request.user)
+        .select_related("school", "checklist")
+        .filter(pk=inspection_id)
+        .first()
+    )
+    if inspection is None:
+        _inspection_or_404(request, inspection_id)  # 404, audited, unless they may read it
         raise PermissionDenied("您不能填写该检查")
     if request.method == "POST":
         return _save(request, inspection=inspection)
