@@ -726,10 +726,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             call_command("migrate", interactive=False, verbosity=0)
             # The production settings serve hashed static names from the manifest.
             call_command("collectstatic", interactive=False, verbosity=0)
+        with connection.cursor() as c:
+            sp.grant_app_role(c)  # copied with the database into the template
         connection.close()
         server_url = cluster.url
         admin(server_url, f'CREATE DATABASE "{TEMPLATE}" TEMPLATE "{DB}"')
         env = dict(os.environ)
+        # The server connects as production's application role: the wall is up.
+        env["DATABASE_URL"] = sp.app_role_url(url)
         env["DJANGO_SETTINGS_MODULE"] = "edubureau.settings"
         env.pop("EDUBUREAU_DEMO", None)
         env["PYTHONPATH"] = str(ROOT)

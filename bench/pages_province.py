@@ -168,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"schools {School.objects.count():,}, inspections {Inspection.objects.count():,}, "
         f"hazards {Hazard.objects.count():,}; load average {os.getloadavg()[0]:.1f}"
     )
+    if connection.vendor == "postgresql":
+        # Requested as production serves them: connected as the application's role, so
+        # each request's wall (WallMiddleware) binds its queries.
+        sp.use_app_role()
+        sp.log(f"row-level security: up, as {sp.APP_ROLE}")
     results: list[tuple[str, str, dict[str, float]]] = []
     for level, username in VIEWERS:
         user = User.objects.filter(username=username).select_related("bureau").first()

@@ -129,6 +129,49 @@ def _server_url(config: dict[str, Any], name: str) -> str:
     return f"postgresql://{user}{password}@{host}{port}/{name}"
 
 
+# The application's role as docs/security.md sets it up in production: it owns nothing
+# and has neither SUPERUSER nor BYPASSRLS, so PostgreSQL's row-level security
+# (orgs/wall.py) binds it. A benchmark that connects as the superuser that built its
+# database times the product with the wall down.
+APP_ROLE = "edubureau_bench_app"
+
+
+def grant_app_role(cursor: Any) -> None:
+    """Create the application's role if need be and give it docs/security.md's grants on
+    the database ``cursor`` (a superuser's or the owner's) is connected to."""
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
+    if cursor.fetchone() is None:
+        cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
+    for statement in (
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditevent FROM {APP_ROLE}",
+        f"REVOKE DELETE, TRUNCATE ON audit_auditchain FROM {APP_ROLE}",
+    ):
+        cursor.execute(statement)
+
+
+def app_role_url(url: str) -> str:
+    """``url`` (a PostgreSQL database) as the application's role connects to it: the
+    benchmark's own clusters trust loopback connections, so no password."""
+    import dj_database_url
+
+    config = dj_database_url.parse(url)
+    return _server_url(config | {"USER": APP_ROLE, "PASSWORD": ""}, config["NAME"])
+
+
+def use_app_role() -> None:
+    """From the next query on, this process's Django connection is the application's
+    role (an in-process benchmark, after it built its database as the superuser)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        grant_app_role(c)
+    connection.close()
+    connection.settings_dict["USER"] = APP_ROLE
+    connection.settings_dict["PASSWORD"] = ""
+
+
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edubureau.settings")

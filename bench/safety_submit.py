@@ -13,13 +13,16 @@ of the hazards), and this month's self-inspection of each as a draft (the row th
 form's first autosave creates). Then it starts gunicorn as production runs it
 (``edubureau.wsgi``, ``--workers`` sync workers on loopback; settings
 ``bench/safety_submit_settings.py``, which add the bare view of
-``bench/safety_submit_urls.py``) and, with plain ``http.client`` requests carrying
-the whole form as the page posts it on 提交 (every item's five fields, ``--failed``
-of them failed as 一般 hazards, no empty file parts):
+``bench/safety_submit_urls.py``) as the application's database role (no SUPERUSER,
+no BYPASSRLS: the row-level security wall is up, as in production) and, with plain
+``http.client`` requests carrying the whole form as the page posts it on 提交 (every
+item's five fields, ``--failed`` of them failed as 一般 hazards; urlencoded without a
+photo, multipart with one, never with empty file parts):
 
 1. serially, one request at a time, alternating: the real submit
    (``/safety/inspections/<id>/edit/``) and the bare view, each school once — without
-   a photo, then with one phone-sized JPEG in the form — and prints p50 latency, the
+   a photo, with one phone-sized JPEG in the form, and without a photo but multipart
+   (as the page sent it before 2026-12-03) — and prints p50 latency, the
    worker's CPU time and queries per request (from the bench middleware's headers)
    and the ratio of the speeds (bare p50 ÷ real p50; goal ≥ 0.8 without a photo);
 2. under load: ``--load-schools`` schools each submitting once through
@@ -205,12 +208,15 @@ def form_body(
     items: Sequence[Any],
     failed: int,
     photo: bytes | None = None,
-    content_type: str = MULTIPART,
+    content_type: str | None = None,
     client_id: str = "00000000-0000-0000-0000-000000000000",
 ) -> tuple[bytes, str]:
-    """The whole form as the page posts it on 提交, without empty file parts; or, as
-    ``URLENCODED``, what the page could send when no photo is in the form. The page
-    sends its inspection's ``client_id`` (a new form: one it made, kept on retries)."""
+    """The whole form as the page posts it on 提交: urlencoded when it holds no photo,
+    multipart with one (``static/js/inspection.js``), never with empty file parts;
+    ``content_type`` forces one. The page sends its inspection's ``client_id`` (a new
+    form: one it made, kept on retries)."""
+    if content_type is None:
+        content_type = MULTIPART if photo is not None else URLENCODED
     fields = [
         ("csrfmiddlewaretoken", officer.csrf),
         ("client_id", client_id),
@@ -472,15 +478,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as c:
                 c.execute("VACUUM ANALYZE")
+                sp.grant_app_role(c)
     checklist = Checklist.objects.get(bureau__name="压测县教育局")
     items = applicable_items(checklist, "primary")
     photo = phone_photo()
 
-    def real(o: Officer, photo: bytes | None = None, encoding: str = MULTIPART) -> Job:
+    def real(o: Officer, photo: bytes | None = None, encoding: str | None = None) -> Job:
         target = reverse("safety:inspection-edit", kwargs={"inspection_id": o.inspection_id})
         return target, o, form_body(o, items, args.failed, photo, encoding)
 
-    def bare(o: Officer, photo: bytes | None = None, encoding: str = MULTIPART) -> Job:
+    def bare(o: Officer, photo: bytes | None = None, encoding: str | None = None) -> Job:
         target = f"/bench/bare-submit/{o.inspection_id}/"
         return target, o, form_body(o, items, args.failed, photo, encoding)
 
@@ -491,9 +498,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = len(real(groups["serial real"][0])[2][0])
     sp.log(
         f"  form: {len(items)} items, {args.failed} failed (一般), {size / 1024:.0f} KB "
-        f"({5 * len(items) + 7} parts); photo {len(photo) / 1024:.0f} KB"
+        f"urlencoded ({5 * len(items) + 7} fields); photo {len(photo) / 1024:.0f} KB"
     )
     env = dict(os.environ)
+    if connection.vendor == "postgresql":
+        # The server connects as production's application role: the wall is up.
+        env["DATABASE_URL"] = sp.app_role_url(url)
     env["DJANGO_SETTINGS_MODULE"] = "bench.safety_submit_settings"
     env.pop("EDUBUREAU_DEMO", None)
     env["PYTHONPATH"] = str(ROOT)
@@ -506,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             post(args.port, *bare(o))
         plain = serial(args.port, pairs("serial"))
         with_photo = serial(args.port, pairs("photo", photo))
-        urlencoded = serial(args.port, pairs("url", None, URLENCODED))
+        multipart = serial(args.port, pairs("url", None, MULTIPART))
         real_jobs = [real(o) for o in groups["load real"]]
         bare_jobs = [bare(o) for o in groups["load bare"]]
         loaded_real = burst(args.port, real_jobs, args.concurrency)
@@ -520,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, (r, b) in (
         ("no photo", plain),
         ("one photo", with_photo),
-        ("urlencoded", urlencoded),
+        ("no photo, multipart", multipart),
     ):
         for name, s in ((f"real, {label}", r), (f"bare, {label}", b)):
             sp.log(

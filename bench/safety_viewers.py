@@ -19,6 +19,11 @@ ratio ≤ 1.5).
 With ``--reuse`` it skips the build and times an existing database kept by ``--keep``
 (migrated first, so indexes added since are there).
 
+The parts are timed as production runs them: connected as the application's role
+(``safety_province.APP_ROLE``: no SUPERUSER, no BYPASSRLS) with the viewer's wall up
+(``orgs/wall.py``), so both the selector and its bare SQL pass the row-level security
+policies; ``--no-wall`` times them as the superuser, with the wall down.
+
 With ``--moved N`` (and ``--reuse``) it times a copy of the kept database
 (``edubureau_viewers_moved``, made from it once) in which N schools have moved between
 counties 90 days ago through ``school_move`` (隶属关系调整, orgs.moves): half of them into
@@ -56,6 +61,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="time a database kept earlier")
     parser.add_argument("--allow-sqlite", action="store_true")
     parser.add_argument("--moved", type=int, default=0, help="schools moved (with --reuse)")
+    parser.add_argument(
+        "--no-wall",
+        action="store_true",
+        help="time as the superuser, with PostgreSQL's row-level security down",
+    )
     args = parser.parse_args(argv)
     args.db_name = DB
     if args.moved and not args.reuse:
@@ -148,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.utils import timezone
 
     from edubureau.orgs import demo as orgs_demo
+    from edubureau.orgs import wall
     from edubureau.orgs.models import Bureau, School, User
     from edubureau.safety.models import Hazard, Inspection
 
@@ -173,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"inspections {Inspection.objects.count():,}, hazards {Hazard.objects.count():,}"
     )
     today = timezone.localdate()
+    walled = connection.vendor == "postgresql" and not args.no_wall
+    if walled:
+        sp.use_app_role()
+    sp.log(f"row-level security: {'up, as ' + sp.APP_ROLE if walled else 'down'}")
     results: dict[str, list[sp.Timing]] = {}
     for level, username in VIEWERS:
         user = User.objects.filter(username=username).select_related("bureau").first()
@@ -181,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         sp.log(f"\n{level}: {username} of {user.bureau.name} ({args.runs} runs)")
         timings = []
+        if walled:
+            wall.apply(user)  # as WallMiddleware does at a request's first query
         for label, run in sp.dashboard_parts(user, today):
             t = sp.time_part(label, run, runs=args.runs, warmup=args.warmup)
             timings.append(t)
@@ -189,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{t.bare_p50:7.1f} | ×{t.ratio:.2f} ({t.queries} queries)"
             )
         results[level] = timings
+        wall.lift()
 
     sp.log("\nsummary: p50 / p95 ms (ratio) per viewer")
     levels = list(results)

@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         leader_cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
         with connection.cursor() as c:
             c.execute("VACUUM ANALYZE")
+            sp.grant_app_role(c)
     items = applicable_items(Checklist.objects.get(bureau=bureau), "primary")
     photo = ss.phone_photo()
     forms = [
@@ -166,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ).status
 
     env = dict(os.environ)
+    # The server connects as production's application role: the wall is up.
+    env["DATABASE_URL"] = sp.app_role_url(os.environ["DATABASE_URL"])
     env.pop("EDUBUREAU_DEMO", None)
     env["PYTHONPATH"] = str(ROOT)
     server = ss.start_server(args, env)

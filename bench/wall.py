@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import safety_province as sp  # noqa: E402  (database and Django set-up, shared)
 
 DB = "edubureau_wall"
-APP_ROLE = "edubureau_wall_app"
+APP_ROLE = sp.APP_ROLE
 # The demo's logins: the province, the demo city, the demo county (orgs/demo_plan.py).
 VIEWERS = (("province", "sheng.leader"), ("city", "shi.leader"), ("county", "leader"))
 PAGES = (
@@ -91,13 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         c.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if not c.fetchone()[0]:
             sys.exit("connect as a superuser: the bare side is the one the wall does not bind")
-        c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
-        if c.fetchone() is None:
-            c.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
-        c.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
-        )
-        c.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
+        sp.grant_app_role(c)
         c.execute("VACUUM ANALYZE")
     sp.log(f"schools {School.objects.count():,}, hazards {Hazard.objects.count():,}")
 
