@@ -299,6 +299,9 @@ def build_demo(
             with timed(log, f"{label} 演示数据 demo data"):
                 _contribute(ctx, label, build, log)
             _analyze()
+        moved = _move_a_school(ctx, reference_date)
+        if moved is not None:
+            log(f"隶属关系调整 school moved: {moved}", 0.0)
         subtree = ctx.subtree()
         audit_log(
             actor=None,
@@ -313,6 +316,70 @@ def build_demo(
         )
     log("演示数据合计 demo data total", time.perf_counter() - started)
     return ctx
+
+
+# The demo county (its leader signs in as ``leader``) at city and province scale.
+DEMO_COUNTY_LOGIN = "leader"
+
+
+def _move_a_school(ctx: DemoContext, reference_date: date) -> str | None:
+    """At city and province scale, one school of a sibling county is moved into the demo
+    county (隶属关系调整) by the city's administrator, on the reference date: the served
+    demo shows a moved school, whose history stays with the county it left while its
+    open hazards and its next records are the demo county's (``orgs.moves``). Done after
+    every contributor, through the service a bureau uses, so the history is the one a
+    real move leaves. Dated the reference date, not earlier, because every contributor
+    wrote the school's records as the old county's (its staff, its campaigns): a move
+    before some of them would leave records no county could have made."""
+    from edubureau.orgs.services.bureaus import school_move
+
+    county = next(
+        (
+            c
+            for c in ctx.tree
+            if getattr(c.users.get("leader"), "username", "") == DEMO_COUNTY_LOGIN
+        ),
+        None,
+    )
+    if county is None or county.bureau.parent_id is None:
+        return None
+    city = next((c for c in ctx.tree if c.bureau.pk == county.bureau.parent_id), None)
+    siblings = sorted(
+        (
+            c
+            for c in ctx.tree
+            if c.bureau.parent_id == county.bureau.parent_id
+            and c.bureau.pk != county.bureau.pk
+            and c.bureau.level == BureauLevel.COUNTY
+        ),
+        key=lambda c: c.bureau.region_code,
+    )
+    if city is None or "admin" not in city.users or not siblings or not county.townships:
+        return None
+    sibling = siblings[0]
+    taken = {s.name for s in county.schools}
+    school = next(
+        (
+            s
+            for s in sorted(sibling.schools, key=lambda s: s.pk)
+            if s.pk != sibling.demo_school.pk and s.name not in taken
+        ),
+        None,
+    )
+    if school is None:
+        return None
+    moved_on = reference_date
+    school_move(
+        actor=city.users["admin"],
+        school=school,
+        to_bureau=county.bureau,
+        township=county.townships[0],
+        moved_on=moved_on,
+        reason="演示：隶属关系调整",
+    )
+    sibling.schools.remove(school)
+    county.schools.append(school)
+    return f"{school.name}，{moved_on:%Y年%m月%d日}由{sibling.bureau.name}调入{county.bureau.name}"
 
 
 def _analyze() -> None:

@@ -12,7 +12,9 @@ import time_machine
 from django.db import transaction
 
 from edubureau.orgs.demo import DemoContext, build_demo
-from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.models import Bureau, Role, School, SchoolTransfer, User
+from edubureau.orgs.scoping import scope_for
+from edubureau.rectification.models import Status
 from edubureau.safety.models import (
     Campaign,
     Checklist,
@@ -61,11 +63,37 @@ def test_the_city_schools_have_hazards_kept_by_the_city(city):
     assert verifiers and verifiers <= city_staff
 
 
-def test_a_county_campaign_covers_only_that_countys_schools(city):
-    for campaign in Campaign.objects.all():
-        bureaus = set(campaign.schools.values_list("bureau_id", flat=True))
+def bureau_on(school: School, day: dt.date) -> int:
+    """Where ``school`` was on ``day``: the bureau it left, if it moved later."""
+    later = school.transfers.filter(moved_on__gt=day).order_by("moved_on").first()
+    return later.from_bureau_id if later is not None else school.bureau_id
+
+
+def test_a_county_campaign_covers_only_schools_that_county_ran_when_it_began(city):
+    for campaign in Campaign.objects.prefetch_related("schools__transfers"):
+        bureaus = {bureau_on(s, campaign.starts_on) for s in campaign.schools.all()}
         assert bureaus <= {campaign.bureau_id}, campaign
     assert Bureau.objects.filter(parent=city.bureau).count() == 8
+
+
+def test_one_school_moved_into_the_demo_county_keeps_its_history_where_it_was(city):
+    transfer = SchoolTransfer.objects.select_related("school").get()
+    county = User.objects.get(username="leader").bureau
+    assert transfer.to_bureau == county and transfer.school.bureau == county
+    assert transfer.from_bureau.parent == county.parent == city.bureau
+    assert transfer.moved_on == TODAY
+    school = transfer.school
+    left = User.objects.filter(bureau=transfer.from_bureau, role=Role.BUREAU_LEADER).first()
+    history = Inspection.objects.filter(school=school, record_on__lt=TODAY)
+    assert history.exists()
+    for viewer, sees_history in ((left, True), (User.objects.get(username="leader"), False)):
+        dated = scope_for(viewer).by_record_date().rows(Inspection)
+        assert dated.filter(pk__in=history).count() == (history.count() if sees_history else 0)
+    # What is open now is chased where the school is now.
+    open_now = Hazard.objects.filter(school=school).exclude(status=Status.CLOSED)
+    assert open_now.exists()
+    now = scope_for(User.objects.get(username="leader")).as_now().rows(Hazard)
+    assert now.filter(pk__in=open_now).count() == open_now.count()
 
 
 def test_plates_are_unique_across_the_tree_and_name_the_bureau(city):
