@@ -11,7 +11,9 @@ written here once and applied by the scoping door (``scoping.school_read_q`` and
 1. the school's current bureau (and its ancestors) reads all of its records, old and
    new: it chases what is still open;
 2. a former bureau keeps reading, never writing, the records dated in its stay: they
-   are its history (its past circulars and summaries quote them);
+   are its history (its past circulars and summaries quote them) — except where a
+   model says a record belongs to the bureau of its date for writes too (a
+   statistical return: the census is its bureau's; :func:`holder_on`);
 3. a period's figures count each dated record under the bureau the school belonged to
    on the record's date (``SchoolScope.by_record_date()``), so a county's past summary
    does not change when a school leaves, and a city still equals the sum of its
@@ -268,3 +270,24 @@ def both(first: Holds, second: Holds) -> Holds:
 def record_date_key(model: type[models.Model]) -> str | None:
     """The model's record date (``record_date_field``), None for a registry."""
     return getattr(model, "record_date_field", None)
+
+
+def holder_on(*, school_key: str, bureau_key: str, day: Any) -> models.Expression:
+    """An expression for the key of the bureau a school belonged to on ``day`` (a date
+    or an expression): the bureau it left by its first move after that day, else its
+    bureau now. ``school_key`` and ``bureau_key`` name the school and its bureau from
+    the rows annotated ("pk" and "bureau_id" on schools). For writes that stay with the
+    bureau of the record's date: the write rule (``scoping.school_write_q``) takes the
+    result as its ``bureau_key``."""
+    from django.db.models.functions import Coalesce
+
+    from edubureau.orgs.models import SchoolTransfer
+
+    left = (
+        SchoolTransfer.objects.filter(school_id=models.OuterRef(school_key), moved_on__gt=day)
+        .order_by("moved_on", "pk")
+        .values("from_bureau_id")[:1]
+    )
+    return Coalesce(
+        models.Subquery(left), models.F(bureau_key), output_field=models.BigIntegerField()
+    )

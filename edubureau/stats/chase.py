@@ -26,12 +26,13 @@ from edubureau.core.calendar import is_working_day
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.models import Notification
 from edubureau.notifications.services import notify
+from edubureau.orgs import moves
 from edubureau.orgs.models import Bureau, Role, School
-from edubureau.orgs.scoping import is_department_staff, schools_writable_by
+from edubureau.orgs.scoping import is_department_staff, school_write_q
 from edubureau.orgs.selectors import recipients_by_school
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats.models import STATS_DEPARTMENT, ReturnStatus, StatReturn
-from edubureau.stats.services import census_year, due_date
+from edubureau.stats.services import census_date, census_year, due_date
 
 CHASE_TOPIC = "stats.return_missing"
 SYSTEM_ACTOR_NAME = "系统（统计报表催报任务）"
@@ -50,13 +51,17 @@ def unsubmitted_schools(schools: QuerySet[School], start_year: int) -> QuerySet[
     return schools.filter(is_active=True).exclude(pk__in=done.values("school_id"))
 
 
-def chaseable_schools(user: Any) -> QuerySet[School] | None:
-    """The schools ``user`` may chase, None if nobody: the statistics department its
-    own bureau's schools (those it reviews); township staff (中心校、学区) the schools
-    of their township, which they read and chase (docs/ARCHITECTURE.md, "Who sees
-    what")."""
+def chaseable_schools(user: Any, start_year: int) -> QuerySet[School] | None:
+    """The schools ``user`` may chase for the census year, None if nobody: the
+    statistics department the schools whose returns it reviews (its bureau's on the
+    census day: a school that moved since is chased where its return is reviewed,
+    ``StatReturn.objects.writable_by``); township staff (中心校、学区) the schools of
+    their township, which they read and chase (docs/ARCHITECTURE.md, "Who sees what")."""
     if is_department_staff(user, STATS_DEPARTMENT):
-        return schools_writable_by(user, owner=STATS_DEPARTMENT)
+        held = moves.holder_on(school_key="pk", bureau_key="bureau_id", day=census_date(start_year))
+        return School.objects.annotate(held_by=held).filter(
+            school_write_q(user, school_key="pk", bureau_key="held_by", owner=STATS_DEPARTMENT)
+        )
     if getattr(user, "role", None) == Role.TOWNSHIP_STAFF and getattr(user, "township_id", None):
         return School.objects.visible_to(user)
     return None
@@ -76,7 +81,7 @@ def returns_chase(
     """Remind the school users of every unsubmitted school. With an ``actor`` (the
     button), the schools are :func:`chaseable_schools`; without (the job), ``schools``."""
     if actor is not None:
-        schools = chaseable_schools(actor)
+        schools = chaseable_schools(actor, start_year)
         if schools is None:
             raise NotAllowed("只有负责统计的股室工作人员或中心校（学区）工作人员可以催报统计报表")
     assert schools is not None

@@ -14,8 +14,9 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 
+from edubureau.orgs import moves
 from edubureau.orgs.models import Bureau, School, SchoolYear
-from edubureau.orgs.scoping import BureauScopedQuerySet, SchoolScopedQuerySet
+from edubureau.orgs.scoping import BureauScopedQuerySet, SchoolScopedQuerySet, school_write_q
 
 # The bureau department whose staff review, accept and lock the returns of their
 # bureau's schools (the demo's 基础教育股 account, ``jichu``, is the statistician).
@@ -45,16 +46,40 @@ class RoundAction(models.TextChoices):
 
 
 class StatReturnQuerySet(SchoolScopedQuerySet):
-    """The door, with one narrowing of the writers: an inspector (责任督学) may write
-    the records of the schools assigned to them, but a statistical return is filed by
-    the school and reviewed by its bureau, never by an inspector."""
+    """The door, with two rules of the census:
+
+    - an inspector (责任督学) may write the records of the schools assigned to them, but
+      a statistical return is filed by the school and reviewed by its bureau, never by
+      an inspector;
+    - a return belongs to the bureau that held its school when the return's school year
+      began (the census takes the figures as of that day): that bureau reviews, locks
+      and unlocks it, lists it and counts it, even after the school moved on
+      (隶属关系调整, orgs.moves); the bureau that holds the school now reads it and
+      takes the school's returns over from the next school year."""
+
+    def with_holder(self) -> Self:
+        """Each return with ``held_by``: the key of the bureau its school belonged to
+        when its school year began (``orgs.moves.holder_on``)."""
+        return self.annotate(
+            held_by=moves.holder_on(
+                school_key="school_id",
+                bureau_key="school__bureau_id",
+                day=models.OuterRef("school_year__starts_on"),
+            )
+        )
 
     def writable_by(self, user: Any) -> Self:
         from edubureau.core.roles import Role
 
         if getattr(user, "role", None) == Role.INSPECTOR:
             return self.none()
-        return super().writable_by(user)
+        # The door's write rule, with the bureau that held the school then as the
+        # bureau that keeps the record.
+        school_key, _ = self._scope_keys()
+        owner = getattr(self.model, "owner_department_code", None)
+        return self.with_holder().filter(
+            school_write_q(user, school_key=school_key, bureau_key="held_by", owner=owner)
+        )
 
     def of_year(self, start_year: int) -> Self:
         return self.filter(school_year__start_year=start_year)

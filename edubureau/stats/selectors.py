@@ -17,7 +17,7 @@ from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats.dictionary import GROUPS, FieldSpec, Level, fields_for, levels_for
 from edubureau.stats.models import ReturnStatus, StatReturn
 from edubureau.stats.rules import Problem
-from edubureau.stats.services import Timeliness, due_date, timeliness
+from edubureau.stats.services import Timeliness, census_date, due_date, timeliness
 
 # The list's status filter: the return statuses and "not started".
 NOT_STARTED = "none"
@@ -28,7 +28,16 @@ STATUS_FILTERS: tuple[tuple[str, str], ...] = (
 
 
 def returns_of_year(scope: SchoolScope, start_year: int) -> QuerySet[StatReturn]:
-    return scope.rows(StatReturn).filter(school_year__start_year=start_year)
+    """The scope's returns of the census year: a moved school's under the bureau that
+    held it when the school year began, which reviews and counts them (the list, the
+    workbench and the indicators read the same rows)."""
+    return scope.by_record_date().rows(StatReturn).filter(school_year__start_year=start_year)
+
+
+def schools_of_year(scope: SchoolScope, start_year: int) -> QuerySet[School]:
+    """The scope's schools in operation on the census day: a school that moved since is
+    listed where it was then, with its return."""
+    return scope.by_record_date().schools_on(census_date(start_year)).filter(is_active=True)
 
 
 # The returns list as the list component reads it (core.listing): one row per school.
@@ -41,8 +50,8 @@ RETURN_LIST = ListSpec(
 
 
 def schools_for_list(scope: SchoolScope, start_year: int, *, status: str = "") -> QuerySet[School]:
-    """The scope's schools in operation, narrowed by the status of their return."""
-    schools = scope.schools().filter(is_active=True)
+    """The scope's schools of the census year, narrowed by the status of their return."""
+    schools = schools_of_year(scope, start_year)
     returns = returns_of_year(scope, start_year)
     if status == NOT_STARTED:
         schools = schools.exclude(pk__in=returns.values("school_id"))
@@ -89,7 +98,7 @@ def summary(scope: SchoolScope, start_year: int, *, today: date) -> Summary:
     returns: schools, returns by status, and by timeliness (judged as
     :func:`~edubureau.stats.services.timeliness` does: on the first submission's local
     day; schools without a submitted return are missing once the due date passed)."""
-    schools = scope.schools().filter(is_active=True)
+    schools = schools_of_year(scope, start_year)
     total = schools.count()
     returns = returns_of_year(scope, start_year).filter(school__in=schools.values("pk"))
     due = due_date(start_year)

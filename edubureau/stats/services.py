@@ -166,14 +166,17 @@ def can_review(user: Any, stat_return: StatReturn) -> bool:
 
 
 def can_unlock(user: Any, stat_return: StatReturn) -> bool:
-    """A leader of the school's own bureau."""
+    """A leader of the bureau the return belongs to: the one that held the school when
+    the school year began (``StatReturn.objects.with_holder``)."""
     return bool(
         user is not None
         and user.is_authenticated
         and user.is_active
         and user.role == Role.BUREAU_LEADER
         and user.bureau_id is not None
-        and user.bureau_id == stat_return.school.bureau_id
+        and StatReturn.objects.with_holder()
+        .filter(pk=stat_return.pk, held_by=user.bureau_id)
+        .exists()
     )
 
 

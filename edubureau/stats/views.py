@@ -24,7 +24,7 @@ from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.orgs.http import AuthedRequest
 from edubureau.orgs.models import Role
-from edubureau.orgs.scoping import scope_from_params
+from edubureau.orgs.scoping import moved_away_schools, scope_from_params
 from edubureau.orgs.selectors import place_chooser
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import chase, selectors, services
@@ -82,7 +82,8 @@ def return_list(request: AuthedRequest) -> HttpResponse:
         "summary": selectors.summary(scope, start_year, today=today),
         "own_school": own_school,
         "can_start": own_school is not None and services.can_fill_school(user, own_school),
-        "can_chase": chase.chaseable_schools(user) is not None,
+        "can_chase": chase.chaseable_schools(user, start_year) is not None,
+        "moved_away_schools": moved_away_schools(user),
         "show_population": user.role in BUREAU_ROLES and bool(user.bureau_id),
     }
     return render(request, "stats/list.html", context)
