@@ -107,6 +107,31 @@ def prepare_database(args: argparse.Namespace) -> str:
     return _server_url(config, args.db_name)
 
 
+def copy_database(url: str, source: str, name: str, *, replace: bool = False) -> str:
+    """The URL of database ``name`` on the server of ``url``, made as a copy of
+    ``source`` (``CREATE DATABASE … TEMPLATE``: nobody may be connected to ``source``);
+    an existing ``name`` is kept, or with ``replace`` dropped and copied again."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    with psycopg.connect(_server_url(config, "postgres"), autocommit=True) as conn:
+        if replace:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            ))  # fmt: skip
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"copying {source} to {name}")
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(source)
+                )
+            )
+    return _server_url(config, name)
+
+
 def drop_database(args: argparse.Namespace, url: str) -> None:
     if url.startswith("sqlite"):
         return

@@ -97,11 +97,15 @@ class Officer:
 
 
 def build(
-    args: argparse.Namespace, counts: dict[str, int], without_draft: Collection[str] = ()
+    args: argparse.Namespace,
+    counts: dict[str, int],
+    without_draft: Collection[str] = (),
+    parent: Any = None,
 ) -> dict[str, list[Officer]]:
     """The county, its schools with their officers' sessions and this month's drafts,
     in groups: ``counts`` says how many schools each group gets. The groups named in
-    ``without_draft`` get no draft (``inspection_id`` 0: their first post creates it)."""
+    ``without_draft`` get no draft (``inspection_id`` 0: their first post creates it).
+    ``parent``: a city to put the county under (else it is a bureau of its own)."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -109,6 +113,7 @@ def build(
 
     from edubureau.orgs.models import (
         Bureau,
+        BureauLevel,
         Department,
         Locality,
         Ownership,
@@ -122,7 +127,13 @@ def build(
     from edubureau.safety.services.checklists import checklist_install_default
     from edubureau.safety.services.inspections import inspection_start_self, month_start
 
-    bureau = Bureau.objects.create(name="压测县教育局", short_name="压测县", issuer_code="压教发")
+    bureau = Bureau.objects.create(
+        name="压测县教育局",
+        short_name="压测县",
+        issuer_code="压教发",
+        parent=parent,
+        level=BureauLevel.COUNTY,
+    )
     Department.objects.create(bureau=bureau, name="安全股", code="safety")
     township = Township.objects.create(bureau=bureau, name="压测镇")
     checklist_install_default(bureau=bureau)

@@ -73,25 +73,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def copy_for_moves(url: str, name: str) -> str:
-    """The URL of ``name``, made once as a copy of the database at ``url``."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    config = dj_database_url.parse(url)
-    with psycopg.connect(sp._server_url(config, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            sp.log(f"copying {config['NAME']} to {name} (once)")
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(config["NAME"])
-                )
-            )
-    return sp._server_url(config, name)
-
-
 def move_schools(count: int, county_login: str) -> None:
     """Move ``count`` schools between counties of the same city, 90 days ago (skipped
     when the copy already holds that many moves)."""
@@ -148,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         url = sp._server_url(dj_database_url.parse(os.environ["DATABASE_URL"]), args.db_name)
         if args.moved:
-            url = copy_for_moves(url, f"{args.db_name}_moved")
+            url = sp.copy_database(url, args.db_name, f"{args.db_name}_moved")
     else:
         url = sp.prepare_database(args)
     sp.setup_django(url)

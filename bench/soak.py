@@ -18,6 +18,11 @@ streams of ``edubureau.testing.load`` run at once:
 - login: the login page and its form, paced at ``--login-rate`` per second;
 - dashboard: the county leader's safety dashboard, ``--dashboard-rate`` per second.
 
+With ``--province`` the soak runs in a copy of the province demo that
+``safety_viewers.py --keep`` left (``edubureau_viewers``: 30,000 schools, 385,000
+inspections): the soak's county is put under the first city, and the dashboard stream
+is the province department leader's (``sheng.leader``: the whole tree).
+
 It prints each stream's requests, status codes, p50/p95 and the counts in the database
 that prove nothing was lost or duplicated: submitted inspections = acknowledged submits,
 one per school and month, hazards = submits × failed items, the audit chain intact.
@@ -46,6 +51,8 @@ import safety_province as sp  # noqa: E402
 import safety_submit as ss  # noqa: E402
 
 DB = "edubureau_soak"
+PROVINCE_DB = "edubureau_viewers"  # the province demo that safety_viewers.py --keep leaves
+PROVINCE_VIEWER = "sheng.leader"
 PASSWORD = "Soak-load-2026!"
 
 
@@ -61,6 +68,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--province",
+        action="store_true",
+        help="soak in a copy of the province demo kept by safety_viewers.py --keep "
+        "(edubureau_viewers): the county under its first city, the dashboard the province's",
+    )
     args = parser.parse_args(argv)
     args.db_name = DB
     args.allow_sqlite = False
@@ -70,7 +83,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     begun = time.perf_counter()
-    url = sp.prepare_database(args)
+    if args.province:
+        url = sp.copy_database(os.environ["DATABASE_URL"], PROVINCE_DB, DB, replace=True)
+    else:
+        url = sp.prepare_database(args)
     media, static = Path(f"/tmp/{DB}-media"), Path(f"/tmp/{DB}-static")
     from cryptography.fernet import Fernet
 
@@ -90,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.db import connection
     from django.urls import reverse
 
-    from edubureau.orgs.models import Bureau, Role, User
+    from edubureau.orgs.models import Bureau, BureauLevel, Role, User
     from edubureau.safety.models import Checklist
     from edubureau.safety.services.inspections import applicable_items
     from edubureau.testing import load
@@ -104,8 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         c.execute("SHOW synchronous_commit")
         sync = c.fetchone()[0]
     schools = int(args.seconds * args.submit_rate) + 20
+    city = (
+        Bureau.objects.filter(level=BureauLevel.CITY).order_by("path").first()
+        if args.province
+        else None
+    )
     with sp.step(f"{schools} schools, officers' sessions, this month's drafts"):
-        officers = ss.build(args, {"soak": schools})["soak"]
+        officers = ss.build(args, {"soak": schools}, parent=city)["soak"]
     bureau = Bureau.objects.get(name="压测县教育局")
     with sp.step(f"{args.login_accounts} accounts with passwords, the leader's session"):
         accounts = []
@@ -114,7 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             user.set_password(PASSWORD)
             accounts.append(user)
         User.objects.bulk_create(accounts)
-        leader = User.objects.create(username="soak_leader", bureau=bureau, role=Role.BUREAU_LEADER)
+        leader = (
+            # The province department's leader: the dashboard of the whole tree.
+            User.objects.get(username=PROVINCE_VIEWER)
+            if args.province
+            else User.objects.create(username="soak_leader", bureau=bureau, role=Role.BUREAU_LEADER)
+        )
         session = SessionStore()
         session[SESSION_KEY] = str(leader.pk)
         session[BACKEND_SESSION_KEY] = "edubureau.orgs.backends.AccountBackend"
