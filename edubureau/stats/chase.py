@@ -26,13 +26,12 @@ from edubureau.core.calendar import is_working_day
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.models import Notification
 from edubureau.notifications.services import notify
-from edubureau.orgs import moves
 from edubureau.orgs.models import Bureau, Role, School
-from edubureau.orgs.scoping import is_department_staff, school_write_q
+from edubureau.orgs.scoping import is_department_staff
 from edubureau.orgs.selectors import recipients_by_school
 from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats.models import STATS_DEPARTMENT, ReturnStatus, StatReturn
-from edubureau.stats.services import census_date, census_year, due_date
+from edubureau.stats.services import census_year, due_date, schools_of_census
 
 CHASE_TOPIC = "stats.return_missing"
 SYSTEM_ACTOR_NAME = "系统（统计报表催报任务）"
@@ -58,10 +57,7 @@ def chaseable_schools(user: Any, start_year: int) -> QuerySet[School] | None:
     ``StatReturn.objects.writable_by``); township staff (中心校、学区) the schools of
     their township, which they read and chase (docs/ARCHITECTURE.md, "Who sees what")."""
     if is_department_staff(user, STATS_DEPARTMENT):
-        held = moves.holder_on(school_key="pk", bureau_key="bureau_id", day=census_date(start_year))
-        return School.objects.annotate(held_by=held).filter(
-            school_write_q(user, school_key="pk", bureau_key="held_by", owner=STATS_DEPARTMENT)
-        )
+        return schools_of_census(user, start_year)
     if getattr(user, "role", None) == Role.TOWNSHIP_STAFF and getattr(user, "township_id", None):
         return School.objects.visible_to(user)
     return None

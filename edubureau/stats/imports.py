@@ -83,7 +83,7 @@ def _school_infos(actor: Any, year: int, identifiers: Iterable[str]) -> dict[str
             "pk", "identifier", "name", "kind"
         )
         importable.update(
-            services.schools_importable_by(actor)
+            services.schools_importable_by(actor, year)
             .filter(identifier__in=chunk)
             .values_list("pk", flat=True)
         )
@@ -324,7 +324,7 @@ def template_for(actor: Any, year: int) -> tuple[bytes, str]:
         rows = template_rows(actor, year, School.objects.filter(pk=school.pk))
         return excel.returns_workbook(year, rows), f"{year}年统计报表-{school.name}.xlsx"
     if can_import(actor):
-        schools = services.schools_importable_by(actor).filter(is_active=True)
+        schools = services.schools_importable_by(actor, year).filter(is_active=True)
         rows = template_rows(actor, year, schools)
         name = getattr(actor.bureau, "short_name", "") or actor.bureau.name
         return excel.returns_workbook(year, rows), f"{year}年统计报表-{name}.xlsx"

@@ -49,8 +49,14 @@ from edubureau.core.concurrency import (
 )
 from edubureau.notifications.models import Level as NoticeLevel
 from edubureau.notifications.services import notify
+from edubureau.orgs import moves
 from edubureau.orgs.models import Role, School, SchoolYear, User
-from edubureau.orgs.scoping import bureau_id_of, is_department_staff, schools_writable_by
+from edubureau.orgs.scoping import (
+    bureau_id_of,
+    is_department_staff,
+    school_write_q,
+    schools_writable_by,
+)
 from edubureau.orgs.selectors import school_recipients
 from edubureau.rectification.lifecycle import NotAllowed, TransitionError
 from edubureau.stats.dictionary import GRADES, Level, field_code, levels_for
@@ -394,15 +400,25 @@ def return_submit(
 # Importing -------------------------------------------------------------------------
 
 
-def schools_importable_by(user: Any) -> QuerySet[School]:
-    """The schools whose returns ``user`` may set from a workbook: a school's own
-    accounts (not read-only) their school, as they fill it (:func:`can_fill_school`);
-    the statistics department of a bureau its own bureau's schools, as it reviews them
-    (:func:`can_review`). Both are the door's write rule for the department's rows."""
+def schools_of_census(user: Any, start_year: int) -> QuerySet[School]:
+    """The schools whose returns of census year ``start_year`` ``user`` writes, by the
+    door's write rule with each school's bureau on the census day (a school that moved
+    since is still its former bureau's for that year: ``StatReturn.objects.writable_by``)."""
+    held = moves.holder_on(school_key="pk", bureau_key="bureau_id", day=census_date(start_year))
+    return School.objects.annotate(held_by=held).filter(
+        school_write_q(user, school_key="pk", bureau_key="held_by", owner=STATS_DEPARTMENT)
+    )
+
+
+def schools_importable_by(user: Any, start_year: int) -> QuerySet[School]:
+    """The schools whose returns of the census year ``user`` may set from a workbook: a
+    school's own accounts (not read-only) their school, as they fill it
+    (:func:`can_fill_school`); the statistics department of a bureau the schools whose
+    returns it reviews (:func:`can_review`, :func:`schools_of_census`)."""
     if getattr(user, "role", None) == Role.SCHOOL_USER or is_department_staff(
         user, STATS_DEPARTMENT
     ):
-        return schools_writable_by(user, owner=STATS_DEPARTMENT)
+        return schools_of_census(user, start_year)
     return School.objects.none()
 
 
@@ -424,7 +440,7 @@ def return_import(
     preview saw none), else it must still be editable (a draft or sent back) and as
     the preview saw it. Its place in the lifecycle does not move: the school explains
     the warnings and submits. A blank ``kg_category`` keeps the one stated before."""
-    if not schools_importable_by(actor).filter(pk=school.pk).exists():
+    if not schools_importable_by(actor, start_year).filter(pk=school.pk).exists():
         raise NotAllowed("只能导入本校或本局所属学校的统计报表")
     detail = f"从Excel导入统计报表（{str(getattr(batch, 'filename', ''))[:100]}）"
     with transaction.atomic():

@@ -101,7 +101,7 @@ def test_the_list_shows_each_year_where_its_returns_are_counted(cast, moved):
     assert summary(scope, Y, today=AFTER.date()).schools == schools_for_list(scope, Y).count()
 
 
-def test_the_census_days_bureau_unlocks_and_chases(cast, moved):
+def test_the_census_days_bureau_unlocks_chases_and_imports(cast, moved):
     leader_left = fresh(cast.leader)
     leader_holds = fresh(UserFactory.create(role=Role.BUREAU_LEADER, bureau=cast.sibling_bureau))
     assert services.can_unlock(leader_left, moved["last"])
@@ -112,6 +112,13 @@ def test_the_census_days_bureau_unlocks_and_chases(cast, moved):
     assert not chase.chaseable_schools(holds, Y).filter(pk=school.pk).exists()
     assert chase.chaseable_schools(holds, Y + 1).filter(pk=school.pk).exists()
     assert not chase.chaseable_schools(left, Y + 1).filter(pk=school.pk).exists()
+    # A bureau's workbook import (and its template) covers the schools it reviews.
+    assert services.schools_importable_by(left, Y).filter(pk=school.pk).exists()
+    assert not services.schools_importable_by(holds, Y).filter(pk=school.pk).exists()
+    assert services.schools_importable_by(holds, Y + 1).filter(pk=school.pk).exists()
+    # The school's own accounts moved with it and fill its returns wherever it is.
+    officer = fresh(cast.school_a_officer)
+    assert services.schools_importable_by(officer, Y).filter(pk=school.pk).exists()
 
 
 def test_the_list_page_marks_the_school_that_left(cast, moved, client_for):
