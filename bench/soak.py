@@ -34,6 +34,8 @@ the live test server (``edubureau/testing/tests/test_load_smoke.py``).
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import os
 import secrets
 import shutil
@@ -53,6 +55,11 @@ import safety_submit as ss  # noqa: E402
 DB = "edubureau_soak"
 PROVINCE_DB = "edubureau_viewers"  # the province demo that safety_viewers.py --keep leaves
 PROVINCE_VIEWER = "sheng.leader"
+# settings.py's FIELD_ENCRYPTION_KEYS for a demo built without one (the province demo of
+# safety_viewers.py): derived from the demo's fixed secret key.
+DEMO_FIELD_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"field-encryption:insecure-demo-key-never-use-in-production").digest()
+).decode()
 PASSWORD = "Soak-load-2026!"
 
 
@@ -92,7 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.environ |= {
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        # A fresh key encrypts; the province demo's phone numbers were encrypted with the
+        # key settings.py derives for the demo, which stays as the key that decrypts
+        # them (as after a key rotation in production).
+        "FIELD_ENCRYPTION_KEYS": ",".join(
+            [Fernet.generate_key().decode(), *([DEMO_FIELD_KEY] if args.province else [])]
+        ),
         "EDUBUREAU_DEMO": "0",
         "MEDIA_ROOT": str(media),
         "STATIC_ROOT": str(static),
