@@ -341,7 +341,9 @@ def _move_a_school(ctx: DemoContext, reference_date: date) -> str | None:
         ),
         None,
     )
-    if county is None or county.bureau.parent_id is None:
+    # A demo dated ahead of the clock (``--date`` in the future) gets no move: a move
+    # cannot be dated after today.
+    if county is None or county.bureau.parent_id is None or reference_date > timezone.localdate():
         return None
     city = next((c for c in ctx.tree if c.bureau.pk == county.bureau.parent_id), None)
     siblings = sorted(

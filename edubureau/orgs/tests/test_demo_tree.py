@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +17,16 @@ from django.urls import reverse
 from edubureau.orgs.demo import DEMO_PASSWORD, DemoContext, build_demo, find_demo_bureau
 from edubureau.orgs.demo_plan import plan_organisation
 from edubureau.orgs.management.commands import demo as demo_command
-from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township, User
+from edubureau.orgs.models import (
+    Bureau,
+    BureauLevel,
+    Role,
+    School,
+    SchoolTransfer,
+    Township,
+    User,
+)
+from edubureau.testing.dates import today
 
 REFERENCE_DATE = date(2026, 11, 16)
 
@@ -145,3 +154,19 @@ def test_the_command_asks_for_postgresql_at_province_scale(db, monkeypatch, sett
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("demo", "--no-serve", "--scale", "province", stdout=io.StringIO())
     assert not Bureau.objects.exists()
+
+
+def test_the_city_demo_moves_one_school_into_the_demo_county_on_its_day(db):
+    day = today()
+    build_demo(scale="city", contributors=[], reference_date=day, schools=300)
+    transfer = SchoolTransfer.objects.select_related("school", "from_bureau").get()
+    county = User.objects.get(username="leader").bureau
+    assert transfer.school.bureau == county and transfer.moved_on == day
+    assert transfer.from_bureau.parent_id == county.parent_id
+    assert county.parent_id is not None
+
+
+def test_a_demo_dated_ahead_of_the_clock_moves_no_school(db):
+    ahead = today() + timedelta(days=30)
+    build_demo(scale="city", contributors=[], reference_date=ahead, schools=300)
+    assert not SchoolTransfer.objects.exists()
