@@ -301,7 +301,7 @@ def build_demo(
             _analyze()
         moved = _move_a_school(ctx, reference_date)
         if moved is not None:
-            log(f"隶属关系调整 school moved: {moved}", 0.0)
+            log(f"隶属关系调整 school moved（{moved}）", 0.0)
         subtree = ctx.subtree()
         audit_log(
             actor=None,
