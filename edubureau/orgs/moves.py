@@ -39,6 +39,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models
+from django.db.models.functions import Coalesce
 
 # Bumped by every move, so that stays cached on a reader in this process are never
 # stale; readers in another process are per request and read afresh.
@@ -279,8 +280,6 @@ def holder_on(*, school_key: str, bureau_key: str, day: Any) -> models.Expressio
     the rows annotated ("pk" and "bureau_id" on schools). For writes that stay with the
     bureau of the record's date: the write rule (``scoping.school_write_q``) takes the
     result as its ``bureau_key``."""
-    from django.db.models.functions import Coalesce
-
     from edubureau.orgs.models import SchoolTransfer
 
     left = (
