@@ -93,11 +93,16 @@ class LedgerDemo:
         return len(rows)
 
     def write_plans(self) -> int:
-        # Approved since the start of the school year three years before the current
-        # one (some are due for review by now), and by the end of the last September:
-        # schools revise their plans at the start of the school year.
+        # Approved within the three years a plan stands, and by the end of the last
+        # September: schools revise their plans at the start of the school year, so a
+        # plan that fell due before today was revised then. Only the few drawn below
+        # are due within the reminder's 30 days or overdue, as a bureau sees them.
         current = school_year_start(self.today)
-        earliest = date(current - 3, 9, 1)
+        earliest = max(
+            date(current - 3, 9, 1),
+            self.today.replace(year=self.today.year - 3, day=min(self.today.day, 28))
+            + timedelta(days=31),
+        )
         latest = min(date(current, 9, 30), self.today)
         span = (latest - earliest).days
         rows = []
