@@ -47,6 +47,13 @@ def test_it_draws_the_dashboard_on_a_phone(live_server, cast, browser, phone_pag
         )
         assert 250 <= width <= 375
         screenshot(page, "safety-dashboard-bureau-375")
+        # The long township × category table starts folded on a phone; a tap opens it.
+        townships = page.locator("details.fold-on-phone:has([data-testid=open-township-table])")
+        assert townships.get_attribute("open") is None
+        assert not page.locator("[data-testid=open-township-table]").is_visible()
+        townships.locator("summary").click()
+        assert page.locator("[data-testid=open-township-table]").is_visible()
+        assert _fits(page)
         # A bar of the chart opens the list of the hazards it counts.
         page.locator("[data-chart=chart-open]").scroll_into_view_if_needed()
         box = page.locator("[data-chart=chart-open] canvas").bounding_box()

@@ -33,11 +33,12 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
-// The list component's filter panel (details.filter-panel) starts folded on a phone,
-// so the list, not the filters, fills the first screen; on a wider screen it stays
-// open. Without scripts it is open everywhere.
+// The list component's filter panel (details.filter-panel), and any long secondary
+// table marked details.fold-on-phone, start folded on a phone, so the list or the
+// headline figures, not the detail, fill the screen; on a wider screen they stay
+// open. Without scripts they are open everywhere.
 if (window.matchMedia("(max-width: 640px)").matches) {
-  document.querySelectorAll("details.filter-panel[open]").forEach((panel) => { panel.open = false; });
+  document.querySelectorAll("details.filter-panel[open], details.fold-on-phone[open]").forEach((panel) => { panel.open = false; });
 }
 
 // Printing a record (an inspection with every item): folded sections print open,
