@@ -34,8 +34,6 @@ the live test server (``edubureau/testing/tests/test_load_smoke.py``).
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import os
 import secrets
 import shutil
@@ -52,14 +50,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 import safety_province as sp  # noqa: E402
 import safety_submit as ss  # noqa: E402
 
+from edubureau.core.field_keys import DEMO_SECRET_KEY, derived_field_key  # noqa: E402
+
 DB = "edubureau_soak"
 PROVINCE_DB = "edubureau_viewers"  # the province demo that safety_viewers.py --keep leaves
 PROVINCE_VIEWER = "sheng.leader"
-# settings.py's FIELD_ENCRYPTION_KEYS for a demo built without one (the province demo of
-# safety_viewers.py): derived from the demo's fixed secret key.
-DEMO_FIELD_KEY = base64.urlsafe_b64encode(
-    hashlib.sha256(b"field-encryption:insecure-demo-key-never-use-in-production").digest()
-).decode()
+# The key a demo built without FIELD_ENCRYPTION_KEYS (the province demo of
+# safety_viewers.py) encrypted its columns with.
+DEMO_FIELD_KEY = derived_field_key(DEMO_SECRET_KEY)
 PASSWORD = "Soak-load-2026!"
 
 

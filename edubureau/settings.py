@@ -7,8 +7,6 @@ instead of misbehaving later.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import secrets
 import sys
@@ -19,6 +17,8 @@ from pathlib import Path
 import dj_database_url
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
+
+from edubureau.core.field_keys import DEMO_SECRET_KEY, derived_field_key
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -101,7 +101,7 @@ if not SECRET_KEY:
     elif EMBEDDED:
         SECRET_KEY = _embedded_secret_key(VAR_DIR / "secret_key")
     elif DEBUG or env_bool("EDUBUREAU_DEMO", False):
-        SECRET_KEY = "insecure-demo-key-never-use-in-production"
+        SECRET_KEY = DEMO_SECRET_KEY
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (see .env.example)")
 
@@ -112,8 +112,7 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 if not FIELD_ENCRYPTION_KEYS:
     if DEBUG or TESTING or EMBEDDED or env_bool("EDUBUREAU_DEMO", False):
         # Derived from the secret key: the embedded default, the demo and the tests only.
-        _demo_digest = hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()
-        FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_demo_digest).decode()]
+        FIELD_ENCRYPTION_KEYS = [derived_field_key(SECRET_KEY)]
     else:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (see .env.example)")
 

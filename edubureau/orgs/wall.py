@@ -119,10 +119,15 @@ def _enable(tables: tuple[str, ...], using: str = USING) -> Callable[..., None]:
             # FORCE: the wall holds even for the role that owns the tables.
             schema_editor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
             schema_editor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-            schema_editor.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-            schema_editor.execute(f'CREATE POLICY {POLICY} ON "{table}" USING {using}')
+            _put_policy(schema_editor, table, using)
 
     return forward
+
+
+def _put_policy(schema_editor: Any, table: str, using: str) -> None:
+    """The wall's policy on ``table``, replacing the one there (if any)."""
+    schema_editor.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
+    schema_editor.execute(f'CREATE POLICY {POLICY} ON "{table}" USING {using}')
 
 
 def _disable(tables: tuple[str, ...]) -> Callable[..., None]:
@@ -145,9 +150,7 @@ def _rebuild(apps: Any, schema_editor: Any) -> None:
         cursor.execute("SELECT tablename, qual FROM pg_policies WHERE policyname = %s", [POLICY])
         walled = cursor.fetchall()
     for table, qual in walled:
-        using = USING_OPTIONAL if "school_id IS NULL" in qual else USING
-        schema_editor.execute(f'DROP POLICY {POLICY} ON "{table}"')
-        schema_editor.execute(f'CREATE POLICY {POLICY} ON "{table}" USING {using}')
+        _put_policy(schema_editor, table, USING_OPTIONAL if "school_id IS NULL" in qual else USING)
 
 
 def rebuild_walls() -> migrations.RunPython:
