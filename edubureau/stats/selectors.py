@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from edubureau.core.listing import ListSpec
-from edubureau.orgs.models import School
+from edubureau.orgs.models import Bureau, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.stats.dictionary import GROUPS, FieldSpec, Level, fields_for, levels_for
 from edubureau.stats.models import ReturnStatus, StatReturn
@@ -67,21 +67,62 @@ class SchoolRow:
     school: School
     stat_return: StatReturn | None
     timeliness: Timeliness
+    # Where the school was on the census day: its township, or its bureau's (short)
+    # name for a school without one (市直, 县直). A school that has moved since is listed by
+    # the bureau that held it then, under the township it was in, not its new one.
+    place: str = ""
 
 
 def rows_for(
     schools: list[School], scope: SchoolScope, start_year: int, *, today: date
 ) -> list[SchoolRow]:
+    """The page's schools (``schools``, their township and bureau loaded) with their
+    return of the census year."""
     found = {
         r.school_id: r
         for r in returns_of_year(scope, start_year).filter(school__in=[s.pk for s in schools])
     }
+    places = _places_on(schools, scope, census_date(start_year))
     return [
         SchoolRow(
-            s, found.get(s.pk), timeliness(found.get(s.pk), start_year=start_year, today=today)
+            s,
+            found.get(s.pk),
+            timeliness(found.get(s.pk), start_year=start_year, today=today),
+            places[s.pk],
         )
         for s in schools
     ]
+
+
+def _places_on(schools: list[School], scope: SchoolScope, day: date) -> dict[int, str]:
+    """Each school's township (else its bureau's short name) on ``day``: one query for
+    the names of the places moved schools left, none where no school moved."""
+    dated = scope.by_record_date()
+    then = {s.pk: dated.stay_on(s.pk, day) for s in schools}
+    moved = {pk: stay for pk, stay in then.items() if stay is not None and not stay.current}
+    townships: dict[int, str] = {}
+    bureaus: dict[int, str] = {}
+    if moved:
+        townships = dict(
+            Township.objects.filter(
+                pk__in={s.township_id for s in moved.values() if s.township_id}
+            ).values_list("pk", "name")
+        )
+        bureaus = {
+            b.pk: b.display_name
+            for b in Bureau.objects.filter(pk__in={s.bureau_id for s in moved.values()})
+        }
+    places = {}
+    for school in schools:
+        stay = moved.get(school.pk)
+        if stay is None:
+            township = school.township
+            places[school.pk] = township.name if township else school.bureau.display_name
+        elif stay.township_id:
+            places[school.pk] = townships.get(stay.township_id, "")
+        else:
+            places[school.pk] = bureaus.get(stay.bureau_id, "")
+    return places
 
 
 @dataclass

@@ -21,7 +21,7 @@ from edubureau.rectification.lifecycle import NotAllowed
 from edubureau.stats import chase, services
 from edubureau.stats.indicators import returns_of
 from edubureau.stats.models import ReturnStatus, StatReturn
-from edubureau.stats.selectors import returns_of_year, schools_for_list, summary
+from edubureau.stats.selectors import returns_of_year, rows_for, schools_for_list, summary
 from edubureau.stats.tests.factories import consistent_values
 from edubureau.stats.tests.factories_returns import file_return
 from edubureau.stats.tests.people import stats_staff
@@ -128,3 +128,25 @@ def test_the_list_page_marks_the_school_that_left(cast, moved, client_for):
     assert cast.school_a.name in text and 'data-testid="moved-away-tag"' in text
     other = client_for(moved["holds"]).get(f"/stats/?year={Y}").content.decode()
     assert cast.school_a.name not in other
+
+
+def test_the_list_names_the_township_the_school_was_in_on_the_census_day(cast, moved, client_for):
+    left, holds = fresh(moved["left"]), fresh(moved["holds"])
+    school = (
+        type(cast.school_a).objects.select_related("township", "bureau").get(pk=cast.school_a.pk)
+    )
+    assert school.township.name == "邻县新镇"
+
+    def place(viewer, year):
+        (row,) = [
+            r
+            for r in rows_for([school], scope_for(viewer), year, today=AFTER.date())
+            if r.school.pk == school.pk
+        ]
+        return row.place
+
+    assert place(left, Y) == "甲镇"  # cast.school_a's township before the move
+    assert place(holds, Y + 1) == "邻县新镇"
+
+    page = client_for(left).get(f"/stats/?year={Y}&q={school.identifier}").content.decode()
+    assert '<td data-label="乡镇">甲镇</td>' in page and "邻县新镇" not in page
