@@ -23,6 +23,10 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计管理员"
 
 
+# Roles whose accounts work with schools' records: every role but the audit
+# administrator, who reads the audit log only (三员分立) and is not offered the modules.
+SCHOOL_WORK_ROLES = frozenset(Role.values) - {Role.AUDITOR}
+
 # Roles that act for a whole bureau (its subtree when reading).
 BUREAU_ROLES = frozenset({Role.BUREAU_LEADER, Role.DEPARTMENT_STAFF, Role.ADMINISTRATOR})
 

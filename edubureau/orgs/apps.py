@@ -18,7 +18,7 @@ class OrgsConfig(AppConfig):
         from django.core.signals import request_finished
 
         from edubureau.core import hooks, navigation
-        from edubureau.core.roles import Role
+        from edubureau.core.roles import SCHOOL_WORK_ROLES, Role
         from edubureau.orgs import wall
         from edubureau.orgs.middleware import mark_session_start
         from edubureau.orgs.services import bureaus
@@ -34,7 +34,7 @@ class OrgsConfig(AppConfig):
         downloads.register()
         imports.register()
         navigation.register("首页", "home", order=0)
-        navigation.register("学校名录", "orgs:school-list", order=500)
+        navigation.register("学校名录", "orgs:school-list", roles=SCHOOL_WORK_ROLES, order=500)
         navigation.register(
             "下级教育局",
             "orgs:bureau-list",

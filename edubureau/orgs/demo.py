@@ -666,6 +666,7 @@ def login_role(user: User) -> str:
         Role.INSPECTOR: "inspector",
         Role.ADMINISTRATOR: "administrator",
         Role.TOWNSHIP_STAFF: "township staff",
+        Role.AUDITOR: "audit administrator",
     }
     return f"{user.get_role_display()} {english.get(user.role, '')}".strip()
 
@@ -698,6 +699,8 @@ def login_scope(user: User) -> str:
         townships = "、".join(r["township__name"] or "直属" for r in rows)
         count = sum(r["n"] for r in rows)
         return f"督导 {count} 所学校（{townships}）/ assigned schools only"
+    if user.role == Role.AUDITOR:
+        return "本局审计日志（只读，含系统管理员的操作）/ the bureau's audit log"
     if user.role == Role.ADMINISTRATOR:
         if below:
             return "账号、学校名录、下级教育局与设置 / accounts, schools, child bureaus, settings"

@@ -308,7 +308,9 @@ class SchoolPlan:
 
 @dataclass(frozen=True)
 class AccountPlan:
-    key: str  # leader / safety / jichu / principal / safety_officer / teacher / inspector / admin
+    # leader / safety / jichu / principal / safety_officer / teacher / inspector / admin /
+    # township / auditor
+    key: str
     username: str
     role: str
     full_name: str
@@ -430,18 +432,21 @@ def _shares(n: int, shares: tuple[tuple[str, float], ...]) -> dict[str, int]:
 class _Planner:
     def __init__(self, scale: Scale, seed: int) -> None:
         self.scale = scale
+        self.seed = seed
         self.rng = random.Random(f"{seed}:{scale.name}")
         self.names: set[str] = set()
 
     # -- people and contacts
-    def person(self) -> str:
-        surname = self.rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-        if self.rng.random() < 0.3:
-            return surname + self.rng.choice(GIVEN_SECOND)
-        return surname + self.rng.choice(GIVEN_FIRST) + self.rng.choice(GIVEN_SECOND)
+    def person(self, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
+        surname = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+        if rng.random() < 0.3:
+            return surname + rng.choice(GIVEN_SECOND)
+        return surname + rng.choice(GIVEN_FIRST) + rng.choice(GIVEN_SECOND)
 
-    def mobile(self) -> str:
-        return f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
+    def mobile(self, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
+        return f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
 
     def landline(self, area: str) -> str:
         return f"{area}-{self.rng.randrange(2_000_000, 9_000_000)}"
@@ -772,6 +777,16 @@ class _Planner:
             AccountPlan(
                 "township", f"{user_prefix}zhongxin", Role.TOWNSHIP_STAFF, self.person(),
                 self.mobile(), bureau=county.region_code, township=towns[0], listed=listed,
+            )
+        )  # fmt: skip
+        # The audit administrator (三员分立), whom the platform operator sets up in
+        # production (``edubureau auditor_account``). Drawn from a generator of its own,
+        # so that adding it changed no other name or number of the demo.
+        own = random.Random(f"{self.seed}:auditor:{county.region_code}")
+        accounts.append(
+            AccountPlan(
+                "auditor", f"{user_prefix}shenji", Role.AUDITOR, self.person(own),
+                self.mobile(own), bureau=county.region_code, listed=listed,
             )
         )  # fmt: skip
         return accounts

@@ -8,14 +8,16 @@ class SafetyConfig(AppConfig):
 
     def ready(self) -> None:
         from edubureau.core import metrics, navigation, workbench
+        from edubureau.core.roles import SCHOOL_WORK_ROLES
         from edubureau.safety import metrics as safety_metrics
         from edubureau.safety import notices
         from edubureau.safety import workbench as safety_workbench
 
-        navigation.register("安全看板", "safety:dashboard", order=100)
-        navigation.register("安全检查", "safety:inspection-list", order=110)
-        navigation.register("隐患整改", "safety:hazard-list", order=120)
-        navigation.register("安全台账", "safety:ledger-home", order=130)
+        working = SCHOOL_WORK_ROLES
+        navigation.register("安全看板", "safety:dashboard", roles=working, order=100)
+        navigation.register("安全检查", "safety:inspection-list", roles=working, order=110)
+        navigation.register("隐患整改", "safety:hazard-list", roles=working, order=120)
+        navigation.register("安全台账", "safety:ledger-home", roles=working, order=130)
         metrics.register_source(
             "safety", safety_metrics.MODULE, safety_metrics.readings, safety_metrics.METRICS
         )

@@ -44,7 +44,7 @@ def test_the_apps_register_the_menu_in_its_fixed_order():
     ("role", "labels"),
     [
         (Role.ADMINISTRATOR, [*EVERYONE, "账号管理", "工作日历", "消息推送"]),
-        (Role.AUDITOR, [*EVERYONE, "审计日志"]),
+        (Role.AUDITOR, ["首页", "审计日志"]),
         (Role.BUREAU_LEADER, [*WITH_REPORTS, "工作日历", "审计日志"]),
         (Role.DEPARTMENT_STAFF, [*WITH_REPORTS, "工作日历"]),
         (Role.SCHOOL_USER, WITH_REPORTS),
@@ -57,7 +57,9 @@ def test_each_role_sees_its_entries(role, labels):
     items = navigation_context(request)["nav_items"]
     assert [item["label"] for item in items] == labels
     assert items[0] == {"label": "首页", "url": "/", "active": False}
-    assert [item["label"] for item in items if item["active"]] == ["隐患整改"]
+    active = [item["label"] for item in items if item["active"]]
+    # The audit administrator is not offered the hazard list it was on.
+    assert active == ([] if role == Role.AUDITOR else ["隐患整改"])
 
 
 def test_nobody_signed_in_sees_no_menu():

@@ -141,6 +141,7 @@ def test_it_creates_one_account_per_role(county):
         Role.INSPECTOR: 1,
         Role.ADMINISTRATOR: 1,
         Role.TOWNSHIP_STAFF: 1,  # 中心校 of the first town
+        Role.AUDITOR: 1,  # 审计管理员 (三员分立)
     }
     assert User.objects.get(username="zhongxin").township.name == "青山镇"
     school = county.demo_school
