@@ -79,6 +79,8 @@ class Cast:
     sibling_admin: User
     sibling_safety: User
     township_staff: User
+    # 审计管理员 (三员分立): reads the county's audit log, and no school's records.
+    auditor: User
 
 
 def make_cast() -> Cast:
@@ -234,4 +236,5 @@ def make_cast() -> Cast:
             role=Role.TOWNSHIP_STAFF,
             township=township_a,
         ),
+        auditor=UserFactory.create(bureau=bureau, username="auditor", role=Role.AUDITOR),
     )

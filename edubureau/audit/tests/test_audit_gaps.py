@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def auditor(cast):
-    return UserFactory(bureau=cast.bureau, role="auditor", username="auditor")
+    return cast.auditor
 
 
 def _denials(**filters) -> AuditEvent | None:

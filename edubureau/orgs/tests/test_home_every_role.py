@@ -16,7 +16,6 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.roles import Role
 from edubureau.testing.dates import today
-from edubureau.testing.factories import UserFactory
 from edubureau.testing.workbench import assert_workbench_matches
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +25,7 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 NOT_PAGES = ("/accounts/logout/", "/static/", "/favicon.ico")
 
 
-@pytest.fixture
-def auditor(cast):
-    return UserFactory.create(bureau=cast.bureau, role=Role.AUDITOR, username="shenji")
-
-
-def account_of_every_role(cast, auditor):
+def account_of_every_role(cast):
     return {
         Role.BUREAU_LEADER: cast.leader,
         Role.DEPARTMENT_STAFF: cast.safety_staff,
@@ -39,17 +33,17 @@ def account_of_every_role(cast, auditor):
         Role.SCHOOL_USER: cast.school_a_officer,
         Role.INSPECTOR: cast.inspector,
         Role.ADMINISTRATOR: cast.admin,
-        Role.AUDITOR: auditor,
+        Role.AUDITOR: cast.auditor,
     }
 
 
-def test_every_role_is_covered(cast, auditor):
-    assert set(account_of_every_role(cast, auditor)) == set(Role.values)
+def test_every_role_is_covered(cast):
+    assert set(account_of_every_role(cast)) == set(Role.values)
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_every_role_has_a_home_whose_links_all_open(role, cast, auditor, client_for):
-    user = account_of_every_role(cast, auditor)[role]
+def test_every_role_has_a_home_whose_links_all_open(role, cast, client_for):
+    user = account_of_every_role(cast)[role]
     client = client_for(user)
     home = client.get(reverse("home"))
     assert home.status_code == 200
@@ -70,7 +64,7 @@ def test_the_administrator_is_not_offered_the_audit_log(cast, client_for):
     assert reverse("audit:event-list") not in page
 
 
-def test_the_auditors_workbench_counts_the_weeks_security_events(cast, auditor, client_for):
+def test_the_auditors_workbench_counts_the_weeks_security_events(cast, client_for):
     day = today()
     # In the window: a probe of school B refused, two failed sign-ins, a lockout.
     audit_log(actor=cast.school_a_officer, action=Action.ACCESS_DENIED, detail="GET /x/")
@@ -82,7 +76,7 @@ def test_the_auditors_workbench_counts_the_weeks_security_events(cast, auditor, 
         audit_log(actor=cast.school_a_officer, action=Action.ACCESS_DENIED)
     audit_log(actor=cast.sibling_safety, action=Action.LOGIN_FAILED)
 
-    items = assert_workbench_matches(client_for(auditor))
+    items = assert_workbench_matches(client_for(cast.auditor))
     assert {key: item.count for key, item in items.items()} == {
         "audit.locked_out": 1,
         "audit.access_denied": 1,
