@@ -95,8 +95,8 @@ def rows_for(
 
 
 def _places_on(schools: list[School], scope: SchoolScope, day: date) -> dict[int, str]:
-    """Each school's township (else its bureau's short name) on ``day``: one query for
-    the names of the places moved schools left, none where no school moved."""
+    """Each school's township (else its bureau's short name) on ``day``: two small
+    queries for the names of the places moved schools left, none where no school moved."""
     dated = scope.by_record_date()
     then = {s.pk: dated.stay_on(s.pk, day) for s in schools}
     moved = {pk: stay for pk, stay in then.items() if stay is not None and not stay.current}

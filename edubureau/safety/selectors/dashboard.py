@@ -457,8 +457,8 @@ def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
             scope_sql, scope_params = scope.school_ids(Hazard).query.sql_with_params()
             moved_sql, moved_params = "", ()
     except EmptyResultSet:
-        # The door gives the viewer no school (an inspector not yet assigned any, an
-        # audit administrator): Django compiles "no rows" as this, not as SQL.
+        # The door gives the viewer's role no school at all (the audit administrator):
+        # Django compiles such a scope as this exception, not as SQL.
         return []
     hazard, school = Hazard._meta.db_table, School._meta.db_table
     bureau, township = Bureau._meta.db_table, Township._meta.db_table
