@@ -39,11 +39,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, migrations, models
 from django.http import HttpRequest, HttpResponse
 from django_tasks.backends.immediate import ImmediateBackend as _ImmediateBackend
 
+from edubureau.core.rawsql import subquery_sql
 from edubureau.core.roles import BUREAU_ROLES
 from edubureau.orgs import scoping
 
@@ -223,14 +223,12 @@ def apply(user: Any) -> None:
     on, path, schools = _schools_of(user)
     restricts = on == "on"
     ids_sql, params = "SELECT NULL::text", []
-    if schools is not None:
-        try:
-            inner, inner_params = schools.query.sql_with_params()
-        except EmptyResultSet:  # the door gives this account no school
-            pass
-        else:
-            ids_sql = f"SELECT string_agg(w.id::text, ',') FROM ({inner}) w(id)"
-            params = list(inner_params)
+    # None also when the door gives this account no school.
+    compiled = subquery_sql(schools) if schools is not None else None
+    if compiled is not None:
+        inner, inner_params = compiled
+        ids_sql = f"SELECT string_agg(w.id::text, ',') FROM ({inner}) w(id)"
+        params = list(inner_params)
     # Inside an ``unrestricted`` block the settings are stored and the wall stays down
     # until the block ends.
     effective = "on" if restricts and not getattr(connection, _SUSPENDED, 0) else "off"

@@ -25,7 +25,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
@@ -34,6 +33,7 @@ from django.utils import timezone
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Fact, Period, display, last_months, link, percent, ratio
 from edubureau.core.phrasing import percent_text
+from edubureau.core.rawsql import subquery_sql
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.orgs.selectors import current_semester
@@ -447,19 +447,17 @@ def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
     Working days overdue are additive over the deadlines in order (every deadline is
     before ``today``), so the calendar is walked once, from the oldest deadline to
     ``today``, however many rows are shown."""
-    try:
-        if scope.moved(Hazard):
-            # A moved school's hazards are not all those of the scope's schools now.
-            hazards = scope.rows(Hazard).order_by()
-            scope_sql, scope_params = hazards.values("school_id").distinct().query.sql_with_params()
-            moved_sql, moved_params = hazards.values("pk").query.sql_with_params()
-        else:
-            scope_sql, scope_params = scope.school_ids(Hazard).query.sql_with_params()
-            moved_sql, moved_params = "", ()
-    except EmptyResultSet:
-        # The door gives the viewer's role no school at all (the audit administrator):
-        # Django compiles such a scope as this exception, not as SQL.
-        return []
+    moved: tuple[str, tuple[Any, ...]] | None = ("", ())
+    if scope.moved(Hazard):
+        # A moved school's hazards are not all those of the scope's schools now.
+        hazards = scope.rows(Hazard).order_by()
+        schools = subquery_sql(hazards.values("school_id").distinct())
+        moved = subquery_sql(hazards.values("pk"))
+    else:
+        schools = subquery_sql(scope.school_ids(Hazard))
+    if schools is None or moved is None:
+        return []  # the door gives the viewer's role no school (the audit administrator)
+    (scope_sql, scope_params), (moved_sql, moved_params) = schools, moved
     hazard, school = Hazard._meta.db_table, School._meta.db_table
     bureau, township = Bureau._meta.db_table, Township._meta.db_table
     category = ChecklistCategory._meta.db_table
