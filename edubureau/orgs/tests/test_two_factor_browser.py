@@ -67,7 +67,8 @@ def test_an_administrator_enrols_by_scanning_and_signs_in_with_the_code(
         _fits(page)
         page.fill("#id_code", "000000")
         page.click("button:has-text('验证并登录')")
-        assert "验证码不正确" in page.content()
+        # the form posts to its own URL: wait for the answer, not the page being replaced
+        page.get_by_text("验证码不正确").first.wait_for()
         screenshot(page, "two-factor-login-verify-375")
         page.fill("#id_code", pyotp.TOTP(secret).at(timezone.now()))
         page.click("button:has-text('验证并登录')")
