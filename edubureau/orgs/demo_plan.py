@@ -789,7 +789,19 @@ class _Planner:
                 self.mobile(own), bureau=county.region_code, listed=listed,
             )
         )  # fmt: skip
+        if county.flagship:
+            accounts.append(self.office_account(county.region_code, user_prefix))
         return accounts
+
+    def office_account(self, code: str, user_prefix: str) -> AccountPlan:
+        """办公室's staff member, who keeps the work plan, issues it and drafts the
+        work summaries: in the bureaus whose plan the demo writes (the demo county, and
+        the city at city scale). Drawn from a generator of its own, as the auditor."""
+        own = random.Random(f"{self.seed}:office:{code}")
+        return AccountPlan(
+            "office", f"{user_prefix}bangong", Role.DEPARTMENT_STAFF, self.person(own),
+            self.mobile(own), department="office", bureau=code,
+        )  # fmt: skip
 
     def direct_accounts(
         self, code: str, schools: list[SchoolPlan], user_prefix: str, *, listed: bool
@@ -935,6 +947,8 @@ def plan_organisation(
             accounts += planner.direct_accounts(
                 city.region_code, city.schools, prefix, listed=city.flagship
             )
+            if city.flagship and spec.name == "city":
+                accounts.append(planner.office_account(city.region_code, prefix))
         for county in city.counties:
             bureaus.append(
                 BureauPlan(

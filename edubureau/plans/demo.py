@@ -22,8 +22,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from edubureau.orgs.demo import DemoContext, historical_timestamps
-from edubureau.orgs.demo_plan import GIVEN_FIRST, GIVEN_SECOND, SURNAME_WEIGHTS, SURNAMES
-from edubureau.orgs.models import BureauLevel, Role, SchoolKind
+from edubureau.orgs.models import BureauLevel, SchoolKind
 from edubureau.orgs.scoping import system_scope
 from edubureau.plans import services
 from edubureau.plans.demo_text import LEADS, LINKED, PACE, PLAN_TEXT, SCHEDULE
@@ -70,16 +69,6 @@ class DemoPlan:
     def build(self) -> None:
         ctx = self.ctx
         author = ctx.users["leader"]
-        if "office" not in ctx.users:
-            # 办公室 keeps the plan, issues it and drafts the work summaries.
-            ctx.add_user(
-                key="office",
-                username=f"{ctx.users['leader'].username.removesuffix('leader')}bangong",
-                listed=True,
-                full_name=self.person(),
-                role=Role.DEPARTMENT_STAFF,
-                department=ctx.departments["office"],
-            )
         parsed = parse_plan(PLAN_TEXT.format(bureau=ctx.bureau.name, year=self.year))
         departments = ctx.departments
         choices = {
@@ -100,10 +89,6 @@ class DemoPlan:
         self._link(tasks)
         self._schools(tasks)
         self._progress(plan, tasks)
-
-    def person(self) -> str:
-        surname = self.rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-        return surname + self.rng.choice(GIVEN_FIRST) + self.rng.choice(GIVEN_SECOND)
 
     def _schedule(self, tasks: list[Task]) -> None:
         milestones = []
