@@ -290,3 +290,17 @@ def holder_on(*, school_key: str, bureau_key: str, day: Any) -> models.Expressio
     return Coalesce(
         models.Subquery(left), models.F(bureau_key), output_field=models.BigIntegerField()
     )
+
+
+def bureau_on(school: Any, day: date) -> int:
+    """The key of the bureau that held ``school`` on ``day``: :func:`holder_on` for
+    one school."""
+    from edubureau.orgs.models import School
+
+    holder = holder_on(school_key="pk", bureau_key="bureau_id", day=day)
+    return int(
+        School.objects.filter(pk=school.pk)
+        .annotate(holder=holder)
+        .values_list("holder", flat=True)
+        .get()
+    )

@@ -150,3 +150,16 @@ def test_the_list_names_the_township_the_school_was_in_on_the_census_day(cast, m
 
     page = client_for(left).get(f"/stats/?year={Y}&q={school.identifier}").content.decode()
     assert '<td data-label="乡镇">甲镇</td>' in page and "邻县新镇" not in page
+
+
+def test_a_return_opened_after_the_move_is_filed_with_the_census_days_bureau(cast, moved):
+    """The school opens this year's return only after it moved (none was filed before):
+    the return is still the old county's, under the old county's school year, and next
+    year's is the new county's."""
+    moved["this"].delete()
+    officer = fresh(cast.school_a_officer)
+    opened = services.return_open(actor=officer, school=officer.school, start_year=Y)
+    assert opened.school_year.bureau_id == cast.bureau.pk
+    assert services.can_review(fresh(moved["left"]), opened)
+    following = services.return_open(actor=officer, school=officer.school, start_year=Y + 1)
+    assert following.school_year.bureau_id == cast.sibling_bureau.pk
