@@ -173,6 +173,14 @@ class DemoContext:
         """The same context (same dicts and lists) with a generator seeded for ``label``."""
         return dataclasses.replace(self, rng=random.Random(f"{self.seed}:{label}{self.rng_key}"))
 
+    @property
+    def printed(self) -> bool:
+        """Whether this bureau's accounts are among the printed logins (the demo
+        county, and the city or province on top): where a module puts what a
+        newcomer signs in to see, rather than into every bureau of the tree."""
+        leader = self.users.get("leader")
+        return leader is not None and any(login.user.pk == leader.pk for login in self.logins)
+
     def subtree(self) -> list[DemoContext]:
         """The contexts of this bureau and of the bureaus below it, top down."""
         return [c for c in self.tree if c.bureau.path.startswith(self.bureau.path)]

@@ -789,18 +789,17 @@ class _Planner:
                 self.mobile(own), bureau=county.region_code, listed=listed,
             )
         )  # fmt: skip
-        if county.flagship:
-            accounts.append(self.office_account(county.region_code, user_prefix))
+        accounts.append(self.office_account(county.region_code, user_prefix, listed=listed))
         return accounts
 
-    def office_account(self, code: str, user_prefix: str) -> AccountPlan:
+    def office_account(self, code: str, user_prefix: str, *, listed: bool) -> AccountPlan:
         """办公室's staff member, who keeps the work plan, issues it and drafts the
-        work summaries: in the bureaus whose plan the demo writes (the demo county, and
+        work summaries: in the bureaus whose plan the demo writes (every county, and
         the city at city scale). Drawn from a generator of its own, as the auditor."""
         own = random.Random(f"{self.seed}:office:{code}")
         return AccountPlan(
             "office", f"{user_prefix}bangong", Role.DEPARTMENT_STAFF, self.person(own),
-            self.mobile(own), department="office", bureau=code,
+            self.mobile(own), department="office", bureau=code, listed=listed,
         )  # fmt: skip
 
     def direct_accounts(
@@ -948,7 +947,7 @@ def plan_organisation(
                 city.region_code, city.schools, prefix, listed=city.flagship
             )
             if city.flagship and spec.name == "city":
-                accounts.append(planner.office_account(city.region_code, prefix))
+                accounts.append(planner.office_account(city.region_code, prefix, listed=True))
         for county in city.counties:
             bureaus.append(
                 BureauPlan(

@@ -22,3 +22,9 @@ class ReportsConfig(AppConfig):
             ],
             order=300,
         )
+        from edubureau.core import workbench
+        from edubureau.reports import notices
+        from edubureau.reports import workbench as reports_workbench
+
+        workbench.register("reports", reports_workbench.items, order=300)
+        notices.register_topics()

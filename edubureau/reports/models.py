@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import models
 
 from edubureau.core.roles import Role
-from edubureau.orgs.models import Bureau, School
+from edubureau.orgs.models import Bureau, School, SchoolPosition
 from edubureau.orgs.scoping import SchoolScopedQuerySet, subtree_ids
 
 _NOTHING = models.Q(pk__in=[])
@@ -28,6 +28,20 @@ class ReportStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     APPROVED = "approved", "已审核"
     ISSUED = "issued", "已印发"
+
+
+def is_principal_of(user: Any, school_id: int | None) -> bool:
+    """The school's principal, on a writable account: who approves, sends back and
+    issues the school's own reports."""
+    return bool(
+        school_id
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.SCHOOL_USER
+        and user.school_id == school_id
+        and user.school_position == SchoolPosition.PRINCIPAL
+        and not user.read_only
+    )
 
 
 class ReportQuerySet(SchoolScopedQuerySet):
@@ -81,6 +95,30 @@ class ReportQuerySet(SchoolScopedQuerySet):
             return self.filter(school_id=user.school_id)
         if role == Role.INSPECTOR:
             return self.filter(inspector_id=user.pk)
+        return self.none()
+
+    def awaiting_review_by(self, user: Any) -> Self:
+        """Drafts sent for review (送审) that ``user`` is asked to review: a school's
+        by its principal; a bureau's or an inspector's by the leader in charge (分管)
+        of the drafter's department, or by every leader of the bureau when that
+        department has no active one. (Any leader may still approve any draft of
+        the bureau: ``services.can_approve``; this is whom it is sent to.)"""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        pending = self.filter(
+            status=ReportStatus.DRAFT, submitted_at__isnull=False, generating=False
+        )
+        if is_principal_of(user, user.school_id):
+            return pending.filter(school_id=user.school_id)
+        if user.role == Role.BUREAU_LEADER and user.bureau_id:
+            in_charge = "created_by__department__leader_in_charge"
+            return pending.filter(
+                models.Q(**{in_charge: user})
+                | models.Q(**{f"{in_charge}__isnull": True})
+                | models.Q(**{f"{in_charge}__is_active": False}),
+                bureau_id=user.bureau_id,
+                school__isnull=True,
+            )
         return self.none()
 
 
@@ -164,6 +202,20 @@ class Report(models.Model):
     )
     created_at = models.DateTimeField("起草时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
+    # 送审: the drafter asks for review; the reviewers (``awaiting_review_by``) are told
+    # and find it on their workbench. Cleared when the report is sent back.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="送审人",
+    )
+    submitted_at = models.DateTimeField("送审时间", null=True, blank=True)
+    # Why it was last sent back (退回修改), shown to the drafter until they send it
+    # for review again or it is approved.
+    return_reason = models.CharField("退回理由", max_length=200, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -224,6 +276,20 @@ class Report(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.status == ReportStatus.ISSUED
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.is_draft and self.submitted_at is not None
+
+    @property
+    def state_label(self) -> str:
+        """The status as the drafter and the reviewer say it: a draft is 待审核 once
+        sent for review and 退回修改 once sent back."""
+        if self.awaits_review:
+            return "待审核"
+        if self.is_draft and self.return_reason:
+            return "退回修改"
+        return str(self.get_status_display())
 
     @property
     def awaits_receipt(self) -> bool:

@@ -34,13 +34,14 @@ from edubureau.core.roles import Role
 from edubureau.orgs.models import Bureau, School
 from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.orgs.services import numbering
-from edubureau.reports import placeholders
+from edubureau.reports import notices, placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
 from edubureau.reports.models import (
     GenreVariant,
     Report,
     ReportSection,
     ReportStatus,
+    is_principal_of,
 )
 from edubureau.reports.placeholders import Values
 from edubureau.safety.circulars import REGION_WORDS
@@ -89,14 +90,25 @@ def can_approve(user: Any, report: Report) -> bool:
         return False
     if report.generating or report.generation_error:
         return False
+    return _reviews(user, report)
+
+
+def _reviews(user: Any, report: Report) -> bool:
+    """Who may approve or send back a report: a leader of its bureau; for a school's
+    own report, its principal."""
     if report.school_id:
-        return bool(
-            user.role == Role.SCHOOL_USER
-            and user.school_id == report.school_id
-            and user.school_position == "principal"
-            and not user.read_only
-        )
-    return bool(user.role == Role.BUREAU_LEADER and user.bureau_id == report.bureau_id)
+        return is_principal_of(user, report.school_id)
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.BUREAU_LEADER
+        and user.bureau_id == report.bureau_id
+    )
+
+
+def can_submit(user: Any, report: Report) -> bool:
+    """送审: a draft not yet sent, by who may edit it."""
+    return report.submitted_at is None and not report.generation_error and can_edit(user, report)
 
 
 def can_issue(user: Any, report: Report) -> bool:
@@ -114,21 +126,15 @@ def can_issue(user: Any, report: Report) -> bool:
 
 
 def can_return(user: Any, report: Report) -> bool:
-    """An approved report goes back to draft by whoever could have approved it."""
-    if report.status != ReportStatus.APPROVED:
+    """A draft sent for review, or an approved report not yet issued, goes back to its
+    drafter by whoever could approve it."""
+    if not (report.status == ReportStatus.APPROVED or report.awaits_review):
         return False
-    if report.school_id:
-        return _principal_of(user, report)
-    return bool(user.role == Role.BUREAU_LEADER and user.bureau_id == report.bureau_id)
+    return _reviews(user, report)
 
 
 def _principal_of(user: Any, report: Report) -> bool:
-    return bool(
-        report.school_id
-        and user.role == Role.SCHOOL_USER
-        and user.school_id == report.school_id
-        and user.school_position == "principal"
-    )
+    return is_principal_of(user, report.school_id)
 
 
 # Scope and words -------------------------------------------------------------------
@@ -742,6 +748,33 @@ def forget_variant(report: Report, *, user: Any) -> None:
 # The lifecycle ------------------------------------------------------------------------
 
 
+def submit_for_review(report: Report, *, user: Any, loaded_version: LoadedVersion) -> None:
+    """送审: ask the reviewers (``ReportQuerySet.awaiting_review_by``) to approve the
+    draft; they are told and find it on their workbench. The draft stays editable."""
+    if not can_submit(user, report):
+        raise ReportError("只有可编辑、尚未送审的草稿可以送审")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该报告")
+        if not can_submit(user, locked):
+            raise ReportError("该报告已被他人送审或审核，请刷新页面")
+        locked.submitted_by, locked.submitted_at = user, timezone.now()
+        locked.return_reason = ""
+        locked.save()
+        to = notices.reviewers(locked)
+        if not to:
+            who = "本校校长" if locked.school_id else "本局局领导"
+            raise ReportError(f"{who}还没有可用的账号，无法送审，请联系系统管理员")
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=f"送审（{'、'.join(u.display_name for u in to)}）",
+        )
+        notices.submitted(locked, actor=user, to=to)
+    report.refresh_from_db()
+
+
 def approve(report: Report, *, user: Any, loaded_version: LoadedVersion) -> None:
     if not can_approve(user, report):
         raise ReportError("您不能审核该报告（须为草稿，且由本局领导或本校校长审核）")
@@ -750,31 +783,34 @@ def approve(report: Report, *, user: Any, loaded_version: LoadedVersion) -> None
         ensure_unchanged(locked, loaded_version, what="该报告")
         locked.status = ReportStatus.APPROVED
         locked.approved_by, locked.approved_at = user, timezone.now()
+        locked.return_reason = ""
         locked.save()
         # Approving is reviewing: the numbers a regeneration changed count as checked.
         locked.sections.exclude(changed=[]).update(changed=[])
         audit_log(actor=user, action=Action.UPDATE, obj=locked, detail="审核通过")
+        notices.approved(locked, actor=user, drafters=notices.drafters_of(locked))
     report.refresh_from_db()
 
 
 def return_to_draft(
     report: Report, *, user: Any, reason: str, loaded_version: LoadedVersion
 ) -> None:
+    """Send a draft waiting for review, or an approved report not yet issued, back to
+    its drafter with the reason (shown on the report and in the message)."""
     if not can_return(user, report):
-        raise ReportError("只有已审核、未印发的报告可以退回修改")
-    reason = reason.strip()[:200]
+        raise ReportError("只有待审核或已审核、未印发的报告可以退回修改")
+    reason = " ".join(reason.split())[:200] or "未说明理由"
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         ensure_unchanged(locked, loaded_version, what="该报告")
+        drafters = notices.drafters_of(locked)
         locked.status = ReportStatus.DRAFT
         locked.approved_by, locked.approved_at = None, None
+        locked.submitted_by, locked.submitted_at = None, None
+        locked.return_reason = reason
         locked.save()
-        audit_log(
-            actor=user,
-            action=Action.UPDATE,
-            obj=locked,
-            detail=f"退回修改：{reason or '未说明理由'}",
-        )
+        audit_log(actor=user, action=Action.UPDATE, obj=locked, detail=f"退回修改：{reason}")
+        notices.returned(locked, actor=user, drafters=drafters)
     report.refresh_from_db()
 
 
@@ -816,6 +852,7 @@ def issue(
             obj=locked,
             detail=f"印发{('，文号' + locked.number) if locked.number else ''}",
         )
+        notices.notice_issued(locked, actor=user)
     report.refresh_from_db()
 
 
@@ -856,6 +893,7 @@ def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: Load
             detail="填写整改通知书回执",
             school_id=locked.to_school_id,
         )
+        notices.receipt_sent(locked, actor=user)
     report.refresh_from_db()
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:report_id>/progress/", views.report_progress, name="progress"),
     path("<int:report_id>/edit/", views.report_edit, name="edit"),
     path("<int:report_id>/regenerate/", views.report_regenerate, name="regenerate"),
+    path("<int:report_id>/submit/", views.report_submit, name="submit"),
     path("<int:report_id>/approve/", views.report_approve, name="approve"),
     path("<int:report_id>/return/", views.report_return, name="return"),
     path("<int:report_id>/issue/", views.report_issue, name="issue"),

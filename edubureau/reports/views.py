@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,12 +20,14 @@ from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log
 from edubureau.core.concurrency import EditConflict, version_token
 from edubureau.core.downloads import DOCX_CONTENT_TYPE, attachment
+from edubureau.core.listing import ListSpec, apply_list_query, list_context, read_list_query
 from edubureau.core.officialdoc.text import heading_number
 from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.reports import placeholders, services
 from edubureau.reports.genres import GENRES
 from edubureau.reports.models import Report, ReportStatus
+from edubureau.reports.selectors import PENDING_LABELS, pending
 
 LAYOUT_ACTIONS = {
     "up": "段落已上移。",
@@ -38,26 +39,41 @@ LAYOUT_ACTIONS = {
 }
 
 
+# The reports list as the list component reads it (core.listing).
+REPORT_LIST = ListSpec(
+    filters=frozenset({"genre", "status", "pending"}),
+    search=("title", "number"),
+    search_hint="标题或文号",
+    sorts={"title": ("title",), "updated": ("updated_at",)},
+)
+
+
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
+    query = read_list_query(REPORT_LIST, request.GET)
     reports = services.visible_reports(request.user)
+    waiting = request.GET.get("pending", "")
+    if waiting in PENDING_LABELS:
+        reports = pending(request.user, waiting)
     status = request.GET.get("status", "")
     if status in ReportStatus.values:
         reports = reports.filter(status=status)
     genre_key = request.GET.get("genre", "")
     if genre_key in GENRES:
         reports = reports.filter(genre=genre_key)
-    page = Paginator(reports, 30).get_page(param_int(request.GET.get("page"), minimum=1))
+    reports = apply_list_query(REPORT_LIST, reports.select_related("to_school"), query)
     today = timezone.localdate()
     return render(
         request,
         "reports/list.html",
         {
-            "page": page,
+            **list_context(request, REPORT_LIST, reports, query),
             "genres": GENRES,
             "statuses": ReportStatus.choices,
             "status": status,
             "genre": genre_key,
+            "pending": waiting,
+            "pending_labels": PENDING_LABELS,
             "draftable": services.genres_for(request.user),
             "campaigns": services.campaigns_for(request.user)[:50],
             "notice_schools": services.notice_schools(request.user),
@@ -159,6 +175,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "sources": sorted(sources.items(), key=lambda kv: kv[1].get("label", "")),
             "version": version_token(report),
             "can_edit": services.can_edit(user, report),
+            "can_submit": services.can_submit(user, report),
             "can_approve": services.can_approve(user, report),
             "can_return": services.can_return(user, report),
             "can_issue": services.can_issue(user, report),
@@ -254,6 +271,12 @@ def report_regenerate(request: HttpRequest, report_id: int) -> HttpResponse:
             else "已按最新数据重新生成，数字没有变化。",
         )
     return redirect("reports:detail", report_id=report.pk)
+
+
+@login_required
+@require_POST
+def report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _act(request, report_id, services.submit_for_review, "已送审，审核人会收到通知。")
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The annual safety summary in a real browser, on a phone and on a desktop: generate
 it, rewrite a sentence, regenerate (the sentence stays, its changed number is marked),
-approve, issue, download the .docx and the PDF."""
+send it for review, the leader finds it on the workbench, approves and issues it,
+download the .docx and the PDF."""
 
 from __future__ import annotations
 
@@ -69,10 +70,19 @@ def test_generate_edit_regenerate_approve_issue_download(
     assert "/safety/hazards/" in (marked.get_attribute("href") or "")
     screenshot(page, f"report-regenerated-{width}")
 
+    page.click("[data-testid=submit-review]")
+    page.wait_for_selector("[data-testid=review-note]")
     report = Report.objects.get()
+    assert report.awaits_review
     sign_out(page)
+    # The leader finds it on the workbench and opens it from there.
     sign_in(page, live_server.url, cast.leader.username)
-    page.goto(f"{live_server.url}/reports/{report.pk}/")
+    review = page.locator("[data-key='reports.review']")
+    assert review.locator(".wb-n").inner_text() == "1"
+    review.locator("a.wb-main").click()
+    page.wait_for_selector("[data-testid=report-row]")
+    page.click(f"text={report.title}")
+    page.wait_for_selector("[data-testid=review-note]")
     page.click("[data-testid=approve]")
     page.wait_for_selector("[data-testid=issue]")
     page.click("[data-testid=issue]")
