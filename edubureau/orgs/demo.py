@@ -307,6 +307,7 @@ def build_demo(
             with timed(log, f"{label} 演示数据 demo data"):
                 _contribute(ctx, label, build, log)
             _analyze()
+        _security_events(ctx)
         moved = _move_a_school(ctx, reference_date)
         if moved is not None:
             log(f"隶属关系调整 school moved（{moved}）", 0.0)
@@ -324,6 +325,27 @@ def build_demo(
         )
     log("演示数据合计 demo data total", time.perf_counter() - started)
     return ctx
+
+
+def _security_events(ctx: DemoContext) -> None:
+    """What a week of use leaves for the audit administrator (``shenji``) to review, in
+    the printed county: a teacher mistyping the password three times, and the township
+    officer asking for a school outside the township (refused). Written by the
+    handlers the sign-in form and the scoping door call, so they read as real ones."""
+    from edubureau.audit.signals import on_login_failed
+    from edubureau.orgs.access import audit_out_of_scope
+
+    county = next((c for c in ctx.tree if c.bureau.level == BureauLevel.COUNTY and c.printed), None)
+    if county is None or "teacher" not in county.users or "township" not in county.users:
+        return
+    for _ in range(3):
+        on_login_failed(sender=None, credentials={"username": county.users["teacher"].username})
+    officer = county.users["township"]
+    elsewhere = next(
+        (s for s in county.schools if s.township_id not in (None, officer.township_id)), None
+    )
+    if elsewhere is not None:
+        audit_out_of_scope(officer, School, elsewhere.pk, detail="读取范围外的记录")
 
 
 # The demo county (its leader signs in as ``leader``) at city and province scale.

@@ -319,3 +319,14 @@ def test_it_refuses_to_mix_the_demo_into_another_bureaus_data(db, static_root):
     with pytest.raises(CommandError, match="其他教育局"):
         call_command("demo", "--no-serve", stdout=io.StringIO())
     assert not School.objects.exists()
+
+
+def test_it_leaves_the_audit_administrator_a_weeks_events_to_review(county):
+    from edubureau.testing.workbench import assert_workbench_matches
+
+    client = Client()
+    client.force_login(User.objects.get(username="shenji"))
+    items = assert_workbench_matches(client)
+    assert items["audit.login_failed"].count == 3
+    assert items["audit.access_denied"].count == 1
+    assert "audit.locked_out" not in items  # nobody was locked out: not shown
