@@ -63,6 +63,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
         reports = reports.filter(genre=genre_key)
     reports = apply_list_query(REPORT_LIST, reports.select_related("to_school"), query)
     today = timezone.localdate()
+    draftable = services.genres_for(request.user)
+    # The drafting form asks only what the user's genres need (a month, a half-year, a
+    # campaign, a school): the office drafting work summaries is not offered campaigns.
+    kinds = {kind for g in draftable for kind in g.period_kinds}
+    needs_campaign = any(g.needs_campaign for g in draftable)
+    needs_school = any(g.needs_school for g in draftable)
     return render(
         request,
         "reports/list.html",
@@ -74,9 +80,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "genre": genre_key,
             "pending": waiting,
             "pending_labels": PENDING_LABELS,
-            "draftable": services.genres_for(request.user),
-            "campaigns": services.campaigns_for(request.user)[:50],
-            "notice_schools": services.notice_schools(request.user),
+            "draftable": draftable,
+            "asks_year": bool(kinds & {"year", "half_year"}),
+            "asks_half": "half_year" in kinds,
+            "asks_month": "month" in kinds,
+            "campaigns": services.campaigns_for(request.user)[:50] if needs_campaign else [],
+            "notice_schools": services.notice_schools(request.user) if needs_school else [],
             "months": range(1, 13),
             "default_month": (today.replace(day=1) - timedelta(days=1)).month,
             "years": range(today.year, today.year - 4, -1),
