@@ -164,6 +164,18 @@ class Report(models.Model):
         verbose_name="回执人",
     )
     receipt_at = models.DateTimeField("回执时间", null=True, blank=True)
+    # The bureau reads the 回执: accepted (the notice's loop is closed, the school can no
+    # longer change it) or sent back with what is missing (the school answers again).
+    receipt_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="回执确认人",
+    )
+    receipt_checked_at = models.DateTimeField("回执确认时间", null=True, blank=True)
+    receipt_note = models.CharField("回执意见", max_length=200, blank=True)
     # The campaign a campaign circular reports on.
     campaign = models.ForeignKey(
         "safety.Campaign",
@@ -294,6 +306,10 @@ class Report(models.Model):
     @property
     def awaits_receipt(self) -> bool:
         return self.is_issued and self.to_school_id is not None and self.receipt_at is None
+
+    @property
+    def awaits_receipt_check(self) -> bool:
+        return self.receipt_at is not None and self.receipt_checked_at is None
 
     @property
     def scope_kind(self) -> str:

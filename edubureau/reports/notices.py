@@ -7,7 +7,8 @@
   (``reports.review``);
 - a 整改通知书 issued: the school it is addressed to, which answers with its 回执
   (``reports.notice``, not mutable: the school must act);
-- the 回执 sent: who drafted the notice and who issued it (``reports.notice``).
+- the 回执 sent: who drafted the notice and who issued it (``reports.notice``);
+- the 回执 accepted, or sent back with what is missing: the school (``reports.notice``).
 
 Called by ``services`` inside the step's transaction, so a message commits or rolls
 back with its step.
@@ -139,12 +140,32 @@ def receipt_sent(report: Report, *, actor: Any) -> None:
     )
 
 
+def receipt_checked(report: Report, *, actor: Any, accepted: bool) -> None:
+    assert report.to_school_id is not None
+    if accepted:
+        title, level = f"回执已确认：{report.title}", Level.INFO
+        body = report.receipt_note or "教育局已确认你校的整改回执。"
+    else:
+        title, level = f"回执被退回：{report.title}", Level.WARNING
+        body = f"请补充后重新提交：{report.receipt_note}"
+    notify(
+        recipients=_others(school_recipients(report.to_school_id), actor),
+        title=title,
+        body=body,
+        link=_link(report),
+        level=level,
+        topic=NOTICE_TOPIC,
+        school_id=report.to_school_id,
+    )
+
+
 __all__ = [
     "NOTICE_TOPIC",
     "REVIEW_TOPIC",
     "approved",
     "drafters_of",
     "notice_issued",
+    "receipt_checked",
     "receipt_sent",
     "register_topics",
     "returned",

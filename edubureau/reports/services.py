@@ -857,10 +857,12 @@ def issue(
 
 
 def can_reply(user: Any, report: Report) -> bool:
-    """The addressed school's (not read-only) accounts answer an issued notice."""
+    """The addressed school's (not read-only) accounts answer an issued notice, and
+    correct the answer until the bureau has accepted it."""
     return bool(
         report.is_issued
         and report.to_school_id
+        and report.receipt_checked_at is None
         and user.is_authenticated
         and user.is_active
         and user.role == Role.SCHOOL_USER
@@ -871,7 +873,7 @@ def can_reply(user: Any, report: Report) -> bool:
 
 def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: LoadedVersion) -> None:
     """The school's 回执: how it rectified what the notice listed. It may be sent
-    again (corrected) until the bureau reads it; each sending is in the audit log."""
+    again (corrected) until the bureau accepts it; each sending is in the audit log."""
     if not can_reply(user, report):
         raise ReportError("只有受文学校可以对已印发的整改通知书填写回执")
     text = text.strip()
@@ -884,6 +886,7 @@ def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: Load
         ensure_unchanged(locked, loaded_version, what="该通知书")
         before = locked.receipt_text
         locked.receipt_text, locked.receipt_by, locked.receipt_at = text, user, timezone.now()
+        locked.receipt_note = ""  # answered again: what the bureau asked for is addressed
         locked.save()
         audit_log(
             actor=user,
@@ -894,6 +897,52 @@ def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: Load
             school_id=locked.to_school_id,
         )
         notices.receipt_sent(locked, actor=user)
+    report.refresh_from_db()
+
+
+def can_check_receipt(user: Any, report: Report) -> bool:
+    """A 回执 not yet accepted is read by the department that drafts the bureau's
+    notices (who may write the notice), which accepts it or sends it back."""
+    return bool(
+        report.is_issued
+        and report.to_school_id
+        and report.awaits_receipt_check
+        and user.is_authenticated
+        and user.is_active
+        and any(g.key == report.genre for g in genres_for(user))
+        and Report.objects.writable_by(user).filter(pk=report.pk).exists()
+    )
+
+
+def check_receipt(
+    report: Report, *, user: Any, accept: bool, note: str, loaded_version: LoadedVersion
+) -> None:
+    """Accept the school's 回执 (the notice's loop is closed) or send it back with what
+    is missing (``note``, required): the school is told either way."""
+    if not can_check_receipt(user, report):
+        raise ReportError("只有本局起草通知书的股室可以确认学校已提交的回执")
+    note = " ".join(note.split())[:200]
+    if not accept and not note:
+        raise ReportError("退回回执时请说明还需补充的整改情况")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        ensure_unchanged(locked, loaded_version, what="该回执")
+        if not can_check_receipt(user, locked):
+            raise ReportError("该回执已被他人处理或学校尚未提交，请刷新页面")
+        locked.receipt_note = note
+        if accept:
+            locked.receipt_checked_by, locked.receipt_checked_at = user, timezone.now()
+        else:
+            locked.receipt_at = None  # the school answers again; its text stays to edit
+        locked.save()
+        audit_log(
+            actor=user,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=("确认回执" if accept else "退回回执") + (f"：{note}" if note else ""),
+            school_id=locked.to_school_id,
+        )
+        notices.receipt_checked(locked, actor=user, accepted=accept)
     report.refresh_from_db()
 
 

@@ -189,6 +189,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_return": services.can_return(user, report),
             "can_issue": services.can_issue(user, report),
             "can_reply": services.can_reply(user, report),
+            "can_check_receipt": services.can_check_receipt(user, report),
             "can_save_variant": services.can_save_variant(user, report),
             "changed": changed,
             "today": timezone.localdate(),
@@ -347,6 +348,20 @@ def report_reply(request: HttpRequest, report_id: int) -> HttpResponse:
         services.submit_receipt,
         "回执已提交。",
         text=request.POST.get("text", ""),
+    )
+
+
+@login_required
+@require_POST
+def report_check_receipt(request: HttpRequest, report_id: int) -> HttpResponse:
+    accept = request.POST.get("decision") == "accept"
+    return _act(
+        request,
+        report_id,
+        services.check_receipt,
+        "已确认回执。" if accept else "已退回回执，学校会收到通知。",
+        accept=accept,
+        note=request.POST.get("note", ""),
     )
 
 

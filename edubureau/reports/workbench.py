@@ -1,5 +1,6 @@
 """Reports' to-dos on the workbench (``core.workbench``): drafts waiting for the user's
-review, the user's drafts sent back, and 整改通知书 waiting for the school's 回执.
+review, the user's drafts sent back, 整改通知书 waiting for the school's 回执, and 回执
+waiting for the bureau to accept them.
 
 Every count is ``selectors.pending`` — the rows the list shows with the same
 ``pending`` filter — so a count equals the list it opens.
@@ -48,6 +49,9 @@ def items(user: Any, today: date) -> list[WorkItem]:
             _item(user, "receipt", "待回执的整改通知书", DUE, "落实整改后在通知书页面填写回执")
         )
     elif role == Role.DEPARTMENT_STAFF:
+        found.append(
+            _item(user, "receipt_check", "学校已回执待确认", DUE, "核实整改情况，确认或退回补充")
+        )
         found.append(
             _item(user, "receipt", "学校尚未回执的整改通知书", INFO, "已印发，等待学校回执")
         )

@@ -196,6 +196,68 @@ def test_an_issued_notice_waits_on_its_school_until_it_answers(cast, client_for)
     assert _titles(cast.safety_staff, NOTICE_TOPIC) == [answered]
     assert not pending(cast.school_a_officer, "receipt").exists()
     assert not pending(cast.safety_staff, "receipt").exists()
+    assert assert_workbench_matches(staff)["reports.receipt_check"].count == 1
+
+
+def _issued_notice(cast) -> Report:
+    make_hazard(cast, school=cast.school_a)
+    notice = services.create_report(
+        user=cast.safety_staff, genre_key="rectification_notice", to_school=cast.school_a
+    )
+    services.approve(notice, user=cast.leader, loaded_version=version_token(notice))
+    notice = _fresh(notice)
+    services.issue(notice, user=cast.safety_staff, loaded_version=version_token(notice))
+    notice = _fresh(notice)
+    services.submit_receipt(
+        notice, user=cast.school_a_officer, text="已整改", loaded_version=version_token(notice)
+    )
+    return _fresh(notice)
+
+
+def _check(notice: Report, user, *, accept: bool, note: str = "") -> Report:
+    services.check_receipt(
+        notice, user=user, accept=accept, note=note, loaded_version=version_token(notice)
+    )
+    return _fresh(notice)
+
+
+def test_the_department_sends_a_thin_receipt_back_and_accepts_the_next(cast, client_for):
+    notice = _issued_notice(cast)
+    for user in (cast.leader, cast.office_staff, cast.school_a_officer, cast.inspector):
+        assert not services.can_check_receipt(user, notice), user.username
+    with pytest.raises(services.ReportError, match="请说明"):
+        _check(notice, cast.safety_staff, accept=False, note="  ")
+
+    notice = _check(notice, cast.safety_staff, accept=False, note="请附整改后照片说明")
+    assert notice.receipt_at is None and notice.receipt_text == "已整改"
+    note = Notification.objects.get(
+        recipient=cast.school_a_officer, topic=NOTICE_TOPIC, title__startswith="回执被退回"
+    )
+    assert "请附整改后照片说明" in note.body
+    officer = client_for(cast.school_a_officer)
+    assert assert_workbench_matches(officer)["reports.receipt"].count == 1
+    page = officer.get(reverse("reports:detail", kwargs={"report_id": notice.pk}))
+    assert "回执被退回：请附整改后照片说明" in page.content.decode()
+
+    services.submit_receipt(
+        notice,
+        user=cast.school_a_officer,
+        text="已整改，消防通道已清理，照片见附件",
+        loaded_version=version_token(notice),
+    )
+    notice = _check(_fresh(notice), cast.safety_staff, accept=True)
+    assert notice.receipt_checked_by == cast.safety_staff and notice.receipt_note == ""
+    assert f"回执已确认：{notice.title}" in _titles(cast.school_a_principal, NOTICE_TOPIC)
+    # Accepted: the loop is closed; the school can no longer change its answer.
+    assert not services.can_reply(cast.school_a_officer, notice)
+    with pytest.raises(services.ReportError):
+        services.submit_receipt(
+            notice, user=cast.school_a_officer, text="改", loaded_version=version_token(notice)
+        )
+    assert not services.can_check_receipt(cast.safety_staff, notice)
+    for kind in ("receipt", "receipt_check"):
+        assert not pending(cast.safety_staff, kind).exists()
+        assert not pending(cast.school_a_officer, kind).exists()
 
 
 def test_the_list_refuses_unknown_parameters_and_keeps_to_the_door(cast, client_for):
