@@ -169,9 +169,13 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             {
                 "s": section,
                 "number": number,
-                "html": mark_safe(
-                    placeholders.render_html(section.text, values, frozenset(section.changed or []))
-                ),
+                # One <p> per line, each indented as the document's paragraphs are.
+                "paragraphs": [
+                    mark_safe(line)
+                    for line in placeholders.render_html(
+                        section.text, values, frozenset(section.changed or [])
+                    ).split("\n")
+                ],
             }
         )
     return render(

@@ -178,6 +178,13 @@ def test_an_issued_notice_waits_on_its_school_until_it_answers(cast, client_for)
 
     for user in (cast.school_a_officer, cast.school_a_principal):
         assert _titles(user, NOTICE_TOPIC) == [f"整改通知书：{notice.title}（{notice.number}）"]
+    # The school reads it as the document lays it out: every paragraph its own, indented.
+    page = client_for(cast.school_a_officer).get(
+        reverse("reports:detail", kwargs={"report_id": notice.pk})
+    )
+    lines = sum(len(s.text.split("\n")) for s in notice.sections.all() if s.text)
+    assert lines > notice.sections.exclude(text="").count()  # a part has two paragraphs
+    assert page.content.decode().count('<p class="report-text">') == lines
     assert _titles(cast.school_a_teacher, NOTICE_TOPIC) == []  # read-only: cannot answer
     assert _titles(cast.school_b_officer, NOTICE_TOPIC) == []
     officer = client_for(cast.school_a_officer)
