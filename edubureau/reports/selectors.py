@@ -1,5 +1,6 @@
-"""The reports waiting on someone: one selector per kind, read by the list's ``pending``
-filter and by the workbench (``reports.workbench``), so a count equals its list.
+"""The reports waiting on someone: one condition per kind, read by the list's
+``pending`` filter (:func:`pending`) and by the workbench (:func:`pending_counts`, all
+its counts in one query), so a count equals its list.
 
 - ``review``: drafts sent for review to the user (``ReportQuerySet.awaiting_review_by``);
 - ``returned``: the user's drafts sent back to them (退回修改), not yet sent again;
@@ -11,9 +12,10 @@ filter and by the workbench (``reports.workbench``), so a count equals its list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from edubureau.core.roles import Role
 from edubureau.reports.models import Report, ReportStatus
@@ -26,31 +28,41 @@ PENDING_LABELS = {
     "receipt_check": "回执待确认",
 }
 
+_NOTHING = Q(pk__in=[])
+
+
+def _condition(user: Any, kind: str) -> Q:
+    """Which of the reports ``user`` can read are of ``kind``."""
+    if kind == "review":
+        return Q(pk__in=Report.objects.awaiting_review_by(user).values("pk"))
+    if kind == "returned":
+        return Q(status=ReportStatus.DRAFT, submitted_at__isnull=True, created_by_id=user.pk) & ~Q(
+            return_reason=""
+        )
+    answered = {"receipt": True, "receipt_check": False}.get(kind)
+    if answered is None:
+        raise ValueError(f"unknown pending kind {kind!r}")
+    notices = Q(status=ReportStatus.ISSUED, to_school__isnull=False)
+    if answered:
+        notices &= Q(receipt_at__isnull=True)
+    else:
+        notices &= Q(receipt_at__isnull=False, receipt_checked_at__isnull=True)
+    if user.role == Role.SCHOOL_USER:
+        # A school answers its notices; checking the answers is the bureau's.
+        return notices & Q(to_school_id=user.school_id) if answered else _NOTHING
+    return notices & Q(genre__in=[g.key for g in genres_for(user)])
+
 
 def pending(user: Any, kind: str) -> QuerySet[Report]:
     """The reports of ``kind`` (a key of :data:`PENDING_LABELS`) waiting on ``user``."""
-    visible = visible_reports(user)
-    if kind == "review":
-        return visible.filter(pk__in=Report.objects.awaiting_review_by(user).values("pk"))
-    if kind == "returned":
-        return visible.filter(
-            status=ReportStatus.DRAFT, submitted_at__isnull=True, created_by_id=user.pk
-        ).exclude(return_reason="")
-    if kind == "receipt":
-        waiting = visible.filter(
-            status=ReportStatus.ISSUED, to_school__isnull=False, receipt_at__isnull=True
-        )
-        if user.role == Role.SCHOOL_USER:
-            return waiting.filter(to_school_id=user.school_id)
-        return waiting.filter(genre__in=[g.key for g in genres_for(user)])
-    if kind == "receipt_check":
-        if user.role == Role.SCHOOL_USER:
-            return visible.none()
-        return visible.filter(
-            status=ReportStatus.ISSUED,
-            to_school__isnull=False,
-            receipt_at__isnull=False,
-            receipt_checked_at__isnull=True,
-            genre__in=[g.key for g in genres_for(user)],
-        )
-    raise ValueError(f"unknown pending kind {kind!r}")
+    return visible_reports(user).filter(_condition(user, kind))
+
+
+def pending_counts(user: Any, kinds: Iterable[str]) -> dict[str, int]:
+    """``{kind: pending(user, kind).count()}`` in one query."""
+    kinds = list(kinds)
+    if not kinds:
+        return {}
+    return Report.objects.visible_to(user).aggregate(
+        **{kind: Count("pk", filter=_condition(user, kind)) for kind in kinds}
+    )

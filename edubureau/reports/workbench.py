@@ -2,8 +2,8 @@
 review, the user's drafts sent back, 整改通知书 waiting for the school's 回执, and 回执
 waiting for the bureau to accept them.
 
-Every count is ``selectors.pending`` — the rows the list shows with the same
-``pending`` filter — so a count equals the list it opens.
+Every count is ``selectors.pending_counts`` — the conditions of the rows the list shows
+with the same ``pending`` filter, all in one query — so a count equals the list it opens.
 """
 
 from __future__ import annotations
@@ -16,21 +16,9 @@ from django.urls import reverse
 from edubureau.core.roles import Role
 from edubureau.core.workbench import DUE, INFO, WorkItem
 from edubureau.reports.models import is_principal_of
-from edubureau.reports.selectors import pending
+from edubureau.reports.selectors import pending_counts
 
 GROUP = "公文报告"
-
-
-def _item(user: Any, kind: str, label: str, urgency: str, detail: str) -> WorkItem:
-    return WorkItem(
-        key=f"reports.{kind}",
-        group=GROUP,
-        label=label,
-        count=pending(user, kind).count(),
-        url=f"{reverse('reports:list')}?pending={kind}",
-        urgency=urgency,
-        detail=detail,
-    )
 
 
 def items(user: Any, today: date) -> list[WorkItem]:
@@ -39,20 +27,27 @@ def items(user: Any, today: date) -> list[WorkItem]:
     writes = role in (Role.DEPARTMENT_STAFF, Role.INSPECTOR) or (
         role == Role.SCHOOL_USER and not user.read_only
     )
-    found: list[WorkItem] = []
+    # (kind, label, urgency, detail) of the items this user has.
+    wanted: list[tuple[str, str, str, str]] = []
     if role == Role.BUREAU_LEADER or is_principal_of(user, user.school_id):
-        found.append(_item(user, "review", "待审核的公文", DUE, "审核通过后印发，或退回修改"))
+        wanted.append(("review", "待审核的公文", DUE, "审核通过后印发，或退回修改"))
     if writes:
-        found.append(_item(user, "returned", "退回修改的公文", DUE, "按退回理由修改后重新送审"))
+        wanted.append(("returned", "退回修改的公文", DUE, "按退回理由修改后重新送审"))
     if role == Role.SCHOOL_USER and not user.read_only:
-        found.append(
-            _item(user, "receipt", "待回执的整改通知书", DUE, "落实整改后在通知书页面填写回执")
-        )
+        wanted.append(("receipt", "待回执的整改通知书", DUE, "落实整改后在通知书页面填写回执"))
     elif role == Role.DEPARTMENT_STAFF:
-        found.append(
-            _item(user, "receipt_check", "学校已回执待确认", DUE, "核实整改情况，确认或退回补充")
+        wanted.append(("receipt_check", "学校已回执待确认", DUE, "核实整改情况，确认或退回补充"))
+        wanted.append(("receipt", "学校尚未回执的整改通知书", INFO, "已印发，等待学校回执"))
+    counts = pending_counts(user, [kind for kind, *_ in wanted])
+    return [
+        WorkItem(
+            key=f"reports.{kind}",
+            group=GROUP,
+            label=label,
+            count=counts[kind],
+            url=f"{reverse('reports:list')}?pending={kind}",
+            urgency=urgency,
+            detail=detail,
         )
-        found.append(
-            _item(user, "receipt", "学校尚未回执的整改通知书", INFO, "已印发，等待学校回执")
-        )
-    return found
+        for kind, label, urgency, detail in wanted
+    ]
