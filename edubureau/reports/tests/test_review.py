@@ -164,17 +164,22 @@ def test_a_schools_own_report_goes_to_its_principal(cast, client_for):
     assert _titles(cast.school_a_officer, REVIEW_TOPIC) == [f"审核通过：{report.title}"]
 
 
-def test_an_issued_notice_waits_on_its_school_until_it_answers(cast, client_for):
+def _issue_notice(cast) -> Report:
+    """A 整改通知书 to school A about its open hazard: drafted, approved, issued."""
     make_hazard(cast, school=cast.school_a)
-    # The school turned the topic off: a notice reaches it anyway (it must act).
-    MutedTopic.objects.create(user=cast.school_a_officer, topic=NOTICE_TOPIC)
     notice = services.create_report(
         user=cast.safety_staff, genre_key="rectification_notice", to_school=cast.school_a
     )
     services.approve(notice, user=cast.leader, loaded_version=version_token(notice))
     notice = _fresh(notice)
     services.issue(notice, user=cast.safety_staff, loaded_version=version_token(notice))
-    notice = _fresh(notice)
+    return _fresh(notice)
+
+
+def test_an_issued_notice_waits_on_its_school_until_it_answers(cast, client_for):
+    # The school turned the topic off: a notice reaches it anyway (it must act).
+    MutedTopic.objects.create(user=cast.school_a_officer, topic=NOTICE_TOPIC)
+    notice = _issue_notice(cast)
 
     for user in (cast.school_a_officer, cast.school_a_principal):
         assert _titles(user, NOTICE_TOPIC) == [f"整改通知书：{notice.title}（{notice.number}）"]
@@ -207,14 +212,8 @@ def test_an_issued_notice_waits_on_its_school_until_it_answers(cast, client_for)
 
 
 def _issued_notice(cast) -> Report:
-    make_hazard(cast, school=cast.school_a)
-    notice = services.create_report(
-        user=cast.safety_staff, genre_key="rectification_notice", to_school=cast.school_a
-    )
-    services.approve(notice, user=cast.leader, loaded_version=version_token(notice))
-    notice = _fresh(notice)
-    services.issue(notice, user=cast.safety_staff, loaded_version=version_token(notice))
-    notice = _fresh(notice)
+    """A notice issued to school A and answered."""
+    notice = _issue_notice(cast)
     services.submit_receipt(
         notice, user=cast.school_a_officer, text="已整改", loaded_version=version_token(notice)
     )
