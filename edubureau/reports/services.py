@@ -122,7 +122,7 @@ def can_issue(user: Any, report: Report) -> bool:
         and user.bureau_id == report.bureau_id
         and report.school_id is None
     )
-    return drafts or leads or _principal_of(user, report)
+    return drafts or leads or is_principal_of(user, report.school_id)
 
 
 def can_return(user: Any, report: Report) -> bool:
@@ -131,10 +131,6 @@ def can_return(user: Any, report: Report) -> bool:
     if not (report.status == ReportStatus.APPROVED or report.awaits_review):
         return False
     return _reviews(user, report)
-
-
-def _principal_of(user: Any, report: Report) -> bool:
-    return is_principal_of(user, report.school_id)
 
 
 # Scope and words -------------------------------------------------------------------

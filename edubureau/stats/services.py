@@ -195,11 +195,11 @@ def is_editable(stat_return: StatReturn) -> bool:
 
 def school_year_of(school: School, start_year: int) -> SchoolYear:
     """The school year ``start_year`` of the bureau whose return it is — the one that
-    held the school when that year began (1 September: a school that moved since
-    files that year's return with the bureau it left) — made with the default dates
-    (1 September to 31 August) when the bureau has not set it up yet."""
+    held the school on the census day (a school that moved since files that year's
+    return with the bureau it left) — made with the default dates (1 September to
+    31 August) when the bureau has not set it up yet."""
     year, _ = SchoolYear.objects.get_or_create(
-        bureau_id=moves.bureau_on(school, date(start_year, 9, 1)),
+        bureau_id=moves.bureau_on(school, census_date(start_year)),
         start_year=start_year,
         defaults={
             "starts_on": date(start_year, 9, 1),
