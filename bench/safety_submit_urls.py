@@ -2,11 +2,15 @@
 every route of the project, plus
 
 - ``bench/bare-submit/<inspection_id>/``: the same submit request, read and written
-  without the form and service layers — the inspection row updated with its results
-  JSON and the counts, a hazard row for each failed item, and each posted photo's
-  file and row (bytes written as posted: no decoding, no EXIF stripping). No access
-  rule beyond "the user's own school", no audit events, no "report" steps, no
-  notification, no completeness check: the floor a submit could cost on this stack;
+  without the form and service layers, the same rows inserted as the real submit
+  inserts: the inspection row updated with its results JSON and the counts, a hazard
+  row and its "report" step for each failed item, one notification to the school's
+  other users, each posted photo's file and row (bytes written as posted: no
+  decoding, no EXIF stripping), and an audit event for each hazard, photo and the
+  submit, chained (``audit.chain.append_many``: the chain's head is the one lock
+  every writer takes). No access rule beyond "the user's own school", no
+  completeness check, no repeat lookup, no muted topics or robots looked up: the
+  floor a submit that writes these rows could cost on this stack;
 - ``CostHeaders``: each response says what the request cost the worker —
   ``X-Bench-CPU-ms`` (process CPU time; a sync gunicorn worker runs one request at
   a time) and ``X-Bench-Queries``.
@@ -23,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
@@ -30,8 +35,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from PIL import Image
 
+from edubureau.audit.chain import append_many
+from edubureau.audit.models import Action, AuditEvent
+from edubureau.notifications.models import Notification
+from edubureau.orgs.models import Role, User
 from edubureau.rectification.lifecycle import default_deadline
-from edubureau.rectification.models import Status
+from edubureau.rectification.models import RectificationStep, Status
 from edubureau.safety.models import (
     ChecklistItem,
     Hazard,
@@ -85,8 +94,34 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
         .select_related("category")
         .only("id", "key", "default_severity", "category__id", "category__key")
     }
+    others = list(
+        User.objects.filter(
+            school_id=user.school_id, role=Role.SCHOOL_USER, is_active=True, read_only=False
+        )
+        .exclude(pk=user.pk)
+        .values_list("pk", flat=True)
+    )
     today = timezone.localdate()
     now = timezone.now()
+    events: list[AuditEvent] = []
+
+    def event(action: str, obj: Any, changes: dict[str, Any], text: str = "") -> None:
+        events.append(
+            AuditEvent(
+                created_at=now,
+                actor=user,
+                actor_name=user.username,
+                action=action,
+                model_label=obj._meta.label,
+                object_id=str(obj.pk),
+                object_repr=(text or str(obj))[:200],
+                school_id=user.school_id,
+                bureau_id=user.bureau_id,
+                path=request.path,
+                changes=changes,
+            )
+        )
+
     with transaction.atomic():
         for name, uploads in request.FILES.lists():
             item_id = name.removeprefix("photo_")
@@ -97,7 +132,7 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
                 target = Path(settings.MEDIA_ROOT) / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                InspectionPhoto.objects.create(
+                photo = InspectionPhoto.objects.create(
                     school_id=user.school_id,
                     inspection_id=inspection_id,
                     item_id=int(item_id) if item_id.isdigit() else None,
@@ -108,6 +143,8 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
                     width=width,
                     height=height,
                 )
+                changes = {"path": [None, str(relative)], "size": [None, len(data)]}
+                event(Action.CREATE, photo, changes, f"照片 {relative.name}")
         updated = Inspection.objects.filter(
             pk=inspection_id, school_id=user.school_id, status=InspectionStatus.DRAFT
         ).update(
@@ -121,7 +158,7 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
         )
         if not updated:
             return HttpResponse(status=409)
-        Hazard.objects.bulk_create(
+        hazards = Hazard.objects.bulk_create(
             [
                 Hazard(
                     school_id=user.school_id,
@@ -142,6 +179,43 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
                 for item_id, entry in failed.items()
             ]
         )
+        hazard_type = ContentType.objects.get_for_model(Hazard)
+        RectificationStep.objects.bulk_create(
+            RectificationStep(
+                school_id=user.school_id,
+                content_type=hazard_type,
+                object_id=h.pk,
+                action="report",
+                from_status="",
+                to_status=Status.REPORTED,
+                actor=user,
+            )
+            for h in hazards
+        )
+        if hazards and others:
+            body = "\n".join(f"{n}. {h.description}（一般隐患）" for n, h in enumerate(hazards, 1))
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient_id=pk,
+                    title=f"本月自查发现{len(hazards)}处隐患",
+                    body=body,
+                    link=f"/safety/hazards/?inspection={inspection_id}",
+                    topic="safety.hazard_reported",
+                    school_id=user.school_id,
+                    created_at=now,
+                )
+                for pk in others
+            )
+        for h in hazards:
+            fields = ("severity", "description", "location", "deadline", "status", "item_key")
+            event(Action.CREATE, h, {f: [None, str(getattr(h, f))] for f in fields}, h.description)
+        event(
+            Action.UPDATE,
+            Inspection(pk=inspection_id),
+            {"status": ["draft", "submitted"]},
+            text=f"学校{user.school_id} 月度自查 {today:%Y-%m-%d}",
+        )
+        append_many(events)
     return HttpResponseRedirect(f"/safety/inspections/{inspection_id}/")
 
 

@@ -187,7 +187,8 @@ def find_repeats_of(
         reported_on__gte=since,
         reported_on__lte=reported_on,
     ).order_by("item_key", "-reported_on", "-id")
-    for hazard in earlier:
+    # Only what a new hazard's repeat_of needs: this runs inside every submit.
+    for hazard in earlier.only("pk", "item_key"):
         found.setdefault(hazard.item_key, hazard)
     return found
 
