@@ -12,6 +12,7 @@ bytes: an issued report re-exports identically whatever happens to the records.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Self
 
 from django.conf import settings
@@ -122,6 +123,17 @@ class ReportQuerySet(SchoolScopedQuerySet):
         return self.none()
 
 
+def awaiting_receipt_q() -> models.Q:
+    """Issued notices whose school has not answered (or whose answer was sent back):
+    the query form of :attr:`Report.awaits_receipt`."""
+    return models.Q(status=ReportStatus.ISSUED, to_school__isnull=False, receipt_at__isnull=True)
+
+
+def receipt_overdue_q(today: date) -> models.Q:
+    """The query form of :meth:`Report.receipt_overdue`."""
+    return awaiting_receipt_q() & models.Q(reply_by__lt=today)
+
+
 class Report(models.Model):
     bureau = models.ForeignKey(
         Bureau, on_delete=models.PROTECT, related_name="reports", verbose_name="教育局"
@@ -154,6 +166,11 @@ class Report(models.Model):
         blank=True,
         verbose_name="受文学校",
     )
+    # The day the notice asks the school to answer by ("请于…前…填写回执"), fixed when
+    # the notice is drafted, with its text; a 回执 still missing after it is overdue.
+    reply_by = models.DateField("回执期限", null=True, blank=True)
+    # The last reminder (催回执) sent to the school: at most one a day.
+    receipt_chased_at = models.DateTimeField("最近催办时间", null=True, blank=True)
     receipt_text = models.TextField("回执（整改情况）", blank=True)
     receipt_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -306,6 +323,13 @@ class Report(models.Model):
     @property
     def awaits_receipt(self) -> bool:
         return self.is_issued and self.to_school_id is not None and self.receipt_at is None
+
+    def receipt_overdue(self, today: date) -> bool:
+        """A notice whose school has not answered by the day it asked for."""
+        return self.awaits_receipt and self.reply_by is not None and today > self.reply_by
+
+    def receipt_days_overdue(self, today: date) -> int:
+        return (today - self.reply_by).days if self.receipt_overdue(today) and self.reply_by else 0
 
     @property
     def awaits_receipt_check(self) -> bool:

@@ -7,6 +7,8 @@
   (``reports.review``);
 - a 整改通知书 issued: the school it is addressed to, which answers with its 回执
   (``reports.notice``, not mutable: the school must act);
+- a 回执 overdue chased (催回执, by the button or the daily job): the school
+  (``reports.notice``);
 - the 回执 sent: who drafted the notice and who issued it (``reports.notice``);
 - the 回执 accepted, or sent back with what is missing: the school (``reports.notice``).
 
@@ -17,10 +19,12 @@ back with its step.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.urls import reverse
 
+from edubureau.core.phrasing import date_text
 from edubureau.core.roles import Role
 from edubureau.notifications import topics
 from edubureau.notifications.models import Level
@@ -63,7 +67,9 @@ def reviewers(report: Report) -> list[User]:
 
 
 def _others(users: Iterable[User | None], actor: Any) -> list[User]:
-    return [u for u in {u.pk: u for u in users if u is not None}.values() if u.pk != actor.pk]
+    """``users`` but the actor (None: a scheduled job, which is nobody)."""
+    actor_id = getattr(actor, "pk", None)
+    return [u for u in {u.pk: u for u in users if u is not None}.values() if u.pk != actor_id]
 
 
 def _active(users: Iterable[User | None]) -> list[User | None]:
@@ -117,10 +123,28 @@ def notice_issued(report: Report, *, actor: Any) -> None:
     if report.to_school_id is None:
         return
     number = f"（{report.number}）" if report.number else ""
+    by = f"请于{date_text(report.reply_by)}前" if report.reply_by else "请"
     notify(
         recipients=_others(school_recipients(report.to_school_id), actor),
         title=f"整改通知书：{report.title}{number}",
-        body="请按通知书所列隐患限期整改，并在通知书页面填写回执。",
+        body=f"{by}按通知书所列隐患完成整改，并在通知书页面填写回执。",
+        link=_link(report),
+        level=Level.WARNING,
+        topic=NOTICE_TOPIC,
+        school_id=report.to_school_id,
+    )
+
+
+def receipt_chased(report: Report, *, actor: Any, today: date) -> None:
+    assert report.to_school_id is not None and report.reply_by is not None
+    days = report.receipt_days_overdue(today)
+    notify(
+        recipients=_others(school_recipients(report.to_school_id), actor),
+        title=f"【催办】请尽快填写回执：{report.title}",
+        body=(
+            f"回执期限为{date_text(report.reply_by)}，已逾期{days}天。"
+            "请落实整改，并在通知书页面填写回执。"
+        ),
         link=_link(report),
         level=Level.WARNING,
         topic=NOTICE_TOPIC,

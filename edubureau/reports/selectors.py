@@ -7,31 +7,41 @@ its counts in one query), so a count equals its list.
 - ``receipt``: issued 整改通知书 whose school has not answered (or whose answer was
   sent back) — for a school, those addressed to it; for a department, those of the
   genres it drafts;
+- ``receipt_overdue``: of those waiting for the school's 回执, the ones past their
+  回执期限 (``models.receipt_overdue_q``);
 - ``receipt_check``: answered notices the department has not yet accepted or sent back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from edubureau.core.roles import Role
-from edubureau.reports.models import Report, ReportStatus
+from edubureau.reports.models import (
+    Report,
+    ReportStatus,
+    awaiting_receipt_q,
+    receipt_overdue_q,
+)
 from edubureau.reports.services import genres_for, visible_reports
 
 PENDING_LABELS = {
     "review": "待我审核",
     "returned": "退回我修改",
     "receipt": "待学校回执",
+    "receipt_overdue": "逾期未回执",
     "receipt_check": "回执待确认",
 }
 
 _NOTHING = Q(pk__in=[])
 
 
-def _condition(user: Any, kind: str) -> Q:
+def _condition(user: Any, kind: str, today: date) -> Q:
     """Which of the reports ``user`` can read are of ``kind``."""
     if kind == "review":
         return Q(pk__in=Report.objects.awaiting_review_by(user).values("pk"))
@@ -39,30 +49,36 @@ def _condition(user: Any, kind: str) -> Q:
         return Q(status=ReportStatus.DRAFT, submitted_at__isnull=True, created_by_id=user.pk) & ~Q(
             return_reason=""
         )
-    answered = {"receipt": True, "receipt_check": False}.get(kind)
-    if answered is None:
-        raise ValueError(f"unknown pending kind {kind!r}")
-    notices = Q(status=ReportStatus.ISSUED, to_school__isnull=False)
-    if answered:
-        notices &= Q(receipt_at__isnull=True)
+    if kind == "receipt":
+        notices = awaiting_receipt_q()
+    elif kind == "receipt_overdue":
+        notices = receipt_overdue_q(today)
+    elif kind == "receipt_check":
+        notices = Q(
+            status=ReportStatus.ISSUED,
+            to_school__isnull=False,
+            receipt_at__isnull=False,
+            receipt_checked_at__isnull=True,
+        )
     else:
-        notices &= Q(receipt_at__isnull=False, receipt_checked_at__isnull=True)
+        raise ValueError(f"unknown pending kind {kind!r}")
     if user.role == Role.SCHOOL_USER:
         # A school answers its notices; checking the answers is the bureau's.
-        return notices & Q(to_school_id=user.school_id) if answered else _NOTHING
+        return notices & Q(to_school_id=user.school_id) if kind != "receipt_check" else _NOTHING
     return notices & Q(genre__in=[g.key for g in genres_for(user)])
 
 
-def pending(user: Any, kind: str) -> QuerySet[Report]:
+def pending(user: Any, kind: str, *, today: date | None = None) -> QuerySet[Report]:
     """The reports of ``kind`` (a key of :data:`PENDING_LABELS`) waiting on ``user``."""
-    return visible_reports(user).filter(_condition(user, kind))
+    return visible_reports(user).filter(_condition(user, kind, today or timezone.localdate()))
 
 
-def pending_counts(user: Any, kinds: Iterable[str]) -> dict[str, int]:
+def pending_counts(user: Any, kinds: Iterable[str], *, today: date | None = None) -> dict[str, int]:
     """``{kind: pending(user, kind).count()}`` in one query."""
     kinds = list(kinds)
     if not kinds:
         return {}
+    day = today or timezone.localdate()
     return Report.objects.visible_to(user).aggregate(
-        **{kind: Count("pk", filter=_condition(user, kind)) for kind in kinds}
+        **{kind: Count("pk", filter=_condition(user, kind, day)) for kind in kinds}
     )

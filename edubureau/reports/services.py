@@ -42,12 +42,15 @@ from edubureau.reports.models import (
     ReportSection,
     ReportStatus,
     is_principal_of,
+    receipt_overdue_q,
 )
 from edubureau.reports.placeholders import Values
 from edubureau.safety.circulars import REGION_WORDS
 from edubureau.safety.models import Campaign, Hazard
 
 logger = logging.getLogger(__name__)
+
+CHASE_ACTOR_NAME = "系统（整改通知书回执催办任务）"
 
 
 class ReportError(ValueError):
@@ -374,6 +377,8 @@ def _generate(
     scope = scope_of(report, user)
     if progress:
         progress(10)
+    if spec.reply_by is not None:
+        report.reply_by = spec.reply_by(scope=scope, today=today)
     if spec.outline is not None:
         drafts = _drafts_of_outline(report, spec.outline(report=report, scope=scope, today=today))
         values = Values(None)
@@ -896,18 +901,68 @@ def submit_receipt(report: Report, *, user: Any, text: str, loaded_version: Load
     report.refresh_from_db()
 
 
-def can_check_receipt(user: Any, report: Report) -> bool:
-    """A 回执 not yet accepted is read by the department that drafts the bureau's
-    notices (who may write the notice), which accepts it or sends it back."""
+def _keeps_notice(user: Any, report: Report) -> bool:
+    """The department that drafts the bureau's notices (who may write this one) keeps
+    it after it is issued: it reads the school's 回执 and chases a missing one."""
     return bool(
         report.is_issued
         and report.to_school_id
-        and report.awaits_receipt_check
         and user.is_authenticated
         and user.is_active
         and any(g.key == report.genre for g in genres_for(user))
         and Report.objects.writable_by(user).filter(pk=report.pk).exists()
     )
+
+
+def can_check_receipt(user: Any, report: Report) -> bool:
+    """A 回执 not yet accepted is accepted or sent back by whoever keeps the notice."""
+    return report.awaits_receipt_check and _keeps_notice(user, report)
+
+
+def can_chase_receipt(user: Any, report: Report, today: date) -> bool:
+    """A 回执 missing after the notice's 回执期限 is chased (催回执) by whoever keeps
+    the notice; before that day the school is not late."""
+    return report.receipt_overdue(today) and _keeps_notice(user, report)
+
+
+def chase_receipt(report: Report, *, user: Any | None, today: date) -> bool:
+    """Remind the school of its overdue 回执 (``user`` None: the daily job). At most
+    once a day per notice, however often the button and the job run: False when it
+    was already reminded today (nothing is sent)."""
+    if user is not None and not can_chase_receipt(user, report, today):
+        raise ReportError("只有本局起草通知书的股室可以催办逾期未回执的整改通知书")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not locked.receipt_overdue(today):
+            raise ReportError("该通知书已回执或尚未到回执期限，请刷新页面")
+        chased = locked.receipt_chased_at
+        if chased is not None and timezone.localdate(chased) >= today:
+            return False
+        locked.receipt_chased_at = timezone.now()
+        # Not a change of the notice (updated_at, its version, stays): a school that
+        # opened the notice before the reminder still sends its 回执.
+        locked.save(update_fields=["receipt_chased_at"])
+        audit_log(
+            actor=user,
+            actor_name=None if user is not None else CHASE_ACTOR_NAME,
+            action=Action.UPDATE,
+            obj=locked,
+            detail=f"催办回执（逾期{locked.receipt_days_overdue(today)}天）",
+            school_id=locked.to_school_id,
+        )
+        notices.receipt_chased(locked, actor=user, today=today)
+    report.refresh_from_db()
+    return True
+
+
+def chase_overdue_receipts(*, today: date) -> int:
+    """The daily job: remind every school of each notice whose 回执 is overdue and
+    was not chased today. Returns how many notices were chased."""
+    chased = 0
+    overdue = Report.objects.filter(receipt_overdue_q(today)).order_by("pk")
+    for report in overdue.select_related("to_school"):
+        chased += chase_receipt(report, user=None, today=today)
+    return chased
 
 
 def check_receipt(

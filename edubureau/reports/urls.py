@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:report_id>/variant/", views.report_variant, name="variant"),
     path("<int:report_id>/reply/", views.report_reply, name="reply"),
     path("<int:report_id>/receipt/", views.report_check_receipt, name="check-receipt"),
+    path("<int:report_id>/chase/", views.report_chase_receipt, name="chase-receipt"),
     path("<int:report_id>/docx/", views.report_docx, name="docx"),
     path("<int:report_id>/pdf/", views.report_pdf, name="pdf"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from edubureau.core.params import param_date, param_id, param_int
 from edubureau.orgs.access import get_visible_or_404
 from edubureau.reports import placeholders, services
 from edubureau.reports.genres import GENRES
-from edubureau.reports.models import Report, ReportStatus
+from edubureau.reports.models import Report, ReportStatus, receipt_overdue_q
 from edubureau.reports.selectors import PENDING_LABELS, pending
 
 LAYOUT_ACTIONS = {
@@ -61,8 +62,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     genre_key = request.GET.get("genre", "")
     if genre_key in GENRES:
         reports = reports.filter(genre=genre_key)
-    reports = apply_list_query(REPORT_LIST, reports.select_related("to_school"), query)
     today = timezone.localdate()
+    # Which notices' 回执 are overdue, by the model's one rule, for the red tag.
+    late = ExpressionWrapper(receipt_overdue_q(today), output_field=BooleanField())
+    reports = apply_list_query(
+        REPORT_LIST, reports.select_related("to_school").annotate(receipt_late=late), query
+    )
     draftable = services.genres_for(request.user)
     # The drafting form asks only what the user's genres need (a month, a half-year, a
     # campaign, a school): the office drafting work summaries is not offered campaigns.
@@ -194,6 +199,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_issue": services.can_issue(user, report),
             "can_reply": services.can_reply(user, report),
             "can_check_receipt": services.can_check_receipt(user, report),
+            "can_chase_receipt": services.can_chase_receipt(user, report, timezone.localdate()),
+            "days_overdue": report.receipt_days_overdue(timezone.localdate()),
             "can_save_variant": services.can_save_variant(user, report),
             "changed": changed,
             "today": timezone.localdate(),
@@ -367,6 +374,22 @@ def report_check_receipt(request: HttpRequest, report_id: int) -> HttpResponse:
         accept=accept,
         note=request.POST.get("note", ""),
     )
+
+
+@login_required
+@require_POST
+def report_chase_receipt(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    try:
+        sent = services.chase_receipt(report, user=request.user, today=timezone.localdate())
+    except services.ReportError as error:
+        messages.error(request, str(error))
+    else:
+        if sent:
+            messages.success(request, "已催办，学校会收到通知。")
+        else:
+            messages.info(request, "今天已催办过该校，明天可再次催办。")
+    return redirect("reports:detail", report_id=report.pk)
 
 
 @login_required

@@ -14,7 +14,7 @@ from typing import Any
 from django.urls import reverse
 
 from edubureau.core.roles import Role
-from edubureau.core.workbench import DUE, INFO, WorkItem
+from edubureau.core.workbench import DUE, INFO, OVERDUE, WorkItem
 from edubureau.reports.models import is_principal_of
 from edubureau.reports.selectors import pending_counts
 
@@ -22,7 +22,7 @@ GROUP = "公文报告"
 
 
 def items(user: Any, today: date) -> list[WorkItem]:
-    """The reports to-dos of ``user`` (``today`` is not needed: nothing here is dated)."""
+    """The reports to-dos of ``user`` on ``today`` (a 回执 is overdue after its 期限)."""
     role = getattr(user, "role", None)
     writes = role in (Role.DEPARTMENT_STAFF, Role.INSPECTOR) or (
         role == Role.SCHOOL_USER and not user.read_only
@@ -34,11 +34,17 @@ def items(user: Any, today: date) -> list[WorkItem]:
     if writes:
         wanted.append(("returned", "退回修改的公文", DUE, "按退回理由修改后重新送审"))
     if role == Role.SCHOOL_USER and not user.read_only:
+        wanted.append(
+            ("receipt_overdue", "逾期未回执的整改通知书", OVERDUE, "已过回执期限，请尽快填写回执")
+        )
         wanted.append(("receipt", "待回执的整改通知书", DUE, "落实整改后在通知书页面填写回执"))
     elif role == Role.DEPARTMENT_STAFF:
         wanted.append(("receipt_check", "学校已回执待确认", DUE, "核实整改情况，确认或退回补充"))
+        wanted.append(
+            ("receipt_overdue", "逾期未回执的整改通知书", OVERDUE, "已过回执期限，可催办学校")
+        )
         wanted.append(("receipt", "学校尚未回执的整改通知书", INFO, "已印发，等待学校回执"))
-    counts = pending_counts(user, [kind for kind, *_ in wanted])
+    counts = pending_counts(user, [kind for kind, *_ in wanted], today=today)
     return [
         WorkItem(
             key=f"reports.{kind}",

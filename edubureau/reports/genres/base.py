@@ -111,6 +111,9 @@ class GenreSpec:
     outline: Callable[..., OfficialDocument] | None = None
     needs_campaign: bool = False
     needs_school: bool = False  # addressed to one school (to_school): a notice
+    # reply_by(scope=…, today=…) -> date: the day a notice asks its school to answer
+    # by; stored on the report (Report.reply_by) before ``outline`` writes it out.
+    reply_by: Callable[..., date] | None = None
     masthead: bool = False
     summary: str = ""
     words: Callable[[Context], dict[str, str]] = field(default=lambda ctx: {})

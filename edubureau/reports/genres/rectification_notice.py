@@ -29,8 +29,16 @@ def notice_hazards(scope: SchoolScope) -> list[Hazard]:
     )
 
 
-def reply_by(hazards: list[Hazard], today: date) -> date:
-    deadlines = [h.deadline for h in hazards if h.deadline and h.deadline >= today]
+def reply_by(*, scope: SchoolScope, today: date) -> date:
+    """The latest deadline still ahead among the school's open hazards, or
+    :data:`DEFAULT_REPLY_DAYS` from today when none is."""
+    deadlines = [
+        d
+        for d in scope.rows(Hazard)
+        .filter(status__in=OPEN_STATUSES, deadline__gte=today)
+        .values_list("deadline", flat=True)
+        if d is not None
+    ]
     return max(deadlines) if deadlines else today + timedelta(days=DEFAULT_REPLY_DAYS)
 
 
@@ -57,7 +65,8 @@ def _outline(*, report: Any, scope: SchoolScope, today: date) -> OfficialDocumen
         if hazards
         else "经排查，你校目前没有未整改的安全隐患。"
     )
-    due = reply_by(hazards, today)
+    due = report.reply_by
+    assert due is not None, "reports.services sets reply_by (GenreSpec.reply_by) first"
     table = Table(
         headers=("序号", "隐患类别", "隐患描述", "部位", "等级", "发现日期", "整改期限"),
         rows=rows,
@@ -93,5 +102,6 @@ RECTIFICATION_NOTICE = GenreSpec(
     scopes=("bureau",),
     outline=_outline,
     needs_school=True,
+    reply_by=reply_by,
     summary="致一所学校：未完成整改的隐患清单、整改要求和回执期限",
 )
