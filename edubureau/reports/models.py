@@ -308,12 +308,16 @@ class Report(models.Model):
 
     @property
     def awaits_review(self) -> bool:
-        return self.is_draft and self.submitted_at is not None
+        """Sent for review and ready to be read: while its numbers are regenerated in
+        the worker it waits on nobody (as ``awaiting_review_by`` says)."""
+        return self.is_draft and self.submitted_at is not None and not self.generating
 
     @property
     def state_label(self) -> str:
         """The status as the drafter and the reviewer say it: a draft is 待审核 once
-        sent for review and 退回修改 once sent back."""
+        sent for review and 退回修改 once sent back; 正在生成 while the worker drafts it."""
+        if self.is_draft and self.generating:
+            return "正在生成"
         if self.awaits_review:
             return "待审核"
         if self.is_draft and self.return_reason:

@@ -78,6 +78,27 @@ def test_a_draft_sent_for_review_reaches_the_leader_in_charge_only(cast, deputy,
         _submit(report, cast.safety_staff)
 
 
+def test_a_draft_regenerating_in_the_worker_waits_on_nobody_until_it_is_done(
+    cast, deputy, client_for
+):
+    report = _submit(_draft(cast), cast.safety_staff)
+    # The worker is redrafting it (services.regenerate of a large scope).
+    Report.objects.filter(pk=report.pk).update(generating=True, progress=40)
+    report = _fresh(report)
+
+    assert not report.awaits_review and report.state_label == "正在生成"
+    assert not pending(deputy, "review").exists()
+    assert "reports.review" not in assert_workbench_matches(client_for(deputy))
+    listed = client_for(cast.safety_staff).get(reverse("reports:list")).content.decode()
+    assert "正在生成" in listed and "待审核" not in listed
+    assert not services.can_approve(deputy, report) and not services.can_return(deputy, report)
+
+    Report.objects.filter(pk=report.pk).update(generating=False, progress=100)
+    report = _fresh(report)
+    assert report.state_label == "待审核"
+    assert assert_workbench_matches(client_for(deputy))["reports.review"].count == 1
+
+
 def test_without_a_leader_in_charge_every_leader_is_asked(cast, client_for):
     second = UserFactory.create(bureau=cast.bureau, role=Role.BUREAU_LEADER)
     report = _submit(_draft(cast), cast.safety_staff)
