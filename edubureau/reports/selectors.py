@@ -1,5 +1,5 @@
 """The reports waiting on someone: one condition per kind, read by the list's
-``pending`` filter (:func:`pending`) and by the workbench (:func:`pending_counts`, all
+``pending`` filter (:func:`pending`) and by the workbench (:func:`pending_summary`, all
 its counts in one query), so a count equals its list.
 
 - ``review``: drafts sent for review to the user (``ReportQuerySet.awaiting_review_by``);
@@ -15,10 +15,11 @@ its counts in one query), so a count equals its list.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from edubureau.core.roles import Role
@@ -73,12 +74,25 @@ def pending(user: Any, kind: str, *, today: date | None = None) -> QuerySet[Repo
     return visible_reports(user).filter(_condition(user, kind, today or timezone.localdate()))
 
 
-def pending_counts(user: Any, kinds: Iterable[str], *, today: date | None = None) -> dict[str, int]:
-    """``{kind: pending(user, kind).count()}`` in one query."""
+@dataclass(frozen=True)
+class PendingSummary:
+    counts: dict[str, int]
+    # The earliest 回执期限 among the notices waiting for a 回执 (asked with "receipt").
+    next_reply_by: date | None = None
+
+
+def pending_summary(user: Any, kinds: Iterable[str], *, today: date) -> PendingSummary:
+    """``{kind: pending(user, kind).count()}``, and the nearest 回执期限 of the notices
+    waiting for a 回执, in one query."""
     kinds = list(kinds)
     if not kinds:
-        return {}
-    day = today or timezone.localdate()
-    return Report.objects.visible_to(user).aggregate(
-        **{kind: Count("pk", filter=_condition(user, kind, day)) for kind in kinds}
+        return PendingSummary({})
+    aggregates: dict[str, Any] = {
+        kind: Count("pk", filter=_condition(user, kind, today)) for kind in kinds
+    }
+    if "receipt" in kinds:
+        aggregates["next_reply_by"] = Min("reply_by", filter=_condition(user, "receipt", today))
+    found = Report.objects.visible_to(user).aggregate(**aggregates)
+    return PendingSummary(
+        counts={kind: found[kind] for kind in kinds}, next_reply_by=found.get("next_reply_by")
     )

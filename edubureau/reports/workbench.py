@@ -2,7 +2,7 @@
 review, the user's drafts sent back, 整改通知书 waiting for the school's 回执, and 回执
 waiting for the bureau to accept them.
 
-Every count is ``selectors.pending_counts`` — the conditions of the rows the list shows
+Every count is ``selectors.pending_summary`` — the conditions of the rows the list shows
 with the same ``pending`` filter, all in one query — so a count equals the list it opens.
 """
 
@@ -16,7 +16,7 @@ from django.urls import reverse
 from edubureau.core.roles import Role
 from edubureau.core.workbench import DUE, INFO, OVERDUE, WorkItem
 from edubureau.reports.models import is_principal_of
-from edubureau.reports.selectors import pending_counts
+from edubureau.reports.selectors import pending_summary
 
 GROUP = "公文报告"
 
@@ -44,16 +44,24 @@ def items(user: Any, today: date) -> list[WorkItem]:
             ("receipt_overdue", "逾期未回执的整改通知书", OVERDUE, "已过回执期限，可催办学校")
         )
         wanted.append(("receipt", "学校尚未回执的整改通知书", INFO, "已印发，等待学校回执"))
-    counts = pending_counts(user, [kind for kind, *_ in wanted], today=today)
-    return [
-        WorkItem(
-            key=f"reports.{kind}",
-            group=GROUP,
-            label=label,
-            count=counts[kind],
-            url=f"{reverse('reports:list')}?pending={kind}",
-            urgency=urgency,
-            detail=detail,
+    found = pending_summary(user, [kind for kind, *_ in wanted], today=today)
+    items = []
+    for kind, label, urgency, detail in wanted:
+        due = None
+        if kind == "receipt" and role == Role.SCHOOL_USER and found.next_reply_by:
+            # The school is told by when its nearest 回执 is due.
+            due = found.next_reply_by
+            detail = f"落实整改后于{due.month}月{due.day}日前在通知书页面填写回执"
+        items.append(
+            WorkItem(
+                key=f"reports.{kind}",
+                group=GROUP,
+                label=label,
+                count=found.counts[kind],
+                url=f"{reverse('reports:list')}?pending={kind}",
+                urgency=urgency,
+                due=due,
+                detail=detail,
+            )
         )
-        for kind, label, urgency, detail in wanted
-    ]
+    return items

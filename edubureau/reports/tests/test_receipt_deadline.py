@@ -87,6 +87,9 @@ def test_before_its_deadline_a_missing_receipt_is_not_late_and_is_not_chased(cas
     )
     counts = assert_workbench_matches(staff)
     assert counts["reports.receipt"].count == 1
+    school_item = assert_workbench_matches(client_for(cast.school_a_officer))["reports.receipt"]
+    assert school_item.due == notice.reply_by
+    assert f"{notice.reply_by.month}月{notice.reply_by.day}日前" in school_item.detail
     assert "reports.receipt_overdue" not in counts  # nothing overdue: not on the workbench
     assert chase_receipts() == 0
 
