@@ -280,11 +280,17 @@ class School(models.Model):
 
     @property
     def area_name(self) -> str:
-        """Where a list groups the school: its township, or “市直”/“省直” for a school
-        its city or province runs directly."""
-        if self.township is not None:
-            return self.township.name
-        return DIRECT_LABELS.get(BureauLevel(self.bureau.level), "直属")
+        """Where a list groups the school: :func:`area_label`."""
+        township = self.township
+        return area_label(township.name if township else None, self.bureau.level)
+
+
+def area_label(township_name: str | None, bureau_level: str) -> str:
+    """Where a list groups a school: its township, or “市直”/“省直” for a school its
+    city or province runs directly (for rows read as values, ``School.area_name``)."""
+    if township_name is not None:
+        return township_name
+    return DIRECT_LABELS.get(BureauLevel(bureau_level), "直属")
 
 
 class SchoolPosition(models.TextChoices):

@@ -39,6 +39,7 @@ attribute; the theme fonts are removed from the defaults so they cannot win.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import math
@@ -577,13 +578,45 @@ def _table(doc: DocxDocument, table: Table, fitted: Fit) -> None:
         cell.width = Twips(round(width_pt * 20))
         capacity = (width_pt - 2 * CELL_PADDING_PT - 1) / (fitted.size - CONDENSE_PT)
         _cell_text(cell, _header_lines(fullwidth(text), capacity), TABLE_HEAD, fitted.size, True)
+    # A long table (a circular's row per school) has rows that differ only in their
+    # text: the first plain row is built through python-docx and copied for the rest
+    # (~10× faster than styling every cell anew, the same XML).
+    template = None
     for row in table.rows:
+        values = [*row, *([""] * (columns - len(row)))][:columns]
+        texts = [fullwidth(v) for v in values]
+        if template is not None and all(_plain(t) for t in texts):
+            out._tbl.append(_filled(template, texts))
+            continue
         added = out.add_row()
         added._tr.get_or_add_trPr().append(_el("w:cantSplit"))
-        values = [*row, *([""] * (columns - len(row)))][:columns]
         for i, (cell, text) in enumerate(zip(added.cells, values, strict=True)):
             cell.width = widths[i]
             _cell_text(cell, text, TABLE_TEXT, fitted.size, centred[i])
+        if template is None and all(t and _plain(t) for t in texts):
+            template = copy.deepcopy(added._tr)
+
+
+def _plain(text: str) -> bool:
+    """One line that a run holds as one ``w:t`` (no break, tab or carriage return)."""
+    return not any(c in text for c in "\n\r\t")
+
+
+def _filled(template: Any, texts: list[str]) -> Any:
+    """A copy of a table row built by :func:`_cell_text` from plain texts, with
+    ``texts`` in its cells (each cell's one run, as python-docx writes a run's text)."""
+    row = copy.deepcopy(template)
+    for tc, text in zip(row.iterchildren(qn("w:tc")), texts, strict=True):
+        t = tc.find(f"{qn('w:p')}/{qn('w:r')}/{qn('w:t')}")
+        if not text:
+            t.getparent().remove(t)  # python-docx's run of "" has no text element
+            continue
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(qn("xml:space"), "preserve")
+        else:
+            t.attrib.pop(qn("xml:space"), None)
+    return row
 
 
 def _attachment_note(doc: DocxDocument, titles: list[str]) -> None:

@@ -10,7 +10,7 @@ are rows). See safety/README.md and bench/safety_province.py for the measurement
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Self
 
 from django.conf import settings
@@ -302,11 +302,17 @@ class Inspection(models.Model):
 
     @property
     def submitted_on_time(self) -> bool | None:
-        if self.submitted_at is None or self.due_on is None:
-            return None
-        from django.utils import timezone
+        return submitted_on_time(self.submitted_at, self.due_on)
 
-        return timezone.localdate(self.submitted_at) <= self.due_on
+
+def submitted_on_time(submitted_at: datetime | None, due_on: date | None) -> bool | None:
+    """Whether an inspection first submitted at ``submitted_at`` was in by its due date
+    (the local day counts); None when it has no due date or is not submitted."""
+    if submitted_at is None or due_on is None:
+        return None
+    from django.utils import timezone
+
+    return timezone.localdate(submitted_at) <= due_on
 
 
 class InspectionPhotoQuerySet(SchoolScopedQuerySet):
