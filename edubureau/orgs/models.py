@@ -280,9 +280,11 @@ class School(models.Model):
 
     @property
     def area_name(self) -> str:
-        """Where a list groups the school: :func:`area_label`."""
-        township = self.township
-        return area_label(township.name if township else None, self.bureau.level)
+        """Where a list groups the school: :func:`area_label` (its bureau is read only
+        for a school without a township)."""
+        if self.township is not None:
+            return self.township.name
+        return area_label(None, self.bureau.level)
 
 
 def area_label(township_name: str | None, bureau_level: str) -> str:

@@ -191,6 +191,21 @@ def test_it_exports_the_filtered_list_within_the_users_scope(cast, client_for):
     assert AuditEvent.objects.filter(actor=cast.school_a_officer, action=Action.EXPORT).count() == 1
 
 
+def test_it_exports_with_a_constant_number_of_queries(cast, client_for):
+    """Whatever the rows, and whether a school has a township or is 市直 (its place is
+    then its bureau's level): no query per row."""
+    client = client_for(cast.city_safety)
+    make_hazard(cast, school=cast.city_school)
+    client.get(EXPORT)  # the session's first request writes it; measure steady ones
+    with CaptureQueriesContext(connection) as few:
+        assert len(_export_rows(client.get(EXPORT))) == 1
+    for school in (cast.school_a, cast.school_b, cast.city_school, cast.sibling_school):
+        make_hazard(cast, school=school)
+    with CaptureQueriesContext(connection) as many:
+        assert len(_export_rows(client.get(EXPORT))) == 5
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
 def test_it_refuses_an_export_too_big_to_use(cast, client_for, monkeypatch):
     from edubureau.core import downloads
 
