@@ -961,7 +961,10 @@ def chase_overdue_receipts(*, today: date) -> int:
     chased = 0
     overdue = Report.objects.filter(receipt_overdue_q(today)).order_by("pk")
     for report in overdue.select_related("to_school"):
-        chased += chase_receipt(report, user=None, today=today)
+        try:
+            chased += chase_receipt(report, user=None, today=today)
+        except ReportError:
+            continue  # answered since it was listed: one notice never stops the rest
     return chased
 
 
