@@ -8,8 +8,9 @@ scale):
   the bureau's 发文字号;
 - last month's circular on hazard inspection (月度通报), sent for review (送审) to the
   leader in charge of safety: the leader's workbench asks for it;
-- a 隐患整改通知书 to the demo school about its open hazards, issued: the school's
-  workbench asks for the 回执, the safety department's shows it outstanding;
+- a 隐患整改通知书 to the demo school about the hazard the safety department's visit
+  found there today, issued: the school's workbench asks for the 回执, the safety
+  department's shows it outstanding;
 - the office's work summary it is writing at this time of year, a draft.
 
 The services date what they do from the clock, so this runs only when the demo is
@@ -28,6 +29,9 @@ from edubureau.orgs.demo import DemoContext
 from edubureau.orgs.models import BureauLevel
 from edubureau.reports import services
 from edubureau.reports.models import Report
+from edubureau.safety.models import ChecklistCategory, HazardSource
+from edubureau.safety.services.hazards import hazard_report_ad_hoc
+from edubureau.safety.services.inspections import current_checklist_for
 
 
 def build(ctx: DemoContext) -> None:
@@ -79,8 +83,23 @@ class DemoReports:
         services.submit_for_review(report, user=self.safety, loaded_version=version_token(report))
 
     def _notice(self) -> None:
+        """The safety department's visit to the demo school finds what the notice then
+        asks it to rectify (a notice goes only to a school with open hazards)."""
+        school = self.ctx.demo_school
+        category = ChecklistCategory.objects.get(
+            checklist=current_checklist_for(school.bureau_id), key="traffic"
+        )
+        hazard_report_ad_hoc(
+            actor=self.safety,
+            school=school,
+            category=category,
+            description="校门口减速带损坏，上下学时段缺少交通警示标志",
+            location="学校正门",
+            source=HazardSource.WALKAROUND,
+            reported_on=self.today,
+        )
         report = services.create_report(
-            user=self.safety, genre_key="rectification_notice", to_school=self.ctx.demo_school
+            user=self.safety, genre_key="rectification_notice", to_school=school
         )
         report = self._approve(report)
         services.issue(report, user=self.safety, loaded_version=version_token(report))

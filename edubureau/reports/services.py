@@ -36,6 +36,7 @@ from edubureau.orgs.scoping import SchoolScope, is_department_staff, scope_for
 from edubureau.orgs.services import numbering
 from edubureau.reports import notices, placeholders
 from edubureau.reports.genres import GENRES, Context, GenreSpec, genre
+from edubureau.reports.genres.rectification_notice import with_open_hazards
 from edubureau.reports.models import (
     GenreVariant,
     Report,
@@ -222,12 +223,14 @@ def campaigns_for(user: Any) -> QuerySet[Campaign]:
 
 def notice_schools(user: Any) -> QuerySet[School]:
     """The schools a notice may be addressed to: those whose safety records the user's
-    bureau keeps (the door's write rule)."""
+    bureau keeps (the door's write rule) and that have hazards not yet rectified, each
+    with how many (``open_hazards``): a notice with nothing to rectify is not sent."""
     from edubureau.orgs.scoping import schools_writable_by
 
     if user.role != Role.DEPARTMENT_STAFF:
         return School.objects.none()
-    return schools_writable_by(user, owner=Hazard.owner_department_code).order_by("name")
+    keeps = schools_writable_by(user, owner=Hazard.owner_department_code)
+    return with_open_hazards(keeps).order_by("name")
 
 
 def create_report(
@@ -252,7 +255,7 @@ def create_report(
         campaign = None
     if spec.needs_school:
         if to_school is None or not notice_schools(user).filter(pk=to_school.pk).exists():
-            raise ReportError("请选择本局管理的学校")
+            raise ReportError("请选择本局管理、有未完成整改隐患的学校")
         today = timezone.localdate()
         period = Period(today, today, f"{today.year}年{today.month}月{today.day}日", "notice")
     else:

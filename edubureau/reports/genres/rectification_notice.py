@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Count, Q, QuerySet
+
 from edubureau.core.officialdoc import OfficialDocument, Section, Table
 from edubureau.core.phrasing import date_text, table_date
+from edubureau.orgs.models import School
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import OPEN_STATUSES
 from edubureau.reports.genres.base import GenreSpec
@@ -17,6 +20,14 @@ from edubureau.safety.models import Hazard
 
 # Without a deadline on any of its hazards, the school has this long to reply.
 DEFAULT_REPLY_DAYS = 15
+
+
+def with_open_hazards(schools: QuerySet[School]) -> QuerySet[School]:
+    """The schools of ``schools`` a notice has something to say to: those with hazards
+    not yet rectified, each with how many (``open_hazards``)."""
+    return schools.annotate(
+        open_hazards=Count("hazards", filter=Q(hazards__status__in=OPEN_STATUSES))
+    ).filter(open_hazards__gt=0)
 
 
 def notice_hazards(scope: SchoolScope) -> list[Hazard]:

@@ -63,7 +63,17 @@ def test_a_notice_lists_the_schools_open_hazards_and_is_answered_by_that_school(
     assert edit.status_code == 403
 
 
+def test_a_notice_goes_only_to_a_school_with_hazards_to_rectify(cast):
+    hazard_in_state(cast, Status.CLOSED)  # rectified and closed: nothing to ask for
+    with pytest.raises(services.ReportError, match="有未完成整改隐患的学校"):
+        services.create_report(
+            user=cast.safety_staff, genre_key="rectification_notice", to_school=cast.school_a
+        )
+    assert not Report.objects.exists()
+
+
 def test_a_notice_goes_only_to_a_school_the_bureau_keeps(cast):
+    make_hazard(cast, school=cast.sibling_school, actor=cast.sibling_safety)
     with pytest.raises(services.ReportError):
         services.create_report(
             user=cast.safety_staff, genre_key="rectification_notice", to_school=cast.sibling_school
