@@ -63,7 +63,9 @@ SCHOOL_LIST = ListSpec(
 
 
 def school_list(*, user: User, filters: SchoolFilter) -> QuerySet[School]:
-    qs = School.objects.visible_to(user).select_related("township")
+    # The bureau names a 市直 school's place (School.area_name); not its phone (each row's
+    # copy would be decrypted).
+    qs = School.objects.visible_to(user).select_related("township", "bureau").defer("bureau__phone")
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(identifier__startswith=filters.q))
     if filters.township_id:

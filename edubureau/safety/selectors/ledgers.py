@@ -126,7 +126,12 @@ def ledger_rows(
         township=filters.township_id,
         school=filters.school_id,
     )
-    qs = scope.rows(spec.model).select_related("school__township", *spec.related)
+    # The school's bureau names a 市直 school's place (School.area_name); no phone is read.
+    qs = (
+        scope.rows(spec.model)
+        .select_related("school__township", "school__bureau", *spec.related)
+        .defer("school__phone", "school__bureau__phone")
+    )
     if spec.date_field and filters.since:
         qs = qs.filter(**{f"{spec.date_field}__gte": filters.since})
     if spec.date_field and filters.until:
