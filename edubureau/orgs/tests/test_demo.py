@@ -330,3 +330,41 @@ def test_it_leaves_the_audit_administrator_a_weeks_events_to_review(county):
     assert items["audit.login_failed"].count == 3
     assert items["audit.access_denied"].count == 1
     assert "audit.locked_out" not in items  # nobody was locked out: not shown
+
+
+def test_a_demo_stopped_by_sigterm_stops_its_worker_and_scheduler(monkeypatch):
+    """A service manager or `kill` stops the server with SIGTERM, not Ctrl+C: the
+    background jobs it started stop with it instead of running on, orphaned."""
+    import os
+    import signal
+
+    class Job:
+        terminated = False
+
+        def terminate(self) -> None:
+            self.terminated = True
+
+        def wait(self, timeout: float) -> int:
+            return 0
+
+    jobs = [Job(), Job()]
+    command = demo_command.Command(stdout=io.StringIO())
+    monkeypatch.setattr(command, "start_jobs", lambda: jobs)
+    # The server, stopped by a SIGTERM while it serves.
+    monkeypatch.setattr(
+        demo_command, "call_command", lambda *a, **k: os.kill(os.getpid(), signal.SIGTERM)
+    )
+
+    def survive(signum: int, frame: object) -> None:
+        """Stands in for the default (exit at once) so that a broken serve() fails this
+        test instead of killing the test run."""
+
+    original = signal.signal(signal.SIGTERM, survive)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            command.serve(host="127.0.0.1", port=8999)
+        assert signal.getsignal(signal.SIGTERM) is survive  # put back as it was
+    finally:
+        signal.signal(signal.SIGTERM, original)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert all(job.terminated for job in jobs)

@@ -10,6 +10,7 @@ how later modules add their own demo data.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -298,9 +299,13 @@ class Command(BaseCommand):
         self.stdout.write("按 Ctrl+C 停止服务 / press Ctrl+C to stop.")
         addrport = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         procs = self.start_jobs() if jobs else []
+        # Stopped by a service manager or `kill` (SIGTERM), not only by Ctrl+C: without
+        # this, Python would exit at once and leave the worker and the scheduler running.
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             call_command("runserver", addrport, use_reloader=False, skip_checks=True)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             for proc in procs:
                 proc.terminate()
             for proc in procs:
@@ -308,6 +313,10 @@ class Command(BaseCommand):
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _Step:
