@@ -3,12 +3,15 @@
 Every count is the row count of the list its item links to, computed by the selector
 that list's view calls with the same parameters (``hazard_list`` over the link's own
 query string, ``ledger_rows``, the 未报送 list's ``missing_self_inspection_schools``),
-so a count and its list cannot drift apart. A few queries per role, none per school.
+so a count and its list cannot drift apart: the hazard items of a role in one query
+(``hazard_list_counts``, each count the list's own condition), a few more for the
+rest, none per school.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,7 +24,7 @@ from edubureau.orgs.models import School
 from edubureau.rectification.models import Severity, Status
 from edubureau.safety.models import Inspection, InspectionKind, InspectionStatus
 from edubureau.safety.models.inspections import owes_self_inspection_q
-from edubureau.safety.selectors.hazards import UNRESOLVED, HazardFilter, hazard_list
+from edubureau.safety.selectors.hazards import UNRESOLVED, HazardFilter, hazard_list_counts
 from edubureau.safety.selectors.inspections import (
     InspectionFilter,
     campaign_list,
@@ -38,6 +41,7 @@ from edubureau.safety.services.inspections import (
 )
 
 GROUP = "安全工作"
+PREFIX = "safety."
 
 # The level of the ladder at which an overdue hazard reaches the bureau's leaders
 # (报分管局领导; 5 is 挂牌督办).
@@ -49,24 +53,32 @@ def _month_day(day: date) -> str:
 
 
 class _Hazards:
-    """Items over the hazard list: each one's count is ``hazard_list`` of its link."""
+    """Items over the hazard list: each one's count is ``hazard_list`` of its link,
+    all of them counted in one query (``hazard_list_counts``) by :meth:`counted`."""
 
     def __init__(self, user: Any, today: date) -> None:
         self.user, self.today = user, today
         self.base = reverse("safety:hazard-list")
+        self.filters: dict[str, HazardFilter] = {}  # by the item's key without "safety."
 
     def item(self, key: str, query: str, label: str, urgency: str, detail: str = "") -> WorkItem:
-        filters = HazardFilter.from_params(QueryDict(query))
-        count = hazard_list(user=self.user, filters=filters, today=self.today).count()
+        """The item, its count to be filled in by :meth:`counted`."""
+        self.filters[key] = HazardFilter.from_params(QueryDict(query))
         return WorkItem(
-            key=f"safety.{key}",
+            key=f"{PREFIX}{key}",
             group=GROUP,
             label=label,
-            count=count,
+            count=0,
             url=f"{self.base}?{query}",
             urgency=urgency,
             detail=detail,
         )
+
+    def counted(self, items: list[WorkItem]) -> list[WorkItem]:
+        """``items`` with the counts of the hazard items among them."""
+        counts = hazard_list_counts(user=self.user, filters=self.filters, today=self.today)
+        ours = {f"{PREFIX}{key}": key for key in self.filters}
+        return [replace(i, count=counts[ours[i.key]]) if i.key in ours else i for i in items]
 
 
 def _missing_schools(user: Any, today: date, *, key: str) -> WorkItem:
@@ -222,30 +234,32 @@ def _expiring(user: Any, today: date) -> list[WorkItem]:
 
 def _school(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
-    return [
-        *_own_self_inspection(user, today),
-        _returned_earlier(user, today),
-        h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请尽快整改"),
-        h.item(
-            "hazards_to_plan",
-            f"status={Status.REPORTED}",
-            "待制定整改方案的隐患",
-            DUE,
-        ),
-        h.item(
-            "hazards_sent_back",
-            f"status={Status.PLANNED}&rejected=1",
-            "复查未通过、需重新整改的隐患",
-            DUE,
-        ),
-        h.item(
-            "hazards_to_rectify",
-            f"status={Status.PLANNED}",
-            "整改中、待提交整改结果的隐患",
-            INFO,
-        ),
-        *_expiring(user, today),
-    ]
+    return h.counted(
+        [
+            *_own_self_inspection(user, today),
+            _returned_earlier(user, today),
+            h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请尽快整改"),
+            h.item(
+                "hazards_to_plan",
+                f"status={Status.REPORTED}",
+                "待制定整改方案的隐患",
+                DUE,
+            ),
+            h.item(
+                "hazards_sent_back",
+                f"status={Status.PLANNED}&rejected=1",
+                "复查未通过、需重新整改的隐患",
+                DUE,
+            ),
+            h.item(
+                "hazards_to_rectify",
+                f"status={Status.PLANNED}",
+                "整改中、待提交整改结果的隐患",
+                INFO,
+            ),
+            *_expiring(user, today),
+        ]
+    )
 
 
 def _serious(h: _Hazards) -> list[WorkItem]:
@@ -270,67 +284,73 @@ def _serious(h: _Hazards) -> list[WorkItem]:
 
 def _safety_department(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
-    return [
-        *_serious(h),
-        h.item(
-            "hazards_to_verify",
-            f"status={Status.RECTIFIED}&verifiable=1",
-            "待复查的隐患",
-            DUE,
-            "学校已提交整改结果",
-        ),
-        h.item(
-            "hazards_to_close",
-            f"status={Status.VERIFIED}&verifiable=1",
-            "复查通过、待销号的隐患",
-            DUE,
-        ),
-        h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
-        h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE),
-        _missing_schools(user, today, key="schools_missing"),
-        _campaigns(user, today),
-        *_expiring(user, today),
-    ]
+    return h.counted(
+        [
+            *_serious(h),
+            h.item(
+                "hazards_to_verify",
+                f"status={Status.RECTIFIED}&verifiable=1",
+                "待复查的隐患",
+                DUE,
+                "学校已提交整改结果",
+            ),
+            h.item(
+                "hazards_to_close",
+                f"status={Status.VERIFIED}&verifiable=1",
+                "复查通过、待销号的隐患",
+                DUE,
+            ),
+            h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
+            h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE),
+            _missing_schools(user, today, key="schools_missing"),
+            _campaigns(user, today),
+            *_expiring(user, today),
+        ]
+    )
 
 
 def _leader(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
-    return [
-        *_serious(h),
-        h.item(
-            "hazards_escalated",
-            f"overdue=1&level={LEADER_LEVEL}",
-            "逾期隐患已报局领导督办",
-            OVERDUE,
-            "逾期较久，已升级至分管局领导或挂牌督办",
-        ),
-        h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
-        h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", INFO),
-        _missing_schools(user, today, key="schools_missing"),
-    ]
+    return h.counted(
+        [
+            *_serious(h),
+            h.item(
+                "hazards_escalated",
+                f"overdue=1&level={LEADER_LEVEL}",
+                "逾期隐患已报局领导督办",
+                OVERDUE,
+                "逾期较久，已升级至分管局领导或挂牌督办",
+            ),
+            h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
+            h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", INFO),
+            _missing_schools(user, today, key="schools_missing"),
+        ]
+    )
 
 
 def _school_side(user: Any, today: date) -> list[WorkItem]:
     """An inspector's assigned schools, a township's schools: their open items."""
     h = _Hazards(user, today)
-    return [
-        h.item(
-            "hazards_to_verify",
-            f"status={Status.RECTIFIED}&verifiable=1",
-            "待复查的隐患",
-            DUE,
-            "学校已提交整改结果",
-        ),
-        h.item(
-            "hazards_to_close",
-            f"status={Status.VERIFIED}&verifiable=1",
-            "复查通过、待销号的隐患",
-            DUE,
-        ),
-        h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请督促学校整改"),
-        h.item("hazards_unresolved", f"status={UNRESOLVED}", "未整改完成的隐患", INFO),
-        _missing_schools(user, today, key="schools_missing"),
-    ]
+    return h.counted(
+        [
+            h.item(
+                "hazards_to_verify",
+                f"status={Status.RECTIFIED}&verifiable=1",
+                "待复查的隐患",
+                DUE,
+                "学校已提交整改结果",
+            ),
+            h.item(
+                "hazards_to_close",
+                f"status={Status.VERIFIED}&verifiable=1",
+                "复查通过、待销号的隐患",
+                DUE,
+            ),
+            h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请督促学校整改"),
+            h.item("hazards_unresolved", f"status={UNRESOLVED}", "未整改完成的隐患", INFO),
+            _missing_schools(user, today, key="schools_missing"),
+        ]
+    )
 
 
 def items(user: Any, today: date) -> list[WorkItem]:

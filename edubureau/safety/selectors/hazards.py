@@ -184,45 +184,74 @@ def hazard_list(*, user: Any, filters: HazardFilter, today: date) -> QuerySet[Ha
         school=filters.school_id,
     )
     qs = scope.rows(Hazard).select_related("school__township", "category")
+    return qs.filter(hazard_filter_q(user=user, filters=filters, today=today)).order_by(
+        "-reported_on", "-id"
+    )
+
+
+def hazard_filter_q(*, user: Any, filters: HazardFilter, today: date) -> Q:
+    """What ``filters`` ask of a hazard, besides the place (which is the door's
+    narrowing, in :func:`hazard_list`): the list's condition, also counted by the
+    workbench (:func:`hazard_list_counts`)."""
+    q = Q()
     if filters.status == UNRESOLVED:
-        qs = qs.filter(status__in=UNRESOLVED_STATUSES)
+        q &= Q(status__in=UNRESOLVED_STATUSES)
     elif filters.status:
-        qs = qs.filter(status=filters.status)
+        q &= Q(status=filters.status)
     if filters.category:
-        qs = qs.filter(category_key=filters.category)
+        q &= Q(category_key=filters.category)
     if filters.severity:
-        qs = qs.filter(severity=filters.severity)
+        q &= Q(severity=filters.severity)
     if filters.overdue:
-        qs = qs.filter(overdue_q(today))
+        q &= overdue_q(today)
     if filters.supervised:
-        qs = qs.filter(supervised_q(today))
+        q &= supervised_q(today)
     if filters.repeat:
-        qs = qs.filter(repeat_of__isnull=False)
+        q &= Q(repeat_of__isnull=False)
     if filters.item:
-        qs = qs.filter(item_key=filters.item)
+        q &= Q(item_key=filters.item)
     if filters.late:
-        qs = qs.filter(rectified_on__gt=F("deadline"))
+        q &= Q(rectified_on__gt=F("deadline"))
     if filters.on_time:
-        qs = qs.filter(on_time_q())
+        q &= on_time_q()
     if filters.plan:
-        qs = qs.filter(plan_kind=filters.plan)
+        q &= Q(plan_kind=filters.plan)
     if filters.since:
-        qs = qs.filter(reported_on__gte=filters.since)
+        q &= Q(reported_on__gte=filters.since)
     if filters.until:
-        qs = qs.filter(reported_on__lte=filters.until)
+        q &= Q(reported_on__lte=filters.until)
     if filters.closed_since:
-        qs = qs.filter(closed_at__date__gte=filters.closed_since)
+        q &= Q(closed_at__date__gte=filters.closed_since)
     if filters.closed_until:
-        qs = qs.filter(closed_at__date__lte=filters.closed_until)
+        q &= Q(closed_at__date__lte=filters.closed_until)
     if filters.verifiable:
         # Who verifies is the model's one rule (a higher bureau's campaign, a delegated
         # township), never a role test here.
-        qs = qs.filter(pk__in=Hazard.objects.verifiable_by(user).values("pk"))
+        q &= Q(pk__in=Hazard.objects.verifiable_by(user).values("pk"))
     if filters.rejected:
-        qs = qs.filter(rejection_count__gt=0)
+        q &= Q(rejection_count__gt=0)
     if filters.level:
-        qs = qs.filter(overdue_level__gte=filters.level)
-    return qs.order_by("-reported_on", "-id")
+        q &= Q(overdue_level__gte=filters.level)
+    return q
+
+
+def hazard_list_counts(
+    *, user: Any, filters: Mapping[str, HazardFilter], today: date
+) -> dict[str, int]:
+    """``{key: hazard_list(user, filters[key]).count()}`` in one query, for lists over
+    the viewer's whole scope (no place narrowing): each count is the list's own
+    condition (:func:`hazard_filter_q`) over the door's rows."""
+    if any(f.bureau_id or f.direct or f.township_id or f.school_id for f in filters.values()):
+        raise ValueError("hazard_list_counts counts over the whole scope only")
+    if not filters:
+        return {}
+    rows = scope_for(user).rows(Hazard)
+    return rows.aggregate(
+        **{
+            key: Count("id", filter=hazard_filter_q(user=user, filters=f, today=today))
+            for key, f in filters.items()
+        }
+    )
 
 
 def hazard_counts(qs: QuerySet[Hazard], *, today: date) -> dict[str, int]:
