@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from edubureau.core.listing import ListSpec
 from edubureau.orgs.models import Bureau, School, Township
@@ -45,7 +55,8 @@ RETURN_LIST = ListSpec(
     filters=frozenset({"year", "status", "township", "bureau", "direct", "school"}),
     search=("name", "identifier"),
     search_hint="学校名称或标识码",
-    sorts={"name": ("name",), "township": ("township__name", "name")},
+    # ``place_*``: where the school was on the census day (``schools_for_list``).
+    sorts={"name": ("name",), "township": ("place_township_name", "name")},
 )
 
 
@@ -57,8 +68,39 @@ def schools_for_list(scope: SchoolScope, start_year: int, *, status: str = "") -
         schools = schools.exclude(pk__in=returns.values("school_id"))
     elif status in ReturnStatus.values:
         schools = schools.filter(pk__in=returns.filter(status=status).values("school_id"))
-    return schools.select_related("township", "bureau").order_by(
-        "bureau__path", "township_id", "name"
+    return _with_census_place(schools, scope, start_year).order_by(
+        "place_bureau_path", "place_township_id", "name"
+    )
+
+
+def _with_census_place(
+    schools: QuerySet[School], scope: SchoolScope, start_year: int
+) -> QuerySet[School]:
+    """``schools`` with where each was on the census day, for the list's order: its
+    bureau's path and its township (``place_bureau_path``, ``place_township_id``,
+    ``place_township_name``). A school that moved since is listed under the bureau and
+    township it was in then (as its place is shown, :func:`_places_on`), not its new
+    ones; the scope knows the few that moved."""
+    day = census_date(start_year)
+    dated = scope.by_record_date()
+    then = {pk: dated.stay_on(pk, day) for pk in dated.moved_stays()}
+    moved = {pk: stay for pk, stay in then.items() if stay is not None and not stay.current}
+    names = dict(
+        Township.objects.filter(
+            pk__in={s.township_id for s in moved.values() if s.township_id}
+        ).values_list("pk", "name")
+    )
+
+    def place(value: Any, default: str, field: Any) -> Case:
+        cases = [When(pk=pk, then=Value(value(stay))) for pk, stay in moved.items()]
+        return Case(*cases, default=F(default), output_field=field)
+
+    return schools.select_related("township", "bureau").annotate(
+        place_bureau_path=place(lambda s: s.bureau_path, "bureau__path", CharField()),
+        place_township_id=place(lambda s: s.township_id, "township_id", BigIntegerField()),
+        place_township_name=place(
+            lambda s: names.get(s.township_id), "township__name", CharField()
+        ),
     )
 
 

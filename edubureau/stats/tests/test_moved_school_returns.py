@@ -26,7 +26,7 @@ from edubureau.stats.tests.factories import consistent_values
 from edubureau.stats.tests.factories_returns import file_return
 from edubureau.stats.tests.people import stats_staff
 from edubureau.testing.dates import school_year_start, today
-from edubureau.testing.factories import TownshipFactory, UserFactory
+from edubureau.testing.factories import SchoolFactory, TownshipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,19 @@ def test_a_return_opened_after_the_move_is_filed_with_the_census_days_bureau(cas
     assert services.can_review(fresh(moved["left"]), opened)
     following = services.return_open(actor=officer, school=officer.school, start_year=Y + 1)
     assert following.school_year.bureau_id == cast.sibling_bureau.pk
+
+
+def test_the_list_orders_the_school_that_left_by_where_it_was_on_the_census_day(
+    cast, moved, client_for
+):
+    """Listed by its township then (甲镇), as its place is shown, in the default order and
+    sorted by township; not by its new bureau and township (邻县新镇)."""
+    stone = TownshipFactory.create(bureau=cast.bureau, name="石镇")
+    # 乙镇 < 甲镇 < 石镇 < 邻县新镇 in the sort.
+    third = SchoolFactory.create(bureau=cast.bureau, township=stone, name="石镇小学")
+    left = fresh(moved["left"])
+    listed = [s.pk for s in schools_for_list(scope_for(left), Y)]
+    assert listed.index(cast.school_a.pk) < listed.index(cast.school_b.pk)  # by township id
+    page = client_for(left).get(f"/stats/?year={Y}&sort=township").content.decode()
+    names = [cast.school_b.name, cast.school_a.name, third.name]
+    assert sorted(names, key=page.index) == names
