@@ -282,24 +282,31 @@ def _serious(h: _Hazards) -> list[WorkItem]:
     ]
 
 
+def _to_verify(h: _Hazards) -> list[WorkItem]:
+    """Rectifications waiting on whoever verifies and closes them (``verifiable=1``)."""
+    return [
+        h.item(
+            "hazards_to_verify",
+            f"status={Status.RECTIFIED}&verifiable=1",
+            "待复查的隐患",
+            DUE,
+            "学校已提交整改结果",
+        ),
+        h.item(
+            "hazards_to_close",
+            f"status={Status.VERIFIED}&verifiable=1",
+            "复查通过、待销号的隐患",
+            DUE,
+        ),
+    ]
+
+
 def _safety_department(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
     return h.counted(
         [
             *_serious(h),
-            h.item(
-                "hazards_to_verify",
-                f"status={Status.RECTIFIED}&verifiable=1",
-                "待复查的隐患",
-                DUE,
-                "学校已提交整改结果",
-            ),
-            h.item(
-                "hazards_to_close",
-                f"status={Status.VERIFIED}&verifiable=1",
-                "复查通过、待销号的隐患",
-                DUE,
-            ),
+            *_to_verify(h),
             h.item("hazards_supervised", "supervised=1", "挂牌督办的隐患", OVERDUE),
             h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE),
             _missing_schools(user, today, key="schools_missing"),
@@ -333,19 +340,7 @@ def _school_side(user: Any, today: date) -> list[WorkItem]:
     h = _Hazards(user, today)
     return h.counted(
         [
-            h.item(
-                "hazards_to_verify",
-                f"status={Status.RECTIFIED}&verifiable=1",
-                "待复查的隐患",
-                DUE,
-                "学校已提交整改结果",
-            ),
-            h.item(
-                "hazards_to_close",
-                f"status={Status.VERIFIED}&verifiable=1",
-                "复查通过、待销号的隐患",
-                DUE,
-            ),
+            *_to_verify(h),
             h.item("hazards_overdue", "overdue=1", "逾期未整改的隐患", OVERDUE, "请督促学校整改"),
             h.item("hazards_unresolved", f"status={UNRESOLVED}", "未整改完成的隐患", INFO),
             _missing_schools(user, today, key="schools_missing"),
