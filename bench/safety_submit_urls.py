@@ -7,7 +7,8 @@ every route of the project, plus
   row and its "report" step for each failed item, one notification to the school's
   other users, each posted photo's file and row (bytes written as posted: no
   decoding, no EXIF stripping), and an audit event for each hazard, photo and the
-  submit, chained (``audit.chain.append_many``: the chain's head is the one lock
+  submit, holding what the real ones hold (every column of a new hazard; the
+  inspection's changed columns, its answers among them), chained (``audit.chain.append_many``: the chain's head is the one lock
   every writer takes). No access rule beyond "the user's own school", no
   completeness check, no repeat lookup, no muted topics or robots looked up: the
   floor a submit that writes these rows could cost on this stack;
@@ -21,6 +22,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from datetime import date, datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,13 @@ class CostHeaders:
         response["X-Bench-CPU-ms"] = f"{(time.process_time() - started) * 1000:.2f}"
         response["X-Bench-Queries"] = str(queries)
         return response
+
+
+HAZARD_COLUMNS = Hazard._meta.concrete_fields
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 @login_required
@@ -206,13 +215,23 @@ def bare_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
                 )
                 for pk in others
             )
+        # The events hold what the real submit's do: every column of a new hazard, and
+        # the inspection's changed columns, its answers (empty before) among them.
         for h in hazards:
-            fields = ("severity", "description", "location", "deadline", "status", "item_key")
-            event(Action.CREATE, h, {f: [None, str(getattr(h, f))] for f in fields}, h.description)
+            row = {f.attname: [None, _plain(getattr(h, f.attname))] for f in HAZARD_COLUMNS}
+            event(Action.CREATE, h, row, h.description)
         event(
             Action.UPDATE,
             Inspection(pk=inspection_id),
-            {"status": ["draft", "submitted"]},
+            {
+                "hazards_found": [0, len(failed)],
+                "inspected_on": [None, today.isoformat()],
+                "items_total": [0, sum(1 for e in results.values() if e["r"] != "na")],
+                "results": [{}, results],
+                "status": ["draft", "submitted"],
+                "submitted_at": [None, now.isoformat()],
+                "submitted_by_id": [None, user.pk],
+            },
             text=f"学校{user.school_id} 月度自查 {today:%Y-%m-%d}",
         )
         append_many(events)

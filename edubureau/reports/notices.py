@@ -125,7 +125,7 @@ def notice_issued(report: Report, *, actor: Any) -> None:
     number = f"（{report.number}）" if report.number else ""
     by = f"请于{date_text(report.reply_by)}前" if report.reply_by else "请"
     notify(
-        recipients=_others(school_recipients(report.to_school_id), actor),
+        recipients=school_recipients(report.to_school_id, besides=actor),
         title=f"整改通知书：{report.title}{number}",
         body=f"{by}按通知书所列隐患完成整改，并在通知书页面填写回执。",
         link=_link(report),
@@ -139,7 +139,7 @@ def receipt_chased(report: Report, *, actor: Any, today: date) -> None:
     assert report.to_school_id is not None and report.reply_by is not None
     days = report.receipt_days_overdue(today)
     notify(
-        recipients=_others(school_recipients(report.to_school_id), actor),
+        recipients=school_recipients(report.to_school_id, besides=actor),
         title=f"【催办】请尽快填写回执：{report.title}",
         body=(
             f"回执期限为{date_text(report.reply_by)}，已逾期{days}天。"
@@ -173,7 +173,7 @@ def receipt_checked(report: Report, *, actor: Any, accepted: bool) -> None:
         title, level = f"回执被退回：{report.title}", Level.WARNING
         body = f"请补充后重新提交：{report.receipt_note}"
     notify(
-        recipients=_others(school_recipients(report.to_school_id), actor),
+        recipients=school_recipients(report.to_school_id, besides=actor),
         title=title,
         body=body,
         link=_link(report),

@@ -185,12 +185,11 @@ def _facts(hazard: Hazard) -> list[str]:
 def hazard_reported(*, hazard: Hazard, actor: Any) -> None:
     """One hazard reported on its own (ad hoc): the school's users; a 较大 / 重大 one
     also, urgently, the safety department (and the leader in charge for 重大)."""
-    school_users = school_recipients(hazard.school_id)
     if hazard.severity in URGENT_SEVERITIES:
-        _urgent(hazard, actor=actor, also=school_users)
+        _urgent(hazard, actor=actor, also=list(school_recipients(hazard.school_id)))
         return
     notify(
-        recipients=_others(school_users, actor),
+        recipients=school_recipients(hazard.school_id, besides=actor),
         title=f"【隐患】{_what(hazard)}"[:200],
         body="\n".join([*_facts(hazard), "请及时制定整改方案并落实整改。"]),
         link=_detail(hazard),
@@ -246,7 +245,7 @@ def inspection_hazards_reported(
     more = [f"……共{len(hazards)}处，详见隐患清单。"] if len(hazards) > 10 else []
     day = inspection.inspected_on.isoformat()
     notify(
-        recipients=_others(school_recipients(school.pk), actor),
+        recipients=school_recipients(school.pk, besides=actor),
         title=f"{where}{found}"[:200],
         body="\n".join([*listed, *more, "请逐项制定整改方案并落实整改。"]),
         link=f"{reverse('safety:hazard-list')}?school={school.pk}&since={day}&until={day}",
@@ -315,7 +314,7 @@ def _send_held(held: list[_Held]) -> None:
         more = [f"……共{len(items)}项，详见隐患清单。"] if len(items) > 10 else []
         status = Status.PLANNED if rejected else Status.CLOSED
         notify(
-            recipients=_others(school_recipients(school_id), items[0].actor),
+            recipients=school_recipients(school_id, besides=items[0].actor),
             title=(
                 f"【复查未通过】{school.name}{len(items)}项隐患须重新整改"
                 if rejected
@@ -403,7 +402,7 @@ def _to_school(
     hazard: Hazard, *, actor: Any, title: str, lines: list[str], level: str, topic: str
 ) -> None:
     notify(
-        recipients=_others(school_recipients(hazard.school_id), actor),
+        recipients=school_recipients(hazard.school_id, besides=actor),
         title=title[:200],
         body="\n".join([*_facts(hazard), *lines]),
         link=_detail(hazard),

@@ -10,8 +10,9 @@ autosave posts the one that changed): only the items posted are merged.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 from django import forms
@@ -31,7 +32,7 @@ from edubureau.orgs.models import (
 )
 from edubureau.orgs.scoping import schools_visible_to
 from edubureau.rectification.models import Severity
-from edubureau.safety.models import Checklist, ChecklistCategory, ChecklistItem, InspectionKind
+from edubureau.safety.models import Checklist, ChecklistCategory, InspectionKind
 from edubureau.safety.services.campaigns import CAMPAIGN_KINDS
 from edubureau.safety.services.inspections import Header, ItemEntry
 
@@ -43,30 +44,40 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def parse_entries(data: Mapping[str, Any], items: Iterable[ChecklistItem]) -> dict[int, ItemEntry]:
-    """The posted answers of the items whose fields are present in ``data``."""
+ENTRY_PREFIXES = ("r", "n", "d", "l", "s")
+_ENTRY_FIELD = re.compile(r"([rndls])_([1-9][0-9]{0,8})")
+_PHOTO_FIELD = re.compile(r"photo_([1-9][0-9]{0,8})")
+
+
+def parse_entries(data: Mapping[str, Any]) -> dict[int, ItemEntry]:
+    """The posted answers, by item id, of the items whose fields are present in
+    ``data``. Which items those may be is the service's check (an id that is not one
+    of the inspection's items is refused there), so the form is parsed before, and
+    without, reading the inspection."""
+    ids = {int(m[2]) for name in data if (m := _ENTRY_FIELD.fullmatch(name))}
     entries: dict[int, ItemEntry] = {}
-    for item in items:
-        names = [f"{p}_{item.pk}" for p in ("r", "n", "d", "l", "s")]
-        if not any(n in data for n in names):
-            continue
-        r, n, d, loc, s = (str(data.get(name) or "").strip() for name in names)
-        entries[item.pk] = ItemEntry(result=r, note=n, description=d, location=loc, severity=s)
+    for pk in sorted(ids):
+        r, n, d, loc, s = (str(data.get(f"{p}_{pk}") or "").strip() for p in ENTRY_PREFIXES)
+        entries[pk] = ItemEntry(result=r, note=n, description=d, location=loc, severity=s)
     return entries
 
 
-def parse_photos(files: Any, items: Iterable[ChecklistItem]) -> dict[int | None, list[IO[bytes]]]:
-    """Photos posted with the whole form (the no-JavaScript path), by item id."""
+def parse_photos(files: Any) -> dict[int | None, list[IO[bytes]]]:
+    """Photos posted with the whole form (the no-JavaScript path), by item id (None:
+    the whole visit's); the service checks that each item is the inspection's."""
     photos: dict[int | None, list[IO[bytes]]] = {}
     if not files:
         return photos  # the usual post: photos are uploaded one by one as they are taken
-    general = [f for f in files.getlist(GENERAL_PHOTO_FIELD) if f]
-    if general:
-        photos[None] = general
-    for item in items:
-        uploads = [f for f in files.getlist(f"photo_{item.pk}") if f]
+    for name in files:
+        if name == GENERAL_PHOTO_FIELD:
+            key: int | None = None
+        elif m := _PHOTO_FIELD.fullmatch(name):
+            key = int(m[1])
+        else:
+            continue
+        uploads = [f for f in files.getlist(name) if f]
         if uploads:
-            photos[item.pk] = uploads
+            photos[key] = uploads
     if sum(len(v) for v in photos.values()) > MAX_PHOTOS_PER_POST:
         raise forms.ValidationError(f"一次最多上传{MAX_PHOTOS_PER_POST}张照片")
     return photos

@@ -343,7 +343,6 @@ def inspection_save_new_self(
     photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
     submit: bool = False,
     audit: bool = True,
-    items: Sequence[ChecklistItem] | None = None,
 ) -> SaveOutcome:
     """The first save of a self-inspection form that had no row yet. A retried post
     (same ``client_id``) finds the row it created instead of making another; a refused
@@ -373,67 +372,81 @@ def inspection_save_new_self(
         photos=photos,
         submit=submit,
         audit=audit,
-        items=items,
     )
 
 
 def inspection_save(
     *,
     actor: Any,
-    inspection: Inspection,
+    inspection: Inspection | int,
     entries: Mapping[int, ItemEntry],
     header: Header | None = None,
     photos: Mapping[int | None, Sequence[IO[bytes]]] | None = None,
     submit: bool = False,
     audit: bool = True,
-    items: Sequence[ChecklistItem] | None = None,
 ) -> SaveOutcome:
     """Merge the posted item answers into the draft (only the items posted), attach
     photos, and with ``submit`` check completeness and submit.
 
-    A submit of an inspection that is already submitted returns it unchanged
-    (``already_submitted``): a retried submit never makes duplicate hazards. A refused
-    submit changes nothing at all. ``audit=False`` is the per-item autosave.
+    ``inspection`` is the row or its id: either way it is read once more, locked,
+    through ``Inspection.objects.writable_by(actor)`` (:class:`NotAllowed` if the actor
+    may not fill it), so a caller need not read it first — the submit's one read of
+    the row. Answers and photos naming an item that is not one of its checklist's
+    items for the school are refused. A submit of an inspection that is already
+    submitted returns it unchanged (``already_submitted``): a retried submit never
+    makes duplicate hazards. A refused submit changes nothing at all. ``audit=False``
+    is the per-item autosave.
     """
-    if submit and inspection.status == InspectionStatus.SUBMITTED:
-        return SaveOutcome(inspection=inspection, already_submitted=True)
+    inspection_id = inspection if isinstance(inspection, int) else inspection.pk
     pairs = [(item_id, upload) for item_id, uploads in (photos or {}).items() for upload in uploads]
+    files: list[StoredPhoto] = []
     if pairs:
-        _ensure_photo_room(inspection, len(pairs))
-    files = store_photos((u for _, u in pairs), folder=f"inspections/{inspection.school_id}")
+        # Photos posted with the form (the page without JavaScript) are checked and
+        # written before the row is locked (re-encoding is slow), for the school an
+        # unlocked read names; a submit retried after it went through stores none.
+        target = Inspection.objects.writable_by(actor).filter(pk=inspection_id).first()
+        if target is None:
+            raise NotAllowed("您不能填写该检查")
+        if submit and target.status == InspectionStatus.SUBMITTED:
+            return SaveOutcome(inspection=target, already_submitted=True)
+        _ensure_photo_room(target, len(pairs))
+        files = store_photos((u for _, u in pairs), folder=f"inspections/{target.school_id}")
     stored = [(item_id, f) for (item_id, _), f in zip(pairs, files, strict=True)]
     with removed_on_error(files), transaction.atomic():
         return _save_locked(
             actor=actor,
-            inspection=inspection,
+            inspection_id=inspection_id,
             entries=entries,
             header=header,
             stored=stored,
             submit=submit,
             audit=audit,
-            items=items,
         )
 
 
 def _save_locked(
     *,
     actor: Any,
-    inspection: Inspection,
+    inspection_id: int,
     entries: Mapping[int, ItemEntry],
     header: Header | None,
     stored: Sequence[tuple[int | None, StoredPhoto]],
     submit: bool,
     audit: bool,
-    items: Sequence[ChecklistItem] | None,
 ) -> SaveOutcome:
     # Who may fill it (can_fill), checked on the locked row itself; the inspection's row
-    # only: FOR UPDATE would lock the joined school's row as well.
-    locked = (
-        Inspection.objects.writable_by(actor)
-        .select_for_update(of=("self",))
-        .select_related("school")
-        .filter(pk=inspection.pk)
-        .first()
+    # only: FOR UPDATE would lock the joined school's and checklist's rows as well.
+    # One row by its key: no ORDER BY (``first()`` would add one, and ordering costs
+    # Django a pass over the ~70 columns selected).
+    locked = next(
+        iter(
+            Inspection.objects.writable_by(actor)
+            .select_for_update(of=("self",))
+            .select_related("school", "checklist")
+            .filter(pk=inspection_id)
+            .order_by()[:1]
+        ),
+        None,
     )
     if locked is None:
         raise NotAllowed("您不能填写该检查")
@@ -442,8 +455,8 @@ def _save_locked(
     if not is_editable(locked):
         raise InspectionError("本次检查已提交，不能再修改；如需修改，请联系教育局安全股退回。")
     before = snapshot(locked)
-    if not items or any(i.checklist_id != locked.checklist_id for i in items):
-        items = applicable_items(locked.checklist, locked.school.kind)
+    # Read once per process and checklist version (applicable_items).
+    items = applicable_items(locked.checklist, locked.school.kind)
     by_id = {i.pk: i for i in items}
     results = dict(locked.results or {})
     for item_id, entry in entries.items():
@@ -451,9 +464,9 @@ def _save_locked(
         if item is None:
             raise InspectionError("提交的排查事项不属于本次检查")
         _check_entry(item, entry)
-        merged = _merge(ItemEntry.from_json(results.get(str(item_id))), entry)
-        if merged.as_json():
-            results[str(item_id)] = merged.as_json()
+        kept = _merge(ItemEntry.from_json(results.get(str(item_id))), entry).as_json()
+        if kept:
+            results[str(item_id)] = kept
         else:
             results.pop(str(item_id), None)
     locked.results = results
@@ -588,9 +601,10 @@ def _report_hazards(
     done = {item_id for item_id in earlier if item_id is not None}
     findings = []
     for item in items:
-        entry = ItemEntry.from_json(results.get(str(item.pk)))
-        if entry.result != ItemResult.HAZARD or item.pk in done:
+        answer = results.get(str(item.pk))
+        if not answer or answer.get("r") != ItemResult.HAZARD or item.pk in done:
             continue
+        entry = ItemEntry.from_json(answer)
         findings.append(
             Finding(
                 category=item.category,

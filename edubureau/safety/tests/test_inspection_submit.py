@@ -138,6 +138,48 @@ def test_it_requires_a_description_for_a_failed_item(cast, client_for, items):
     assert not Hazard.objects.exists() and not Inspection.objects.exists()
 
 
+def test_it_refuses_an_answer_for_an_item_the_school_is_not_asked_and_changes_nothing(
+    cast, client_for, items
+):
+    client = client_for(cast.school_a_officer)
+    client.post(NEW, form_data(items, {"fire_exits": "pass"}, client_id=uuid.uuid4()))
+    inspection = Inspection.objects.get()
+    before = (inspection.results, inspection.updated_at)
+    # The kindergarten-only item of the same checklist, and an id no item has.
+    playground = inspection.checklist.items.get(key="bld_kg_playground")
+    for forged in (playground.pk, playground.pk + 1000):
+        data = form_data(items, COMPLETE, action="submit") | {f"r_{forged}": "pass"}
+        response = client.post(edit_url(inspection), data)
+        assert response.status_code == 400
+        assert "提交的排查事项不属于本次检查" in response.text
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.results, inspection.updated_at) == (
+        InspectionStatus.DRAFT,
+        *before,
+    )
+    assert not Hazard.objects.exists()
+
+
+@pytest.mark.parametrize("ajax", [False, True])
+def test_a_post_refused_before_the_save_still_hides_another_schools_inspection(
+    cast, client_for, items, ajax
+):
+    client_for(cast.school_a_officer).post(
+        NEW, form_data(items, {"fire_exits": "pass"}, client_id=uuid.uuid4())
+    )
+    inspection = Inspection.objects.get()
+    headers = {"X-Requested-With": "fetch"} if ajax else {}
+    # A date the form refuses before the inspection is read: the answer is still the
+    # page's own (404 to another school, 403 to the bureau, which reads but does not
+    # fill it), never the form's error.
+    bad = form_data(items, COMPLETE, inspected_on="not a date")
+    other = client_for(cast.school_b_officer).post(edit_url(inspection), bad, headers=headers)
+    bureau = client_for(cast.safety_staff).post(edit_url(inspection), bad, headers=headers)
+    assert (other.status_code, bureau.status_code) == (404, 403)
+    own = client_for(cast.school_a_officer).post(edit_url(inspection), bad, headers=headers)
+    assert own.status_code == 400
+
+
 def test_it_locks_a_submitted_inspection(cast, client_for, items):
     client = client_for(cast.school_a_officer)
     client.post(NEW, form_data(items, COMPLETE, action="submit", client_id=uuid.uuid4()))

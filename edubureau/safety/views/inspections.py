@@ -205,7 +205,12 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
         raise Http404("不能填报未来月份的自查")
     inspection = sel.own_self_inspection(user, period)
     if request.method == "POST":
-        return _save(request, inspection=inspection, school=school, period=period)
+        return _save(
+            request,
+            inspection_id=inspection.pk if inspection is not None else None,
+            school=school,
+            period=period,
+        )
     if inspection is not None:
         target = "safety:inspection-edit" if services.is_editable(inspection) else None
         return redirect(target or "safety:inspection-detail", inspection_id=inspection.pk)
@@ -216,8 +221,21 @@ def self_inspection_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
-    # With its school and checklist: a POST reads them to choose the form's items.
-    # Who may fill it (``services.can_fill``'s rule) and the row, in one query.
+    if request.method == "POST":
+        # The save reads the row itself, locked, through the same rule: a submit
+        # reads it once.
+        return _save(request, inspection_id=inspection_id)
+    inspection = _fillable(request, inspection_id)
+    if not services.is_editable(inspection):
+        messages.info(request, "本次检查已提交，不能再修改。")
+        return redirect("safety:inspection-detail", inspection_id=inspection.pk)
+    return _form_page(request, inspection=inspection)
+
+
+def _fillable(request: AuthedRequest, inspection_id: int) -> Inspection:
+    """The inspection if the user fills it (``services.can_fill``'s rule and the row in
+    one query, with its school and checklist); else 404 (audited) where they may not
+    read it either, 403 where they may."""
     inspection = (
         Inspection.objects.writable_by(request.user)
         .select_related("school", "checklist")
@@ -225,35 +243,24 @@ def inspection_edit(request: AuthedRequest, inspection_id: int) -> HttpResponse:
         .first()
     )
     if inspection is None:
-        _inspection_or_404(request, inspection_id)  # 404, audited, unless they may read it
+        _inspection_or_404(request, inspection_id)
         raise PermissionDenied("您不能填写该检查")
-    if request.method == "POST":
-        return _save(request, inspection=inspection)
-    if not services.is_editable(inspection):
-        messages.info(request, "本次检查已提交，不能再修改。")
-        return redirect("safety:inspection-detail", inspection_id=inspection.pk)
-    return _form_page(request, inspection=inspection)
+    return inspection
 
 
 def _save(
     request: AuthedRequest,
     *,
-    inspection: Inspection | None,
+    inspection_id: int | None,
     school: School | None = None,
     period: Any = None,
 ) -> HttpResponse:
-    """Parse the posted form (whole or one item), save it, optionally submit."""
+    """Parse the posted form (whole or one item), save it, optionally submit. Without
+    ``inspection_id``: the first save of ``school``'s self-inspection of ``period``."""
     ajax = _is_ajax(request)
     submit = request.POST.get("action") == "submit"
     client_id = f.parse_client_id(request.POST.get("client_id"))
-    if inspection is not None:
-        # Read with its school and checklist (to choose the items of the form).
-        school, checklist = inspection.school, inspection.checklist
-    else:
-        assert school is not None
-        checklist = services.current_checklist_for(school.bureau_id)
-    items = services.applicable_items(checklist, school.kind)
-    entries = f.parse_entries(request.POST, items)
+    entries = f.parse_entries(request.POST)
     header_form = f.HeaderForm(request.POST) if "inspected_on" in request.POST else None
     error = ""
     missing: list[ChecklistItem] = []
@@ -261,16 +268,13 @@ def _save(
     try:
         if header_form is not None and not header_form.is_valid():
             raise services.InspectionError("请填写正确的检查日期")
-        header = header_form.header() if header_form is not None else None
-        photos = f.parse_photos(request.FILES, items)
-        # The items were read to parse the form; the service uses them, not a second read.
         kwargs: dict[str, Any] = {
             "entries": entries,
-            "header": header,
-            "photos": photos,
-            "items": items,
+            "header": header_form.header() if header_form is not None else None,
+            "photos": f.parse_photos(request.FILES),
         }
-        if inspection is None:
+        if inspection_id is None:
+            assert school is not None
             if client_id is None:
                 raise services.InspectionError("表单已过期，请刷新页面后重新填写")
             outcome = services.inspection_save_new_self(
@@ -284,14 +288,25 @@ def _save(
             )
         else:
             outcome = services.inspection_save(
-                actor=request.user, inspection=inspection, submit=submit, audit=not ajax, **kwargs
+                actor=request.user,
+                inspection=inspection_id,
+                submit=submit,
+                audit=not ajax,
+                **kwargs,
             )
     except NotAllowed as exc:
+        if inspection_id is not None:
+            _fillable(request, inspection_id)  # 404 (audited) unless they may read it
         raise PermissionDenied(str(exc)) from exc
     except services.InspectionIncomplete as exc:
         error, missing = str(exc), exc.missing
     except (services.InspectionError, PhotoRejected, forms.ValidationError) as exc:
         error = exc.messages[0] if isinstance(exc, forms.ValidationError) else str(exc)
+    inspection = None
+    if outcome is None and inspection_id is not None:
+        # Refused before the service read the row (a bad date, too many photos): the
+        # answer is the one the form's page would give, 404 or 403 to an outsider.
+        inspection = _fillable(request, inspection_id)
     if ajax:
         if outcome is None:
             return JsonResponse({"ok": False, "error": error}, status=400)
@@ -302,7 +317,11 @@ def _save(
             request,
             inspection=inspection,
             school=school,
-            checklist=checklist,
+            checklist=(
+                services.current_checklist_for(school.bureau_id)
+                if inspection is None and school is not None
+                else None
+            ),
             period=period,
             posted=entries,
             missing=missing,
