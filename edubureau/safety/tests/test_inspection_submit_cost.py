@@ -108,6 +108,33 @@ def test_a_submit_costs_the_same_queries_with_two_or_twenty_failed_items(
     assert verify_chain().ok
 
 
+def test_a_submit_reads_its_inspection_once_locked_and_its_recipients_once(
+    cast, client_for, default_items
+):
+    submit(client_for, officer_of(cast, 0), default_items, failed=1)  # warm up
+    user = officer_of(cast, 1)
+    inspection = inspection_start_self(actor=user, school=user.school, period=date(2026, 10, 1))
+    url = reverse("safety:inspection-edit", kwargs={"inspection_id": inspection.pk})
+    client = client_for(user)
+    with CaptureQueriesContext(connection) as seen:
+        assert client.post(url, whole_form(default_items, 2)).status_code == 302
+    reads = [q["sql"] for q in seen.captured_queries if q["sql"].startswith("SELECT")]
+    of_inspection = [
+        q
+        for q in reads
+        if q.split(" WHERE ")[0].endswith('FROM "safety_inspection"')
+        or 'FROM "safety_inspection" INNER JOIN' in q.split(" WHERE ")[0]
+    ]
+    # Who may fill it, the row and its school and checklist: one read, the lock's.
+    assert len(of_inspection) == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in of_inspection[0]
+    # The school's users with who muted the topic: no query of the muted topics alone.
+    assert not [
+        q for q in reads if q.split(" WHERE ")[0].endswith('FROM "notifications_mutedtopic"')
+    ]
+
+
 def test_a_hazard_found_again_is_flagged_as_a_repeat_in_a_bulk_submit(
     cast, client_for, default_items
 ):
