@@ -8,10 +8,11 @@ every route of the project, plus
   other users, each posted photo's file and row (bytes written as posted: no
   decoding, no EXIF stripping), and an audit event for each hazard, photo and the
   submit, holding what the real ones hold (every column of a new hazard; the
-  inspection's changed columns, its answers among them), chained (``audit.chain.append_many``: the chain's head is the one lock
-  every writer takes). No access rule beyond "the user's own school", no
-  completeness check, no repeat lookup, no muted topics or robots looked up: the
-  floor a submit that writes these rows could cost on this stack;
+  inspection's changed columns, its answers among them), chained
+  (``audit.chain.append_many``: the chain's head is the one lock every writer takes).
+  No access rule beyond "the user's own school", no completeness check, no repeat
+  lookup, no muted topics or robots looked up: the floor a submit that writes these
+  rows could cost on this stack;
 - ``CostHeaders``: each response says what the request cost the worker —
   ``X-Bench-CPU-ms`` (process CPU time; a sync gunicorn worker runs one request at
   a time) and ``X-Bench-Queries``.
@@ -22,8 +23,8 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from datetime import date, datetime
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 

@@ -10,8 +10,8 @@ from edubureau.core.roles import Role
 from edubureau.notifications import topics
 from edubureau.notifications.models import MutedTopic, Notification, WebhookDelivery
 from edubureau.notifications.services import notification_settings_save, notify
-from edubureau.orgs.models import User
 from edubureau.notifications.tests.conftest import make_endpoint
+from edubureau.orgs.models import User
 
 URL = "/notifications/settings/"
 
@@ -48,6 +48,7 @@ def test_recipients_given_as_a_query_are_read_with_their_muted_topic_in_one_quer
 ):
     MutedTopic.objects.create(user=cast.school_a_principal, topic="demo.minor")
     MutedTopic.objects.create(user=cast.school_a_officer, topic="demo.other")
+
     def school_users():
         return User.objects.filter(school=cast.school_a, role=Role.SCHOOL_USER).order_by("pk")
 
