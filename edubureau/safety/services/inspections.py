@@ -462,7 +462,10 @@ def _save_locked(
     for item_id, entry in entries.items():
         item = by_id.get(item_id)
         if item is None:
-            raise InspectionError("提交的排查事项不属于本次检查")
+            # A forged post, or a page opened before the checklist was changed.
+            raise InspectionError(
+                "提交的排查事项不属于本次检查（检查表可能已更新），请刷新页面后重新填写"
+            )
         _check_entry(item, entry)
         kept = _merge(ItemEntry.from_json(results.get(str(item_id))), entry).as_json()
         if kept:

@@ -28,6 +28,23 @@ def v1(cast):
     return checklist_install_default(bureau=cast.bureau)
 
 
+def test_a_form_opened_before_a_revision_is_refused_with_a_reason_and_keeps_nothing(
+    cast, client_for, v1
+):
+    # The page was opened on v1; the safety department then revised the checklist, so
+    # the form's first save makes an inspection on v2, whose items have other ids.
+    items = items_for(v1, cast.school_a)
+    changes = ChecklistChanges(note="删除一项", removals=["env_police"])
+    checklist_new_version(actor=cast.safety_staff, base=v1, changes=changes)
+    response = client_for(cast.school_a_officer).post(
+        reverse("safety:self-inspection-new"),
+        form_data(items, {i.key: "pass" for i in items}, action="submit", client_id=uuid.uuid4()),
+    )
+    assert response.status_code == 400
+    assert "（检查表可能已更新），请刷新页面后重新填写" in response.text
+    assert not Inspection.objects.exists()
+
+
 def test_it_keeps_past_inspections_on_their_version(cast, client_for, v1):
     client = client_for(cast.school_a_officer)
     items = items_for(v1, cast.school_a)
