@@ -44,8 +44,8 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-ENTRY_PREFIXES = ("r", "n", "d", "l", "s")
-_ENTRY_FIELD = re.compile(r"([rndls])_([1-9][0-9]{0,8})")
+_ENTRY_PREFIXES = ("r", "n", "d", "l", "s")
+_ENTRY_FIELD = re.compile(rf"([{''.join(_ENTRY_PREFIXES)}])_([1-9][0-9]{{0,8}})")
 _PHOTO_FIELD = re.compile(r"photo_([1-9][0-9]{0,8})")
 
 
@@ -57,7 +57,7 @@ def parse_entries(data: Mapping[str, Any]) -> dict[int, ItemEntry]:
     ids = {int(m[2]) for name in data if (m := _ENTRY_FIELD.fullmatch(name))}
     entries: dict[int, ItemEntry] = {}
     for pk in sorted(ids):
-        r, n, d, loc, s = (str(data.get(f"{p}_{pk}") or "").strip() for p in ENTRY_PREFIXES)
+        r, n, d, loc, s = (str(data.get(f"{p}_{pk}") or "").strip() for p in _ENTRY_PREFIXES)
         entries[pk] = ItemEntry(result=r, note=n, description=d, location=loc, severity=s)
     return entries
 
