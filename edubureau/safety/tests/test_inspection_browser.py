@@ -149,3 +149,41 @@ def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, c
     inspection = Inspection.objects.get()
     assert inspection.status == InspectionStatus.SUBMITTED
     assert inspection.summary == "全部合格"
+
+
+def test_an_answer_tapped_before_the_script_has_run_is_saved_when_it_runs(
+    live_server, cast, phone_page
+):
+    """On a slow phone the deferred script can run after the first tap: that answer
+    reached no listener, and is saved when the script starts."""
+    base = live_server.url
+    items = items_for(small_checklist(cast.bureau), cast.school_a)
+    page = phone_page
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "a_officer")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    script_urls: list[str] = []
+
+    def hold_back(route):
+        script_urls.append(route.request.url)
+        route.abort()
+
+    page.route("**/js/inspection*.js", hold_back)
+    page.goto(f"{base}/safety/inspections/self/")
+    page.wait_for_selector("[data-testid=inspection-form]")
+    assert script_urls, "the form page loads its script"
+    page.click(f"#item-{items[0].pk} .choice.hazard")
+    page.fill(f"#d_{items[0].pk}", "楼梯扶手松动")
+    assert not Inspection.objects.exists()
+
+    page.unroute("**/js/inspection*.js")
+    page.add_script_tag(url=script_urls[0])
+    page.wait_for_selector(f"#item-{items[0].pk} [data-save-state]:has-text('已保存')")
+    assert page.get_attribute("[data-testid=inspection-form]", "data-ready") == "1"
+    assert page.locator("[data-answered]").inner_text() == "1"
+    inspection = Inspection.objects.get()
+    assert inspection.status == InspectionStatus.DRAFT
+    assert inspection.results[str(items[0].pk)]["r"] == "hazard"
+    assert inspection.results[str(items[0].pk)]["d"] == "楼梯扶手松动"

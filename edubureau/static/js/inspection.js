@@ -208,6 +208,27 @@
     }, 15000);
   });
 
+  // On a slow phone an answer can be tapped before this deferred script has run: no
+  // change event reached the listeners above. Whatever differs from what the server
+  // rendered is saved now, as if it had just been changed.
+  function changedSinceRendered(el) {
+    if (el.type === "radio" || el.type === "checkbox") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") return Array.from(el.options).some((o) => o.selected !== o.defaultSelected);
+    return el.type !== "file" && el.value !== el.defaultValue;
+  }
+  form.querySelectorAll("fieldset[data-item]").forEach((item) => {
+    const fields = item.querySelectorAll("input, textarea, select");
+    if (!Array.from(fields).some(changedSinceRendered)) return;
+    const picked = item.querySelector("input[type=radio]:checked");
+    if (picked) item.classList.toggle("is-hazard", picked.value === "hazard");
+    save("item-" + item.dataset.item, item.querySelector("[data-save-state]"), () => fieldsOf(item), 150);
+  });
+  if (HEADER_FIELDS.some((name) => form.elements[name] && changedSinceRendered(form.elements[name]))) {
+    save("header", form.querySelector("[data-form-state]"), headerData, 150);
+  }
+  refreshCounts();
+  form.dataset.ready = "1";
+
   const firstMissing = form.querySelector("fieldset.missing");
   if (firstMissing) firstMissing.scrollIntoView({ block: "center" });
 })();
