@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -66,9 +67,22 @@ def browser():
         pytest.skip(
             "browser test skipped: /usr/bin/chromium not installed (apt-get install chromium)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Page, sync_playwright
 
-    with sync_playwright() as p:
+    original_wait = Page.wait_for_selector
+
+    def wait_for_selector(self: Page, selector: str, **kwargs: Any) -> Any:
+        # An element can be found while the page is still being parsed, before its
+        # deferred scripts have run (the CI machine under load showed it: a click that
+        # reached no listener). A test then acts on the page as it is once its scripts
+        # have run; the product's own answer to an earlier tap is its scripts' catch-up
+        # (inspection.js), tested apart with the script held back.
+        found = original_wait(self, selector, **kwargs)
+        self.wait_for_load_state("domcontentloaded")
+        return found
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
+        patch.setattr(Page, "wait_for_selector", wait_for_selector)
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
