@@ -100,7 +100,7 @@ def notify(
     # No savepoint of its own inside a caller's transaction (a submit's): nothing here
     # is caught, so a failure rolls the caller back as a whole either way.
     with transaction.atomic(savepoint=False):
-        users, muted = _recipients(recipients, topic)
+        users, muted, robots = _recipients(recipients, topic, school_id)
         notes = Notification.objects.bulk_create(
             Notification(
                 recipient=u,
@@ -115,17 +115,18 @@ def notify(
             for u in users
             if u.pk not in muted
         )
-        bureaus = Q(bureau_id__in={u.bureau_id for u in users if u.bureau_id is not None})
-        if school_id is not None:
-            # The school's own bureau, as a subquery of this one query.
-            bureaus |= Q(bureau_id__in=School.objects.filter(pk=school_id).values("bureau_id"))
-        endpoints = [
-            e
-            for e in WebhookEndpoint.objects.filter(bureaus, is_active=True)
-            .filter(Q(school__isnull=True) | Q(school_id=school_id))
-            .select_related("bureau")
-            if e.accepts(topic=topic, school_id=school_id)
-        ]
+        endpoints = (
+            []
+            if robots is False
+            else [
+                e
+                for e in _endpoints(
+                    Q(bureau_id__in={u.bureau_id for u in users if u.bureau_id is not None}),
+                    school_id,
+                ).select_related("bureau")
+                if e.accepts(topic=topic, school_id=school_id)
+            ]
+        )
         url = f"{settings.SITE_URL.rstrip('/')}{link}" if link else ""
         deliveries = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(
@@ -144,21 +145,41 @@ def notify(
     return notes
 
 
-def _recipients(recipients: Iterable[User], topic: str) -> tuple[list[User], set[int]]:
-    """The recipients once each, and the ids of those who turned ``topic`` off (none
-    for an urgent topic). Recipients given as a query are read with that in the same
-    statement (a submit's notification is one query, not two)."""
+def _endpoints(bureaus: Q, school_id: int | None) -> QuerySet[WebhookEndpoint]:
+    """The active group robots a notification about ``school_id`` may go to: those of
+    ``bureaus`` and of the school's own bureau, for every school or for this one (each
+    then filters by topic, ``WebhookEndpoint.accepts``)."""
+    if school_id is not None:
+        # The school's own bureau, as a subquery of the one query.
+        bureaus |= Q(bureau_id__in=School.objects.filter(pk=school_id).values("bureau_id"))
+    return WebhookEndpoint.objects.filter(bureaus, is_active=True).filter(
+        Q(school__isnull=True) | Q(school_id=school_id)
+    )
+
+
+def _recipients(
+    recipients: Iterable[User], topic: str, school_id: int | None
+) -> tuple[list[User], set[int], bool | None]:
+    """The recipients once each, the ids of those who turned ``topic`` off (none for
+    an urgent topic), and whether any group robot may take the message (``None``: not
+    known, look). Recipients given as a query are read with both in the same
+    statement: a submit's notification reads one row per recipient, not three
+    queries."""
     mutable = topics.is_mutable(topic)
-    if isinstance(recipients, QuerySet) and recipients._result_cache is None and mutable:
-        muted_it = MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)
-        found = recipients.annotate(topic_muted=Exists(muted_it))
+    if isinstance(recipients, QuerySet) and recipients._result_cache is None:
+        found = recipients.annotate(
+            topic_muted=Exists(MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)),
+            robots=Exists(_endpoints(Q(bureau_id=OuterRef("bureau_id")), school_id)),
+        )
         users = list({u.pk: u for u in found}.values())
-        return users, {u.pk for u in users if u.topic_muted}
+        muted = {u.pk for u in users if mutable and u.topic_muted}
+        # Nobody read: the school's bureau may still have a robot.
+        return users, muted, (any(u.robots for u in users) if users else None)
     users = list({u.pk: u for u in recipients}.values())
     if not users or not mutable:
-        return users, set()
+        return users, set(), None
     muted = MutedTopic.objects.filter(user_id__in=[u.pk for u in users], topic=topic)
-    return users, set(muted.values_list("user_id", flat=True))
+    return users, set(muted.values_list("user_id", flat=True)), None
 
 
 def muted_topics(*, user: User) -> set[str]:

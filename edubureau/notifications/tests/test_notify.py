@@ -11,6 +11,7 @@ from edubureau.notifications.models import (
 )
 from edubureau.notifications.services import notify
 from edubureau.notifications.tests.conftest import make_endpoint
+from edubureau.orgs.models import User
 
 
 def test_it_creates_one_notification_per_recipient(cast):
@@ -84,3 +85,65 @@ def test_it_builds_each_robots_payload_with_an_absolute_link(cast, settings):
     assert "[查看详情](https://edu.example.cn/plans/tasks/3/)" in wecom["markdown"]["content"]
     assert dingtalk["markdown"]["title"] == "逾期"
     assert "正文" in dingtalk["markdown"]["text"]
+
+
+ROBOT_CASES = {
+    # name: (the robots made, whose users are notified, about which school, who gets it)
+    "the school's bureau's robots, as a list would": (
+        ("全局群", "安全群", "计划群", "甲校群", "乙校群", "停用群", "外局群"),
+        "school_a",
+        "school_a",
+        {"全局群", "安全群", "甲校群"},
+    ),
+    "the school's bureau's robot, for users of another bureau": (
+        ("全局群",),
+        "city",
+        "school_a",
+        {"全局群"},
+    ),
+    "the school's bureau's robot, when the query finds nobody": (
+        ("全局群",),
+        "nobody",
+        "school_a",
+        {"全局群"},
+    ),
+    "no robot of another school or bureau": (
+        ("乙校群", "外局群", "停用群"),
+        "school_a",
+        "school_a",
+        set(),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ROBOT_CASES)
+def test_recipients_given_as_a_query_reach_the_same_robots_as_a_list(cast, case):
+    made, whose, about, expected = ROBOT_CASES[case]
+    robots = {
+        "全局群": {},
+        "安全群": {"topics": "safety"},
+        "计划群": {"topics": "plans"},
+        "甲校群": {"school": cast.school_a},
+        "乙校群": {"school": cast.school_b},
+        "停用群": {"is_active": False},
+        "外局群": {"bureau": cast.other_bureau},
+    }
+    for name in made:
+        make_endpoint(cast, "http://127.0.0.1:9", name=name, **robots[name])
+    users = {
+        "school_a": User.objects.filter(school=cast.school_a),
+        "city": User.objects.filter(pk__in=[cast.city_safety.pk, cast.city_leader.pk]),
+        "nobody": User.objects.none(),
+    }[whose]
+    school = {"school_a": cast.school_a}[about]
+    reached = []
+    for recipients in (list(users), users.all()):
+        notify(
+            recipients=recipients,
+            title="隐患整改逾期",
+            topic="safety.hazard_overdue",
+            school_id=school.pk,
+        )
+        reached.append(set(WebhookDelivery.objects.values_list("endpoint__name", flat=True)))
+        WebhookDelivery.objects.all().delete()
+    assert reached == [expected, expected]
