@@ -178,8 +178,8 @@ def _recipients(
     users = list({u.pk: u for u in recipients}.values())
     if not users or not mutable:
         return users, set(), None
-    muted = MutedTopic.objects.filter(user_id__in=[u.pk for u in users], topic=topic)
-    return users, set(muted.values_list("user_id", flat=True)), None
+    muting = MutedTopic.objects.filter(user_id__in=[u.pk for u in users], topic=topic)
+    return users, set(muting.values_list("user_id", flat=True)), None
 
 
 def muted_topics(*, user: User) -> set[str]:
