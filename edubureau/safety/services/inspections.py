@@ -504,16 +504,29 @@ def _save_locked(
             1 for i in items if results.get(str(i.pk), {}).get("r") != ItemResult.NOT_APPLICABLE
         )
         locked.hazards_found = earlier + len(outcome.hazards_created)
-        locked.save()
+        _save_changed(locked, before)
         detail = "重新提交（退回后）" if resubmit else "提交检查"
         events.append(changed_event(actor=actor, obj=locked, before=before, detail=detail))
         outcome.submitted = True
     else:
-        locked.save()
+        _save_changed(locked, before)
         if audit:
             events.append(changed_event(actor=actor, obj=locked, before=before, detail="保存草稿"))
     audit_append(events)
     return outcome
+
+
+def _save_changed(inspection: Inspection, before: Mapping[str, Any]) -> None:
+    """Write the columns that changed since ``before`` (its snapshot) and the time of
+    the save (the form's 已保存 time, even when nothing changed). A submit's UPDATE
+    then names its 8 changed columns rather than all 26."""
+    after = snapshot(inspection)
+    changed = [f.attname for f in _WRITABLE if after[f.attname] != before[f.attname]]
+    inspection.save(update_fields=[*changed, "updated_at"])
+
+
+# GeneratedField columns (the record date) are the database's to write.
+_WRITABLE = [f for f in Inspection._meta.concrete_fields if not f.generated and not f.primary_key]
 
 
 def _merge(old: ItemEntry, new: ItemEntry) -> ItemEntry:

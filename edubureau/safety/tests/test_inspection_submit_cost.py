@@ -4,6 +4,7 @@ items failed (issue 12), with every hazard's rows still written: the hazard, its
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -129,10 +130,23 @@ def test_a_submit_reads_its_inspection_once_locked_and_its_recipients_once(
     assert len(of_inspection) == 1
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in of_inspection[0]
-    # The school's users with who muted the topic: no query of the muted topics alone.
+    # The school's users with who muted the topic and whether a group robot may take
+    # it: no query of the muted topics or the robots alone (the bureau has none).
     assert not [
-        q for q in reads if q.split(" WHERE ")[0].endswith('FROM "notifications_mutedtopic"')
+        q
+        for q in reads
+        if q.split(" WHERE ")[0].endswith(
+            ('FROM "notifications_mutedtopic"', 'FROM "notifications_webhookendpoint"')
+        )
     ]
+    # The inspection's row is written once, with the columns that changed only.
+    writes = [
+        q["sql"] for q in seen.captured_queries if q["sql"].startswith('UPDATE "safety_inspection"')
+    ]
+    assert len(writes) == 1
+    written = set(re.findall(r'"(\w+)" = ', writes[0].split(" WHERE ")[0]))
+    assert {"status", "results", "submitted_at", "submitted_by_id", "updated_at"} <= written
+    assert not written & {"school_id", "kind", "checklist_id", "period", "due_on", "client_id"}
 
 
 def test_a_hazard_found_again_is_flagged_as_a_repeat_in_a_bulk_submit(
