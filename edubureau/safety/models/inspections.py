@@ -24,8 +24,8 @@ from edubureau.orgs.scoping import (
     SchoolScopedQuerySet,
     is_department_staff,
     is_live,
+    school_write_q,
     schools_visible_to,
-    schools_writable_by,
     subtree_ids,
 )
 from edubureau.safety.models.checklists import SAFETY, Checklist, ChecklistItem
@@ -114,14 +114,22 @@ def team_schools(user: Any) -> models.QuerySet:
     return Campaign.schools.through.objects.filter(campaign_id__in=team).values("school_id")
 
 
-def self_inspection_schools(user: Any) -> models.QuerySet[School]:
-    """The schools whose monthly self-inspection ``user`` fills: the door's writable
-    schools for safety records, narrowed to the user's own school. A self-inspection
-    (自查) is the school checking itself; the bureau's staff and inspectors check a
-    school through campaigns, and one they filled would not be a self-inspection."""
+def self_inspection_q(user: Any, *, school_key: str, bureau_key: str) -> models.Q:
+    """The rows of the schools whose monthly self-inspection ``user`` fills: the door's
+    write rule for safety records (``school_write_q``), narrowed to the user's own
+    school. A self-inspection (自查) is the school checking itself; the bureau's staff
+    and inspectors check a school through campaigns, and one they filled would not be
+    a self-inspection."""
     own = getattr(user, "school_id", None)
-    schools = schools_writable_by(user, owner=SAFETY)
-    return schools.filter(pk=own) if own else schools.none()
+    if not own:
+        return models.Q(pk__in=[])
+    writable = school_write_q(user, school_key=school_key, bureau_key=bureau_key, owner=SAFETY)
+    return writable & models.Q(**{school_key: own})
+
+
+def self_inspection_schools(user: Any) -> models.QuerySet[School]:
+    """:func:`self_inspection_q` as the schools themselves."""
+    return School.objects.filter(self_inspection_q(user, school_key="pk", bureau_key="bureau_id"))
 
 
 class Campaign(models.Model):
@@ -199,12 +207,15 @@ class InspectionQuerySet(SchoolScopedQuerySet):
     def writable_by(self, user: Any) -> Self:
         """Who fills an inspection: a self-inspection, the school's own users
         (:func:`self_inspection_schools`); a campaign inspection, the campaign's team."""
-        return self.filter(
-            models.Q(
-                campaign__isnull=True, school_id__in=self_inspection_schools(user).values("pk")
-            )
-            | models.Q(campaign_id__in=Campaign.objects.fillable_by(user).values("pk"))
+        rule = models.Q(campaign__isnull=True) & self_inspection_q(
+            user, school_key="school_id", bureau_key="school__bureau_id"
         )
+        team = Campaign.objects.fillable_by(user)
+        # A school's account fills no campaign: its submit's read is then one plain
+        # condition, not a subquery that compiles to nothing.
+        if not team.query.is_empty():
+            rule |= models.Q(campaign_id__in=team.values("pk"))
+        return self.filter(rule)
 
     def submitted(self) -> InspectionQuerySet:
         return self.filter(status=InspectionStatus.SUBMITTED)
