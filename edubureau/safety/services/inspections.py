@@ -467,11 +467,14 @@ def _save_locked(
                 "提交的排查事项不属于本次检查（检查表可能已更新），请刷新页面后重新填写"
             )
         _check_entry(item, entry)
-        kept = _merge(ItemEntry.from_json(results.get(str(item_id))), entry).as_json()
+        key = str(item_id)
+        previous = results.get(key)
+        # Nothing kept yet (every item of a first submit): nothing to merge with.
+        kept = (_merge(ItemEntry.from_json(previous), entry) if previous else entry).as_json()
         if kept:
-            results[str(item_id)] = kept
+            results[key] = kept
         else:
-            results.pop(str(item_id), None)
+            results.pop(key, None)
     locked.results = results
     if header is not None:
         _apply_header(locked, header)
