@@ -9,7 +9,7 @@ from PIL import Image
 
 from edubureau.safety.models import Hazard, Inspection, InspectionPhoto, InspectionStatus
 from edubureau.safety.tests.factories_inspections import image_bytes, items_for, small_checklist
-from edubureau.testing.factories import TEST_PASSWORD
+from edubureau.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +27,7 @@ def test_it_fills_and_submits_a_self_inspection_on_a_phone(
     photo = tmp_path / "camera.jpg"
     photo.write_bytes(image_bytes("JPEG", size=(3200, 2400)))
     page = phone_page
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "a_officer")
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    login(page, base, "a_officer")
 
     page.goto(f"{base}/safety/inspections/")
     page.click("[data-testid=self-inspection-start]")
@@ -107,11 +103,7 @@ def test_a_submit_right_after_a_change_sends_no_autosave_after_it(live_server, c
     base = live_server.url
     items = items_for(small_checklist(cast.bureau), cast.school_a)
     page = phone_page
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "a_officer")
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    login(page, base, "a_officer")
     page.goto(f"{base}/safety/inspections/self/")
     page.wait_for_selector("[data-testid=inspection-form]")
 
@@ -159,11 +151,7 @@ def test_an_answer_tapped_before_the_script_has_run_is_saved_when_it_runs(
     base = live_server.url
     items = items_for(small_checklist(cast.bureau), cast.school_a)
     page = phone_page
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "a_officer")
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    login(page, base, "a_officer")
     script_urls: list[str] = []
 
     def hold_back(route):
