@@ -137,14 +137,18 @@
     }
   }
 
+  function showAnswer(item, radio) {
+    item.classList.toggle("is-hazard", radio.value === "hazard");
+    item.classList.remove("missing");
+  }
+
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el.matches("input[type=file][data-photo-input]")) { uploadPhotos(el); return; }
     const item = el.closest("fieldset[data-item]");
     if (item) {
       if (el.type === "radio") {
-        item.classList.toggle("is-hazard", el.value === "hazard");
-        item.classList.remove("missing");
+        showAnswer(item, el);
         refreshCounts();
       }
       save("item-" + item.dataset.item, item.querySelector("[data-save-state]"), () => fieldsOf(item), el.type === "radio" ? 150 : 600);
@@ -220,7 +224,7 @@
     const fields = item.querySelectorAll("input, textarea, select");
     if (!Array.from(fields).some(changedSinceRendered)) return;
     const picked = item.querySelector("input[type=radio]:checked");
-    if (picked) item.classList.toggle("is-hazard", picked.value === "hazard");
+    if (picked) showAnswer(item, picked);
     save("item-" + item.dataset.item, item.querySelector("[data-save-state]"), () => fieldsOf(item), 150);
   });
   if (HEADER_FIELDS.some((name) => form.elements[name] && changedSinceRendered(form.elements[name]))) {
