@@ -167,12 +167,14 @@ def _recipients(
     queries."""
     mutable = topics.is_mutable(topic)
     if isinstance(recipients, QuerySet) and recipients._result_cache is None:
-        found = recipients.annotate(
-            topic_muted=Exists(MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)),
-            robots=Exists(_endpoints(Q(bureau_id=OuterRef("bureau_id")), school_id)),
-        )
-        users = list({u.pk: u for u in found}.values())
-        muted = {u.pk for u in users if mutable and u.topic_muted}
+        flags: dict[str, Exists] = {
+            "robots": Exists(_endpoints(Q(bureau_id=OuterRef("bureau_id")), school_id))
+        }
+        if mutable:
+            muting = MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)
+            flags["topic_muted"] = Exists(muting)
+        users = list({u.pk: u for u in recipients.annotate(**flags)}.values())
+        muted = {u.pk for u in users if getattr(u, "topic_muted", False)}
         # Nobody read: the school's bureau may still have a robot.
         return users, muted, (any(u.robots for u in users) if users else None)
     users = list({u.pk: u for u in recipients}.values())
