@@ -29,6 +29,10 @@ Bureau-owned rows (departments, townships, school years, a bureau's campaigns):
 visible to the bureau and, read-only, to its ancestors; school-side accounts see
 their own bureau's. Nobody sees upward or sideways.
 
+The deployment's only top bureau (a province, or a city or county that runs alone)
+reads every school: its rules carry no condition on the school at all
+(:func:`reads_whole_deployment`, asked once per request).
+
 A school moved to another bureau leaves its dated records' history with the bureau it
 left: :mod:`edubureau.orgs.moves` holds those rules, applied here.
 """
@@ -63,6 +67,27 @@ def is_live(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def reads_whole_deployment(user: Any) -> bool:
+    """Whether ``user`` reads every school of the deployment by the subtree rule: a bureau
+    account of the only top bureau (a province, or a city or county that runs alone).
+    The rules then leave the subtree condition out, which at province scale was a semi
+    join over all 30,000 schools in every query. Asked once per request (kept on the
+    request's user object, as the moved schools' stays are), never across requests: a
+    second top bureau may be created at any time, and from then on the top reads only
+    its own subtree."""
+    if getattr(user, "role", None) not in (BUREAU_LEADER, DEPARTMENT_STAFF, ADMINISTRATOR):
+        return False
+    bureau = user.bureau if user.bureau_id else None
+    if bureau is None or bureau.parent_id is not None or not bureau.path:
+        return False
+    alone = getattr(user, "_edubureau_alone_at_top", None)
+    if alone is None or alone[0] != bureau.pk:
+        others = type(bureau)._default_manager.filter(parent__isnull=True).exclude(pk=bureau.pk)
+        alone = (bureau.pk, not others.exists())
+        user._edubureau_alone_at_top = alone
+    return bool(alone[1])
+
+
 def subtree_ids(user: Any) -> models.QuerySet:
     """The keys of the user's bureau and every bureau below it, as a subquery: one
     prefix match on the bureau table (a hundred-odd rows at province scale)."""
@@ -92,6 +117,8 @@ def school_read_q(
     if role in (BUREAU_LEADER, DEPARTMENT_STAFF) or (
         role == ADMINISTRATOR and not (sensitive and not user.can_read_sensitive)
     ):
+        if reads_whole_deployment(user):
+            return models.Q()  # every school (no school leaves the only tree: no history)
         rule = models.Q(**{f"{bureau_key}__in": subtree_ids(user)})
         reads = models.Q(bureau_id__in=subtree_ids(user))
         return _with_history(rule, reads, user, school_key=school_key, date_key=date_key)
@@ -604,6 +631,8 @@ class SchoolScope:
             if school_key != "pk" and not _refines_read_rule(queryset):
                 found = self._correction(model, school_key)
                 if found is None:
+                    if not active and not self._school_rule(model):
+                        return queryset  # every school's rows (reads_whole_deployment)
                     return queryset.filter(
                         **{f"{school_key}__in": self.school_ids(model, active=active)}
                     )
@@ -835,13 +864,7 @@ class SchoolScope:
         if _refines_read_rule(queryset):
             school_key, _ = queryset._scope_keys()
             return self.rows(model, active=active).order_by().values(school_key).distinct()
-        rule = self._narrow_q("pk", "bureau_id")
-        if self._viewer is not None:
-            sensitive = bool(getattr(model, "sensitive", False))
-            rule &= school_read_q(
-                self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
-            )
-        schools = School.objects.filter(rule)
+        schools = School.objects.filter(self._school_rule(model))
         if active:
             schools = schools.filter(is_active=True)
         keys = schools.order_by().values("pk")
@@ -852,6 +875,17 @@ class SchoolScope:
         if active:
             extra = extra.filter(is_active=True)
         return keys.union(extra.order_by().values("pk"))
+
+    def _school_rule(self, model: type[models.Model]) -> models.Q:
+        """The condition on School for the schools whose rows of ``model`` the scope
+        holds; empty when that is every school of the deployment."""
+        rule = self._narrow_q("pk", "bureau_id")
+        if self._viewer is not None:
+            sensitive = bool(getattr(model, "sensitive", False))
+            rule &= school_read_q(
+                self._viewer, school_key="pk", bureau_key="bureau_id", sensitive=sensitive
+            )
+        return rule
 
     def bureaus(self) -> models.QuerySet[Bureau]:
         """The bureaus of a subtree scope the viewer may read (the scope's own bureau for

@@ -184,13 +184,6 @@ def _execute(sql: str, params: list[Any]) -> None:
         cursor.execute(sql, params)
 
 
-def _other_roots(bureau: Any) -> bool:
-    """Whether bureaus side by side share the deployment (then no top reads all)."""
-    return bool(
-        type(bureau)._default_manager.filter(parent__isnull=True).exclude(pk=bureau.pk).exists()
-    )
-
-
 def _schools_of(user: Any) -> tuple[str, str, models.QuerySet | None]:
     """(on or off, bureau path, schools query) for ``user``: see the module's docstring."""
     from edubureau.orgs.models import BureauLevel, School
@@ -202,7 +195,7 @@ def _schools_of(user: Any) -> tuple[str, str, models.QuerySet | None]:
         bureau = user.bureau if user.bureau_id else None
         if bureau is None:
             return "on", "", None
-        if bureau.parent_id is None and not _other_roots(bureau):
+        if scoping.reads_whole_deployment(user):
             return "off", "", None
         if bureau.parent_id is None or bureau.level != BureauLevel.COUNTY:
             path = bureau.path

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.http import Http404, QueryDict
+from django.urls import reverse
 
 from edubureau.audit.models import Action, AuditEvent
-from edubureau.orgs.models import Bureau, School, Township
+from edubureau.orgs.models import Bureau, School, Township, User
 from edubureau.orgs.scoping import (
     SchoolScope,
     schools_visible_to,
@@ -23,7 +24,7 @@ from edubureau.orgs.scoping import (
 from edubureau.rectification.models import Status
 from edubureau.safety.models import Hazard
 from edubureau.safety.tests.factories_dashboard import make_hazard_row
-from edubureau.testing.factories import SchoolFactory
+from edubureau.testing.factories import BureauFactory, SchoolFactory
 
 ROLES = (
     "leader",
@@ -212,6 +213,40 @@ def test_a_new_school_joins_the_scope_of_every_bureau_above_it(cast):
     for user in (cast.city_safety, cast.province_safety, cast.sibling_safety):
         assert school.pk in ids(scope_for(user).schools())
     assert school.pk not in ids(scope_for(cast.leader).schools())
+
+
+def test_the_only_top_bureau_reads_every_school_with_no_condition_on_them(cast, hazards):
+    """The province is the deployment's only top bureau: its subtree is every school, so
+    its rows carry no condition on their school (no semi join over every school)."""
+    user = User.objects.get(pk=cast.province_safety.pk)  # as a request loads it
+    scope = scope_for(user)
+    assert ids(scope.rows(Hazard)) == ids(Hazard.objects.all()) == {h.pk for h in hazards}
+    assert School._meta.db_table not in str(scope.rows(Hazard).query)
+    assert School._meta.db_table not in str(Hazard.objects.visible_to(user).query)
+    # Narrowed, or below the top, the condition is there.
+    assert School._meta.db_table in str(scope.narrow(bureau=cast.city).rows(Hazard).query)
+    city = User.objects.get(pk=cast.city_safety.pk)
+    assert ids(scope_for(city).rows(Hazard)) == {h.pk for h in hazards[:4]}
+
+
+def test_a_second_top_bureau_limits_the_first_to_its_tree_from_the_next_request(
+    cast, hazards, client_for
+):
+    province = User.objects.get(pk=cast.province_safety.pk)
+    assert ids(scope_for(province).rows(Hazard)) == {h.pk for h in hazards}
+    beside = BureauFactory(parent=None, name="邻省教育厅", level="province")
+    school = SchoolFactory(bureau=beside)
+    foreign = make_hazard_row(
+        school, reported_on=date(2026, 3, 2), status=Status.REPORTED, description="邻省学校隐患"
+    )
+    fresh = User.objects.get(pk=cast.province_safety.pk)
+    assert foreign.pk not in ids(Hazard.objects.visible_to(fresh))
+    assert ids(scope_for(fresh).rows(Hazard)) == {h.pk for h in hazards}
+    assert school.pk not in ids(schools_visible_to(fresh))
+    page = client_for(cast.province_safety).get(reverse("safety:hazard-list"), {"status": "all"})
+    assert page.status_code == 200
+    assert "邻省学校隐患" not in page.content.decode()
+    assert hazards[0].description in page.content.decode()
 
 
 ROOT = Path(__file__).resolve().parents[3]
