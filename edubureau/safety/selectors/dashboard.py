@@ -304,7 +304,8 @@ def _completion(
         # The same rule as the missing page and the chase (inspections service).
         missing_qs = missing_self_inspection_schools(schools=schools, period=month.start)
         missing_schools = list(
-            missing_qs.select_related("township", "bureau").order_by(
+            # Only the names are shown (not the contact fields, decrypted on load).
+            missing_qs.only("pk", "name").order_by(
                 "bureau__path", "township__sort_order", "township_id", "name"
             )[:MISSING_SHOWN]
         )

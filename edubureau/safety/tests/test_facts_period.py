@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edubureau.core.facts import Fact, FactSet, Period, display, link, median, percent, ratio
 
@@ -76,6 +79,19 @@ def test_it_attaches_last_years_values_by_key():
 def test_it_builds_links_without_empty_parameters():
     assert link("/x/", {"a": 1, "b": "", "c": None, "d": "甲"}) == "/x/?a=1&d=%E7%94%B2"
     assert link("/x/") == "/x/"
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.none(), st.integers(), st.text(max_size=12)),
+        max_size=6,
+    )
+)
+def test_a_link_is_the_query_string_urlencode_writes(params):
+    kept = [(k, str(v)) for k, v in params.items() if v not in (None, "")]
+    expected = f"/x/?{urlencode(kept)}" if kept else "/x/"
+    assert link("/x/", params) == expected
 
 
 def test_a_running_period_is_cut_to_date_and_compared_with_the_same_span():
