@@ -1,14 +1,25 @@
-"""Querysets inside hand-written SQL (the few queries written out for speed)."""
+"""Querysets and rules inside hand-written SQL (the few queries written out for speed).
+
+A hand-written query never writes a rule of its own: it embeds the rule's SQL as
+Django compiles it — the scoping door's rows (:func:`where_of`, :func:`subquery_sql`)
+and a module's filter rules (:func:`rule_sql`, such as "found in a period" or "closed
+in a period") — so a rule stays written once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from functools import lru_cache
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db.models import QuerySet
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
+from django.db.models import Model, Q, QuerySet
+from django.db.models.sql import Query
+
+Compiled = tuple[str, tuple[Any, ...]]
 
 
-def subquery_sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+def subquery_sql(queryset: QuerySet[Any]) -> Compiled | None:
     """The SQL and parameters of ``queryset``, to embed in a hand-written query; None
     when it selects nothing for certain (the scoping door's "no school"), which Django
     refuses to write as SQL (``EmptyResultSet``)."""
@@ -16,4 +27,41 @@ def subquery_sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
         return None
+    return sql, tuple(params)
+
+
+def where_of(queryset: QuerySet[Any]) -> Compiled | None:
+    """The WHERE condition of ``queryset`` — a filter on its model's own table, whose
+    columns it names as ``"table"."column"`` — to put in a hand-written query over that
+    table: ``("", ())`` when it holds every row (no condition at all), None when it holds
+    none for certain. A queryset that joins another table is refused (its condition
+    would name a table the hand-written query does not have)."""
+    query = queryset.query
+    # A join set up and then trimmed stays in alias_map with no reference left.
+    if any(count for alias, count in query.alias_refcount.items() if alias != query.base_table):
+        raise ValueError(f"{queryset.model.__name__}: a condition with a join cannot be embedded")
+    try:
+        sql, params = query.get_compiler(queryset.db).compile(query.where)
+    except EmptyResultSet:
+        return None
+    except FullResultSet:
+        return "", ()
+    return sql, tuple(params)
+
+
+def rule_sql(model: type[Model], rule: Callable[..., Q], *args: Hashable) -> Compiled:
+    """The SQL of the filter ``rule(*args)`` on ``model``'s own columns (no join), as
+    Django compiles it for the default database. Compiled once per process for each
+    rule and arguments: a rule's SQL depends on nothing else, and a dashboard asks for
+    the same few dozen (a month's "found", "closed") on every load."""
+    return _rule_sql(model._default_manager.db, model, rule, args)
+
+
+@lru_cache(maxsize=2048)
+def _rule_sql(
+    alias: str, model: type[Model], rule: Callable[..., Q], args: tuple[Hashable, ...]
+) -> Compiled:
+    query = Query(model)
+    where = query.build_where(rule(*args))
+    sql, params = where.as_sql(query.get_compiler(alias), connections[alias])
     return sql, tuple(params)

@@ -70,6 +70,12 @@ def closed_between(start: date, end: date) -> Q:
     return Q(closed_at__gte=_local_midnight(start), closed_at__lt=_local_midnight(end, 1))
 
 
+def closed_in_q(period: Period) -> Q:
+    """Hazards closed (销号) on a local date within the period: the hazard list's
+    ``status=closed&closed_since=…&closed_until=…``."""
+    return Q(status=Status.CLOSED) & closed_between(period.start, period.end)
+
+
 def closed_by(end: date) -> Q:
     """Closed on or before the local date ``end`` (``closed_at__date__lte=end``)."""
     return Q(closed_at__lt=_local_midnight(end, 1))

@@ -28,8 +28,8 @@ from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import PlanKind, Severity, Status
 from edubureau.safety.facts.common import (
     Links,
-    closed_between,
     closed_by_params,
+    closed_in_q,
     closed_params,
     closed_q,
     found_params,
@@ -95,7 +95,7 @@ def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[Haz
 def _closed_in(*, scope: SchoolScope, period: Period) -> QuerySet[Hazard]:
     return (
         scope.rows(Hazard)
-        .filter(closed_between(period.start, period.end), status=Status.CLOSED)
+        .filter(closed_in_q(period))
         .order_by()
     )
 
@@ -346,8 +346,7 @@ def late_fact(*, scope: SchoolScope, period: Period, links: Links) -> Fact:
     rows = (
         scope.rows(Hazard)
         .filter(
-            closed_between(period.start, period.end),
-            status=Status.CLOSED,
+            closed_in_q(period),
             rectified_on__gt=F("deadline"),
         )
         .values("school__township_id")

@@ -20,6 +20,7 @@ two and four counties).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -33,7 +34,7 @@ from django.utils import timezone
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Fact, Period, display, last_months, link, percent, ratio
 from edubureau.core.phrasing import percent_text
-from edubureau.core.rawsql import subquery_sql
+from edubureau.core.rawsql import rule_sql, subquery_sql, where_of
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.orgs.selectors import current_semester
@@ -516,41 +517,56 @@ def _overdue(*, scope: SchoolScope, today: date) -> list[OverdueLine]:
 
 
 def _trend(*, scope: SchoolScope, ending: date, links: facts.Links) -> list[TrendPoint]:
+    """What was found and what was closed in each of the last ``TREND_MONTHS`` months.
+
+    One scan for both series: a count per month of what was reported and of what was
+    closed, over the rows in either range. Written out: through the ORM, adding and
+    compiling its 26 filtered counts cost ~5 ms of Python before a ~2 ms query (a
+    county's). The SQL holds no rule of its own: the scope is the door's rows of
+    hazards (``where_of``) and each count's condition the rule itself (``found_q``,
+    ``closed_in_q``), compiled by Django once per process and month (``rule_sql``)."""
     months = last_months(ending=ending, count=TREND_MONTHS)
-    start, end = months[0], Period.month(ending.year, ending.month).end
-    # One scan for both series: a count per month of what was reported and of what was
-    # closed (closed_at on a local date of the month), over the rows in either range.
     periods = [Period.month(m.year, m.month) for m in months]
-    measures: dict[str, Any] = {}
-    for i, p in enumerate(periods):
-        measures[f"found_{i}"] = Count(
-            "pk", filter=Q(reported_on__gte=p.start, reported_on__lte=p.end)
+    span = Period(periods[0].start, periods[-1].end, "")
+    scope_where = where_of(scope.rows(Hazard))
+    if scope_where is None:
+        counts: Sequence[int] = [0] * (2 * len(periods))
+    else:
+        db, table = connections[Hazard.objects.db], Hazard._meta.db_table
+        rules = (facts.found_q, facts.closed_in_q)
+        measures = [rule_sql(Hazard, rule, p) for p in periods for rule in rules]
+        (found_sql, found_params), (closed_sql, closed_params) = (
+            rule_sql(Hazard, facts.found_q, span),
+            rule_sql(Hazard, facts.closed_in_q, span),
         )
-        measures[f"closed_{i}"] = Count(
-            "pk", filter=Q(status=Status.CLOSED) & facts.closed_between(p.start, p.end)
+        where_sql, where_params = scope_where
+        sql = (
+            "SELECT "
+            + ", ".join(f"COUNT(*) FILTER (WHERE {m})" for m, _ in measures)
+            + f" FROM {db.ops.quote_name(table)}"
+            + f" WHERE ({found_sql} OR {closed_sql})"
+            + (f" AND {where_sql}" if where_sql else "")
         )
-    row = (
-        scope.rows(Hazard)
-        .filter(
-            Q(reported_on__gte=start, reported_on__lte=end)
-            | (Q(status=Status.CLOSED) & facts.closed_between(start, end))
-        )
-        .aggregate(**measures)
-    )
-    found = {m: row[f"found_{i}"] for i, m in enumerate(months)}
-    closed = {m: row[f"closed_{i}"] for i, m in enumerate(months)}
+        params = [
+            *(v for _, ps in measures for v in ps),
+            *found_params,
+            *closed_params,
+            *where_params,
+        ]
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            counts = cursor.fetchone()
     points = []
-    for m in months:
-        p = Period.month(m.year, m.month)
+    for i, (m, p) in enumerate(zip(months, periods, strict=True)):
         points.append(
             TrendPoint(
                 month=m,
                 found=Cell(
-                    found.get(m, 0),
+                    counts[2 * i],
                     links.hazards(since=p.start.isoformat(), until=p.end.isoformat()),
                 ),
                 closed=Cell(
-                    closed.get(m, 0),
+                    counts[2 * i + 1],
                     links.hazards(
                         status=Status.CLOSED.value,
                         closed_since=p.start.isoformat(),
