@@ -173,6 +173,10 @@ def _recipients(
         if mutable:
             muting = MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)
             flags["topic_muted"] = Exists(muting)
+        if not recipients.query.select_related:
+            # A notification needs the key and the bureau: not every column of the
+            # account (nor its phone number, decrypted on load).
+            recipients = recipients.only("pk", "bureau_id")
         users = list({u.pk: u for u in recipients.annotate(**flags)}.values())
         muted = {u.pk for u in users if getattr(u, "topic_muted", False)}
         # Nobody read: the school's bureau may still have a robot.

@@ -54,11 +54,22 @@ def parse_entries(data: Mapping[str, Any]) -> dict[int, ItemEntry]:
     ``data``. Which items those may be is the service's check (an id that is not one
     of the inspection's items is refused there), so the form is parsed before, and
     without, reading the inspection."""
-    ids = {int(m[2]) for name in data if (m := _ENTRY_FIELD.fullmatch(name))}
+    # One pass over the fields (a whole form posts ~450 of them), the last value of
+    # each, as ``data.get`` would read it.
+    fields: dict[int, dict[str, str]] = {}
+    for name, value in data.items():
+        if m := _ENTRY_FIELD.fullmatch(name):
+            fields.setdefault(int(m[2]), {})[m[1]] = str(value or "").strip()
     entries: dict[int, ItemEntry] = {}
-    for pk in sorted(ids):
-        r, n, d, loc, s = (str(data.get(f"{p}_{pk}") or "").strip() for p in _ENTRY_PREFIXES)
-        entries[pk] = ItemEntry(result=r, note=n, description=d, location=loc, severity=s)
+    for pk in sorted(fields):
+        f = fields[pk]
+        entries[pk] = ItemEntry(
+            result=f.get("r", ""),
+            note=f.get("n", ""),
+            description=f.get("d", ""),
+            location=f.get("l", ""),
+            severity=f.get("s", ""),
+        )
     return entries
 
 
