@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import Query
 
 Compiled = tuple[str, tuple[Any, ...]]
@@ -65,3 +66,59 @@ def _rule_sql(
     where = query.build_where(rule(*args))
     sql, params = where.as_sql(query.get_compiler(alias), connections[alias])
     return sql, tuple(params)
+
+
+# Prepared expressions --------------------------------------------------------------
+
+# Stand-in values are recognised in the compiled parameters by value: numbers no key
+# ever takes, strings no form ever posts.
+_STAND_IN_INT = -7_000_000_001
+_prepared: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[str | None, ...]]] = {}
+
+
+def _stand_in(name: str, value: Any, index: int) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"a prepared value must be an int or a str, not {value!r} ({name})")
+    if isinstance(value, int):
+        return _STAND_IN_INT - index
+    return f"\u2063prepared:{name}\u2063"
+
+
+def prepared_expression(
+    model: type[Model],
+    key: Hashable,
+    build: Callable[..., Any],
+    *,
+    output_field: Field[Any, Any],
+    **values: int | str,
+) -> RawSQL:
+    """The expression ``build(**values)`` on ``model`` (a correlated ``Exists``, say),
+    compiled by Django once per process for ``key`` and given back as SQL with
+    ``values`` in their places: an annotation a hot path adds to a query of ``model``
+    without building and compiling its subqueries on every request.
+
+    The first call builds it with stand-in values and notes where each lands among the
+    parameters; every value must land there unchanged (an int or a str compared for
+    equality), else it cannot be prepared and :class:`ValueError` says so. ``key``
+    names the expression's shape: anything that changes the SQL itself (a value that
+    may be None, a flag) belongs in it, not in ``values``. The outer query must be a
+    query of ``model`` from its own table (the SQL names it for correlated columns)."""
+    alias = model._default_manager.db
+    names = tuple(sorted(values))
+    cache_key = (alias, model, key, names)
+    found = _prepared.get(cache_key)
+    if found is None:
+        stand_ins = {name: _stand_in(name, values[name], i) for i, name in enumerate(names)}
+        query = model._default_manager.annotate(_prepared=build(**stand_ins)).query
+        sql, params = query.get_compiler(alias).compile(query.annotations["_prepared"])
+        by_value = {v: k for k, v in stand_ins.items()}
+        slots = tuple(
+            by_value.get(p) if isinstance(p, int | str) and not isinstance(p, bool) else None
+            for p in params
+        )
+        if lost := set(names) - set(slots):
+            raise ValueError(f"{key!r}: {sorted(lost)} do not reach the SQL unchanged")
+        found = _prepared[cache_key] = (sql, tuple(params), slots)
+    sql, params, slots = found
+    bound = [p if s is None else values[s] for p, s in zip(params, slots, strict=True)]
+    return RawSQL(sql, bound, output_field=output_field)

@@ -24,12 +24,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from edubureau.audit.models import Action
 from edubureau.audit.services import audit_log, diff
+from edubureau.core.rawsql import prepared_expression
 from edubureau.notifications import topics, url_policy, webhooks
 from edubureau.notifications.models import (
     OPEN_STATUSES,
@@ -167,12 +168,28 @@ def _recipients(
     queries."""
     mutable = topics.is_mutable(topic)
     if isinstance(recipients, QuerySet) and recipients._result_cache is None:
-        flags: dict[str, Exists] = {
-            "robots": Exists(_endpoints(Q(bureau_id=OuterRef("bureau_id")), school_id))
+        # Prepared: a submit's one notification would otherwise build and compile
+        # these subqueries on every request (~1.5 ms of a ~17 ms submit).
+        school = {} if school_id is None else {"school": school_id}
+        flags = {
+            "robots": prepared_expression(
+                User,
+                ("notify.robots", school_id is None),
+                lambda school=None: Exists(_endpoints(Q(bureau_id=OuterRef("bureau_id")), school)),
+                output_field=BooleanField(),
+                **school,
+            )
         }
         if mutable:
-            muting = MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)
-            flags["topic_muted"] = Exists(muting)
+            flags["topic_muted"] = prepared_expression(
+                User,
+                "notify.muted",
+                lambda topic: Exists(
+                    MutedTopic.objects.filter(user_id=OuterRef("pk"), topic=topic)
+                ),
+                output_field=BooleanField(),
+                topic=topic,
+            )
         if not recipients.query.select_related:
             # A notification needs the key and the bureau: not every column of the
             # account (nor its phone number, decrypted on load).
