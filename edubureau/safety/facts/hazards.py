@@ -93,11 +93,7 @@ def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[Haz
 
 
 def _closed_in(*, scope: SchoolScope, period: Period) -> QuerySet[Hazard]:
-    return (
-        scope.rows(Hazard)
-        .filter(closed_in_q(period))
-        .order_by()
-    )
+    return scope.rows(Hazard).filter(closed_in_q(period)).order_by()
 
 
 def days_to_close(*, scope: SchoolScope, period: Period) -> list[int]:
