@@ -52,7 +52,7 @@ def where_of(queryset: QuerySet[Any]) -> Compiled | None:
 
 def rule_sql(model: type[Model], rule: Callable[..., Q], *args: Hashable) -> Compiled:
     """The SQL of the filter ``rule(*args)`` on ``model``'s own columns (no join), as
-    Django compiles it for the default database. Compiled once per process for each
+    Django compiles it for the model's database. Compiled once per process for each
     rule and arguments: a rule's SQL depends on nothing else, and a dashboard asks for
     the same few dozen (a month's "found", "closed") on every load."""
     return _rule_sql(model._default_manager.db, model, rule, args)
