@@ -92,3 +92,55 @@ def test_a_rule_compiles_once_for_each_argument_and_selects_what_it_filters(cast
             got = {r[0] for r in cursor.fetchall()}
         assert got == set(Hazard.objects.filter(facts.found_q(period)).values_list("pk", flat=True))
         assert len(got) == 1
+
+
+def test_the_written_out_repeats_group_as_the_orm_groups_them(cast):
+    """Repeat hazards by item as the ORM's grouped query reads them, for each viewer."""
+    from django.db.models import Count, Max
+
+    from edubureau.safety.facts.hazards import repeat_items, repeated_q
+    from edubureau.safety.tests.factories_dashboard import checklist_parts
+
+    year = Period.calendar_year(2026)
+    for school, item, times in (
+        (cast.school_a, "food.storage", 3),
+        (cast.school_b, "food.storage", 1),
+        (cast.sibling_school, None, 2),  # no item: the category's "other"
+        (cast.other_school, "food.storage", 2),
+    ):
+        first = make_hazard_row(school, reported_on=date(2025, 12, 1), item=item)
+        for n in range(times):
+            make_hazard_row(
+                school,
+                reported_on=date(2026, 2, 1 + n),
+                item=item,
+                category="food" if item else "fire",
+                repeat_of=first,
+            )
+    assert checklist_parts(cast.bureau)[1]["food.storage"].text
+    for user in (cast.safety_staff, cast.city_safety, cast.province_safety, cast.township_staff):
+        scope = scope_for(user)
+        rows = (
+            scope.rows(Hazard)
+            .filter(repeated_q(year))
+            .values("item_key")
+            .annotate(
+                n=Count("pk"),
+                schools=Count("school_id", distinct=True),
+                text=Max("item__text"),
+                category=Max("category__name"),
+            )
+            .order_by("-n", "item_key")
+        )
+        expected = [
+            (r["item_key"], r["n"], r["schools"], r["text"] or f"{r['category'] or ''}（其他事项）")
+            for r in rows
+        ]
+        got = [
+            (i.item_key, i.hazards, i.schools, i.text)
+            for i in repeat_items(scope=scope, period=year)
+        ]
+        assert got == expected
+        assert got  # every viewer here reads some repeats
+        top = repeat_items(scope=scope, period=year, limit=1)
+        assert [i.item_key for i in top] == [expected[0][0]]
