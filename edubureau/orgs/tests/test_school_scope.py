@@ -229,6 +229,26 @@ def test_the_only_top_bureau_reads_every_school_with_no_condition_on_them(cast, 
     assert ids(scope_for(city).rows(Hazard)) == {h.pk for h in hazards[:4]}
 
 
+def test_every_model_the_door_reads_by_school_names_a_school():
+    """The only top bureau's read rule is no condition at all: a row of such a model
+    without a school would be read by it (and by nobody else). A model whose rows may
+    name no school refines ``visible_to`` with a rule of its own."""
+    from django.apps import apps
+
+    from edubureau.orgs.scoping import SchoolScopedQuerySet, _refines_read_rule
+
+    checked = []
+    for model in apps.get_models():
+        queryset = model._default_manager.all()
+        if not isinstance(queryset, SchoolScopedQuerySet) or _refines_read_rule(queryset):
+            continue
+        field = getattr(model, "scope_field", "school")
+        if field != "pk":
+            assert not model._meta.get_field(field).null, model._meta.label
+        checked.append(model._meta.label)
+    assert {"safety.Hazard", "safety.Inspection", "stats.StatReturn"} <= set(checked)
+
+
 def test_a_second_top_bureau_limits_the_first_to_its_tree_from_the_next_request(
     cast, hazards, client_for
 ):
