@@ -630,13 +630,13 @@ class SchoolScope:
             school_key, bureau_key = queryset._scope_keys()
             if school_key != "pk" and not _refines_read_rule(queryset):
                 found = self._correction(model, school_key)
+                rule = self._school_rule(model)
                 if found is None:
-                    if not active and not self._school_rule(model):
+                    if not active and not rule:
                         return queryset  # every school's rows (reads_whole_deployment)
-                    return queryset.filter(
-                        **{f"{school_key}__in": self.school_ids(model, active=active)}
-                    )
-                schools = self.school_ids(model, active=active, also=found.add)
+                    schools = self._school_keys(rule, active=active)
+                    return queryset.filter(**{f"{school_key}__in": schools})
+                schools = self._school_keys(rule, active=active, also=found.add)
                 return queryset.filter(**{f"{school_key}__in": schools}).filter(
                     found.rows_q(school_key)
                 )
@@ -856,7 +856,6 @@ class SchoolScope:
         ``rows(model)``, unless the model refines ``visible_to`` (then use ``rows``;
         these are the schools of those rows) or :meth:`moved` says a moved school's
         records are counted by date (then select from ``rows``)."""
-        from edubureau.orgs.models import School
 
         queryset = model._default_manager.all()
         if not isinstance(queryset, SchoolScopedQuerySet):
@@ -864,7 +863,14 @@ class SchoolScope:
         if _refines_read_rule(queryset):
             school_key, _ = queryset._scope_keys()
             return self.rows(model, active=active).order_by().values(school_key).distinct()
-        schools = School.objects.filter(self._school_rule(model))
+        return self._school_keys(self._school_rule(model), active=active, also=also)
+
+    def _school_keys(
+        self, rule: models.Q, *, active: bool, also: Sequence[int] = ()
+    ) -> models.QuerySet:
+        from edubureau.orgs.models import School
+
+        schools = School.objects.filter(rule)
         if active:
             schools = schools.filter(is_active=True)
         keys = schools.order_by().values("pk")
