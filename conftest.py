@@ -34,6 +34,17 @@ def _fresh_checklist_items():
     clear_item_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Kept dashboards live a minute in the process's cache; a rolled-back test's
+    ids come back in the next test, which must count its own figures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     return make_cast()

@@ -16,7 +16,9 @@ streams of ``edubureau.testing.load`` run at once:
 - submit: the whole form of 87 items as the page posts it, 3 failed as hazards, one in
   ``--photo-every`` with a phone-resized JPEG, paced at ``--submit-rate`` per second;
 - login: the login page and its form, paced at ``--login-rate`` per second;
-- dashboard: the county leader's safety dashboard, ``--dashboard-rate`` per second.
+- dashboard: the county leader's safety dashboard, ``--dashboard-rate`` per second
+  (with ``--province`` the province's, kept a minute per viewer by each worker, as the
+  page does; ``--dashboard-fresh`` counts it afresh at every request).
 
 With ``--province`` the soak runs in a copy of the province demo that
 ``safety_viewers.py --keep`` left (``edubureau_viewers``: 30,000 schools, 385,000
@@ -53,6 +55,7 @@ import safety_submit as ss  # noqa: E402
 from edubureau.core.field_keys import DEMO_SECRET_KEY, derived_field_key  # noqa: E402
 
 DB = "edubureau_soak"
+TICK = os.sysconf("SC_CLK_TCK")
 PROVINCE_DB = "edubureau_viewers"  # the province demo that safety_viewers.py --keep leaves
 PROVINCE_VIEWER = "sheng.leader"
 # The key a demo built without FIELD_ENCRYPTION_KEYS (the province demo of
@@ -67,6 +70,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submit-rate", type=float, default=35, help="submits per second")
     parser.add_argument("--login-rate", type=float, default=10, help="logins per second (10)")
     parser.add_argument("--dashboard-rate", type=float, default=1, help="dashboards per s (1)")
+    parser.add_argument(
+        "--dashboard-fresh",
+        action="store_true",
+        help="ask for the dashboard counted afresh every time (?fresh=1): a province's is "
+        "otherwise kept a minute per viewer and worker",
+    )
     parser.add_argument("--login-accounts", type=int, default=50)
     parser.add_argument("--photo-every", type=int, default=10, help="1 submit in N has a photo")
     parser.add_argument("--failed", type=int, default=3, help="failed items per submit (3)")
@@ -83,6 +92,34 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.db_name = DB
     args.allow_sqlite = False
     return args
+
+
+def cpu_seconds(server_session: int) -> dict[str, float]:
+    """CPU seconds used so far on this machine, by whom: this process (the load's
+    clients), the server (every process of its session: gunicorn and its workers),
+    PostgreSQL, and the machine in all (busy time, from /proc/stat). Exited processes'
+    time is lost, so compare two samples of long-lived processes only."""
+    used = {"clients": 0.0, "gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+        if int(entry.name) == os.getpid():
+            used["clients"] += seconds
+        elif int(fields[3]) == server_session:  # the session id
+            used["gunicorn"] += seconds
+        elif name.startswith("postgres"):
+            used["postgres"] += seconds
+    first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    idle = int(first[3]) + int(first[4])  # idle + iowait
+    used["machine"] = (sum(int(v) for v in first[:8]) - idle) / TICK
+    return used
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,10 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             n = next(turn) % args.login_accounts
         return load.login(args.port, reverse("login"), f"soak{n:03d}", PASSWORD)
 
+    board = reverse("safety:dashboard") + ("?fresh=1" if args.dashboard_fresh else "")
+
     def dashboard() -> int:
-        return load.request(
-            args.port, "GET", reverse("safety:dashboard"), headers={"Cookie": leader_cookie}
-        ).status
+        return load.request(args.port, "GET", board, headers={"Cookie": leader_cookie}).status
 
     env = dict(os.environ)
     # The server connects as production's application role: the wall is up.
@@ -219,7 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             load.Stream("dashboard", dashboard, threads=1, rate=args.dashboard_rate),
         ]
         started = time.perf_counter()
+        cpu_before = cpu_seconds(server.pid)
         tallies = load.run(streams, seconds=args.seconds)
+        cpu_after = cpu_seconds(server.pid)
         wall = time.perf_counter() - started
     finally:
         ss.stop_server(server)
@@ -234,6 +273,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     errors = sum(t.server_errors + len(t.errors) for t in tallies.values())
     sp.log(f"  server errors and failed connections: {errors}")
+    sp.log(
+        f"  CPU used, in cores ({os.cpu_count()} on this machine): "
+        + ", ".join(
+            f"{k} {(cpu_after[k] - cpu_before[k]) / wall:.2f}"
+            for k in ("gunicorn", "postgres", "clients", "machine")
+        )
+    )
     sp.log("")
     sp.log("In the database afterwards:")
     from edubureau.safety.models import Inspection, InspectionStatus

@@ -15,17 +15,26 @@ dashboard (the drill-down) and to the lists of its rows.
 Aggregates run in the database; the number of queries is fixed, whatever the
 number of schools and bureaus (tests assert it with 30 and 60 schools, and with
 two and four counties).
+
+A province's or a city's whole tree is tens of thousands of schools: its figures cost
+half a second of the database, and they are read, not acted on (the county, township
+and school act on their hazards). :func:`dashboard_for`, which the page calls, keeps
+them for a minute per viewer (``KEPT_SECONDS``); the page says when they were counted
+and offers 立即刷新. A county's, township's or school's dashboard is counted afresh at
+every view.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
@@ -258,6 +267,8 @@ class Dashboard:
     units: UnitTable | None = None
     grouping: str | None = None  # how the scope splits: "bureau", "township", "school"
     links: facts.Links = field(default_factory=lambda: facts.Links(scope={}))
+    computed_at: datetime | None = None  # when the figures were counted
+    kept_seconds: int = 0  # how long they are shown before being counted again (0: never)
 
 
 # The period shown ------------------------------------------------------------------
@@ -859,4 +870,66 @@ def safety_dashboard(*, scope: SchoolScope, period: Period, today: date | None =
         links=links,
     )
     board.charts = _charts(board)
+    board.computed_at = timezone.now()
+    return board
+
+
+# Figures kept for a minute ------------------------------------------------------------
+
+# The levels whose whole subtree is too large to count at every view.
+KEPT_LEVELS = frozenset({BureauLevel.PROVINCE, BureauLevel.CITY})
+KEPT_SECONDS = 60
+# Part of the key: a deployment that changes Dashboard's fields counts afresh.
+_KEPT_VERSION = 1
+
+
+def is_kept(scope: SchoolScope) -> bool:
+    """Whether the dashboard of ``scope`` is kept for ``KEPT_SECONDS``: a viewer's
+    province or city subtree (narrowed to a county or below, it is counted at every view)."""
+    bureau = scope.bureau
+    return (
+        scope.viewer is not None
+        and scope.kind == "bureau"
+        and bureau is not None
+        and bureau.level in KEPT_LEVELS
+    )
+
+
+def _kept_key(scope: SchoolScope, period: Period, today: date) -> str:
+    # One viewer's figures are never another's: the key starts with the account and
+    # what decides its rows (role, bureau, township, school), so a changed role or a
+    # move to another bureau is a new key, not a stale answer.
+    viewer = scope.viewer
+    parts = (
+        _KEPT_VERSION,
+        viewer.pk,
+        viewer.role,
+        viewer.bureau_id,
+        viewer.township_id,
+        viewer.school_id,
+        bool(getattr(viewer, "can_read_sensitive", False)),
+        sorted(scope.params.items()),
+        scope.mode,
+        period.start,
+        period.end,
+        period.kind,
+        today,
+    )
+    return "safety-dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def dashboard_for(
+    *, scope: SchoolScope, period: Period, today: date | None = None, fresh: bool = False
+) -> Dashboard:
+    """:func:`safety_dashboard`, kept for a minute for a province's or a city's whole
+    tree (:func:`is_kept`); ``fresh`` counts again (立即刷新) and keeps the new figures."""
+    today = today or timezone.localdate()
+    if not is_kept(scope):
+        return safety_dashboard(scope=scope, period=period, today=today)
+    key = _kept_key(scope, period, today)
+    board = None if fresh else cache.get(key)
+    if board is None:
+        board = safety_dashboard(scope=scope, period=period, today=today)
+        board.kept_seconds = KEPT_SECONDS
+        cache.set(key, board, KEPT_SECONDS)
     return board

@@ -46,7 +46,7 @@ from edubureau.safety.circulars import (
     circular_outline,
 )
 from edubureau.safety.models import Campaign
-from edubureau.safety.selectors.dashboard import safety_dashboard
+from edubureau.safety.selectors.dashboard import dashboard_for
 
 
 def _period(request: AuthedRequest, today: date) -> Period:
@@ -67,9 +67,13 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     period = _period(request, today)
     scope = scope_from_params(request.user, request.GET)
-    board = safety_dashboard(scope=scope, period=period, today=today)
+    fresh = request.GET.get("fresh") == "1"
+    board = dashboard_for(scope=scope, period=period, today=today, fresh=fresh)
+    again = request.GET.copy()
+    again["fresh"] = "1"
     context = {
         "board": board,
+        "refresh_query": again.urlencode(),
         "scope_params": scope.params,
         "years": range(today.year, today.year - 6, -1),
         "months": range(1, 13),
