@@ -480,23 +480,43 @@ class Timing:
 
 
 def time_part(label: str, run: Callable[[], Any], *, runs: int, warmup: int) -> Timing:
-    """Time ``run`` (the selector) and the SQL it runs, executed bare, interleaved."""
+    """Time ``run`` (the selector) and the SQL it runs, executed bare, interleaved.
+
+    The bare SQL is each statement with its parameters exactly as Django hands them to
+    the driver (caught by an execute wrapper), executed on the driver's own cursor: what
+    a hand-written program sending the same statements would do. (Until 2026-12-06 it
+    was the statement with its parameters already written in, as the debug log shows
+    it, which skipped the driver's own binding of them.)"""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     for _ in range(warmup):
         run()
-    with CaptureQueriesContext(connection) as captured:
+    statements: list[tuple[str, Any]] = []
+
+    def catch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(catch):
         run()
-    statements = [q["sql"] for q in captured.captured_queries]
     raw = connection.connection  # the psycopg (or sqlite3) connection itself
 
     def bare() -> int:
         fetched = 0
-        cursor = raw.cursor()
+        if connection.vendor == "sqlite":
+            # Django writes SQLite's placeholders as %s too; its cursor class turns them
+            # into sqlite3's "?" and does nothing else.
+            from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+            cursor = raw.cursor(factory=SQLiteCursorWrapper)
+        else:
+            cursor = raw.cursor()
         try:
-            for sql in statements:
-                cursor.execute(sql)
+            for sql, params in statements:
+                if params is None:
+                    cursor.execute(sql)
+                else:
+                    cursor.execute(sql, params)
                 fetched += len(cursor.fetchall())
         finally:
             cursor.close()
