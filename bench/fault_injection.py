@@ -190,19 +190,7 @@ def admin(url: str, *statements: str) -> None:
 
 def group_members(pgid: int) -> list[tuple[int, str]]:
     """(pid, state) of every process in process group ``pgid``, zombies included."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp …: comm may hold spaces, so split after its ')'.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            found.append((int(entry.name), fields[0]))
-    return found
+    return [(pid, fields[0]) for pid, _, fields in ss.processes() if int(fields[2]) == pgid]
 
 
 def kill_server(server: subprocess.Popen[bytes], port: int) -> tuple[int, list[str]]:

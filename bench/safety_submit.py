@@ -51,7 +51,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,6 +266,22 @@ def form_body(
 
 
 # ---------------------------------------------------------------------- the server
+
+
+def processes() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, command name, the fields of ``/proc/<pid>/stat`` after the name) of every
+    process now: state is field 0, parent 1, process group 2, session 3, user and
+    system CPU ticks 11 and 12."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # pid (comm) state …: comm may hold spaces, so split after its last ')'.
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        yield int(entry.name), name, stat[stat.rindex(")") + 2 :].split()
 
 
 def start_server(

@@ -100,17 +100,9 @@ def cpu_seconds(server_session: int) -> dict[str, float]:
     PostgreSQL, and the machine in all (busy time, from /proc/stat). Exited processes'
     time is lost, so compare two samples of long-lived processes only."""
     used = {"clients": 0.0, "gunicorn": 0.0, "postgres": 0.0}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
+    for pid, name, fields in ss.processes():
         seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
-        if int(entry.name) == os.getpid():
+        if pid == os.getpid():
             used["clients"] += seconds
         elif int(fields[3]) == server_session:  # the session id
             used["gunicorn"] += seconds
