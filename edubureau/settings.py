@@ -236,7 +236,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "edubureau",
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 500)},
+        "OPTIONS": {"MAX_ENTRIES": 500},  # ~60 KB a kept dashboard: 30 MB a worker at most
     }
 }
 
