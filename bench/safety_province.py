@@ -584,10 +584,11 @@ def dashboard_parts(user: Any, today: date) -> list[tuple[str, Callable[[], Any]
     def trend() -> Any:
         return d._trend(scope=dated(), ending=min(period.end, today), links=links)
 
+    # The page passes the month's schools due, counted for the completion part.
+    due = scope().schools().filter(is_active=True).count()
+
     def coverage() -> Any:
-        s = scope()
-        due = s.schools().filter(is_active=True).count()
-        return d._coverage(scope=s, active_schools=due, today=today, links=links)
+        return d._coverage(scope=scope(), active_schools=due, today=today, links=links)
 
     def campaigns() -> Any:
         return d._campaigns(scope=scope())

@@ -62,6 +62,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--allow-sqlite", action="store_true")
     parser.add_argument("--moved", type=int, default=0, help="schools moved (with --reuse)")
     parser.add_argument(
+        "--viewer",
+        action="append",
+        choices=[level for level, _ in VIEWERS],
+        help="time only this viewer (may be given more than once; all three by default)",
+    )
+    parser.add_argument(
         "--no-wall",
         action="store_true",
         help="time as the superuser, with PostgreSQL's row-level security down",
@@ -171,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sp.log(f"row-level security: {'up, as ' + sp.APP_ROLE if walled else 'down'}")
     results: dict[str, list[sp.Timing]] = {}
     for level, username in VIEWERS:
+        if args.viewer and level not in args.viewer:
+            continue
         user = User.objects.filter(username=username).select_related("bureau").first()
         if user is None:
             sp.log(f"  no login {username} at this scale: {level} skipped")

@@ -7,15 +7,24 @@ in a period") — so a rule stays written once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Field, Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Field, Model, Q, QuerySet, Value
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+)
 from django.db.models.sql import Query
+from django.utils import timezone
 
 Compiled = tuple[str, tuple[Any, ...]]
 
@@ -122,3 +131,234 @@ def prepared_expression(
     sql, params, slots = found
     bound = [p if s is None else values[s] for p, s in zip(params, slots, strict=True)]
     return RawSQL(sql, bound, output_field=output_field)
+
+
+# Conditions compiled once ---------------------------------------------------------
+
+
+class Condition(Expression):
+    """A condition on ``model``'s own columns, compiled earlier (:func:`plain_where`)
+    and given to ``filter()`` as it is: a query built on it compiles it by copying the
+    text. Its columns follow the alias the query gives the model's table, so the
+    queryset can become a subquery like any other."""
+
+    conditional = True
+
+    def __init__(self, model: type[Model], compiled: Compiled) -> None:
+        super().__init__(output_field=BooleanField())
+        self.model = model
+        self.compiled = compiled
+        self.alias: str = model._meta.db_table
+        self.resolved = False
+
+    def __repr__(self) -> str:
+        return f"Condition({self.model.__name__}, {self.compiled[0][:60]!r})"
+
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: Any = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Condition:
+        found = self.copy()
+        # Resolved first by filter() on its own query; a subquery's conditions are
+        # resolved again against the outer query, which must not change their table.
+        if query is not None and not self.resolved:
+            if query.model is not self.model:
+                raise ValueError(f"a {self.model.__name__} condition in a {query.model} query")
+            found.alias = query.get_initial_alias()
+            found.resolved = True
+        return found
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> Condition:
+        found = self.copy()
+        found.alias = change_map.get(self.alias, self.alias)
+        return found
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = self.compiled
+        table = self.model._meta.db_table
+        if self.alias != table:
+            # A subquery's tables are renamed (U0, …); the condition names the model's
+            # table only for its own columns (its own subqueries use their own aliases).
+            # Quoted as Django quotes a column's table: names quoted, its aliases not.
+            quote = compiler.quote_name_unless_alias
+            sql = sql.replace(f"{connection.ops.quote_name(table)}.", f"{quote(self.alias)}.")
+        return f"({sql})", list(params)
+
+
+# What plain_where answers for a queryset that is more than a filter on its own table.
+NOT_PLAIN = object()
+
+
+def plain_where(queryset: QuerySet[Any]) -> Compiled | object | None:
+    """The condition of ``queryset`` as :func:`where_of` gives it, for a queryset that
+    is only that: a manager's rows filtered on its own table (no join, distinct,
+    annotation, ordering, slice or values). Otherwise :data:`NOT_PLAIN`: it cannot be
+    rebuilt from its condition alone."""
+    query = queryset.query
+    fresh = queryset.model._default_manager.all()
+    if (
+        type(queryset) is not type(fresh)
+        or queryset._iterable_class is not fresh._iterable_class
+        or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+        or queryset._fields is not None  # type: ignore[attr-defined]
+        or query.distinct
+        or query.annotations
+        or query.extra
+        or query.combinator
+        or query.is_sliced
+        or query.order_by
+        or query.select_related
+        or query.values_select
+        or query.deferred_loading != fresh.query.deferred_loading
+        or query.select_for_update
+    ):
+        return NOT_PLAIN
+    try:
+        return where_of(queryset)
+    except ValueError:
+        return NOT_PLAIN
+
+
+# Statements compiled once ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A queryset compiled: its SQL, and how its rows come back as the queryset gives
+    them (dicts, tuples, single values or model instances without related objects, each
+    column converted as Django does)."""
+
+    alias: str
+    sql: str | None  # None: it selects nothing for certain (EmptyResultSet)
+    params: tuple[Any, ...]
+    converters: tuple[tuple[int, tuple[list[Any], Any]], ...]
+    width: int | None  # the columns to keep (Django adds ordering columns after them)
+    names: tuple[str, ...] | None  # dict keys, or a model's field names; None for tuples
+    flat: bool
+    model: type[Model] | None = None  # rows are instances of it (made by from_db)
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Any]) -> Statement:
+        iterable = queryset._iterable_class
+        query = queryset.query
+        if iterable is ModelIterable:
+            prefetch = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+            if query.select_related or query.annotations or prefetch:
+                raise TypeError("only plain model querysets are kept as statements")
+        elif iterable not in (ValuesIterable, ValuesListIterable, FlatValuesListIterable):
+            raise TypeError("only values(), values_list() and plain model querysets are kept")
+        compiler = query.get_compiler(queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return cls(queryset.db, None, (), (), None, None, False)
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise TypeError("a composite field cannot be kept as a statement")
+        names: tuple[str, ...] | None = None
+        model: type[Model] | None = None
+        if iterable is ValuesIterable:
+            names = tuple(
+                query.selected
+                or (*query.extra_select, *query.values_select, *query.annotation_select)
+            )
+        elif iterable is ModelIterable:
+            model = compiler.klass_info["model"]
+            names = tuple(f[0].target.attname for f in compiler.select[0 : compiler.col_count])
+        return cls(
+            alias=queryset.db,
+            sql=sql,
+            params=tuple(params),
+            converters=tuple(compiler.get_converters(fields).items()),
+            width=compiler.col_count if compiler.has_extra_select else None,
+            names=names,
+            flat=iterable is FlatValuesListIterable,
+            model=model,
+        )
+
+    def rows(self) -> list[Any]:
+        """Run it (through Django's cursor: its wrappers, the wall, the query log)."""
+        if self.sql is None:
+            return []
+        connection = connections[self.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            fetched = cursor.fetchall()
+        if self.width is not None:
+            fetched = [row[: self.width] for row in fetched]
+        if self.converters:
+            converted = []
+            for row in fetched:
+                values = list(row)
+                for pos, (convs, expression) in self.converters:
+                    value = values[pos]
+                    for convert in convs:
+                        value = convert(value, expression, connection)
+                    values[pos] = value
+                converted.append(values)
+            fetched = converted
+        if self.flat:
+            return [row[0] for row in fetched]
+        if self.model is not None:
+            fields = list(self.names or ())
+            return [self.model.from_db(self.alias, fields, row) for row in fetched]
+        if self.names is not None:
+            names = self.names
+            return [dict(zip(names, row, strict=True)) for row in fetched]
+        return [tuple(row) for row in fetched]
+
+
+_statements: dict[Hashable, Statement] = {}
+_STATEMENTS_KEPT = 4096
+
+
+def kept_rows(key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+    """The rows of the queryset ``build()`` (see :class:`Statement`), compiled by Django once per
+    process for ``key`` and run from its SQL after that: for a page read again and
+    again (a county's dashboard), where building and compiling a grouped query costs
+    as much as running it.
+
+    ``key`` must hold everything ``build`` reads — a scope's ``statement_key`` with
+    the period, the day — but the time zone (added here); None builds every time.
+    Under test (``settings.CHECK_REUSED_SQL``) each reuse is compared with a fresh
+    compile, so a key that misses an input fails."""
+    if key is None:
+        return Statement.of(build()).rows()
+    # The time zone is an input of every date lookup on a datetime Django compiles.
+    key = (key, timezone.get_current_timezone_name())
+    found = _statements.get(key)
+    if found is None or settings.CHECK_REUSED_SQL:
+        fresh = Statement.of(build())
+        if found is not None and (fresh.sql, fresh.params) != (found.sql, found.params):
+            raise AssertionError(
+                f"the statement kept for {key!r} compiles now as {fresh.sql!r} "
+                f"{fresh.params!r}, not {found.sql!r} {found.params!r}: its key misses an input"
+            )
+        if found is None:
+            if len(_statements) >= _STATEMENTS_KEPT:
+                _statements.clear()
+            _statements[key] = found = fresh
+    return found.rows()
+
+
+def kept_aggregate(
+    key: Hashable | None, build: Callable[[], QuerySet[Any]], **aggregates: Any
+) -> dict[str, Any]:
+    """``build().aggregate(**aggregates)`` through :func:`kept_rows`: one row over all
+    the rows (no GROUP BY); where the queryset selects nothing for certain, each
+    aggregate's value for no rows (0 for a count), as ``aggregate()`` gives it."""
+
+    def statement() -> QuerySet[Any]:
+        return build().order_by().values(_all=Value(1)).annotate(**aggregates).values(*aggregates)
+
+    found = kept_rows(key, statement)
+    if found:
+        return found[0]
+    return {name: a.empty_result_set_value for name, a in aggregates.items()}

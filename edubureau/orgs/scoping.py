@@ -43,9 +43,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from edubureau.core.rawsql import NOT_PLAIN, Condition, plain_where
 from edubureau.core.roles import Role
 from edubureau.orgs import moves
 
@@ -415,6 +417,12 @@ def _subtree_of(bureau: Any) -> models.QuerySet:
     return Bureau.objects.filter(path__startswith=bureau.path).values("pk")
 
 
+# The compiled conditions of scopes' rows by what decides them (SchoolScope.rows):
+# a few per reader and model, dropped all at once when full.
+_ROWS: dict[tuple[Any, ...], Any] = {}
+_ROWS_KEPT = 4096
+_UNSEEN = object()
+
 # The key of the index of moved schools' stays in a scope's cache.
 _STAYS_BY_SCHOOL = ("stays by school", 0)
 
@@ -624,7 +632,88 @@ class SchoolScope:
         The read rule of school rows is a rule on the row's school, so for a model that
         does not refine ``visible_to`` the rows are written as "school among the scope's
         schools" (:meth:`school_ids`, one subquery): the same rows, in the shape the
-        province benchmark measured for every dashboard aggregate."""
+        province benchmark measured for every dashboard aggregate.
+
+        Their condition is compiled once per process for each reader (what decides it:
+        :attr:`key`) and given as SQL text (:class:`~edubureau.core.rawsql.Condition`),
+        the first time too, so every statement built on it reads the same: building
+        and compiling it through the ORM cost a county's dashboard ~1 ms per statement,
+        as much as many of its queries take. Rows that are more than a condition on the
+        model's own table (a rule with a join) are built every time. Under test
+        (``settings.CHECK_REUSED_SQL``) every reuse is compared with a fresh compile."""
+        key = self._rows_key(model, active)
+        if key is None:
+            return self._build_rows(model, active=active)
+        found = _ROWS.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            built = self._build_rows(model, active=active)
+            if len(_ROWS) >= _ROWS_KEPT:
+                _ROWS.clear()
+            found = _ROWS[key] = plain_where(built)
+            if found is NOT_PLAIN:
+                return built
+        elif found is NOT_PLAIN:
+            return self._build_rows(model, active=active)
+        elif settings.CHECK_REUSED_SQL:
+            compiled = plain_where(self._build_rows(model, active=active))
+            if compiled != found:
+                raise AssertionError(
+                    f"{self!r}: the rows of {model.__name__} kept as {found!r} "
+                    f"compile now as {compiled!r}: SchoolScope.key misses an input"
+                )
+        if found is None:
+            return model._default_manager.none()
+        if not found[0]:
+            return model._default_manager.all()
+        return model._default_manager.filter(Condition(model, found))
+
+    def _rows_key(self, model: type[models.Model], active: bool) -> tuple[Any, ...] | None:
+        key = self.key
+        # A model's own read rule (``sensitive``) is part of what decides its rows.
+        sensitive = bool(getattr(model, "sensitive", False))
+        return None if key is None else (model, sensitive, active, *key)
+
+    @property
+    def key(self) -> tuple[Any, ...] | None:
+        """Everything the scope's rows are made of, to key SQL compiled from them
+        (:meth:`rows`, ``core.rawsql.kept_rows``): the reader (account, role, bureau and
+        its place in the tree, township, school, sensitive reads, whether its bureau is
+        alone at the top), the narrowing, the mode and the stays of moved schools (read
+        once per request). None for an account that is not signed in or not active (it
+        reads nothing, at no cost)."""
+        viewer = self._viewer
+        if viewer is None:
+            who: tuple[Any, ...] = ("system", self._root.pk, self._root.path)
+        else:
+            if not is_live(viewer):
+                return None
+            bureau = viewer.bureau if viewer.bureau_id else None
+            who = (
+                viewer.pk,
+                viewer.role,
+                viewer.bureau_id,
+                bureau.path if bureau is not None else None,
+                bureau.has_moved_schools if bureau is not None else None,
+                viewer.township_id,
+                viewer.school_id,
+                bool(getattr(viewer, "can_read_sensitive", False)),
+                reads_whole_deployment(viewer),
+            )
+        narrowed = tuple(
+            (name, value if isinstance(value, bool) else (value.pk, getattr(value, "path", None)))
+            for name, value in sorted(self._narrowed.items())
+        )
+        stays = tuple(self._stays()) if self._holds() is not None else ()
+        return (self._mode, who, narrowed, stays)
+
+    def statement_key(self, name: str, *args: Any) -> tuple[Any, ...] | None:
+        """The key of a statement built on this scope (``core.rawsql.kept_rows``):
+        ``name`` (one per place that builds one) and ``args``, everything else its
+        build reads (a period, a day)."""
+        key = self.key
+        return None if key is None else (name, key, args)
+
+    def _build_rows(self, model: type[models.Model], *, active: bool) -> models.QuerySet:
         queryset = model._default_manager.all()
         if isinstance(queryset, SchoolScopedQuerySet):
             school_key, bureau_key = queryset._scope_keys()

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from edubureau.core.listing import ListSpec
 from edubureau.core.params import param_id
+from edubureau.core.rawsql import kept_rows
 from edubureau.orgs.login_limits import locked_usernames
 from edubureau.orgs.models import (
     Department,
@@ -212,13 +213,17 @@ def current_semester(*, user: User, today: date) -> tuple[date, date]:
     """This semester's first and last day: the bureau's semester containing ``today``
     (or the last one begun, during holidays); without a calendar, autumn is
     September to January and spring February to August."""
-    semester = (
-        Semester.objects.filter(school_year__bureau_id=user.bureau_id, starts_on__lte=today)
-        .order_by("-starts_on")
-        .first()
-        if user.bureau_id is not None
-        else None
-    )
+    semester = None
+    if user.bureau_id is not None:
+        bureau_id = user.bureau_id
+        # Compiled once per process for the bureau and day (asked by every dashboard).
+        found = kept_rows(
+            ("orgs.semester", bureau_id, today),
+            lambda: Semester.objects.filter(
+                school_year__bureau_id=bureau_id, starts_on__lte=today
+            ).order_by("-starts_on")[:1],
+        )
+        semester = found[0] if found else None
     if semester is not None and (today - semester.ends_on).days < 120:
         return semester.starts_on, max(semester.ends_on, today)
     if today.month >= 9:

@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from edubureau.core.facts import Fact, Period, median, percent
-from edubureau.core.rawsql import rule_sql, where_of
+from edubureau.core.rawsql import kept_aggregate, kept_rows, rule_sql, where_of
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import PlanKind, Severity, Status
 from edubureau.safety.facts.common import (
@@ -64,20 +64,23 @@ class HazardCell:
 def hazard_cells(*, scope: SchoolScope, period: Period, today: date) -> list[HazardCell]:
     """Found / closed (by the period's end) / closed on time / overdue / 挂牌督办 /
     deferred, per category and severity: one query."""
-    rows = (
-        scope.rows(Hazard)
-        .filter(found_q(period))
-        .values("category_key", "severity")
-        .annotate(
-            category_name=Max("category__name"),
-            found=Count("pk"),
-            closed=Count("pk", filter=closed_q(period)),
-            closed_on_time=Count("pk", filter=closed_q(period) & on_time_q()),
-            overdue=Count("pk", filter=overdue_q(today)),
-            escalated=Count("pk", filter=supervised_q(today)),
-            deferred=Count("pk", filter=Q(plan_kind=PlanKind.DEFERRED)),
-        )
-        .order_by()
+    rows = kept_rows(
+        scope.statement_key("hazards.cells", period, today),
+        lambda: (
+            scope.rows(Hazard)
+            .filter(found_q(period))
+            .values("category_key", "severity")
+            .annotate(
+                category_name=Max("category__name"),
+                found=Count("pk"),
+                closed=Count("pk", filter=closed_q(period)),
+                closed_on_time=Count("pk", filter=closed_q(period) & on_time_q()),
+                overdue=Count("pk", filter=overdue_q(today)),
+                escalated=Count("pk", filter=supervised_q(today)),
+                deferred=Count("pk", filter=Q(plan_kind=PlanKind.DEFERRED)),
+            )
+            .order_by()
+        ),
     )
     return [
         HazardCell(
@@ -132,11 +135,12 @@ class CloseDays:
 def close_days(*, scope: SchoolScope, period: Period) -> CloseDays:
     """Count and median days to close (report to the local date of close-out) of the
     hazards closed in the period: one row from PostgreSQL, else the rows' days in Python."""
-    closed = _closed_in(scope=scope, period=period)
-    if connections[closed.db].vendor != "postgresql":
+    if connections[Hazard.objects.db].vendor != "postgresql":
         days = days_to_close(scope=scope, period=period)
         return CloseDays(count=len(days), median=median(days))
-    row = closed.aggregate(
+    row = kept_aggregate(
+        scope.statement_key("hazards.close_days", period),
+        lambda: _closed_in(scope=scope, period=period),
         n=Count("pk"),
         median=_Median(_DaysBetween(TruncDate("closed_at"), F("reported_on"))),
     )
@@ -362,15 +366,15 @@ def repeat_fact(*, scope: SchoolScope, period: Period, links: Links) -> Fact:
 
 def late_fact(*, scope: SchoolScope, period: Period, links: Links) -> Fact:
     """Hazards closed in the period but rectified after their deadline, by township."""
-    rows = (
-        scope.rows(Hazard)
-        .filter(
-            closed_in_q(period),
-            rectified_on__gt=F("deadline"),
-        )
-        .values("school__township_id")
-        .annotate(n=Count("pk"), name=Max("school__township__name"))
-        .order_by("-n", "name")
+    rows = kept_rows(
+        scope.statement_key("hazards.late", period),
+        lambda: (
+            scope.rows(Hazard)
+            .filter(closed_in_q(period), rectified_on__gt=F("deadline"))
+            .values("school__township_id")
+            .annotate(n=Count("pk"), name=Max("school__township__name"))
+            .order_by("-n", "name")
+        ),
     )
     params = {"status": Status.CLOSED.value, **closed_params(period), "late": "1"}
     source = links.hazards(**params)

@@ -13,6 +13,7 @@ from django.db.models import (
 )
 
 from edubureau.core.facts import Fact, Period, percent
+from edubureau.core.rawsql import kept_rows
 from edubureau.orgs.models import SchoolYear
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.safety.facts.common import (
@@ -40,13 +41,13 @@ def school_year_for(*, scope: SchoolScope, day: date) -> SchoolYear | None:
     """The school year in force on ``day`` (the latest begun by then) of the bureaus
     running the scope's schools. Every bureau keeps its own school years; the scope's
     letters are those of every bureau's year that starts in the same year."""
-    return (
-        SchoolYear.objects.filter(
+    found = kept_rows(
+        scope.statement_key("ledgers.school_year", day),
+        lambda: SchoolYear.objects.filter(
             bureau_id__in=scope.schools().order_by().values("bureau_id"), starts_on__lte=day
-        )
-        .order_by("-starts_on", "pk")
-        .first()
+        ).order_by("-starts_on", "pk")[:1],
     )
+    return found[0] if found else None
 
 
 # 每学期至少组织两次应急演练 (seed 004); a semester is counted as six calendar months.
@@ -196,14 +197,20 @@ def letter_facts(
             measures["school_count"] = Count(
                 "school_id", distinct=True, filter=Q(signed_count__gt=0)
             )
+        start_year = year.start_year
         rows = {
             row["tier"]: row
             # Each bureau's own year starting in the same year: a city adds its counties'.
-            for row in scope.rows(ResponsibilityLetter)
-            .filter(school_year__start_year=year.start_year)
-            .values("tier")
-            .annotate(**measures)
-            .order_by()
+            for row in kept_rows(
+                scope.statement_key("ledgers.letters", start_year, with_schools),
+                lambda: (
+                    scope.rows(ResponsibilityLetter)
+                    .filter(school_year__start_year=start_year)
+                    .values("tier")
+                    .annotate(**measures)
+                    .order_by()
+                ),
+            )
         }
     year_id = year.pk if year is not None else ""
     label = f"（{year}）" if year is not None else ""
@@ -280,15 +287,20 @@ def vehicle_facts(*, scope: SchoolScope, today: date, links: Links) -> list[Fact
     )
     rows = {
         row["kind"]: row
-        for row in scope.rows(Vehicle)
-        .filter(is_active=True)
-        .values("kind")
-        .annotate(
-            n=Count("pk"),
-            gps=Count("pk", filter=Q(gps_fitted=True)),
-            expiring=Count("pk", filter=expiring_q),
+        for row in kept_rows(
+            scope.statement_key("ledgers.vehicles", limit),
+            lambda: (
+                scope.rows(Vehicle)
+                .filter(is_active=True)
+                .values("kind")
+                .annotate(
+                    n=Count("pk"),
+                    gps=Count("pk", filter=Q(gps_fitted=True)),
+                    expiring=Count("pk", filter=expiring_q),
+                )
+                .order_by()
+            ),
         )
-        .order_by()
     }
 
     def kinds(measure: str, key: str, **extra: object) -> tuple[Fact, ...]:

@@ -29,6 +29,7 @@ from django.db.models import Count, F, Max, Q
 
 from edubureau.core.facts import Period, percent
 from edubureau.core.phrasing import percent_text
+from edubureau.core.rawsql import kept_rows
 from edubureau.orgs.models import DIRECT_LABELS, BureauLevel, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.rectification.models import UNRESOLVED_STATUSES
@@ -163,15 +164,27 @@ def _count_moved_schools(
     names: dict[int, str] = {}
     townships: dict[int, tuple[str, int]] = {}
     if grouping == SCHOOL and held:
-        names = dict(School.objects.filter(pk__in=list(held)).values_list("pk", "name"))
+        ids = tuple(sorted(held))
+        names = dict(
+            kept_rows(
+                ("units.moved_schools", ids),
+                lambda: School.objects.filter(pk__in=ids).values_list("pk", "name"),
+            )
+        )
     if grouping == TOWNSHIP:
-        wanted = {s.township_id for s in held.values() if s.township_id} - {
-            int(k.split(":")[1]) for k in parts if k.startswith("township:")
-        }
+        wanted = tuple(
+            sorted(
+                {s.township_id for s in held.values() if s.township_id}
+                - {int(k.split(":")[1]) for k in parts if k.startswith("township:")}
+            )
+        )
         townships = {
             pk: (name, sort)
-            for pk, name, sort in Township.objects.filter(pk__in=wanted).values_list(
-                "pk", "name", "sort_order"
+            for pk, name, sort in kept_rows(
+                ("units.moved_townships", wanted),
+                lambda: Township.objects.filter(pk__in=wanted).values_list(
+                    "pk", "name", "sort_order"
+                ),
             )
         }
     for school_id, stay in held.items():
@@ -208,10 +221,11 @@ def unit_breakdown(
     closed = closed_q(period)
     bureaus: list[Any] | None = None
     if scope.kind == "bureau":
-        bureaus = list(
-            scope.bureaus().values(
+        bureaus = kept_rows(
+            scope.statement_key("units.bureaus"),
+            lambda: scope.bureaus().values(
                 "pk", "parent_id", "path", "name", "short_name", "level", "region_code"
-            )
+            ),
         )
     grouping = grouping_of(scope, bureaus)
     if grouping is None:
@@ -269,26 +283,31 @@ def unit_breakdown(
 
     # Schools -------------------------------------------------------------------
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    schools = scope.schools().order_by()
-    if moved:
-        schools = schools.exclude(pk__in=list(moved))
-    rows: Any
-    due_q = owes_self_inspection_q(month.start)
-    if grouping == SCHOOL:
-        rows = schools.annotate(
-            due=Count("pk", filter=due_q)  # one row per school: 1 or 0
-        ).values("pk", "name", "is_active", "due")
-    elif grouping == TOWNSHIP:
-        rows = schools.values(school_key).annotate(
-            n=Count("pk", filter=Q(is_active=True)),
-            due=Count("pk", filter=due_q),
-            name=Max("township__name"),
-            sort=Max("township__sort_order"),
-        )
-    else:
-        rows = schools.values(school_key).annotate(
+    # Each statement is compiled once per process for what it is built from
+    # (core.rawsql.kept_rows): the scope, the grouping, the dates and the moved schools.
+    moved_ids, apart_ids = tuple(sorted(moved)), tuple(sorted(apart))
+
+    def school_rows() -> Any:
+        schools = scope.schools().order_by()
+        if moved_ids:
+            schools = schools.exclude(pk__in=moved_ids)
+        due_q = owes_self_inspection_q(month.start)
+        if grouping == SCHOOL:
+            return schools.annotate(
+                due=Count("pk", filter=due_q)  # one row per school: 1 or 0
+            ).values("pk", "name", "is_active", "due")
+        if grouping == TOWNSHIP:
+            return schools.values(school_key).annotate(
+                n=Count("pk", filter=Q(is_active=True)),
+                due=Count("pk", filter=due_q),
+                name=Max("township__name"),
+                sort=Max("township__sort_order"),
+            )
+        return schools.values(school_key).annotate(
             n=Count("pk", filter=Q(is_active=True)), due=Count("pk", filter=due_q)
         )
+
+    rows = kept_rows(scope.statement_key("units.schools", grouping, month, moved_ids), school_rows)
     shown: set[str] = set(parts)
     for r in rows:
         key = part(r[school_key])
@@ -321,16 +340,23 @@ def unit_breakdown(
         )
 
     # The month's self-inspections ---------------------------------------------------
-    submitted = (
-        dated.rows(Inspection, active=True)
-        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
-        # Not due before the school's bureau went live (before_go_live_q for one month): a
-        # subquery over the schools of bureaus not live yet, usually none, rather than a
-        # join of every inspection to its school and bureau.
-        .exclude(school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk"))
-        .values(unit=dated.part_key(Inspection, row_key, only=apart))
-        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))))
-        .order_by()
+    submitted = kept_rows(
+        dated.statement_key("units.submitted", row_key, month, apart_ids),
+        lambda: (
+            dated.rows(Inspection, active=True)
+            .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
+            # Not due before the school's bureau went live (before_go_live_q for one month): a
+            # subquery over the schools of bureaus not live yet, usually none, rather than a
+            # join of every inspection to its school and bureau.
+            .exclude(
+                school_id__in=School.objects.filter(bureau__go_live__gt=month.start).values("pk")
+            )
+            .values(unit=dated.part_key(Inspection, row_key, only=set(apart_ids)))
+            .annotate(
+                n=Count("pk"), on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on")))
+            )
+            .order_by()
+        ),
     )
     for r in submitted:
         key = part(r["unit"])
@@ -347,24 +373,40 @@ def unit_breakdown(
         "unresolved": Count("pk", filter=unresolved),
         "overdue": Count("pk", filter=overdue_q(today)),
     }
+    hazards: list[dict[str, Any]]
     if not moved:  # one scan for both
-        hazards: list[dict[str, Any]] = list(
-            scope.rows(Hazard)
-            .filter(in_period | unresolved)
-            .values(unit=F(row_key))
-            .annotate(**measures)
-            .order_by()
+        hazards = kept_rows(
+            scope.statement_key("units.hazards", row_key, period, today),
+            lambda: (
+                scope.rows(Hazard)
+                .filter(in_period | unresolved)
+                .values(unit=F(row_key))
+                .annotate(**measures)
+                .order_by()
+            ),
         )
     else:
-        period_rows = dated.rows(Hazard).filter(in_period)
-        now_rows = now.rows(Hazard).filter(unresolved)
         hazards = [
-            *period_rows.values(unit=dated.part_key(Hazard, row_key, only=apart))
-            .annotate(found=measures["found"], closed=measures["closed"])
-            .order_by(),
-            *now_rows.values(unit=F(row_key))
-            .annotate(unresolved=measures["unresolved"], overdue=measures["overdue"])
-            .order_by(),
+            *kept_rows(
+                dated.statement_key("units.hazards_found", row_key, period, apart_ids),
+                lambda: (
+                    dated.rows(Hazard)
+                    .filter(in_period)
+                    .values(unit=dated.part_key(Hazard, row_key, only=set(apart_ids)))
+                    .annotate(found=measures["found"], closed=measures["closed"])
+                    .order_by()
+                ),
+            ),
+            *kept_rows(
+                now.statement_key("units.hazards_open", row_key, today),
+                lambda: (
+                    now.rows(Hazard)
+                    .filter(unresolved)
+                    .values(unit=F(row_key))
+                    .annotate(unresolved=measures["unresolved"], overdue=measures["overdue"])
+                    .order_by()
+                ),
+            ),
         ]
     for r in hazards:
         r = {m: 0 for m in measures} | r

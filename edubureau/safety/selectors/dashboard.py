@@ -36,14 +36,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from edubureau.core.calendar import working_days_between
 from edubureau.core.facts import Fact, Period, display, last_months, link, percent, ratio
 from edubureau.core.phrasing import percent_text
-from edubureau.core.rawsql import rule_sql, subquery_sql, where_of
+from edubureau.core.rawsql import kept_aggregate, kept_rows, rule_sql, subquery_sql, where_of
 from edubureau.orgs.models import Bureau, BureauLevel, Role, School, Township
 from edubureau.orgs.scoping import SchoolScope
 from edubureau.orgs.selectors import current_semester
@@ -292,34 +292,45 @@ def _completion(
     *, scope: SchoolScope, month: Period, links: facts.Links, one_school: bool
 ) -> Completion:
     token = f"{month.start:%Y-%m}"
-    row = (
-        scope.rows(Inspection, active=True)
-        .filter(kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=month.start)
-        .aggregate(
-            submitted=Count("pk"),
-            on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))),
-        )
+    day = month.start
+    row = kept_aggregate(
+        scope.statement_key("dashboard.submitted", day),
+        lambda: scope.rows(Inspection, active=True).filter(
+            kind=InspectionKind.SELF, status=InspectionStatus.SUBMITTED, period=day
+        ),
+        submitted=Count("pk"),
+        on_time=Count("pk", filter=Q(submitted_at__date__lte=F("due_on"))),
     )
-    schools = scope.schools_on(month.start)
-    due = schools.filter(owes_self_inspection_q(month.start)).count()
+    due = kept_aggregate(
+        scope.statement_key("dashboard.due", day),
+        lambda: scope.schools_on(day).filter(owes_self_inspection_q(day)),
+        n=Count("pk"),
+    )["n"]
     missing_schools: list[School] = []
     own_status = ""
     if one_school:
-        own = (
-            scope.rows(Inspection)
-            .filter(kind=InspectionKind.SELF, period=month.start)
-            .values_list("status", "submitted_at", "due_on")
-            .first()
+        own = kept_rows(
+            scope.statement_key("dashboard.own", day),
+            # As .first() would: the first by Meta.ordering (one per school and month).
+            lambda: (
+                scope.rows(Inspection)
+                .filter(kind=InspectionKind.SELF, period=day)
+                .values_list("status", "submitted_at", "due_on")[:1]
+            ),
         )
-        own_status = _own_status(own)
+        own_status = _own_status(own[0] if own else None)
     else:
         # The same rule as the missing page and the chase (inspections service).
-        missing_qs = missing_self_inspection_schools(schools=schools, period=month.start)
-        missing_schools = list(
-            # Only the names are shown (not the contact fields, decrypted on load).
-            missing_qs.only("pk", "name").order_by(
-                "bureau__path", "township__sort_order", "township_id", "name"
-            )[:MISSING_SHOWN]
+        missing_schools = kept_rows(
+            scope.statement_key("dashboard.missing", day, MISSING_SHOWN),
+            lambda: (
+                missing_self_inspection_schools(schools=scope.schools_on(day), period=day)
+                # Only the names are shown (not the contact fields, decrypted on load).
+                .only("pk", "name")
+                .order_by("bureau__path", "township__sort_order", "township_id", "name")[
+                    :MISSING_SHOWN
+                ]
+            ),
         )
     return Completion(
         month=month,
@@ -390,35 +401,52 @@ def _open_hazards(
     ``OPEN_TOWNSHIPS`` townships with most open hazards (one query) by category and
     severity (one query). A county has a few dozen townships, a province ~1,500: a view
     above the county splits by child bureau (the units), never a township matrix."""
-    unresolved_qs = scope.rows(Hazard).filter(status__in=UNRESOLVED_STATUSES).order_by()
+
+    def unresolved_qs() -> QuerySet[Hazard]:
+        return scope.rows(Hazard).filter(status__in=UNRESOLVED_STATUSES).order_by()
+
     category_meta = {
         "category_name": Max("category__name"),
         "category_order": Max("category__sort_order"),
     }
-    totals = list(
-        unresolved_qs.values("category_key", "severity").annotate(
-            n=Count("pk"), overdue=Count("pk", filter=overdue_q(today)), **category_meta
-        )
+    totals = kept_rows(
+        scope.statement_key("dashboard.open", today),
+        lambda: (
+            unresolved_qs()
+            .values("category_key", "severity")
+            .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_q(today)), **category_meta)
+        ),
     )
     rows: list[OpenRow] = []
     more = False
     if by_township and totals:
         top = [
             r["school__township_id"]
-            for r in unresolved_qs.values("school__township_id")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "school__township_id")[: OPEN_TOWNSHIPS + 1]
+            for r in kept_rows(
+                scope.statement_key("dashboard.open_townships", OPEN_TOWNSHIPS),
+                lambda: (
+                    unresolved_qs()
+                    .values("school__township_id")
+                    .annotate(n=Count("pk"))
+                    .order_by("-n", "school__township_id")[: OPEN_TOWNSHIPS + 1]
+                ),
+            )
         ]
         more = len(top) > OPEN_TOWNSHIPS
-        by_township_rows = (
-            unresolved_qs.filter(school__township_id__in=top[:OPEN_TOWNSHIPS])
-            .values("category_key", "school__township_id", "severity")
-            .annotate(
-                n=Count("pk"),
-                township_name=Max("school__township__name"),
-                township_order=Max("school__township__sort_order"),
-                **category_meta,
-            )
+        shown = tuple(top[:OPEN_TOWNSHIPS])
+        by_township_rows = kept_rows(
+            scope.statement_key("dashboard.open_by_township", shown),
+            lambda: (
+                unresolved_qs()
+                .filter(school__township_id__in=shown)
+                .values("category_key", "school__township_id", "severity")
+                .annotate(
+                    n=Count("pk"),
+                    township_name=Max("school__township__name"),
+                    township_order=Max("school__township__sort_order"),
+                    **category_meta,
+                )
+            ),
         )
         rows = _open_rows(by_township_rows, links=links, township=True)
     severity_totals: dict[str, int] = defaultdict(int)
@@ -613,13 +641,11 @@ def _coverage(
     since, until = current_semester(user=scope.viewer, today=today)
     dated = {"since": since.isoformat(), "until": until.isoformat()}
     # All drills of the scope (what the linked list shows); schools counted if still open.
-    drills = (
-        scope.rows(Drill)
-        .filter(held_on__gte=since, held_on__lte=until)
-        .aggregate(
-            n=Count("pk"),
-            schools=Count("school_id", distinct=True, filter=Q(school__is_active=True)),
-        )
+    drills = kept_aggregate(
+        scope.statement_key("dashboard.drills", since, until),
+        lambda: scope.rows(Drill).filter(held_on__gte=since, held_on__lte=until),
+        n=Count("pk"),
+        schools=Count("school_id", distinct=True, filter=Q(school__is_active=True)),
     )
     vehicles = {f.key: f for f in facts.vehicle_facts(scope=scope, today=today, links=links)}
     return Coverage(
@@ -653,12 +679,15 @@ def _coverage(
 
 
 def _campaigns(*, scope: SchoolScope) -> list[CampaignLink]:
-    rows = (
-        scope.rows(Campaign)
-        .filter(schools__in=scope.schools().order_by().values("pk"))
-        .values("pk", "name", "starts_on", "ends_on")
-        .distinct()
-        .order_by("-starts_on", "-pk")[:RECENT_CAMPAIGNS]
+    rows = kept_rows(
+        scope.statement_key("dashboard.campaigns", RECENT_CAMPAIGNS),
+        lambda: (
+            scope.rows(Campaign)
+            .filter(schools__in=scope.schools().order_by().values("pk"))
+            .values("pk", "name", "starts_on", "ends_on")
+            .distinct()
+            .order_by("-starts_on", "-pk")[:RECENT_CAMPAIGNS]
+        ),
     )
     return [CampaignLink(r["pk"], r["name"], r["starts_on"], r["ends_on"]) for r in rows]
 
@@ -889,6 +918,7 @@ def is_kept(scope: SchoolScope) -> bool:
     bureau = scope.bureau
     return (
         scope.viewer is not None
+        and scope.key is not None
         and scope.kind == "bureau"
         and bureau is not None
         and bureau.level in KEPT_LEVELS
@@ -896,25 +926,10 @@ def is_kept(scope: SchoolScope) -> bool:
 
 
 def _kept_key(scope: SchoolScope, period: Period, today: date) -> str:
-    # One viewer's figures are never another's: the key starts with the account and
-    # what decides its rows (role, bureau, township, school), so a changed role or a
-    # move to another bureau is a new key, not a stale answer.
-    viewer = scope.viewer
-    parts = (
-        _KEPT_VERSION,
-        viewer.pk,
-        viewer.role,
-        viewer.bureau_id,
-        viewer.township_id,
-        viewer.school_id,
-        bool(getattr(viewer, "can_read_sensitive", False)),
-        sorted(scope.params.items()),
-        scope.mode,
-        period.start,
-        period.end,
-        period.kind,
-        today,
-    )
+    # One viewer's figures are never another's: the scope's key starts with the account
+    # and everything that decides its rows (role, bureau, township, school, …), so a
+    # changed role or a move to another bureau is a new key, not a stale answer.
+    parts = (_KEPT_VERSION, scope.key, period.start, period.end, period.kind, today)
     return "safety-dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
