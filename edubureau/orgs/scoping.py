@@ -680,7 +680,9 @@ class SchoolScope:
         its place in the tree, township, school, sensitive reads, whether its bureau is
         alone at the top), the narrowing, the mode and the stays of moved schools (read
         once per request). None for an account that is not signed in or not active (it
-        reads nothing, at no cost)."""
+        reads nothing, at no cost). A read rule that comes to read anything else (of the
+        account, the day, a setting) must add it here: under test a reuse is compared
+        with a fresh compile, so a missing input fails the suite."""
         viewer = self._viewer
         if viewer is None:
             who: tuple[Any, ...] = ("system", self._root.pk, self._root.path)
