@@ -1,4 +1,6 @@
-"""Querysets and rules inside hand-written SQL (the few queries written out for speed).
+"""Querysets and rules inside hand-written SQL (the few queries written out for speed),
+and SQL compiled once per process and reused as text (:class:`Condition`,
+:func:`kept_condition`, :func:`kept_rows`).
 
 A hand-written query never writes a rule of its own: it embeds the rule's SQL as
 Django compiles it — the scoping door's rows (:func:`where_of`, :func:`subquery_sql`)
@@ -194,6 +196,39 @@ class Condition(Expression):
 
 # What plain_where answers for a queryset that is more than a filter on its own table.
 NOT_PLAIN = object()
+_UNSEEN = object()
+# SQL compiled once per process (kept_condition, kept_rows): a few entries per reader
+# and statement, each cache dropped whole when full.
+_KEPT = 4096
+_conditions: dict[Hashable, Any] = {}
+
+
+def _keep(cache: dict[Hashable, Any], key: Hashable, value: Any) -> Any:
+    if len(cache) >= _KEPT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _reused(key: Hashable, kept: Any, fresh: Any) -> None:
+    """Under test (``settings.CHECK_REUSED_SQL``) a reuse must compile as it did: a key
+    that misses an input of its build would give one reader another's SQL."""
+    if kept != fresh:
+        raise AssertionError(
+            f"the SQL kept for {key!r} compiles now as {fresh!r}, not {kept!r}: "
+            "its key misses an input"
+        )
+
+
+def kept_condition(key: Hashable, build: Callable[[], QuerySet[Any]]) -> Compiled | object | None:
+    """:func:`plain_where` of ``build()``, compiled once per process for ``key`` (which
+    must hold everything ``build`` reads), for :class:`Condition`."""
+    found = _conditions.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        return _keep(_conditions, key, plain_where(build()))
+    if found is not NOT_PLAIN and settings.CHECK_REUSED_SQL:
+        _reused(key, found, plain_where(build()))
+    return found
 
 
 def plain_where(queryset: QuerySet[Any]) -> Compiled | object | None:
@@ -316,7 +351,6 @@ class Statement:
 
 
 _statements: dict[Hashable, Statement] = {}
-_STATEMENTS_KEPT = 4096
 
 
 def kept_rows(key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[Any]:
@@ -334,17 +368,11 @@ def kept_rows(key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[
     # The time zone is an input of every date lookup on a datetime Django compiles.
     key = (key, timezone.get_current_timezone_name())
     found = _statements.get(key)
-    if found is None or settings.CHECK_REUSED_SQL:
+    if found is None:
+        found = _keep(_statements, key, Statement.of(build()))
+    elif settings.CHECK_REUSED_SQL:
         fresh = Statement.of(build())
-        if found is not None and (fresh.sql, fresh.params) != (found.sql, found.params):
-            raise AssertionError(
-                f"the statement kept for {key!r} compiles now as {fresh.sql!r} "
-                f"{fresh.params!r}, not {found.sql!r} {found.params!r}: its key misses an input"
-            )
-        if found is None:
-            if len(_statements) >= _STATEMENTS_KEPT:
-                _statements.clear()
-            _statements[key] = found = fresh
+        _reused(key, (found.sql, found.params), (fresh.sql, fresh.params))
     return found.rows()
 
 

@@ -43,11 +43,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from edubureau.core.rawsql import NOT_PLAIN, Condition, plain_where
+from edubureau.core.rawsql import NOT_PLAIN, Compiled, Condition, kept_condition
 from edubureau.core.roles import Role
 from edubureau.orgs import moves
 
@@ -417,11 +416,8 @@ def _subtree_of(bureau: Any) -> models.QuerySet:
     return Bureau.objects.filter(path__startswith=bureau.path).values("pk")
 
 
-# The compiled conditions of scopes' rows by what decides them (SchoolScope.rows):
-# a few per reader and model, dropped all at once when full.
-_ROWS: dict[tuple[Any, ...], Any] = {}
-_ROWS_KEPT = 4096
-_UNSEEN = object()
+# The key of the scope's key in its cache (SchoolScope.key).
+_KEY = ("key", 0)
 
 # The key of the index of moved schools' stays in a scope's cache.
 _STAYS_BY_SCHOOL = ("stays by school", 0)
@@ -644,28 +640,15 @@ class SchoolScope:
         key = self._rows_key(model, active)
         if key is None:
             return self._build_rows(model, active=active)
-        found = _ROWS.get(key, _UNSEEN)
-        if found is _UNSEEN:
-            built = self._build_rows(model, active=active)
-            if len(_ROWS) >= _ROWS_KEPT:
-                _ROWS.clear()
-            found = _ROWS[key] = plain_where(built)
-            if found is NOT_PLAIN:
-                return built
-        elif found is NOT_PLAIN:
+        found = kept_condition(key, lambda: self._build_rows(model, active=active))
+        if found is NOT_PLAIN:
             return self._build_rows(model, active=active)
-        elif settings.CHECK_REUSED_SQL:
-            compiled = plain_where(self._build_rows(model, active=active))
-            if compiled != found:
-                raise AssertionError(
-                    f"{self!r}: the rows of {model.__name__} kept as {found!r} "
-                    f"compile now as {compiled!r}: SchoolScope.key misses an input"
-                )
         if found is None:
             return model._default_manager.none()
-        if not found[0]:
+        compiled: Compiled = found  # type: ignore[assignment]
+        if not compiled[0]:
             return model._default_manager.all()
-        return model._default_manager.filter(Condition(model, found))
+        return model._default_manager.filter(Condition(model, compiled))
 
     def _rows_key(self, model: type[models.Model], active: bool) -> tuple[Any, ...] | None:
         key = self.key
@@ -683,6 +666,12 @@ class SchoolScope:
         reads nothing, at no cost). A read rule that comes to read anything else (of the
         account, the day, a setting) must add it here: under test a reuse is compared
         with a fresh compile, so a missing input fails the suite."""
+        if _KEY in self._cache:
+            return self._cache[_KEY]
+        key = self._cache[_KEY] = self._make_key()
+        return key
+
+    def _make_key(self) -> tuple[Any, ...] | None:
         viewer = self._viewer
         if viewer is None:
             who: tuple[Any, ...] = ("system", self._root.pk, self._root.path)

@@ -15,7 +15,6 @@ from django.utils import timezone
 from edubureau.core import rawsql
 from edubureau.core.rawsql import NOT_PLAIN, Condition, kept_rows, plain_where
 from edubureau.core.roles import Role
-from edubureau.orgs import scoping
 from edubureau.orgs.models import School
 from edubureau.orgs.scoping import scope_for
 from edubureau.rectification.models import Status
@@ -62,10 +61,10 @@ def _ids(queryset) -> set[int]:
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    scoping._ROWS.clear()
+    rawsql._conditions.clear()
     rawsql._statements.clear()
     yield
-    scoping._ROWS.clear()
+    rawsql._conditions.clear()
     rawsql._statements.clear()
 
 
